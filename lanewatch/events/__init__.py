@@ -1,0 +1,1 @@
+"""Violation records, evidence snapshots and notifications."""

@@ -1,0 +1,1 @@
+"""SQLModel tables, engine and sessions."""

@@ -1,0 +1,1 @@
+"""Per-camera tracking at low frame rates and the dwell state machine."""

@@ -1,0 +1,1 @@
+"""Video sources: files, RTSP streams and snapshot-image folders → timestamped frames."""

@@ -1,0 +1,1 @@
+"""Lane zones: polygons in frame fractions, validation, which boxes are inside."""
