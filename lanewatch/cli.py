@@ -1,0 +1,162 @@
+"""The `lanewatch` command line."""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lanewatch.config import DetectorConfig, SourceConfig
+from lanewatch.zones.zone_file import ZoneFile, ZoneFileError, load_zone_file
+
+app = typer.Typer(help="lanewatch: fire-lane watch for CCTV cameras.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+zones_app = typer.Typer(help="Work with zone files.", no_args_is_help=True)
+app.add_typer(zones_app, name="zones")
+console = Console(stderr=True)
+
+_LIVE = re.compile(r"^rtsps?://", re.I)
+
+
+def _default_camera_id(url: str) -> str:
+    """A readable id from a file, folder or URL: its last path part without extension."""
+    tail = url.rstrip("/").split("?")[0].rsplit("/", 1)[-1]
+    stem = tail.rsplit(".", 1)[0] if "." in tail and not _LIVE.match(url.rstrip("/")) or "." in tail else tail
+    return re.sub(r"[^A-Za-z0-9_.\-]", "-", stem) or "camera"
+
+
+def parse_source(spec: str) -> tuple[str | None, str]:
+    """``NAME=URL`` or a bare URL/path (the ``=`` inside a URL's query is not a name)."""
+    name, sep, rest = spec.partition("=")
+    if sep and re.fullmatch(r"[A-Za-z0-9_.\-]+", name) and "/" not in name and not name.startswith("rtsp"):
+        return name, rest
+    return None, spec
+
+
+def build_cameras(sources: list[str], zone_files: list[ZoneFile], **source_options) -> list:
+    """Pair each source with its zone file by camera id (one source + one file pair up directly)."""
+    from lanewatch.pipeline import CameraSpec
+
+    parsed = [parse_source(s) for s in sources]
+    if len(parsed) == 1 and len(zone_files) == 1 and parsed[0][0] is None:
+        parsed = [(zone_files[0].camera, parsed[0][1])]
+    by_camera = {zf.camera: zf for zf in zone_files}
+    specs = []
+    for name, url in parsed:
+        camera = name or _default_camera_id(url)
+        if camera not in by_camera:
+            known = ", ".join(sorted(by_camera)) or "none"
+            raise typer.BadParameter(f"no zone file for camera {camera!r} (zone files are for: {known}); "
+                                     f"name the source as CAMERA=URL", param_hint="SOURCE")
+        specs.append(CameraSpec(SourceConfig(camera=camera, url=url, **source_options), by_camera[camera].zones))
+    return specs
+
+
+def _expected_seconds(url: str) -> float | None:
+    """Length of a recorded file in seconds, for the progress bar (None for live or unknown)."""
+    if _LIVE.match(url) or not Path(url).is_file():
+        return None
+    try:
+        import av
+        with av.open(url) as container:
+            return container.duration / 1_000_000 if container.duration else None
+    except Exception:
+        return None
+
+
+@app.command("eval")
+def eval_command(
+    sources: Annotated[list[str], typer.Argument(help="Video files, rtsp:// URLs or image folders; NAME=URL sets the camera id.")],
+    zones: Annotated[list[Path], typer.Option("--zones", "-z", help="Zone file(s) (JSON); matched to sources by camera id.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")],
+    weights: Annotated[Optional[str], typer.Option(help="Detector weights (see weights/README.md).")] = None,
+    imgsz: Annotated[int, typer.Option(help="Inference size in pixels (960–1280 for overview CCTV).")] = 960,
+    sample_fps: Annotated[float, typer.Option(help="Analysed frames per second of stream time.")] = 1.0,
+    duration: Annotated[Optional[float], typer.Option(help="Stop after this many seconds of stream time.")] = None,
+    confidence: Annotated[float, typer.Option(help="Minimum detection confidence.")] = 0.25,
+    classes: Annotated[Optional[str], typer.Option(help="Comma-separated class names (default: the zones' classes).")] = None,
+    decode: Annotated[str, typer.Option(help="auto | all | keyframes")] = "auto",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run the pipeline on recorded footage or live URLs and write violations.json, occupancy.csv and snapshots."""
+    from lanewatch.detect.ultralytics_detector import UltralyticsDetector
+    from lanewatch.events.evidence import EvidenceWriter
+    from lanewatch.events.report import OccupancyCsv, ViolationsJson
+    from lanewatch.pipeline import Pipeline
+    from lanewatch.store.db import open_engine, sqlite_url
+    from lanewatch.store.violation_store import ViolationStore
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        zone_files = [load_zone_file(z) for z in zones]
+        specs = build_cameras(sources, zone_files, sample_fps=sample_fps, duration_s=duration, decode=decode)
+        wanted = classes.split(",") if classes else sorted({c for s in specs for z in s.zones for c in z.classes})
+        detector_config = DetectorConfig(weights=weights, imgsz=imgsz, confidence=confidence,
+                                         classes=[c.strip() for c in wanted if c.strip()])
+    except (ZoneFileError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    out.mkdir(parents=True, exist_ok=True)
+    console.print(f"loading detector (imgsz {imgsz}) ...")
+    detector = UltralyticsDetector(detector_config)
+    report = ViolationsJson(out / "violations.json", snapshot_prefix="snapshots/")
+    occupancy = OccupancyCsv(out / "occupancy.csv")
+    store = ViolationStore(open_engine(sqlite_url(out / "lanewatch.db")))
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
+                  TimeElapsedColumn(), console=console) as progress:
+        tasks = {s.source.camera: progress.add_task(s.source.camera, total=_expected_seconds(s.source.url)
+                                                    if duration is None else duration, status="") for s in specs}
+
+        def on_frame(result) -> None:
+            progress.update(tasks[result.frame.camera], completed=result.frame.offset_s,
+                            status=f"{result.frame.offset_s:6.1f} s")
+
+        pipeline = Pipeline(specs, detector, detector_config=detector_config,
+                            evidence=EvidenceWriter(out / "snapshots"),
+                            event_sinks=[store, report], frame_sinks=[occupancy, on_frame])
+        previous = signal.signal(signal.SIGINT, lambda *_: pipeline.stop())
+        try:
+            stats = pipeline.run()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            occupancy.close()
+    _print_summary(stats, report, out)
+
+
+def _print_summary(stats, report, out: Path) -> None:
+    table = Table(title="lanewatch eval")
+    for column in ("camera", "frames", "dropped", "violations", "still active"):
+        table.add_column(column, justify="right" if column != "camera" else "left")
+    for camera, frames in stats.frames.items():
+        mine = [v for v in report.violations.values() if v.camera == camera]
+        table.add_row(camera, str(frames), str(stats.dropped.get(camera, 0)), str(len(mine)),
+                      str(sum(v.active for v in mine)))
+    Console().print(table)
+    per_frame = stats.detector_seconds / stats.inferences * 1000 if stats.inferences else 0.0
+    Console().print(f"{stats.inferences} inferences, {per_frame:.0f} ms each; {stats.wall_seconds:.1f} s wall; "
+                    f"detector errors: {stats.detector_errors}. Results in {out}/")
+
+
+@zones_app.command("check")
+def zones_check(files: Annotated[list[Path], typer.Argument(help="Zone files to validate.")]) -> None:
+    """Validate zone files and explain every problem."""
+    failed = False
+    for path in files:
+        try:
+            zf = load_zone_file(path)
+            console.print(f"[green]ok[/green] {path}: camera {zf.camera!r}, {len(zf.zones)} zone(s)")
+        except ZoneFileError as exc:
+            failed = True
+            console.print(f"[red]invalid[/red] {exc}")
+    raise typer.Exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    app()

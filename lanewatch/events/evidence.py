@@ -1,0 +1,82 @@
+"""Evidence snapshots: the clean frame and an annotated copy a person reads at a glance.
+
+Both are written atomically (temporary file + rename) so a crash never
+leaves a half-written JPEG that a later request would serve.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ZONE_COLOUR = (0, 215, 255)   # amber (BGR): the lane
+BOX_COLOUR = (0, 0, 255)      # red: the offending object
+TEXT_COLOUR = (255, 255, 255)
+_SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
+
+
+def _label(image: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour: tuple[int, int, int]) -> None:
+    """Text on a filled background so it stays readable on any scene."""
+    thickness = max(1, int(round(scale * 2)))
+    (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    x, y = origin
+    y = max(y, h + base + 2)
+    x = min(max(0, x), max(0, image.shape[1] - w - 4))
+    cv2.rectangle(image, (x, y - h - base - 4), (x + w + 4, y + 2), colour, -1)
+    cv2.putText(image, text, (x + 2, y - base), cv2.FONT_HERSHEY_SIMPLEX, scale, TEXT_COLOUR, thickness, cv2.LINE_AA)
+
+
+def annotate(image: np.ndarray, polygon_px: np.ndarray, box_px: tuple[float, float, float, float], *,
+             label: str, zone_name: str, dwell_s: float, timestamp: datetime) -> np.ndarray:
+    """A copy of ``image`` with the zone, the box, the label with dwell time, and the timestamp."""
+    out = image.copy()
+    scale = max(0.4, min(out.shape[:2]) / 720)
+    thick = max(2, int(round(scale * 3)))
+    poly = np.asarray(polygon_px, dtype=np.int32).reshape(-1, 1, 2)
+    overlay = out.copy()
+    cv2.fillPoly(overlay, [poly], ZONE_COLOUR)
+    cv2.addWeighted(overlay, 0.25, out, 0.75, 0, dst=out)
+    cv2.polylines(out, [poly], True, ZONE_COLOUR, thick, cv2.LINE_AA)
+    x1, y1, x2, y2 = (int(round(v)) for v in box_px)
+    cv2.rectangle(out, (x1, y1), (x2, y2), BOX_COLOUR, thick, cv2.LINE_AA)
+    _label(out, f"{label} {dwell_s:.0f}s in {zone_name}", (x1, y1 - 4), 0.6 * scale, BOX_COLOUR)
+    _label(out, timestamp.isoformat(timespec="seconds"), (4, out.shape[0] - 6), 0.6 * scale, (40, 40, 40))
+    return out
+
+
+def write_jpeg(path: Path, image: np.ndarray, quality: int = 90) -> None:
+    """Encode and write atomically."""
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError(f"could not encode JPEG for {path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(buf.tobytes())
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class EvidenceWriter:
+    """Writes a violation's two JPEGs under ``root/<camera>/<YYYY-MM-DD>/``."""
+
+    def __init__(self, root: Path, quality: int = 90) -> None:
+        self.root = Path(root)
+        self.quality = quality
+
+    def save(self, violation_id: str, camera: str, image: np.ndarray, annotated: np.ndarray,
+             timestamp: datetime) -> tuple[str, str]:
+        """Write both files; returns (annotated, clean) paths relative to ``root``."""
+        folder = Path(_SAFE.sub("_", camera)) / timestamp.strftime("%Y-%m-%d")
+        name = _SAFE.sub("_", violation_id)
+        annotated_rel = folder / f"{name}.jpg"
+        clean_rel = folder / f"{name}_clean.jpg"
+        write_jpeg(self.root / clean_rel, image, self.quality)
+        write_jpeg(self.root / annotated_rel, annotated, self.quality)
+        return annotated_rel.as_posix(), clean_rel.as_posix()

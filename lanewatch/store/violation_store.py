@@ -1,0 +1,69 @@
+"""Persist violation lifecycle events; read violations back as records.
+
+Every event is an upsert keyed by the violation id, so replaying an event
+(after a crash between write and acknowledgement) changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from lanewatch.events.violation import Violation, ViolationEvent
+from lanewatch.store.tables import ViolationRow, utcnow
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; everything stored is UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def to_row(v: Violation) -> ViolationRow:
+    x1, y1, x2, y2 = v.box
+    return ViolationRow(
+        id=v.id, camera=v.camera, zone=v.zone, zone_name=v.zone_name, label=v.label,
+        start_s=v.start_s, violation_s=v.violation_s, last_seen_s=v.last_seen_s, end_s=v.end_s,
+        started_at=_utc(v.started_at), violation_at=_utc(v.violation_at), ended_at=_utc(v.ended_at),
+        confidence=v.confidence, box_x1=x1, box_y1=y1, box_x2=x2, box_y2=y2,
+        snapshot=v.snapshot, snapshot_clean=v.snapshot_clean, updated_at=utcnow(),
+    )
+
+
+def from_row(r: ViolationRow) -> Violation:
+    return Violation(
+        id=r.id, camera=r.camera, zone=r.zone, zone_name=r.zone_name, label=r.label,
+        start_s=r.start_s, violation_s=r.violation_s, last_seen_s=r.last_seen_s, end_s=r.end_s,
+        started_at=_utc(r.started_at), violation_at=_utc(r.violation_at), ended_at=_utc(r.ended_at),
+        confidence=r.confidence, box=(r.box_x1, r.box_y1, r.box_x2, r.box_y2),
+        snapshot=r.snapshot, snapshot_clean=r.snapshot_clean,
+    )
+
+
+class ViolationStore:
+    """A sink for `ViolationEvent`s backed by the SQL store."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, event: ViolationEvent) -> None:
+        with Session(self.engine) as session:
+            session.merge(to_row(event.after))
+            session.commit()
+
+    def get(self, violation_id: str) -> Violation | None:
+        with Session(self.engine) as session:
+            row = session.get(ViolationRow, violation_id)
+            return from_row(row) if row else None
+
+    def list(self, camera: str | None = None, active: bool | None = None) -> list[Violation]:
+        with Session(self.engine) as session:
+            query = select(ViolationRow).order_by(ViolationRow.started_at, ViolationRow.id)
+            if camera is not None:
+                query = query.where(ViolationRow.camera == camera)
+            if active is not None:
+                query = query.where(ViolationRow.end_s.is_(None) if active else ViolationRow.end_s.is_not(None))
+            return [from_row(r) for r in session.exec(query)]

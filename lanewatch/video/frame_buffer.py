@@ -1,0 +1,98 @@
+"""Bounded per-camera frame buffers between source threads and the detector.
+
+Why per camera: a recorded file must never lose a frame (its reader waits
+when its buffer is full), while a live camera must never queue without
+bound (its oldest frame is dropped and counted). The consumer takes the
+oldest frames across cameras so no camera starves, and each camera's frames
+stay in stream order.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+
+from lanewatch.video.frame import Frame
+
+
+class FrameBuffers:
+    """One bounded deque per camera behind a single condition variable."""
+
+    def __init__(self, capacity: int = 8) -> None:
+        self.capacity = capacity
+        self._queues: dict[str, deque[tuple[float, Frame]]] = {}
+        self._closed: set[str] = set()
+        self._dropped: dict[str, int] = {}
+        self._cond = threading.Condition()
+
+    def add_camera(self, camera: str) -> None:
+        with self._cond:
+            self._queues.setdefault(camera, deque())
+            self._dropped.setdefault(camera, 0)
+            self._closed.discard(camera)
+
+    def put(self, frame: Frame, *, drop_oldest: bool, stop: threading.Event | None = None) -> bool:
+        """Add a frame; a full buffer drops its oldest (live) or waits (files). False if stopped."""
+        with self._cond:
+            queue = self._queues[frame.camera]
+            while len(queue) >= self.capacity:
+                if drop_oldest:
+                    queue.popleft()
+                    self._dropped[frame.camera] += 1
+                    break
+                if stop is not None and stop.is_set():
+                    return False
+                self._cond.wait(0.2)
+            queue.append((time.monotonic(), frame))
+            self._cond.notify_all()
+            return True
+
+    def close(self, camera: str) -> None:
+        """The camera's source has ended; its remaining frames are still served."""
+        with self._cond:
+            self._closed.add(camera)
+            self._cond.notify_all()
+
+    def dropped(self, camera: str) -> int:
+        with self._cond:
+            return self._dropped.get(camera, 0)
+
+    def depth(self) -> int:
+        with self._cond:
+            return sum(len(q) for q in self._queues.values())
+
+    def finished(self) -> list[str]:
+        """Cameras whose source ended and whose buffer is empty (reported once each)."""
+        with self._cond:
+            done = [c for c in self._closed if not self._queues[c]]
+            for camera in done:
+                self._closed.discard(camera)
+                del self._queues[camera]
+            return done
+
+    def active(self) -> int:
+        """Cameras still producing or holding frames."""
+        with self._cond:
+            return len(self._queues)
+
+    def take(self, max_frames: int, timeout: float) -> list[Frame]:
+        """Up to ``max_frames`` oldest frames across cameras; waits up to ``timeout`` for the first."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not any(self._queues.values()):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or any(c in self._closed for c in self._queues):
+                    return []
+                self._cond.wait(remaining)
+            heads = sorted((q[0][0], cam) for cam, q in self._queues.items() if q)
+            taken: list[Frame] = []
+            while len(taken) < max_frames and heads:
+                _, cam = heads.pop(0)
+                queue = self._queues[cam]
+                taken.append(queue.popleft()[1])
+                if queue:
+                    heads.append((queue[0][0], cam))
+                    heads.sort()
+            self._cond.notify_all()
+            return taken
