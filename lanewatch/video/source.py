@@ -1,0 +1,256 @@
+"""What every video source is, and the PyAV decoding they share.
+
+A source turns one camera's pictures into sampled, timestamped ``Frame``s and
+reports its health. Files and live streams decode the same way (one PyAV
+stream, sampled by stream time before the costly BGR conversion), so that
+loop lives here once; the subclasses only say where the container comes from
+and what wall time its first frame had.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import ClassVar, Literal
+
+import av
+import av.container
+import numpy as np
+
+from lanewatch.config import SourceConfig
+from lanewatch.video.frame import Frame
+from lanewatch.video.health import HealthMonitor
+from lanewatch.video.sampling import StreamTimeSampler
+
+log = logging.getLogger(__name__)
+
+DecodeMode = Literal["auto", "all", "keyframes"]
+
+# What PyAV raises for bad input; FFmpegError covers av.error.* (its
+# subclasses also derive from OSError, ValueError, TimeoutError, ...).
+AV_ERRORS = (av.error.FFmpegError, OSError, ValueError, RuntimeError, EOFError)
+
+# A file whose demuxer fails this many times in a row is treated as ended.
+_MAX_DEMUX_ERRORS = 20
+
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)[^/\s'\"]*@")
+_SECRET_QUERY = re.compile(r"(?i)\b(user|username|password|passwd|pwd|pass|token|auth|key|secret)=[^&\s'\"#]*")
+
+
+class SourceError(Exception):
+    """A source cannot deliver at all (missing file, unreadable container, bad URL)."""
+
+
+def redact_url(text: str) -> str:
+    """Hide credentials in a URL, or in any text that contains URLs.
+
+    Camera URLs usually carry a password (``rtsp://admin:pw@host/...`` or
+    ``?user=...&password=...``), and FFmpeg error messages quote the URL, so
+    anything that reaches a log, an error or a health event goes through here.
+    """
+    return _SECRET_QUERY.sub(r"\1=***", _USERINFO.sub(r"\g<scheme>***@", text))
+
+
+def open_container(url: str, options: dict[str, str] | None = None) -> av.container.InputContainer:
+    """Open ``url`` with PyAV, turning any failure into a redacted ``SourceError``."""
+    try:
+        container = av.open(url, mode="r", options=options or {})
+    except AV_ERRORS as exc:
+        # ``from None``: the original exception's message holds the raw URL.
+        raise SourceError(f"cannot open {redact_url(url)}: {redact_url(str(exc))}") from None
+    if not container.streams.video:
+        container.close()
+        raise SourceError(f"{redact_url(url)} has no video stream")
+    return container
+
+
+class VideoDecoder:
+    """Decodes the first video stream of an open container, packet by packet.
+
+    A bad packet costs that packet, not the stream: decode errors are reported
+    to ``on_error`` and skipped. ``mode="auto"`` measures the GOP from the
+    spacing of key frames in stream time and, at each key frame (the only
+    point where switching cannot corrupt the picture), decodes key frames only
+    while the sampling interval is at least the GOP.
+
+    Attributes:
+        origin: wall time of the first frame, or (when ``None`` was given) the
+            wall clock at the first packet received.
+        gop_s: last measured key-frame spacing in seconds, ``None`` until known.
+        keyframes_only: whether non-key frames are currently skipped.
+    """
+
+    def __init__(self, container: av.container.InputContainer, *, mode: DecodeMode,
+                 sample_interval_s: float, origin: datetime | None,
+                 on_error: Callable[[str], None], retry_demux: bool) -> None:
+        self._container = container
+        self._stream = container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self._time_base = float(self._stream.time_base or 0) or 1 / 90000
+        rate = self._stream.average_rate or self._stream.guessed_rate
+        self._frame_s = 1 / float(rate) if rate else None
+        self._mode = mode
+        self._interval_s = sample_interval_s
+        self._on_error = on_error
+        self._retry_demux = retry_demux
+        self.origin = origin
+        self.gop_s: float | None = None
+        self.keyframes_only = False
+        self._set_keyframes_only(mode == "keyframes")
+        self._last_key_s: float | None = None
+        self._first_pts: int | None = None
+        self._last_rel_s: float | None = None
+
+    def frames(self, stop: threading.Event) -> Iterator[tuple[av.VideoFrame, float]]:
+        """Yields (frame, seconds since the first frame) until the input or ``stop`` ends it."""
+        for packet in self._packets(stop):
+            if self.origin is None:
+                self.origin = datetime.now(timezone.utc)
+            if packet.is_keyframe and self._mode == "auto" and packet.pts is not None:
+                self._on_keyframe(packet.pts * self._time_base)
+            try:
+                decoded = packet.decode()
+            except AV_ERRORS as exc:
+                self._on_error(f"undecodable packet at pts {packet.pts}: {exc}")
+                continue
+            for frame in decoded:
+                yield frame, self._relative_s(frame)
+
+    def _packets(self, stop: threading.Event) -> Iterator[av.Packet]:
+        failures = 0
+        while not stop.is_set():
+            try:
+                for packet in self._container.demux(self._stream):
+                    failures = 0
+                    yield packet
+                    if stop.is_set():
+                        return
+                return
+            except AV_ERRORS as exc:
+                if not self._retry_demux:
+                    raise
+                failures += 1
+                self._on_error(f"unreadable data: {exc}")
+                if failures >= _MAX_DEMUX_ERRORS:
+                    return
+
+    def _on_keyframe(self, at_s: float) -> None:
+        if self._last_key_s is not None and at_s > self._last_key_s:
+            self.gop_s = at_s - self._last_key_s
+            self._set_keyframes_only(self._interval_s >= self.gop_s - 1e-3)
+        self._last_key_s = at_s
+
+    def _set_keyframes_only(self, on: bool) -> None:
+        if on != self.keyframes_only:
+            self._stream.codec_context.skip_frame = "NONKEY" if on else "DEFAULT"
+            self.keyframes_only = on
+
+    def _relative_s(self, frame: av.VideoFrame) -> float:
+        if frame.pts is None:
+            # RTSP's first frame often has no PTS (no RTCP sender report yet):
+            # place it at the start, or one frame after the previous one.
+            if self._last_rel_s is None:
+                self._last_rel_s = 0.0
+            elif self._frame_s is not None:
+                self._last_rel_s += self._frame_s
+            return self._last_rel_s
+        if self._first_pts is None:
+            self._first_pts = frame.pts
+        self._last_rel_s = (frame.pts - self._first_pts) * self._time_base
+        return self._last_rel_s
+
+
+class Source(ABC):
+    """One camera's sampled frames plus its health.
+
+    ``frames()`` runs in the source's own thread; ``stop()`` and ``health`` may
+    be used from any other thread. A stopped source stays stopped.
+
+    Attributes:
+        camera: camera id, copied into every frame.
+        live: whether frames arrive in real time (and the source reconnects).
+        health: state changes for the pipeline to drain.
+        frame_size: (width, height) of the frames, ``None`` until the first.
+        errors: bad packets, frames or images skipped so far.
+        last_offset_s: ``offset_s`` of the latest frame emitted, ``None`` before the first.
+    """
+
+    live: ClassVar[bool] = False
+
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+        self.camera = config.camera
+        self.health = HealthMonitor(config.camera, config.frozen_after_s)
+        self.frame_size: tuple[int, int] | None = None
+        self.errors = 0
+        self.last_offset_s: float | None = None
+        self._index = 0
+        self._stop = threading.Event()
+
+    @abstractmethod
+    def frames(self) -> Iterator[Frame]:
+        """Sampled frames until the end of the input, ``duration_s`` or ``stop()``."""
+
+    def stop(self) -> None:
+        """Ask ``frames()`` to end soon; safe from any thread."""
+        self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def _skip(self, reason: str) -> None:
+        """Count a bad packet/frame/image; log the 1st, 10th, 100th, ... to avoid a flood."""
+        self.errors += 1
+        if self.errors in (1, 10, 100, 1000) or self.errors % 10000 == 0:
+            log.warning("%s: skipped bad input (%d so far): %s", self.camera, self.errors, redact_url(reason))
+
+    def _past_duration(self, offset_s: float) -> bool:
+        """True (and stops the source) once ``duration_s`` of stream time has passed."""
+        if self.config.duration_s is not None and offset_s >= self.config.duration_s:
+            self._stop.set()
+            return True
+        return False
+
+    def _decoder(self, container: av.container.InputContainer, origin: datetime | None,
+                 *, retry_demux: bool) -> VideoDecoder:
+        return VideoDecoder(container, mode=self.config.decode, sample_interval_s=1 / self.config.sample_fps,
+                            origin=origin, on_error=self._skip, retry_demux=retry_demux)
+
+    def _sampled(self, decoder: VideoDecoder, sampler: StreamTimeSampler,
+                 offset_base: Callable[[datetime], float]) -> Iterator[Frame]:
+        """Sample the decoder's frames, convert the taken ones to BGR and emit them.
+
+        ``offset_base`` maps the decoder's origin (known at its first packet)
+        to the source offset of that origin: 0 for a file, the time since the
+        first connection for a live stream.
+        """
+        base: float | None = None
+        for picture, rel_s in decoder.frames(self._stop):
+            if base is None:
+                assert decoder.origin is not None
+                base = offset_base(decoder.origin)
+            offset_s = base + rel_s
+            if self._past_duration(offset_s):
+                return
+            if not sampler.take(offset_s):
+                continue
+            try:
+                image = picture.to_ndarray(format="bgr24")
+            except AV_ERRORS as exc:
+                self._skip(f"unconvertible frame at {offset_s:.3f} s: {exc}")
+                continue
+            assert decoder.origin is not None
+            yield self._emit(image, decoder.origin + timedelta(seconds=rel_s), offset_s)
+
+    def _emit(self, image: np.ndarray, timestamp: datetime, offset_s: float) -> Frame:
+        frame = Frame(self.camera, image, timestamp, offset_s, self._index)
+        self._index += 1
+        self.last_offset_s = offset_s
+        self.frame_size = (frame.width, frame.height)
+        self.health.on_frame(frame)
+        return frame

@@ -1,0 +1,183 @@
+"""FileSource on the shared footage and on synthetic, truncated and corrupt files."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import av
+import pytest
+
+from lanewatch.config import SourceConfig
+from lanewatch.video import FileSource, SourceError, SourceState, VideoDecoder
+from lanewatch.video.file_source import EPOCH
+
+EPS = 1 / 24 + 1e-6  # one frame of lot-busy.mp4
+
+
+@pytest.fixture(scope="module")
+def ffmpeg() -> str:
+    path = shutil.which("ffmpeg")
+    if path is None:
+        pytest.skip("ffmpeg CLI not installed (Debian package ffmpeg)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def lot_busy(footage_dir: Path) -> Path:
+    return footage_dir / "parking-aisle" / "lot-busy.mp4"
+
+
+def run(*args: str) -> None:
+    subprocess.run(args, check=True, capture_output=True, timeout=60)
+
+
+def config(path: Path, **overrides: object) -> SourceConfig:
+    return SourceConfig(camera="cam", url=str(path), **overrides)
+
+
+def synthetic(ffmpeg: str, path: Path, *metadata: str, seconds: int = 8, gop: int = 10) -> Path:
+    """A 10 fps H.264 test pattern with a key frame every ``gop`` frames."""
+    args = [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", str(seconds),
+            "-c:v", "libx264", "-g", str(gop), "-pix_fmt", "yuv420p"]
+    for item in metadata:
+        args += ["-metadata", item]
+    run(*args, str(path))
+    return path
+
+
+def test_one_frame_per_second_of_stream_time(lot_busy: Path) -> None:
+    source = FileSource(config(lot_busy, sample_fps=1))
+    frames = list(source.frames())
+    assert len(frames) == 20
+    assert [f.offset_s for f in frames] == pytest.approx([float(s) for s in range(20)], abs=EPS)
+    assert [f.index for f in frames] == list(range(20))
+    assert all(f.timestamp.tzinfo is not None for f in frames)
+    assert frames[0].timestamp == EPOCH  # lot-busy.mp4 has no creation_time
+    assert all(f.timestamp - frames[0].timestamp == timedelta(seconds=f.offset_s) for f in frames)
+    assert frames[0].image.shape == (360, 640, 3) and frames[0].image.dtype.name == "uint8"
+    assert source.frame_size == (640, 360)
+    assert source.errors == 0
+    assert [e.state for e in source.health.drain_events()] == [SourceState.ONLINE]
+
+
+@pytest.mark.parametrize(
+    ("decode", "expected_offsets"),
+    [
+        ("all", [float(s) for s in range(20)]),
+        ("auto", [float(s) for s in range(20)]),  # its GOP (10.4 s) is longer than 1 s: decode all
+        ("keyframes", [0.0, 10.4167]),  # lot-busy.mp4 has two key frames
+    ],
+)
+def test_decode_modes(lot_busy: Path, decode: str, expected_offsets: list[float]) -> None:
+    frames = list(FileSource(config(lot_busy, sample_fps=1, decode=decode)).frames())
+    assert [f.offset_s for f in frames] == pytest.approx(expected_offsets, abs=EPS)
+
+
+@pytest.mark.parametrize(("mode", "max_decoded"), [("all", 80), ("auto", 17), ("keyframes", 8)])
+def test_auto_switches_to_keyframes_once_the_gop_fits_the_interval(ffmpeg: str, tmp_path: Path, mode: str,
+                                                                   max_decoded: int) -> None:
+    path = synthetic(ffmpeg, tmp_path / "gop1s.mp4")  # 8 s, key frame every 1 s
+    with av.open(str(path)) as container:
+        decoder = VideoDecoder(container, mode=mode, sample_interval_s=2.0, origin=EPOCH,  # type: ignore[arg-type]
+                               on_error=pytest.fail, retry_demux=True)
+        decoded = [rel for _, rel in decoder.frames(threading.Event())]
+    assert len(decoded) == max_decoded
+    assert decoded[-1] == pytest.approx(7.9 if mode == "all" else 7.0)
+    if mode == "auto":
+        assert decoder.gop_s == pytest.approx(1.0) and decoder.keyframes_only
+
+
+def test_auto_mode_yields_the_sampled_frames(ffmpeg: str, tmp_path: Path) -> None:
+    path = synthetic(ffmpeg, tmp_path / "gop1s.mp4")
+    frames = list(FileSource(config(path, sample_fps=0.5, decode="auto")).frames())
+    assert [f.offset_s for f in frames] == pytest.approx([0.0, 2.0, 4.0, 6.0])
+
+
+@pytest.mark.parametrize(
+    ("metadata", "overrides", "expected_start"),
+    [
+        ("creation_time=2024-05-01T08:30:00Z", {}, datetime(2024, 5, 1, 8, 30, tzinfo=timezone.utc)),
+        ("creation_time=2024-05-01T08:30:00Z", {"start_time": datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)},
+         datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)),
+        (None, {"start_time": datetime(2025, 1, 2, 3, 4, 5), "timezone": "Europe/Berlin"},
+         datetime(2025, 1, 2, 3, 4, 5, tzinfo=ZoneInfo("Europe/Berlin"))),
+        (None, {}, EPOCH),
+    ],
+)
+def test_start_time(ffmpeg: str, tmp_path: Path, metadata: str | None, overrides: dict[str, object],
+                    expected_start: datetime) -> None:
+    path = synthetic(ffmpeg, tmp_path / "clip.mp4", *([metadata] if metadata else []), seconds=3)
+    frames = list(FileSource(config(path, **overrides)).frames())
+    assert [f.timestamp for f in frames] == [expected_start + timedelta(seconds=s) for s in range(3)]
+
+
+def test_duration_limits_stream_time(lot_busy: Path) -> None:
+    frames = list(FileSource(config(lot_busy, sample_fps=2, duration_s=3)).frames())
+    assert [f.offset_s for f in frames] == pytest.approx([0, 0.5, 1, 1.5, 2, 2.5], abs=EPS)
+
+
+def test_stop_ends_the_iteration(lot_busy: Path) -> None:
+    source = FileSource(config(lot_busy, sample_fps=4))
+    got = []
+    for frame in source.frames():
+        got.append(frame)
+        if len(got) == 3:
+            source.stop()
+    assert len(got) == 3
+
+
+def test_truncated_file_yields_the_frames_before_the_cut(ffmpeg: str, lot_busy: Path, tmp_path: Path) -> None:
+    # The shared file keeps its index (moov) at the end; a recorder that writes it first
+    # (+faststart) leaves a readable half when the disk fills or the power fails.
+    whole = tmp_path / "faststart.mp4"
+    run(ffmpeg, "-v", "error", "-y", "-i", str(lot_busy), "-c", "copy", "-movflags", "+faststart", str(whole))
+    half = tmp_path / "half.mp4"
+    data = whole.read_bytes()
+    half.write_bytes(data[: len(data) // 2])
+    frames = list(FileSource(config(half, sample_fps=1)).frames())
+    assert 5 <= len(frames) < 20
+    assert [f.offset_s for f in frames] == pytest.approx([float(s) for s in range(len(frames))], abs=EPS)
+
+
+def test_truncated_file_without_its_index_is_a_clear_error(lot_busy: Path, tmp_path: Path) -> None:
+    half = tmp_path / "moov-lost.mp4"
+    data = lot_busy.read_bytes()
+    half.write_bytes(data[: len(data) // 2])
+    with pytest.raises(SourceError, match="moov-lost.mp4.*Invalid data"):
+        list(FileSource(config(half)).frames())
+
+
+def test_corrupt_bytes_mid_stream_do_not_stop_decoding(ffmpeg: str, lot_busy: Path, tmp_path: Path) -> None:
+    ts = tmp_path / "clip.ts"
+    run(ffmpeg, "-v", "error", "-y", "-i", str(lot_busy), "-c", "copy", "-f", "mpegts", str(ts))
+    data = bytearray(ts.read_bytes())
+    rng = random.Random(1)
+    middle = len(data) // 3
+    data[middle:middle + 40_000] = bytes(rng.randrange(256) for _ in range(40_000))
+    ts.write_bytes(bytes(data))
+    frames = list(FileSource(config(ts, sample_fps=1)).frames())
+    assert len(frames) >= 18
+    assert frames[-1].offset_s >= 18
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "message"),
+    [
+        ("missing.mp4", None, "does not exist"),
+        ("folder", lambda p: p.mkdir(), "is not a file"),
+        ("notes.mp4", lambda p: p.write_text("not a video"), "cannot open"),
+    ],
+)
+def test_unusable_files_raise_source_error_naming_the_path(tmp_path: Path, name: str, make, message: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / name
+    if make:
+        make(path)
+    with pytest.raises(SourceError, match=message) as raised:
+        list(FileSource(config(path)).frames())
+    assert str(path) in str(raised.value)

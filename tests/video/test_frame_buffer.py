@@ -1,0 +1,76 @@
+"""Per-camera buffers: files wait (nothing lost), live cameras drop their oldest (counted)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+
+from lanewatch.video.frame import Frame
+from lanewatch.video.frame_buffer import FrameBuffers
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def _f(camera: str, i: int) -> Frame:
+    return Frame(camera, np.zeros((2, 2, 3), np.uint8), NOW, float(i), i)
+
+
+def test_live_camera_drops_oldest_and_counts() -> None:
+    buffers = FrameBuffers(capacity=3)
+    buffers.add_camera("live")
+    for i in range(10):
+        assert buffers.put(_f("live", i), drop_oldest=True)
+    assert buffers.dropped("live") == 7
+    assert [f.index for f in buffers.take(10, timeout=0)] == [7, 8, 9]
+
+
+def test_file_camera_waits_instead_of_dropping() -> None:
+    buffers = FrameBuffers(capacity=2)
+    buffers.add_camera("file")
+    done = threading.Event()
+
+    def produce() -> None:
+        for i in range(6):
+            buffers.put(_f("file", i), drop_oldest=False)
+        done.set()
+
+    threading.Thread(target=produce, daemon=True).start()
+    time.sleep(0.1)
+    assert not done.is_set()  # blocked on the full buffer
+    got = []
+    while len(got) < 6:
+        got += [f.index for f in buffers.take(2, timeout=1)]
+    assert got == list(range(6)) and buffers.dropped("file") == 0
+
+
+def test_stop_releases_a_waiting_producer() -> None:
+    buffers = FrameBuffers(capacity=1)
+    buffers.add_camera("file")
+    buffers.put(_f("file", 0), drop_oldest=False)
+    stop = threading.Event()
+    stop.set()
+    assert buffers.put(_f("file", 1), drop_oldest=False, stop=stop) is False
+
+
+def test_take_is_fair_across_cameras_and_keeps_each_camera_in_order() -> None:
+    buffers = FrameBuffers(capacity=10)
+    for cam in ("a", "b"):
+        buffers.add_camera(cam)
+    for i in range(3):
+        buffers.put(_f("a", i), drop_oldest=False)
+        buffers.put(_f("b", i), drop_oldest=False)
+    taken = buffers.take(4, timeout=0)
+    assert [(f.camera, f.index) for f in taken] == [("a", 0), ("b", 0), ("a", 1), ("b", 1)]
+
+
+def test_closed_camera_is_finished_once_drained() -> None:
+    buffers = FrameBuffers(capacity=4)
+    buffers.add_camera("a")
+    buffers.put(_f("a", 0), drop_oldest=False)
+    buffers.close("a")
+    assert buffers.finished() == []  # still holds a frame
+    assert len(buffers.take(4, timeout=0)) == 1
+    assert buffers.finished() == ["a"] and buffers.active() == 0 and buffers.finished() == []
