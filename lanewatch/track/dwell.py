@@ -1,0 +1,307 @@
+"""`DwellMonitor`: turns tracked boxes inside zones into stays and violations.
+
+One monitor per camera. A *stay* is one object's time inside one zone,
+measured in seconds of stream time, never in frames:
+
+    entered ──► dwelling ──► violating ──► ended
+       │            │                        ▲
+       └────────────┴────────────────────────┘  (pass-through: ended, never violated)
+
+- `entered`: first sighting in the zone (`entered_s`).
+- `dwelling`: seen again, for less than the zone's `dwell_seconds`.
+- `violating`: seen at a time ≥ `entered_s + dwell_seconds` (`violation_s`
+  is that sighting's time). A violation needs a sighting, so it always has
+  a box and a frame to show as evidence.
+- `ended`: absent from the zone for *more than* `exit_grace_seconds`. The
+  rule is exclusive: an object seen again exactly `exit_grace_seconds`
+  after its last sighting continues its stay; the end is decided at the
+  first analysed frame past the grace, and `ended_s` is the last sighting.
+
+The point of the machine is EXACTLY ONE violation per real stop, whatever
+the detector and the tracker do meanwhile:
+
+- detector flicker shorter than the grace keeps the stay;
+- a tracker id switch keeps the stay: an open stay whose id vanished from
+  the frame (seen in no zone) is taken over by a box with an id new to the
+  zone that overlaps the stay's last box with IoU ≥ `SWITCH_IOU` and is
+  *standing*: seen there twice, its two boxes overlapping by `STANDING_IOU`.
+  Until its second sighting the newcomer is only a candidate, because a car
+  driving past a parked car also shows up, with its own id, over the parked
+  car's stay exactly while it hides the parked car; one look later it has
+  moved on, gets a stay of its own (entered at its first sighting) and the
+  parked car keeps its stay. A newcomer seen only once is never reported;
+- two cars side by side are two stays (their boxes overlap far less);
+- one object in two overlapping zones has one stay per zone.
+
+Zones belong to the zones stage; this module only needs their timings
+(`ZoneTiming`), so it does not depend on it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from lanewatch.detect.detections import Detections
+from lanewatch.track.tracker import box_iou, same_object_class
+
+StayState = Literal["entered", "dwelling", "violating", "ended"]
+TransitionKind = Literal["entered", "violation", "update", "ended"]
+
+# IoU with an absent stay's last box that lets a new id take the stay over...
+SWITCH_IOU = 0.3
+# ... once the new id is seen again with this IoU between its two boxes: a
+# parked car's boxes overlap by 0.8 or more from one look to the next; a car
+# driving past moves a quarter of its length or more between two looks.
+STANDING_IOU = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneTiming:
+    """What the dwell clock needs from a zone, in seconds of stream time."""
+
+    dwell_seconds: float
+    exit_grace_seconds: float
+
+    def __post_init__(self) -> None:
+        for name in ("dwell_seconds", "exit_grace_seconds"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be a finite number ≥ 0, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Stay:
+    """Immutable snapshot of one object's stay in one zone.
+
+    `box` is the xyxy box of the *last* sighting (at `last_seen_s`), not the
+    most confident one: it is what the current frame shows, so an evidence
+    snapshot taken with a transition draws the box where the car is, and it
+    is what an id switch is matched against.
+    """
+
+    stay_id: int
+    zone_id: str
+    tracker_id: int
+    label: str
+    state: StayState
+    entered_s: float
+    last_seen_s: float
+    violation_s: float | None
+    ended_s: float | None
+    best_confidence: float
+    box: tuple[float, float, float, float]
+
+    @property
+    def dwell_s(self) -> float:
+        """Seconds between the first and the last sighting in the zone."""
+        return self.last_seen_s - self.entered_s
+
+
+@dataclass(frozen=True, slots=True)
+class DwellTransition:
+    """One change to report.
+
+    kind:
+        "entered"   a new stay began;
+        "violation" the stay just reached the zone's dwell time (once per stay:
+                    the only kind from which callers create violations);
+        "update"    a violating stay was seen again (at most one per stay per
+                    `update`), or, from `finish`, a stay still open at the end;
+        "ended"     the stay is over; sent for pass-throughs too
+                    (`violation_s` is None), so callers can count them.
+    """
+
+    kind: TransitionKind
+    stay: Stay
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A new id first seen over an absent stay: maybe the same object, maybe a passer."""
+
+    stay_id: int
+    seen_s: float
+    confidence: float
+    box: tuple[float, float, float, float]
+
+
+class DwellMonitor:
+    """Stays of one camera's tracked objects in its zones; one verb: `update`."""
+
+    def __init__(self, zones: dict[str, ZoneTiming]) -> None:
+        self._zones = dict(zones)
+        self._open: list[Stay] = []
+        self._candidates: dict[tuple[str, int], _Candidate] = {}  # (zone, new id) -> candidate
+        self._next_stay_id = 1
+        self._last_offset_s: float | None = None
+
+    @property
+    def open_stays(self) -> list[Stay]:
+        """Stays not yet ended, oldest first."""
+        return list(self._open)
+
+    def update(self, offset_s: float, inside: dict[str, Detections]) -> list[DwellTransition]:
+        """Advance the clock to `offset_s` given the tracked boxes inside each zone.
+
+        `inside[zone_id]` holds the boxes whose anchor lies in that zone at
+        this analysed frame; a zone missing from the dict had nobody in it.
+        Boxes without an identity (`tracker_id` -1) are ignored.
+
+        Raises:
+            KeyError: for a zone this monitor does not know (see `set_zones`).
+            ValueError: if `offset_s` goes back in stream time.
+        """
+        unknown = set(inside) - set(self._zones)
+        if unknown:
+            raise KeyError(f"unknown zone(s) {sorted(unknown)}; call set_zones first")
+        self._advance(offset_s)
+        out = self._expire(offset_s)
+        seen_ids = {int(i) for d in inside.values() for i in d.tracker_id if i != -1}
+        for zone_id, detections in inside.items():
+            out += self._sighted(zone_id, offset_s, detections[detections.tracker_id != -1], seen_ids)
+        return out
+
+    def finish(self, offset_s: float) -> list[DwellTransition]:
+        """Close the books at the end of a source.
+
+        Stays absent for more than their grace end as usual. Every stay still
+        open is reported as it is, as an "update": a violation still in
+        progress stays active (`ended_s` None, no "ended"). The monitor then
+        forgets them, so it can serve the next source from a fresh clock.
+        """
+        self._advance(offset_s)
+        out = self._expire(offset_s) + [DwellTransition("update", stay) for stay in self._open]
+        self._open = []
+        self._candidates = {}
+        self._last_offset_s = None
+        return out
+
+    def set_zones(self, zones: dict[str, ZoneTiming]) -> list[DwellTransition]:
+        """Replace the zones at run time; the stays of removed zones end.
+
+        Changed timings apply to open stays from the next `update` on.
+        """
+        self._zones = dict(zones)
+        gone = [s for s in self._open if s.zone_id not in self._zones]
+        self._open = [s for s in self._open if s.zone_id in self._zones]
+        self._candidates = {k: c for k, c in self._candidates.items() if k[0] in self._zones}
+        return [DwellTransition("ended", _ended(s)) for s in gone]
+
+    def _advance(self, offset_s: float) -> None:
+        if self._last_offset_s is not None and offset_s < self._last_offset_s:
+            raise ValueError(f"stream time went back from {self._last_offset_s} s to {offset_s} s")
+        self._last_offset_s = offset_s
+
+    def _expire(self, offset_s: float) -> list[DwellTransition]:
+        """End the stays absent for more than their zone's exit grace; forget stale candidates.
+
+        A stay with a pending candidate counts as seen at the candidate's
+        sighting, so that a tracker id switch just before the grace runs out
+        still continues the stay; its `ended_s` stays its own last sighting.
+        """
+        def over(seen_s: float, zone_id: str) -> bool:
+            return offset_s - seen_s > self._zones[zone_id].exit_grace_seconds
+
+        self._candidates = {k: c for k, c in self._candidates.items() if not over(c.seen_s, k[0])}
+        pending = {c.stay_id: c.seen_s for c in self._candidates.values()}
+        gone = [s for s in self._open if over(max(s.last_seen_s, pending.get(s.stay_id, -math.inf)), s.zone_id)]
+        self._open = [s for s in self._open if s.stay_id not in {g.stay_id for g in gone}]
+        return [DwellTransition("ended", _ended(s)) for s in gone]
+
+    def _sighted(self, zone_id: str, offset_s: float, detections: Detections,
+                 seen_ids: set[int]) -> list[DwellTransition]:
+        """Match one zone's boxes to its open stays: by id, then by id switch, else new."""
+        tids = detections.tracker_id.tolist()
+        stays = {s.tracker_id: i for i, s in enumerate(self._open) if s.zone_id == zone_id}
+        matches: dict[int, int] = {}  # box index -> index in self._open
+        for d, tid in enumerate(tids):
+            if tid in stays and stays[tid] not in matches.values():
+                matches[d] = stays[tid]
+        # Id switch: stays whose id vanished from the frame, boxes with ids new to the zone.
+        orphans = {self._open[i].stay_id: i for i in stays.values() if self._open[i].tracker_id not in seen_ids}
+        newcomers = [d for d, tid in enumerate(tids) if tid not in stays]
+        first_seen: dict[int, tuple[float, float]] = {}  # box index -> (first sighting, its confidence)
+        for d in newcomers:
+            candidate = self._candidates.pop((zone_id, tids[d]), None)
+            if candidate is None:
+                continue
+            i = orphans.get(candidate.stay_id)
+            box = detections.xyxy[d:d + 1]
+            if (i is not None and i not in matches.values()
+                    and box_iou(box, [self._open[i].box])[0, 0] >= SWITCH_IOU
+                    and box_iou(box, [candidate.box])[0, 0] >= STANDING_IOU):
+                matches[d] = i
+            else:
+                first_seen[d] = (candidate.seen_s, candidate.confidence)
+        waiting = self._propose(zone_id, offset_s, detections,
+                                [d for d in newcomers if d not in matches and d not in first_seen],
+                                [i for i in orphans.values() if i not in matches.values()])
+
+        out: list[DwellTransition] = []
+        timing = self._zones[zone_id]
+        for d, tid in enumerate(tids):
+            if d in matches:
+                index, before = matches[d], self._open[matches[d]]
+                after = _seen(before, detections, d, offset_s)
+            elif tid in stays or d in waiting:
+                continue  # a second box with an id already placed (a tracker glitch), or a candidate
+            else:
+                first_s, first_confidence = first_seen.get(d, (offset_s, 0.0))
+                index, before = len(self._open), None
+                after = Stay(self._next_stay_id, zone_id, tid, str(detections.class_name[d]), "entered",
+                             first_s, offset_s, None, None,
+                             max(first_confidence, float(detections.confidence[d])), _box(detections, d))
+                self._next_stay_id += 1
+                self._open.append(after)
+                stays[tid] = index
+                out.append(DwellTransition("entered", after))
+            if after.state != "violating" and offset_s - after.entered_s >= timing.dwell_seconds:
+                after = replace(after, state="violating", violation_s=offset_s)
+                out.append(DwellTransition("violation", after))
+            elif before is not None and before.state == "violating":
+                out.append(DwellTransition("update", after))
+            self._open[index] = after
+        return out
+
+    def _propose(self, zone_id: str, offset_s: float, detections: Detections,
+                 newcomers: list[int], orphans: list[int]) -> set[int]:
+        """Make newcomers overlapping absent stays candidates; return their box indices."""
+        if not newcomers or not orphans:
+            return set()
+        iou = box_iou(np.array([self._open[i].box for i in orphans]), detections.xyxy[newcomers])
+        waiting = set()
+        for o, n in zip(*linear_sum_assignment(-iou)):
+            stay, d = self._open[orphans[o]], newcomers[n]
+            if iou[o, n] >= SWITCH_IOU and same_object_class(stay.label, str(detections.class_name[d])):
+                tid = int(detections.tracker_id[d])
+                self._candidates[(zone_id, tid)] = _Candidate(
+                    stay.stay_id, offset_s, float(detections.confidence[d]), _box(detections, d))
+                waiting.add(d)
+        return waiting
+
+
+def _seen(stay: Stay, detections: Detections, d: int, offset_s: float) -> Stay:
+    """The stay after one more sighting (possibly under a new tracker id)."""
+    return replace(
+        stay,
+        tracker_id=int(detections.tracker_id[d]),
+        label=str(detections.class_name[d]),
+        state="dwelling" if stay.state == "entered" else stay.state,
+        last_seen_s=offset_s,
+        best_confidence=max(stay.best_confidence, float(detections.confidence[d])),
+        box=_box(detections, d),
+    )
+
+
+def _ended(stay: Stay) -> Stay:
+    return replace(stay, state="ended", ended_s=stay.last_seen_s)
+
+
+def _box(detections: Detections, d: int) -> tuple[float, float, float, float]:
+    x1, y1, x2, y2 = (float(v) for v in detections.xyxy[d])
+    return (x1, y1, x2, y2)
