@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from lanewatch.config import DetectorConfig, SourceConfig
+from lanewatch.video.source import SourceError
 from lanewatch.zones.zone_file import ZoneFile, ZoneFileError, load_zone_file
 
 app = typer.Typer(help="lanewatch: fire-lane watch for CCTV cameras.", no_args_is_help=True,
@@ -28,7 +29,7 @@ _LIVE = re.compile(r"^rtsps?://", re.I)
 def _default_camera_id(url: str) -> str:
     """A readable id from a file, folder or URL: its last path part without extension."""
     tail = url.rstrip("/").split("?")[0].rsplit("/", 1)[-1]
-    stem = tail.rsplit(".", 1)[0] if "." in tail and not _LIVE.match(url.rstrip("/")) or "." in tail else tail
+    stem = tail.rsplit(".", 1)[0] if "." in tail else tail
     return re.sub(r"[^A-Za-z0-9_.\-]", "-", stem) or "camera"
 
 
@@ -100,12 +101,14 @@ def eval_command(
         wanted = classes.split(",") if classes else sorted({c for s in specs for z in s.zones for c in z.classes})
         detector_config = DetectorConfig(weights=weights, imgsz=imgsz, confidence=confidence,
                                          classes=[c.strip() for c in wanted if c.strip()])
-    except (ZoneFileError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    out.mkdir(parents=True, exist_ok=True)
-    console.print(f"loading detector (imgsz {imgsz}) ...")
-    detector = UltralyticsDetector(detector_config)
+        missing = [s.source.url for s in specs if not _LIVE.match(s.source.url) and not Path(s.source.url).exists()]
+        if missing:
+            raise ValueError(f"source not found: {', '.join(missing)}")
+        out.mkdir(parents=True, exist_ok=True)
+        console.print(f"loading detector (imgsz {imgsz}) ...")
+        detector = UltralyticsDetector(detector_config)
+    except (ZoneFileError, ValueError, FileNotFoundError) as exc:
+        _fail(exc)
     report = ViolationsJson(out / "violations.json", snapshot_prefix="snapshots/")
     occupancy = OccupancyCsv(out / "occupancy.csv")
     store = ViolationStore(open_engine(sqlite_url(out / "lanewatch.db")))
@@ -118,26 +121,42 @@ def eval_command(
             progress.update(tasks[result.frame.camera], completed=result.frame.offset_s,
                             status=f"{result.frame.offset_s:6.1f} s")
 
-        pipeline = Pipeline(specs, detector, detector_config=detector_config,
-                            evidence=EvidenceWriter(out / "snapshots"),
-                            event_sinks=[store, report], frame_sinks=[occupancy, on_frame])
+        health: list = []
+
+        def on_health(event) -> None:
+            health.append(event)
+            progress.update(tasks[event.camera], status=f"{event.state.value}")
+
+        try:
+            pipeline = Pipeline(specs, detector, detector_config=detector_config,
+                                evidence=EvidenceWriter(out / "snapshots"),
+                                event_sinks=[store, report], frame_sinks=[occupancy, on_frame],
+                                health_sinks=[on_health])
+        except SourceError as exc:
+            _fail(exc)
         previous = signal.signal(signal.SIGINT, lambda *_: pipeline.stop())
         try:
             stats = pipeline.run()
         finally:
             signal.signal(signal.SIGINT, previous)
             occupancy.close()
-    _print_summary(stats, report, out)
+    _print_summary(stats, report, health, out)
 
 
-def _print_summary(stats, report, out: Path) -> None:
+def _fail(exc: Exception) -> None:
+    console.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(2) from None
+
+
+def _print_summary(stats, report, health: list, out: Path) -> None:
     table = Table(title="lanewatch eval")
-    for column in ("camera", "frames", "dropped", "violations", "still active"):
+    for column in ("camera", "frames", "dropped", "violations", "still active", "offline", "frozen"):
         table.add_column(column, justify="right" if column != "camera" else "left")
     for camera, frames in stats.frames.items():
         mine = [v for v in report.violations.values() if v.camera == camera]
+        states = [e.state.value for e in health if e.camera == camera]
         table.add_row(camera, str(frames), str(stats.dropped.get(camera, 0)), str(len(mine)),
-                      str(sum(v.active for v in mine)))
+                      str(sum(v.active for v in mine)), str(states.count("offline")), str(states.count("frozen")))
     Console().print(table)
     per_frame = stats.detector_seconds / stats.inferences * 1000 if stats.inferences else 0.0
     Console().print(f"{stats.inferences} inferences, {per_frame:.0f} ms each; {stats.wall_seconds:.1f} s wall; "
