@@ -14,13 +14,17 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from lanewatch.config import DetectorConfig, SourceConfig
-from lanewatch.video.source import SourceError
+from lanewatch.video.source import SourceError, redact_url
 from lanewatch.zones.zone_file import ZoneFile, ZoneFileError, load_zone_file
 
 app = typer.Typer(help="lanewatch: fire-lane watch for CCTV cameras.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 zones_app = typer.Typer(help="Work with zone files.", no_args_is_help=True)
 app.add_typer(zones_app, name="zones")
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 console = Console(stderr=True)
 
 _LIVE = re.compile(r"^rtsps?://", re.I)
@@ -175,6 +179,50 @@ def zones_check(files: Annotated[list[Path], typer.Argument(help="Zone files to 
             failed = True
             console.print(f"[red]invalid[/red] {exc}")
     raise typer.Exit(1 if failed else 0)
+
+
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", help="lanewatch.yaml (see README).")]
+DatabaseOption = Annotated[Optional[str], typer.Option("--database-url", help="Overrides the config / LANEWATCH_DATABASE_URL.")]
+
+
+def _settings(config: Path | None, database_url: str | None = None):
+    from lanewatch.config import load_settings
+
+    try:
+        settings = load_settings(config)
+    except ValueError as exc:
+        _fail(exc)
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+    return settings
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None, database_url: DatabaseOption = None) -> None:
+    """Create or migrate the database schema to the latest version (Alembic)."""
+    from lanewatch.store.migrate import upgrade
+
+    settings = _settings(config, database_url)
+    upgrade(settings.resolved_database_url)
+    console.print(f"database at the latest schema: {redact_url(settings.resolved_database_url)}")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="viewer (read), operator (ack/resolve) or admin (cameras, zones, keys).")],
+    name: Annotated[str, typer.Option(help="Who or what uses the key.")] = "cli",
+    config: ConfigOption = None, database_url: DatabaseOption = None,
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    from lanewatch.api.auth import create_api_key
+    from lanewatch.store.db import open_engine
+
+    settings = _settings(config, database_url)
+    try:
+        key = create_api_key(open_engine(settings.resolved_database_url), role=role, name=name)
+    except ValueError as exc:
+        _fail(exc)
+    print(key)
 
 
 if __name__ == "__main__":

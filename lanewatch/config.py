@@ -8,6 +8,7 @@ here; this module imports no stage.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -74,3 +75,77 @@ class TrackerConfig(StrictModel):
     max_missing_s: float = Field(120.0, gt=0, title="Forget a track unseen for (s)",
                                  description="Parked cars must keep their identity across missed detections.")
     min_confidence: float = Field(0.25, ge=0, lt=1, title="Lowest confidence that may extend a track")
+
+
+class WebhookConfig(StrictModel):
+    """Delivery of webhook notifications from the outbox."""
+
+    timeout_s: float = Field(5.0, gt=0, le=60, title="Request timeout (s)")
+    retry_initial_s: float = Field(2.0, gt=0, title="First retry delay (s)")
+    retry_max_s: float = Field(600.0, gt=0, title="Longest retry delay (s)")
+    max_attempts: int = Field(50, ge=1, title="Give up after this many attempts")
+
+
+class ServiceSettings(StrictModel):
+    """`lanewatch serve`: read from a YAML file (``--config``), then ``LANEWATCH_*`` environment variables."""
+
+    data_dir: Path = Field(Path("data"), title="Data directory",
+                           description="Holds the embedded SQLite database and the evidence snapshots.")
+    database_url: str | None = Field(None, title="Database URL",
+                                     description="sqlite:///path or postgresql+psycopg://user:pw@host/db; "
+                                                 "default: SQLite in the data directory.")
+    host: str = Field("127.0.0.1", title="Listen address")
+    port: int = Field(8080, ge=0, le=65535, title="Listen port")
+    max_body_bytes: int = Field(1_000_000, ge=1024, title="Largest accepted request body (bytes)")
+    demo_source: str | None = Field(None, title="Demo camera source",
+                                    description="With an empty database, add a demo camera reading this file or URL.")
+    detector: DetectorConfig = Field(default_factory=DetectorConfig)
+    tracker: TrackerConfig = Field(default_factory=TrackerConfig)
+    webhooks: WebhookConfig = Field(default_factory=WebhookConfig)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'lanewatch.db').resolve()}"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
+
+
+ENV_PREFIX = "LANEWATCH_"
+_ENV_FIELDS = {"data_dir", "database_url", "host", "port", "max_body_bytes", "demo_source"}
+
+
+def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> ServiceSettings:
+    """Defaults < YAML file < environment (``LANEWATCH_DATABASE_URL``, ``LANEWATCH_PORT``, ...).
+
+    Nested settings come from the file; the environment sets the top-level
+    ones an operator changes per machine. A bad file raises ValueError
+    naming the file and the field.
+    """
+    import os
+
+    import yaml
+    from pydantic import ValidationError
+
+    data: dict = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ValueError(f"cannot read config {path}: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ValueError(f"config {path}: expected a mapping at the top level")
+        data.update(loaded)
+    env = os.environ if environ is None else environ
+    for name in _ENV_FIELDS:
+        value = env.get(ENV_PREFIX + name.upper())
+        if value:
+            data[name] = value
+    try:
+        return ServiceSettings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ValueError(f"config {path or '(environment)'}: {problems}") from None

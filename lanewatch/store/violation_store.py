@@ -1,25 +1,18 @@
 """Persist violation lifecycle events; read violations back as records.
 
 Every event is an upsert keyed by the violation id, so replaying an event
-(after a crash between write and acknowledgement) changes nothing.
+(after a crash between write and acknowledgement) changes nothing. The
+pipeline only writes the columns it owns: an operator's acknowledgement or
+resolution is never overwritten by a later update from the camera.
 """
 
 from __future__ import annotations
-
-from datetime import datetime, timezone
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from lanewatch.events.violation import Violation, ViolationEvent
-from lanewatch.store.tables import ViolationRow, utcnow
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; everything stored is UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+from lanewatch.store.tables import ViolationRow, as_utc as _utc, utcnow
 
 
 def to_row(v: Violation) -> ViolationRow:
@@ -43,6 +36,13 @@ def from_row(r: ViolationRow) -> Violation:
     )
 
 
+PIPELINE_COLUMNS = (
+    "camera", "zone", "zone_name", "label", "start_s", "violation_s", "last_seen_s", "end_s", "started_at",
+    "violation_at", "ended_at", "confidence", "box_x1", "box_y1", "box_x2", "box_y2", "snapshot",
+    "snapshot_clean", "updated_at",
+)
+
+
 class ViolationStore:
     """A sink for `ViolationEvent`s backed by the SQL store."""
 
@@ -51,8 +51,21 @@ class ViolationStore:
 
     def __call__(self, event: ViolationEvent) -> None:
         with Session(self.engine) as session:
-            session.merge(to_row(event.after))
+            self.apply(session, event)
             session.commit()
+
+    @staticmethod
+    def apply(session: Session, event: ViolationEvent) -> ViolationRow:
+        """Upsert the pipeline-owned columns in the caller's transaction (so outbox rows can join it)."""
+        fresh = to_row(event.after)
+        row = session.get(ViolationRow, fresh.id)
+        if row is None:
+            session.add(fresh)
+            return fresh
+        for column in PIPELINE_COLUMNS:
+            setattr(row, column, getattr(fresh, column))
+        session.add(row)
+        return row
 
     def get(self, violation_id: str) -> Violation | None:
         with Session(self.engine) as session:

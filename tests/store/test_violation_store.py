@@ -39,3 +39,23 @@ def test_lifecycle_upserts_and_replays_change_nothing(tmp_path) -> None:
     assert store.get("missing") is None
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_pipeline_updates_never_overwrite_the_operators_state(tmp_path) -> None:
+    from sqlmodel import Session
+
+    from lanewatch.store.tables import ViolationRow
+
+    engine = open_engine(sqlite_url(tmp_path / "lanewatch.db"))
+    store = ViolationStore(engine)
+    store(ViolationEvent("new", None, _v("a")))
+    with Session(engine) as session:
+        row = session.get(ViolationRow, "a")
+        row.state, row.acknowledged_by, row.ack_comment = "acknowledged", "duty-1", "guard sent"
+        session.add(row)
+        session.commit()
+    store(ViolationEvent("update", _v("a"), _v("a", last_seen_s=40.0)))
+    with Session(engine) as session:
+        row = session.get(ViolationRow, "a")
+        assert (row.state, row.acknowledged_by, row.ack_comment, row.last_seen_s) == (
+            "acknowledged", "duty-1", "guard sent", 40.0)

@@ -1,0 +1,5 @@
+"""/api/cameras routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

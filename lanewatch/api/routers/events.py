@@ -1,0 +1,5 @@
+"""/api/events routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

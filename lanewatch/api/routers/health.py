@@ -1,0 +1,5 @@
+"""/api/health routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

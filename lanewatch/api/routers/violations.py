@@ -1,0 +1,5 @@
+"""/api/violations routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""/api/webhooks routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""/api/zones routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

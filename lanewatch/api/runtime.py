@@ -1,0 +1,50 @@
+"""What the API needs from the running service, as a protocol.
+
+The service (lanewatch/service.py) owns the pipeline threads; the API only
+reads its state and tells it about edits. Tests can hand the API a small
+fake runtime without running any camera.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.engine import Engine
+
+from lanewatch.detect.detections import Detections
+from lanewatch.events.bus import EventBus
+from lanewatch.video.frame import Frame
+
+
+@dataclass(frozen=True, slots=True)
+class CameraStatus:
+    """A camera's live state for /api/health and the dashboard."""
+
+    state: str            # "online" | "offline" | "frozen" | "stopped" (not running)
+    last_frame_at: datetime | None
+    frames: int = 0
+    dropped: int = 0
+
+
+class Runtime(Protocol):
+    engine: Engine
+    evidence_dir: Path
+    bus: EventBus
+
+    def latest_frame(self, camera_id: str) -> tuple[Frame, Detections] | None:
+        """The last analysed frame of a camera and what was detected on it, if any."""
+        ...
+
+    def camera_status(self, camera_id: str) -> CameraStatus:
+        ...
+
+    def reload_camera(self, camera_id: str) -> None:
+        """A camera or its zones changed (or it was deleted): apply it to the running pipeline."""
+        ...
+
+    def metrics_text(self) -> str:
+        """Prometheus exposition of the pipeline's counters (frames, inferences, queue depth, violations)."""
+        ...
