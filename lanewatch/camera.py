@@ -51,11 +51,17 @@ class CameraState:
         self.dwell = DwellMonitor(_timings(self._zones))
         self.recorder = ViolationRecorder(camera, evidence)
         self.last_frame: Frame | None = None
+        self.last_detections: Detections | None = None
 
     @property
     def zones(self) -> list[Zone]:
         with self._lock:
             return list(self._pending_zones if self._pending_zones is not None else self._zones)
+
+    def resume(self, violations: list) -> None:
+        """Violations active before a restart: continued by the same object, else ended (see recorder)."""
+        window = max((z.exit_grace_seconds for z in self._zones), default=5.0) + 10.0
+        self.recorder.resume(violations, window_s=window)
 
     def set_zones(self, zones: list[Zone]) -> None:
         """Replace the zones; applied before the next frame (thread-safe, no restart)."""
@@ -85,7 +91,7 @@ class CameraState:
         inside = {p.zone.id: tracked[p.contains(tracked)] for p in self._pixel_zones}
         transitions = self.dwell.update(frame.offset_s, inside)
         events += self.recorder.handle(transitions, frame, self._drawings())
-        self.last_frame = frame
+        self.last_frame, self.last_detections = frame, tracked
         return FrameResult(frame, tracked, inside, events)
 
     def finish(self) -> list[ViolationEvent]:

@@ -50,6 +50,8 @@ class SourceConfig(StrictModel):
     frozen_after_s: float = Field(30.0, gt=0, title="Frozen after (s)",
                                   description="Identical frames for this long of stream time mark the source frozen.")
     duration_s: float | None = Field(None, gt=0, title="Stop after (s of stream time)")
+    replay: bool = Field(False, title="Replay a file as a live camera",
+                         description="Play a recorded file in real time, looping forever (demos, soak tests).")
 
 
 class DetectorConfig(StrictModel):

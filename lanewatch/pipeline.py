@@ -1,25 +1,27 @@
 """Wire N sources through one batched detector into per-camera state and sinks.
 
-Threads: one reader per source (decode is I/O- and FFmpeg-bound and releases
-the GIL) feeding bounded per-camera buffers; one loop that takes the oldest
-frames across cameras, runs the detector on them as a batch and hands each
-result to its camera. Sinks (store, reports, live streams) receive the
-violation events and health changes in order.
+Threads: one reader per source (decode is FFmpeg-bound and releases the GIL)
+feeding bounded per-camera buffers; one loop that takes the oldest frames
+across cameras, runs the detector on them as a batch and hands each result
+to its camera. Cameras can be added and removed while it runs (the service
+does so on API edits): those changes are commands executed by the loop
+itself, so a camera's state is only ever touched by one thread.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from lanewatch.camera import CameraState, FrameResult
 from lanewatch.config import DetectorConfig, SourceConfig, TrackerConfig
 from lanewatch.detect.detector import Detector
 from lanewatch.events.evidence import EvidenceWriter
-from lanewatch.events.violation import ViolationEvent
+from lanewatch.events.violation import Violation, ViolationEvent
 from lanewatch.video.frame_buffer import FrameBuffers
 from lanewatch.video.health import HealthEvent
 from lanewatch.video.open_source import open_source
@@ -35,10 +37,11 @@ FrameSink = Callable[[FrameResult], None]
 
 @dataclass(slots=True)
 class CameraSpec:
-    """A camera to run: where its frames come from and its lane zones."""
+    """A camera to run: where its frames come from, its lane zones, and violations to resume."""
 
     source: SourceConfig
     zones: list[Zone]
+    resume: list[Violation] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -55,35 +58,117 @@ class PipelineStats:
 
 
 class Pipeline:
-    """Runs until every source has ended (files) or `stop()` is called (live)."""
+    """Runs until every source has ended (files), or until `stop()` when ``keep_alive``."""
 
-    def __init__(self, cameras: list[CameraSpec], detector: Detector, *,
+    def __init__(self, cameras: Sequence[CameraSpec], detector: Detector, *,
                  detector_config: DetectorConfig | None = None,
                  tracker_config: TrackerConfig | None = None,
                  evidence: EvidenceWriter | None = None,
-                 event_sinks: list[EventSink] = (), health_sinks: list[HealthSink] = (),
-                 frame_sinks: list[FrameSink] = (), buffer_frames: int = 8) -> None:
+                 event_sinks: Sequence[EventSink] = (), health_sinks: Sequence[HealthSink] = (),
+                 frame_sinks: Sequence[FrameSink] = (), buffer_frames: int = 8) -> None:
         ids = [c.source.camera for c in cameras]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"camera ids must be unique; repeated: {', '.join(duplicates)}")
         self.detector = detector
         self.batch_size = (detector_config or DetectorConfig()).batch_size
-        tracker_config = tracker_config or TrackerConfig()
-        self.sources: dict[str, Source] = {c.source.camera: open_source(c.source) for c in cameras}
-        self.cameras = {c.source.camera: CameraState(c.source.camera, c.zones, tracker_config, evidence)
-                        for c in cameras}
+        self.tracker_config = tracker_config or TrackerConfig()
+        self.evidence = evidence
         self.event_sinks, self.health_sinks, self.frame_sinks = list(event_sinks), list(health_sinks), list(frame_sinks)
         self.buffers = FrameBuffers(buffer_frames)
-        self.stats = PipelineStats(frames={c: 0 for c in ids}, dropped={c: 0 for c in ids})
+        self.stats = PipelineStats()
+        self.sources: dict[str, Source] = {}
+        self.cameras: dict[str, CameraState] = {}
+        self._threads: dict[str, threading.Thread] = {}
+        self._removing: set[str] = set()
+        self._commands: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._deferred: list[tuple] = []
         self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._running = False
+        for spec in cameras:
+            self._add(spec)
+
+    # -- control (any thread) -------------------------------------------------
+    def add_camera(self, spec: CameraSpec) -> None:
+        """Start a camera; applied by the loop (or at once before `run`). Opening errors raise here."""
+        source = open_source(spec.source)
+        self._commands.put(("add", spec, source))
+
+    def remove_camera(self, camera: str) -> None:
+        """Stop a camera; its active violations stay active in the sinks (resumed if it comes back)."""
+        self._commands.put(("remove", camera))
+
+    def update_zones(self, camera: str, zones: list[Zone]) -> None:
+        """New zones for a running camera, in effect from its next frame."""
+        state = self.cameras.get(camera)
+        if state is not None:
+            state.set_zones(zones)
 
     def stop(self) -> None:
         """Ask every source and the loop to end soon (safe from any thread or a signal handler)."""
         self._stop.set()
-        for source in self.sources.values():
+        for source in list(self.sources.values()):
             source.stop()
+
+    # -- loop -----------------------------------------------------------------
+    def run(self, keep_alive: bool = False) -> PipelineStats:
+        started = time.monotonic()
+        self._running = True
+        for camera in list(self.sources):
+            self._start_reader(camera)
+        try:
+            while not self._stop.is_set():
+                self._apply_commands()
+                if not keep_alive and not self.buffers.active() and self._commands.empty() and not self._deferred:
+                    break
+                self._forward_health()
+                batch = self.buffers.take(self.batch_size, timeout=0.2 if keep_alive else 0.5)
+                if batch:
+                    self._process(batch)
+                self._finish_ended()
+        finally:
+            self.stop()
+            for thread in self._threads.values():
+                thread.join(timeout=10)
+            self._finish_ended()
+            self._forward_health()
+            self.stats.wall_seconds = time.monotonic() - started
+            self._running = False
+        return self.stats
+
+    def _add(self, spec: CameraSpec, source: Source | None = None) -> None:
+        camera = spec.source.camera
+        self.sources[camera] = source or open_source(spec.source)
+        state = CameraState(camera, spec.zones, self.tracker_config, self.evidence)
+        if spec.resume:
+            state.resume(spec.resume)
+        self.cameras[camera] = state
+        self.buffers.add_camera(camera)
+        self.stats.frames.setdefault(camera, 0)
+        self.stats.dropped.setdefault(camera, 0)
+        if self._running:
+            self._start_reader(camera)
+
+    def _start_reader(self, camera: str) -> None:
+        thread = threading.Thread(target=self._read, args=(camera, self.sources[camera]),
+                                  name=f"source-{camera}", daemon=True)
+        self._threads[camera] = thread
+        thread.start()
+
+    def _apply_commands(self) -> None:
+        pending, self._deferred = self._deferred, []
+        while not self._commands.empty():
+            pending.append(self._commands.get_nowait())
+        for command in pending:
+            if command[0] == "add":
+                camera = command[1].source.camera
+                if camera in self.cameras:  # the old instance is still draining: retry next turn
+                    self._deferred.append(command)
+                else:
+                    self._add(command[1], command[2])
+            elif command[0] == "remove" and command[1] in self.sources:
+                self._removing.add(command[1])
+                self.sources[command[1]].stop()
 
     def _read(self, camera: str, source: Source) -> None:
         try:
@@ -95,32 +180,15 @@ class Pipeline:
         finally:
             self.buffers.close(camera)
 
-    def run(self) -> PipelineStats:
-        started = time.monotonic()
-        for camera, source in self.sources.items():
-            self.buffers.add_camera(camera)
-            thread = threading.Thread(target=self._read, args=(camera, source), name=f"source-{camera}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
-        try:
-            while self.buffers.active():
-                self._forward_health()
-                batch = self.buffers.take(self.batch_size, timeout=0.5)
-                if batch:
-                    self._process(batch)
-                for camera in self.buffers.finished():
-                    self._emit(self.cameras[camera].finish())
-                if self._stop.is_set() and not batch:
-                    break
-        finally:
-            self.stop()
-            for thread in self._threads:
-                thread.join(timeout=10)
+    def _finish_ended(self) -> None:
+        for camera in self.buffers.finished():
+            self._emit(self.cameras[camera].finish())
+            self.stats.dropped[camera] = self.buffers.dropped(camera)
             self._forward_health()
-            self.stats.wall_seconds = time.monotonic() - started
-            for camera in self.cameras:
-                self.stats.dropped[camera] = self.buffers.dropped(camera)
-        return self.stats
+            self._removing.discard(camera)
+            self.cameras.pop(camera, None)
+            self.sources.pop(camera, None)
+            self._threads.pop(camera, None)
 
     def _process(self, batch: list) -> None:
         t0 = time.monotonic()
@@ -133,8 +201,11 @@ class Pipeline:
         self.stats.detector_seconds += time.monotonic() - t0
         self.stats.inferences += len(batch)
         for frame, found in zip(batch, detections):
-            result = self.cameras[frame.camera].process(frame, found)
-            self.stats.frames[frame.camera] += 1
+            state = self.cameras.get(frame.camera)
+            if state is None or frame.camera in self._removing:
+                continue
+            result = state.process(frame, found)
+            self.stats.frames[frame.camera] = self.stats.frames.get(frame.camera, 0) + 1
             for sink in self.frame_sinks:
                 sink(result)
             self._emit(result.events)
@@ -144,11 +215,17 @@ class Pipeline:
             if event.kind == "new":
                 self.stats.violations += 1
             for sink in self.event_sinks:
-                sink(event)
+                try:
+                    sink(event)
+                except Exception:  # one failing sink (e.g. DB briefly down) must not stop the cameras
+                    log.exception("event sink %r failed for violation %s", sink, event.after.id)
 
     def _forward_health(self) -> None:
-        for source in self.sources.values():
+        for source in list(self.sources.values()):
             for event in source.health.drain_events():
                 log.info("camera %s is %s: %s", event.camera, event.state.value, redact_url(event.detail))
                 for sink in self.health_sinks:
-                    sink(event)
+                    try:
+                        sink(event)
+                    except Exception:
+                        log.exception("health sink %r failed", sink)

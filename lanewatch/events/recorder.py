@@ -4,6 +4,11 @@ The dwell machine speaks stream seconds; records also need wall times and
 frame fractions, and the "new" event needs its evidence JPEGs written
 before anyone is told. Updates are throttled (confidence or at most every
 ``update_interval_s``) so a long stop does not flood sinks once a second.
+
+After a restart (even ``kill -9``) the violations that were active are
+handed back through `resume`: the first stay seen at the same place in the
+same zone continues that violation (no duplicate); one that nobody matches
+within the resume window is ended at its last recorded sighting (none lost).
 """
 
 from __future__ import annotations
@@ -34,6 +39,22 @@ def _wall(frame: Frame, offset_s: float) -> datetime:
     return frame.timestamp - timedelta(seconds=frame.offset_s - offset_s)
 
 
+def _offset(frame: Frame, when: datetime) -> float:
+    """The stream offset of a wall time, in the current source session's clock."""
+    return frame.offset_s - (frame.timestamp - when).total_seconds()
+
+
+def _box_iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+RESUME_IOU = 0.3
+
+
 class ViolationRecorder:
     """Per-camera: dwell transitions in, `ViolationEvent`s out."""
 
@@ -46,6 +67,15 @@ class ViolationRecorder:
         self._new_id = new_id
         self._active: dict[int, Violation] = {}        # stay_id → current record
         self._emitted: dict[int, Violation] = {}       # stay_id → record last sent
+        self._resumable: dict[str, Violation] = {}     # violation id → record from before a restart
+        self._resume_window_s = 0.0
+        self._resume_deadline_s: float | None = None
+
+    def resume(self, violations: list[Violation], window_s: float = 15.0) -> None:
+        """Violations active before a restart, to continue (or end) from the next frames."""
+        self._resumable = {v.id: v for v in violations if v.active}
+        self._resume_window_s = window_s
+        self._resume_deadline_s = None
 
     @property
     def active(self) -> list[Violation]:
@@ -54,8 +84,15 @@ class ViolationRecorder:
     def handle(self, transitions: list[DwellTransition], frame: Frame,
                zones: dict[str, ZoneDrawing]) -> list[ViolationEvent]:
         events: list[ViolationEvent] = []
+        if self._resumable and self._resume_deadline_s is None:
+            self._resume_deadline_s = frame.offset_s + self._resume_window_s
         for t in transitions:
             stay = t.stay
+            if self._resumable and t.kind in ("entered", "violation") and stay.stay_id not in self._active:
+                resumed = self._match_resumable(stay, frame)
+                if resumed is not None:
+                    events.append(resumed)
+                    continue
             if t.kind == "violation" and stay.stay_id not in self._active:
                 events.append(self._open(stay, frame, zones.get(stay.zone_id)))
             elif t.kind == "update" and stay.stay_id in self._active:
@@ -64,6 +101,36 @@ class ViolationRecorder:
                     events.append(event)
             elif t.kind == "ended" and stay.stay_id in self._active:
                 events.append(self._close(stay, frame))
+        if self._resumable and frame.offset_s > (self._resume_deadline_s or 0.0):
+            events += self._end_unmatched(frame)
+        return events
+
+    def _rebased(self, v: Violation, frame: Frame) -> Violation:
+        """The record with its stream offsets moved onto this session's clock (wall times unchanged)."""
+        last_seen_at = v.violation_at + timedelta(seconds=v.last_seen_s - v.violation_s)
+        return replace(v, start_s=_offset(frame, v.started_at), violation_s=_offset(frame, v.violation_at),
+                       last_seen_s=_offset(frame, last_seen_at))
+
+    def _match_resumable(self, stay: Stay, frame: Frame) -> ViolationEvent | None:
+        box = self._fractions(stay.box, frame)
+        candidates = [v for v in self._resumable.values() if v.zone == stay.zone_id]
+        best = max(candidates, key=lambda v: _box_iou(v.box, box), default=None)
+        if best is None or _box_iou(best.box, box) < RESUME_IOU:
+            return None
+        del self._resumable[best.id]
+        after = replace(self._rebased(best, frame), last_seen_s=stay.last_seen_s)
+        self._active[stay.stay_id] = after
+        self._emitted[stay.stay_id] = after
+        return ViolationEvent("update", best, after)
+
+    def _end_unmatched(self, frame: Frame) -> list[ViolationEvent]:
+        """Nobody is at the place of a resumed violation: it ended at its last recorded sighting."""
+        events = []
+        for v in self._resumable.values():
+            rebased = self._rebased(v, frame)
+            after = replace(rebased, end_s=rebased.last_seen_s, ended_at=_wall(frame, rebased.last_seen_s))
+            events.append(ViolationEvent("end", v, after))
+        self._resumable.clear()
         return events
 
     def flush(self) -> list[ViolationEvent]:

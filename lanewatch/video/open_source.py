@@ -9,6 +9,7 @@ from lanewatch.config import SourceConfig
 from lanewatch.video.file_source import FileSource
 from lanewatch.video.image_folder import ImageFolderSource
 from lanewatch.video.live_source import LIVE_SCHEMES, LiveSource
+from lanewatch.video.replay_source import ReplaySource
 from lanewatch.video.source import Source, SourceError, redact_url
 
 
@@ -26,7 +27,7 @@ def open_source(config: SourceConfig) -> Source:
     if path.is_dir():
         return ImageFolderSource(config)
     if path.is_file():
-        return FileSource(config)
+        return ReplaySource(config) if config.replay else FileSource(config)
     if "://" in config.url:
         reason = f"unsupported scheme {scheme!r} (use rtsp://, rtsps://, a video file or an image folder)"
     else:
