@@ -7,6 +7,7 @@ pipeline can batch frames from any cameras without mixing their histories.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ from lanewatch.track.tracker import LowRateTracker
 from lanewatch.video.frame import Frame
 from lanewatch.zones.polygon_zone import PolygonZone, zones_for_frame
 from lanewatch.zones.zone import Zone
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +88,13 @@ class CameraState:
     def _drawings(self) -> dict[str, ZoneDrawing]:
         return {p.zone.id: ZoneDrawing(p.zone.name, p.polygon) for p in self._pixel_zones}
 
-    def process(self, frame: Frame, detections: Detections) -> FrameResult:
+    def process(self, frame: Frame, detections: Detections) -> FrameResult | None:
+        """Track, test zones, advance dwell. A frame older than the last one (a glitchy file's
+        timestamps) is skipped: dwell timers never run backwards. Returns None for a skipped frame."""
+        if self.last_frame is not None and frame.offset_s < self.last_frame.offset_s:
+            log.warning("camera %s: frame at %.3f s is older than the last one (%.3f s); skipped",
+                        self.camera, frame.offset_s, self.last_frame.offset_s)
+            return None
         events = self._apply_zone_changes(frame)
         tracked = self.tracker.update(detections, frame.offset_s)
         inside = {p.zone.id: tracked[p.contains(tracked)] for p in self._pixel_zones}

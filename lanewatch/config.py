@@ -76,7 +76,8 @@ class TrackerConfig(StrictModel):
     match_iou: float = Field(0.3, gt=0, lt=1, title="IoU needed to continue a track")
     max_missing_s: float = Field(120.0, gt=0, title="Forget a track unseen for (s)",
                                  description="Parked cars must keep their identity across missed detections.")
-    min_confidence: float = Field(0.25, ge=0, lt=1, title="Lowest confidence that may extend a track")
+    min_confidence: float = Field(0.25, ge=0, lt=1, title="Lowest confidence that may start a track",
+                                  description="Weaker boxes may continue an existing track but never start one.")
 
 
 class WebhookConfig(StrictModel):

@@ -205,6 +205,8 @@ class Pipeline:
             if state is None or frame.camera in self._removing:
                 continue
             result = state.process(frame, found)
+            if result is None:
+                continue
             self.stats.frames[frame.camera] = self.stats.frames.get(frame.camera, 0) + 1
             for sink in self.frame_sinks:
                 sink(result)

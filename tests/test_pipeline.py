@@ -73,3 +73,19 @@ def test_a_failing_sink_does_not_stop_the_cameras(footage_dir) -> None:
     stats = Pipeline([spec], ParkedCarDetector(), event_sinks=[broken, good.append]).run()
     assert stats.frames["a"] >= 7 and any(e.kind == "new" for e in good)
     assert np.isfinite(stats.wall_seconds)
+
+
+def test_a_frame_older_than_the_last_is_skipped_not_fatal() -> None:
+    from datetime import datetime, timezone
+
+    from lanewatch.camera import CameraState
+    from lanewatch.config import TrackerConfig
+    from lanewatch.video.frame import Frame
+
+    state = CameraState("a", [_zone(5.0)], TrackerConfig(), None)
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    image = np.zeros((100, 200, 3), np.uint8)
+    cars = ParkedCarDetector().detect([image])[0]
+    assert state.process(Frame("a", image, now, 10.0, 0), cars) is not None
+    assert state.process(Frame("a", image, now, 9.0, 1), cars) is None  # glitch: time went back
+    assert state.process(Frame("a", image, now, 11.0, 2), cars) is not None

@@ -1,7 +1,6 @@
 """Per-camera tracking at low frame rates and the dwell state machine."""
 
 from lanewatch.track.dwell import (
-    SWITCH_IOU,
     DwellMonitor,
     DwellTransition,
     Stay,
@@ -12,7 +11,6 @@ from lanewatch.track.dwell import (
 from lanewatch.track.tracker import VEHICLE_CLASSES, LowRateTracker, box_iou, same_object_class
 
 __all__ = [
-    "SWITCH_IOU",
     "VEHICLE_CLASSES",
     "DwellMonitor",
     "DwellTransition",

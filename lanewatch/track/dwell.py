@@ -24,12 +24,13 @@ the detector and the tracker do meanwhile:
 - a tracker id switch keeps the stay: an open stay whose id vanished from
   the frame (seen in no zone) is taken over by a box with an id new to the
   zone that overlaps the stay's last box with IoU ≥ `SWITCH_IOU` and is
-  *standing*: seen there twice, its two boxes overlapping by `STANDING_IOU`.
-  Until its second sighting the newcomer is only a candidate, because a car
-  driving past a parked car also shows up, with its own id, over the parked
-  car's stay exactly while it hides the parked car; one look later it has
-  moved on, gets a stay of its own (entered at its first sighting) and the
-  parked car keeps its stay. A newcomer seen only once is never reported;
+  *standing*: seen there again at least `STANDING_S` later, its two boxes
+  overlapping by `STANDING_IOU`. Until then the newcomer is only a
+  candidate, because a car driving past a parked car also shows up, with
+  its own id, over the parked car's stay exactly while it hides the parked
+  car; a moment later it has moved on, gets a stay of its own (entered at
+  its first sighting) and the parked car keeps its stay. A candidate that
+  is not seen again is never reported;
 - two cars side by side are two stays (their boxes overlap far less);
 - one object in two overlapping zones has one stay per zone.
 
@@ -54,10 +55,13 @@ TransitionKind = Literal["entered", "violation", "update", "ended"]
 
 # IoU with an absent stay's last box that lets a new id take the stay over...
 SWITCH_IOU = 0.3
-# ... once the new id is seen again with this IoU between its two boxes: a
-# parked car's boxes overlap by 0.8 or more from one look to the next; a car
-# driving past moves a quarter of its length or more between two looks.
-STANDING_IOU = 0.6
+# ... once it is seen again, at least STANDING_S of stream time after its
+# first sighting, with this IoU between the two boxes. Measured over stream
+# time, not looks, so it means the same at 0.5 and at 2 fps: a parked car's
+# boxes overlap by 0.8 or more whenever they are taken; a car has to creep
+# slower than about 0.1 of its length per second to pass for standing.
+STANDING_S = 2.0
+STANDING_IOU = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +129,10 @@ class _Candidate:
     """A new id first seen over an absent stay: maybe the same object, maybe a passer."""
 
     stay_id: int
-    seen_s: float
-    confidence: float
-    box: tuple[float, float, float, float]
+    first_s: float
+    last_s: float
+    confidence: float  # the best so far
+    box: tuple[float, float, float, float]  # at first_s
 
 
 class DwellMonitor:
@@ -200,18 +205,22 @@ class DwellMonitor:
     def _expire(self, offset_s: float) -> list[DwellTransition]:
         """End the stays absent for more than their zone's exit grace; forget stale candidates.
 
-        A stay with a pending candidate counts as seen at the candidate's
+        A stay with a candidate counts as seen at the candidate's latest
         sighting, so that a tracker id switch just before the grace runs out
         still continues the stay; its `ended_s` stays its own last sighting.
         """
         def over(seen_s: float, zone_id: str) -> bool:
             return offset_s - seen_s > self._zones[zone_id].exit_grace_seconds
 
-        self._candidates = {k: c for k, c in self._candidates.items() if not over(c.seen_s, k[0])}
-        pending = {c.stay_id: c.seen_s for c in self._candidates.values()}
-        gone = [s for s in self._open if over(max(s.last_seen_s, pending.get(s.stay_id, -math.inf)), s.zone_id)]
-        self._open = [s for s in self._open if s.stay_id not in {g.stay_id for g in gone}]
-        return [DwellTransition("ended", _ended(s)) for s in gone]
+        self._candidates = {k: c for k, c in self._candidates.items() if not over(c.last_s, k[0])}
+        pending: dict[int, float] = {}
+        for c in self._candidates.values():
+            pending[c.stay_id] = max(c.last_s, pending.get(c.stay_id, -math.inf))
+        gone = {s.stay_id for s in self._open
+                if over(max(s.last_seen_s, pending.get(s.stay_id, -math.inf)), s.zone_id)}
+        out = [DwellTransition("ended", _ended(s)) for s in self._open if s.stay_id in gone]
+        self._open = [s for s in self._open if s.stay_id not in gone]
+        return out
 
     def _sighted(self, zone_id: str, offset_s: float, detections: Detections,
                  seen_ids: set[int]) -> list[DwellTransition]:
@@ -223,24 +232,14 @@ class DwellMonitor:
             if tid in stays and stays[tid] not in matches.values():
                 matches[d] = stays[tid]
         # Id switch: stays whose id vanished from the frame, boxes with ids new to the zone.
-        orphans = {self._open[i].stay_id: i for i in stays.values() if self._open[i].tracker_id not in seen_ids}
+        orphans = {self._open[i].stay_id: i for i in stays.values()
+                   if self._open[i].tracker_id not in seen_ids}  # stay id -> index
         newcomers = [d for d, tid in enumerate(tids) if tid not in stays]
-        first_seen: dict[int, tuple[float, float]] = {}  # box index -> (first sighting, its confidence)
-        for d in newcomers:
-            candidate = self._candidates.pop((zone_id, tids[d]), None)
-            if candidate is None:
-                continue
-            i = orphans.get(candidate.stay_id)
-            box = detections.xyxy[d:d + 1]
-            if (i is not None and i not in matches.values()
-                    and box_iou(box, [self._open[i].box])[0, 0] >= SWITCH_IOU
-                    and box_iou(box, [candidate.box])[0, 0] >= STANDING_IOU):
-                matches[d] = i
-            else:
-                first_seen[d] = (candidate.seen_s, candidate.confidence)
-        waiting = self._propose(zone_id, offset_s, detections,
-                                [d for d in newcomers if d not in matches and d not in first_seen],
-                                [i for i in orphans.values() if i not in matches.values()])
+        first_seen, waiting = self._resolve(zone_id, offset_s, detections, newcomers, orphans, matches)
+        waiting |= self._propose(zone_id, offset_s, detections,
+                                 [d for d in newcomers if d not in matches and d not in first_seen
+                                  and d not in waiting],
+                                 [i for i in orphans.values() if i not in matches.values()])
 
         out: list[DwellTransition] = []
         timing = self._zones[zone_id]
@@ -268,6 +267,36 @@ class DwellMonitor:
             self._open[index] = after
         return out
 
+    def _resolve(self, zone_id: str, offset_s: float, detections: Detections, newcomers: list[int],
+                 orphans: dict[int, int], matches: dict[int, int],
+                 ) -> tuple[dict[int, tuple[float, float]], set[int]]:
+        """Decide the candidates seen again: take their stay over (added to `matches`), wait, or not.
+
+        Returns the first sighting and best confidence of the candidates that
+        turned out to be objects of their own (their stays start then), and
+        the boxes of those still waiting.
+        """
+        first_seen: dict[int, tuple[float, float]] = {}
+        waiting: set[int] = set()
+        for d in newcomers:
+            key = (zone_id, int(detections.tracker_id[d]))
+            candidate = self._candidates.pop(key, None)
+            if candidate is None:
+                continue
+            i = orphans.get(candidate.stay_id)
+            box = detections.xyxy[d:d + 1]
+            confidence = max(candidate.confidence, float(detections.confidence[d]))
+            if i is None or i in matches.values() or box_iou(box, [self._open[i].box])[0, 0] < SWITCH_IOU:
+                first_seen[d] = (candidate.first_s, confidence)  # its stay is back, over, or elsewhere
+            elif offset_s - candidate.first_s < STANDING_S:
+                self._candidates[key] = replace(candidate, last_s=offset_s, confidence=confidence)
+                waiting.add(d)  # too soon to tell
+            elif box_iou(box, [candidate.box])[0, 0] >= STANDING_IOU:
+                matches[d] = i
+            else:
+                first_seen[d] = (candidate.first_s, confidence)  # it moved on: a passer
+        return first_seen, waiting
+
     def _propose(self, zone_id: str, offset_s: float, detections: Detections,
                  newcomers: list[int], orphans: list[int]) -> set[int]:
         """Make newcomers overlapping absent stays candidates; return their box indices."""
@@ -280,7 +309,7 @@ class DwellMonitor:
             if iou[o, n] >= SWITCH_IOU and same_object_class(stay.label, str(detections.class_name[d])):
                 tid = int(detections.tracker_id[d])
                 self._candidates[(zone_id, tid)] = _Candidate(
-                    stay.stay_id, offset_s, float(detections.confidence[d]), _box(detections, d))
+                    stay.stay_id, offset_s, offset_s, float(detections.confidence[d]), _box(detections, d))
                 waiting.add(d)
         return waiting
 

@@ -22,7 +22,7 @@ assignment with scipy's `linear_sum_assignment`):
 1. confident boxes ↔ tracks by IoU (≥ `match_iou`);
 2. confident boxes still free ↔ tracks still free by centre shift relative
    to the track's box size, for a box that moved far between two looks or
-   was cut by an occlusion (see `MAX_SHIFT`, `MAX_SCALE`);
+   was cut by an occlusion (see `MAX_SHIFT`, `MAX_SCALE`, `MAX_PREDICT_S`);
 3. low-confidence boxes (< `min_confidence`) ↔ tracks still free by IoU:
    a half-hidden car seen weakly still continues its track, but a weak box
    never starts one, so detector noise does not mint identities.
@@ -64,9 +64,11 @@ MAX_SHIFT = 0.75
 MAX_SCALE = 2.5
 
 # Longest stretch of stream time a track's velocity is extrapolated over: two
-# looks at the slowest analysis rate (0.5 fps). Past that a moving object is
-# found by the centre-shift fallback or not at all, and a parked car's
-# jitter, read as a tiny velocity, never drifts its predicted box away.
+# looks at the slowest analysis rate (0.5 fps). A parked car's jitter, read
+# as a tiny velocity, never drifts its predicted box far. A moving track
+# unseen for longer is no longer matched by centre shift either: otherwise
+# the stale track of a car that drove by a minute ago hands its id to the
+# next car in that lane.
 MAX_PREDICT_S = 4.0
 
 # A track seen standing (it has a velocity, so two sightings or more, and its
@@ -213,7 +215,9 @@ class LowRateTracker:
                        for t in tracks], dtype=bool)
         ok &= ~still | (shift <= STILL_MAX_SHIFT)
         if by_shift:
+            recent = np.array([offset_s - t.last_seen_s <= MAX_PREDICT_S for t in tracks])[:, None]
             area_t, area_d = _area(last)[:, None], _area(boxes)[None, :]
+            ok &= still | recent  # where a moving object went since is anyone's guess
             ok &= (shift <= MAX_SHIFT) & (np.maximum(area_t / area_d, area_d / area_t) <= MAX_SCALE)
             cost = shift
         else:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lanewatch.config import TrackerConfig
+from lanewatch.detect.detections import Detections
 from lanewatch.track import LowRateTracker, box_iou, same_object_class
 from tests.track.synthetic import detections, jitter, shifted
 
@@ -14,9 +15,8 @@ NEIGHBOUR = (300.0, 200.0, 500.0, 300.0)  # parked bumper to bumper with CAR
 OVERLAPPING_NEIGHBOUR = (270.0, 205.0, 470.0, 305.0)  # perspective: boxes overlap a little
 
 
-def ids_of(tracked, name: str | None = None) -> list[int]:
-    mask = np.ones(len(tracked), bool) if name is None else tracked.class_name == name
-    return tracked.tracker_id[mask].tolist()
+def ids_of(tracked: Detections) -> list[int]:
+    return tracked.tracker_id.tolist()
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
@@ -71,15 +71,16 @@ def test_passer_by_occluding_parked_car_does_not_take_its_id() -> None:
 @pytest.mark.parametrize("speed", [60.0, 150.0, 250.0], ids=lambda v: f"{v:g}px_per_s")
 def test_car_driving_past_and_hiding_a_parked_car_does_not_take_its_id(fps: float, speed: float) -> None:
     tracker = LowRateTracker(TrackerConfig())
-    parked_ids, passing_ids = set(), set()
+    parked_ids = set()
     for t in np.arange(0.0, 60.0, 1 / fps):
         x = -1200.0 + speed * t  # the parked car is seen a few times before
         passing = (x, 215.0, x + 200.0, 325.0)  # a lane nearer the camera, same size
         boxes = [] if abs(x - CAR[0]) < 120 else [(CAR, 0.8, "car")]  # hidden while it passes
         boxes += [(passing, 0.8, "car")] if -250 < x < 900 else []
         tracked = tracker.update(detections(boxes), float(t))
-        for (box, _, _), tid in zip(boxes, tracked.tracker_id.tolist()):
-            (parked_ids if box is CAR else passing_ids).add(tid)
+        parked_ids |= {tid for (box, _, _), tid in zip(boxes, tracked.tracker_id.tolist()) if box is CAR}
+    # The passing car may hold id 1 for a single look when it stands exactly where the hidden
+    # car was; what matters is that it cannot drag the id away.
     assert parked_ids == {1}
 
 
@@ -88,10 +89,11 @@ def test_box_jumping_away_from_a_standing_car_is_another_object() -> None:
     tracker = LowRateTracker(TrackerConfig())
     for k in range(5):
         tracker.update(detections([(CAR, 0.9, "car")]), k * 0.5)
-    newcomer = ids_of(tracker.update(detections([(CAR, 0.9, "car"), (shifted(CAR, -250), 0.9, "car")]), 2.5))
-    assert newcomer == [1, 2]
+    arriving = detections([(CAR, 0.9, "car"), (shifted(CAR, -250), 0.9, "car")])
+    assert ids_of(tracker.update(arriving, 2.5)) == [1, 2]
     assert ids_of(tracker.update(detections([(shifted(CAR, -100), 0.9, "car")]), 3.0)) == [2]
-    assert ids_of(tracker.update(detections([(CAR, 0.9, "car"), (shifted(CAR, 50), 0.9, "car")]), 3.5)) == [1, 2]
+    back = detections([(CAR, 0.9, "car"), (shifted(CAR, 50), 0.9, "car")])
+    assert ids_of(tracker.update(back, 3.5)) == [1, 2]
 
 
 @pytest.mark.parametrize("step_px", [40, 80, 120], ids=lambda s: f"{s}px_per_frame")
@@ -101,6 +103,17 @@ def test_moving_car_at_one_fps_keeps_its_id(step_px: int) -> None:
     ids = [ids_of(tracker.update(detections([(shifted(CAR, step_px * k), 0.8, "car")]), float(k)))[0]
            for k in range(15)]
     assert set(ids) == {1}
+
+
+@pytest.mark.parametrize(("unseen_s", "same_id"), [(2.0, True), (4.0, True), (30.0, False)])
+def test_centre_shift_fallback_only_for_recently_seen_moving_tracks(unseen_s: float, same_id: bool) -> None:
+    """Where a moving car went after MAX_PREDICT_S is a guess: a car there later is another one."""
+    tracker = LowRateTracker(TrackerConfig())
+    for k in range(4):  # 100 px/s at 1 fps
+        tracker.update(detections([(shifted(CAR, 100 * k), 0.8, "car")]), float(k))
+    # Seen again 130 px on from its last box: IoU 0.21, 0.58 diagonals off.
+    later = tracker.update(detections([(shifted(CAR, 430, 0), 0.8, "car")]), 3.0 + unseen_s)
+    assert (ids_of(later) == [1]) is same_id
 
 
 def test_centre_shift_fallback_does_not_jump_to_the_next_parking_space() -> None:
