@@ -1,7 +1,10 @@
 """Engine and schema for the event store: SQLite by default, PostgreSQL by URL.
 
 SQLite runs in WAL mode with a busy timeout so the pipeline writing and the
-API reading in one process never see "database is locked".
+API reading in one process never see "database is locked". The schema is
+owned by the Alembic migrations (lanewatch/store/migrations): `open_engine`
+brings any database to the latest revision before handing the engine out,
+so every process that opens the store agrees on its shape.
 """
 
 from __future__ import annotations
@@ -9,32 +12,61 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, create_engine
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import create_engine
 
 from lanewatch.store import tables  # noqa: F401  (registers the tables)
+
+_POSTGRES_SCHEMES = {"postgres", "postgresql"}
 
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{Path(path).resolve()}"
 
 
+def normalise_url(url: str) -> str:
+    """Map plain ``postgresql://`` (and ``postgres://``) URLs to the psycopg 3 driver that lanewatch ships.
+
+    Without a driver SQLAlchemy would pick psycopg2, which is not installed;
+    operators copy URLs from libpq tools and hosting panels, so accept them as written.
+    """
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme.lower() in _POSTGRES_SCHEMES:
+        return f"postgresql+psycopg://{rest}"
+    return url
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=10000")  # first: the next pragma may have to wait for another process
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
-def open_engine(url: str) -> Engine:
-    """Create the engine and the tables it lacks."""
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+def is_sqlite_memory(engine: Engine) -> bool:
+    """An in-memory SQLite database lives in one connection: it cannot be shared or locked across processes."""
+    return engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url` (normalised) with lanewatch's connection settings, without touching the schema."""
+    url = normalise_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-    else:
-        engine = create_engine(url, pool_pre_ping=True)
-    SQLModel.metadata.create_all(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def open_engine(url: str) -> Engine:
+    """Create the engine and migrate its database to the latest schema (idempotent, safe to race)."""
+    from lanewatch.store.migrate import ensure_schema  # migrate builds on this module
+
+    engine = make_engine(url)
+    ensure_schema(engine)
     return engine

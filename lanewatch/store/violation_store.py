@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from lanewatch.events.violation import Violation, ViolationEvent
-from lanewatch.store.tables import ViolationRow, as_utc as _utc, utcnow
+from lanewatch.store.tables import EvidenceRow, ViolationRow, as_utc as _utc, utcnow
 
 
 def to_row(v: Violation) -> ViolationRow:
@@ -43,6 +43,26 @@ PIPELINE_COLUMNS = (
 )
 
 
+EVIDENCE_KINDS = (("annotated", "snapshot"), ("clean", "snapshot_clean"))
+"""Evidence kind → the violation column holding its file."""
+
+
+def _record_evidence(session: Session, row: ViolationRow) -> None:
+    """One `EvidenceRow` per snapshot kind, added the first time the violation carries that file.
+
+    The snapshots are taken when a violation opens, so this normally happens on
+    its ``new`` event; a replayed event finds the rows there and adds nothing.
+    """
+    wanted = {kind: getattr(row, column) for kind, column in EVIDENCE_KINDS if getattr(row, column)}
+    if not wanted:
+        return
+    session.flush()  # the violation row first: evidence references it
+    have = set(session.exec(select(EvidenceRow.kind).where(EvidenceRow.violation_id == row.id)))
+    for kind, path in wanted.items():
+        if kind not in have:
+            session.add(EvidenceRow(violation_id=row.id, kind=kind, path=path))
+
+
 class ViolationStore:
     """A sink for `ViolationEvent`s backed by the SQL store."""
 
@@ -61,10 +81,12 @@ class ViolationStore:
         row = session.get(ViolationRow, fresh.id)
         if row is None:
             session.add(fresh)
-            return fresh
-        for column in PIPELINE_COLUMNS:
-            setattr(row, column, getattr(fresh, column))
-        session.add(row)
+            row = fresh
+        else:
+            for column in PIPELINE_COLUMNS:
+                setattr(row, column, getattr(fresh, column))
+            session.add(row)
+        _record_evidence(session, row)
         return row
 
     def get(self, violation_id: str) -> Violation | None:

@@ -1,0 +1,109 @@
+"""Reads the API serves: violation search with cursor pages, camera health periods.
+
+Violation pages are keyset pages, newest first by ``(violation_at, id)``:
+the cursor names the last row a client saw, and the next page is "rows
+strictly before it". Rows inserted between two requests therefore never
+shift a page (no duplicates, no skips, unlike OFFSET), and a page costs one
+index range scan on ``ix_violations_cursor`` however deep the client goes.
+
+Rows come back as ORM objects of the caller's session. On SQLite their
+datetimes are naive (UTC): pass them through `tables.as_utc` when serialising.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+
+from sqlalchemy import tuple_
+from sqlmodel import Session, select
+
+from lanewatch.store import health_store
+from lanewatch.store.tables import HealthEventRow, ViolationRow, as_utc
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+class InvalidCursor(ValueError):
+    """The `after` cursor was not one this module produced (or was altered)."""
+
+
+def encode_cursor(row: ViolationRow) -> str:
+    """Opaque to clients: urlsafe base64 of ``["<violation_at, UTC ISO 8601>", "<id>"]``."""
+    raw = json.dumps([as_utc(row.violation_at).isoformat(), row.id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (violation_at, id) a cursor points at; `InvalidCursor` for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at_text, violation_id = json.loads(raw)
+        at = datetime.fromisoformat(at_text)
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
+        raise InvalidCursor("invalid cursor: pass the `next` value of a previous page unchanged") from None
+    if not isinstance(violation_id, str) or at.tzinfo is None:
+        raise InvalidCursor("invalid cursor: pass the `next` value of a previous page unchanged")
+    return as_utc(at), violation_id
+
+
+def list_violations(
+    session: Session, *, camera: str | None = None, zone: str | None = None, state: str | None = None,
+    label: str | None = None, active: bool | None = None, since: datetime | None = None,
+    until: datetime | None = None, after: str | None = None, limit: int = DEFAULT_LIMIT,
+) -> tuple[list[ViolationRow], str | None]:
+    """One page of violations, newest first, and the cursor of the next page (None on the last page).
+
+    Filters combine with AND. ``since`` is inclusive and ``until`` exclusive, both on
+    ``violation_at``; naive datetimes are taken as UTC. ``limit`` must be 1..MAX_LIMIT.
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+    query = select(ViolationRow)
+    for column, value in ((ViolationRow.camera, camera), (ViolationRow.zone, zone), (ViolationRow.state, state),
+                          (ViolationRow.label, label)):
+        if value is not None:
+            query = query.where(column == value)
+    if active is not None:
+        query = query.where(ViolationRow.end_s.is_(None) if active else ViolationRow.end_s.is_not(None))
+    # Stored times are UTC (SQLite keeps them as text without the zone), so bind UTC too.
+    if since is not None:
+        query = query.where(ViolationRow.violation_at >= as_utc(since))
+    if until is not None:
+        query = query.where(ViolationRow.violation_at < as_utc(until))
+    if after is not None:
+        at, violation_id = decode_cursor(after)
+        query = query.where(tuple_(ViolationRow.violation_at, ViolationRow.id) < tuple_(at, violation_id))
+    query = query.order_by(ViolationRow.violation_at.desc(), ViolationRow.id.desc()).limit(limit + 1)
+    rows = list(session.exec(query))
+    if len(rows) > limit:
+        return rows[:limit], encode_cursor(rows[limit - 1])
+    return rows, None
+
+
+class HealthStore(health_store.HealthStore):
+    """The health sink (writes: `health_store.HealthStore`) plus the reads the API needs."""
+
+    @staticmethod
+    def current(session: Session, camera_id: str) -> HealthEventRow | None:
+        """The camera's open period (the state it is in now), or None if it never reported."""
+        return session.exec(
+            select(HealthEventRow)
+            .where(HealthEventRow.camera_id == camera_id, HealthEventRow.ended_at.is_(None))
+            .order_by(HealthEventRow.started_at.desc(), HealthEventRow.pk.desc())
+        ).first()
+
+    @staticmethod
+    def history(session: Session, camera_id: str, limit: int = DEFAULT_LIMIT) -> list[HealthEventRow]:
+        """The camera's most recent periods, newest first (the open one, if any, leads)."""
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+        return list(session.exec(
+            select(HealthEventRow)
+            .where(HealthEventRow.camera_id == camera_id)
+            .order_by(HealthEventRow.started_at.desc(), HealthEventRow.pk.desc())
+            .limit(limit)
+        ))
