@@ -99,10 +99,8 @@ class Pipeline:
         self._commands.put(("remove", camera))
 
     def update_zones(self, camera: str, zones: list[Zone]) -> None:
-        """New zones for a running camera, in effect from its next frame."""
-        state = self.cameras.get(camera)
-        if state is not None:
-            state.set_zones(zones)
+        """New zones for a camera, in effect from its next frame; ordered after earlier adds/removes."""
+        self._commands.put(("zones", camera, zones))
 
     def stop(self) -> None:
         """Ask every source and the loop to end soon (safe from any thread or a signal handler)."""
@@ -160,7 +158,9 @@ class Pipeline:
         while not self._commands.empty():
             pending.append(self._commands.get_nowait())
         for command in pending:
-            if command[0] == "add":
+            if self._deferred:  # keep the order: nothing overtakes a deferred command
+                self._deferred.append(command)
+            elif command[0] == "add":
                 camera = command[1].source.camera
                 if camera in self.cameras:  # the old instance is still draining: retry next turn
                     self._deferred.append(command)
@@ -169,6 +169,8 @@ class Pipeline:
             elif command[0] == "remove" and command[1] in self.sources:
                 self._removing.add(command[1])
                 self.sources[command[1]].stop()
+            elif command[0] == "zones" and command[1] in self.cameras and command[1] not in self._removing:
+                self.cameras[command[1]].set_zones(command[2])
 
     def _read(self, camera: str, source: Source) -> None:
         try:

@@ -89,3 +89,19 @@ def test_a_frame_older_than_the_last_is_skipped_not_fatal() -> None:
     assert state.process(Frame("a", image, now, 10.0, 0), cars) is not None
     assert state.process(Frame("a", image, now, 9.0, 1), cars) is None  # glitch: time went back
     assert state.process(Frame("a", image, now, 11.0, 2), cars) is not None
+
+
+def test_zones_sent_right_after_adding_a_camera_are_not_lost(footage_dir) -> None:
+    """The service adds a camera and then its zones in two quick API calls."""
+    clip = str(footage_dir / "parking-aisle" / "lot-busy.mp4")
+    events = []
+    pipeline = Pipeline([], ParkedCarDetector(), event_sinks=[events.append])
+    runner = threading.Thread(target=pipeline.run, kwargs={"keep_alive": True}, daemon=True)
+    try:
+        pipeline.add_camera(CameraSpec(SourceConfig(camera="a", url=clip, sample_fps=4, replay=True), []))
+        pipeline.update_zones("a", [_zone(1.0)])  # before the loop has even applied the add
+        runner.start()
+        assert _wait(lambda: any(e.kind == "new" for e in events)), "the zones were lost"
+    finally:
+        pipeline.stop()
+        runner.join(10)
