@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import signal
+import threading
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -223,6 +224,53 @@ def keys_create(
     except ValueError as exc:
         _fail(exc)
     print(key)
+
+
+@app.command("serve")
+def serve(
+    config: ConfigOption = None, database_url: DatabaseOption = None,
+    host: Annotated[Optional[str], typer.Option(help="Listen address (default 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Listen port (default 8080).")] = None,
+    demo_source: Annotated[Optional[str], typer.Option(help="With no cameras yet, replay this file as a demo camera.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run the HTTP API and the pipeline for every enabled camera."""
+    import uvicorn
+
+    from lanewatch.api.app import create_app
+    from lanewatch.service import Service, ensure_admin_key, ensure_demo_camera
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = _settings(config, database_url)
+    updates = {k: v for k, v in {"host": host, "port": port, "demo_source": demo_source}.items() if v is not None}
+    settings = settings.model_copy(update=updates)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        service = Service(settings)
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(exc)
+    demo = ensure_demo_camera(service.engine, settings.demo_source)
+    if demo:
+        console.print(f"added a demo camera 'demo' replaying {demo}")
+    key = ensure_admin_key(service.engine, settings.data_dir)
+    if key:
+        console.print(f"first start: admin API key (also in {settings.data_dir / 'first-admin-key.txt'}):\n  {key}")
+    service.start()
+    console.print(f"lanewatch serving on http://{settings.host}:{settings.port}  (API docs at /docs)")
+    class Server(uvicorn.Server):
+        """Ends live-event streams at the first stop signal, so shutdown never waits on a listening client."""
+
+        def handle_exit(self, sig, frame) -> None:  # runs as a raw signal handler: hand off to a thread
+            threading.Thread(target=service.bus.close, daemon=True).start()
+            super().handle_exit(sig, frame)
+
+    server = Server(uvicorn.Config(create_app(service, max_body_bytes=settings.max_body_bytes), host=settings.host,
+                                   port=settings.port, log_level="info" if verbose else "warning",
+                                   timeout_graceful_shutdown=5))
+    try:
+        server.run()
+    finally:
+        service.stop()
 
 
 if __name__ == "__main__":

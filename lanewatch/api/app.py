@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from lanewatch import __version__
-from lanewatch.api.routers import cameras, events, health, violations, webhooks, zones
+from lanewatch.api.errors import install_error_handlers
+from lanewatch.api.middleware import BodyLimitMiddleware, MetricsMiddleware, RequestMetrics
+from lanewatch.api.routers import cameras, events, health, keys, violations, webhooks, zones
 from lanewatch.api.runtime import Runtime
+
+DESCRIPTION = """Fire-lane watch: cameras, lane zones, violations, live events, webhooks.
+
+Every route except `GET /api/health` needs an API key (`lanewatch keys create --role ...`), sent as
+`Authorization: Bearer lw_...` or `X-API-Key: lw_...`. Roles: **viewer** reads, **operator** also
+acknowledges and resolves violations, **admin** also edits cameras, zones, keys and webhooks.
+`GET /metrics` (Prometheus) needs a viewer key too: give the scraper its own, as a bearer token.
+Errors always answer `{"detail": "..."}` (plus `errors` for invalid input)."""
 
 
 def create_app(runtime: Runtime, *, max_body_bytes: int = 1_000_000) -> FastAPI:
     """Build the app around a running (or fake) runtime."""
-    app = FastAPI(title="lanewatch", version=__version__,
-                  description="Fire-lane watch: cameras, lane zones, violations, live events, webhooks.")
+    app = FastAPI(title="lanewatch", version=__version__, description=DESCRIPTION)
     app.state.runtime = runtime
     app.state.max_body_bytes = max_body_bytes
-    for module in (cameras, zones, violations, events, webhooks):
-        app.include_router(module.router, prefix="/api")
-    app.include_router(health.router)  # /api/health and /metrics
+    app.state.request_metrics = RequestMetrics()
+    install_error_handlers(app)
+    mounted = [("/api", module.router) for module in (cameras, zones, violations, events, webhooks, keys)]
+    mounted.append(("", health.router))  # /api/health and /metrics
+    for prefix, router in mounted:
+        app.include_router(router, prefix=prefix)
+    routes = [prefix + route.path for prefix, router in mounted
+              for route in router.routes if isinstance(route, APIRoute)]
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.request_metrics, routes=routes)  # outermost: counts 413s
     return app

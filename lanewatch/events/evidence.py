@@ -20,7 +20,7 @@ TEXT_COLOUR = (255, 255, 255)
 _SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
 
 
-def _label(image: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour: tuple[int, int, int]) -> None:
+def draw_label(image: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour: tuple[int, int, int]) -> None:
     """Text on a filled background so it stays readable on any scene."""
     thickness = max(1, int(round(scale * 2)))
     (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
@@ -44,8 +44,8 @@ def annotate(image: np.ndarray, polygon_px: np.ndarray, box_px: tuple[float, flo
     cv2.polylines(out, [poly], True, ZONE_COLOUR, thick, cv2.LINE_AA)
     x1, y1, x2, y2 = (int(round(v)) for v in box_px)
     cv2.rectangle(out, (x1, y1), (x2, y2), BOX_COLOUR, thick, cv2.LINE_AA)
-    _label(out, f"{label} {dwell_s:.0f}s in {zone_name}", (x1, y1 - 4), 0.6 * scale, BOX_COLOUR)
-    _label(out, timestamp.isoformat(timespec="seconds"), (4, out.shape[0] - 6), 0.6 * scale, (40, 40, 40))
+    draw_label(out, f"{label} {dwell_s:.0f}s in {zone_name}", (x1, y1 - 4), 0.6 * scale, BOX_COLOUR)
+    draw_label(out, timestamp.isoformat(timespec="seconds"), (4, out.shape[0] - 6), 0.6 * scale, (40, 40, 40))
     return out
 
 

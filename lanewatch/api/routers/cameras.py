@@ -1,5 +1,228 @@
-"""/api/cameras routes."""
+"""/api/cameras routes: cameras (admin writes, viewer reads) and their latest frame.
 
-from fastapi import APIRouter
+A source URL usually carries a password, so responses only ever show
+`redact_url(source_url)`; sending the masked URL back in a PATCH keeps the
+stored one.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from lanewatch.api.auth import Admin, Viewer
+from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
+from lanewatch.api.errors import responses
+from lanewatch.api.imaging import draw_detections, draw_zones, encode_jpeg
+from lanewatch.api.runtime import CameraStatus, Runtime
+from lanewatch.store.tables import CameraRow, ZoneRow, as_utc, utcnow
+from lanewatch.video.source import redact_url
+
+router = APIRouter(prefix="/cameras", tags=["cameras"], route_class=StrictJSONRoute)
+
+CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+MASK = "***"
+MASKED = f"contains {MASK!r}, the mask shown in place of credentials: send the real URL"
+
+
+def _not_masked(url: str) -> str:
+    if MASK in url:
+        raise ValueError(MASKED)
+    return url
+
+
+def _slug(camera_id: str) -> str:
+    if not re.fullmatch(CAMERA_ID_PATTERN, camera_id):
+        raise ValueError("a camera id may use only letters, digits, '.', '-' and '_', and must start with "
+                         f"a letter or digit (got {camera_id[:40]!r})")
+    return camera_id
+
+
+CameraId = Annotated[str, Field(
+    min_length=1, max_length=100, json_schema_extra={"pattern": CAMERA_ID_PATTERN}, title="Camera id",
+    description="Short id used in records, file names and the API: letters, digits, '.', '-' and '_', "
+                "starting with a letter or digit."), AfterValidator(_slug)]
+Name = Annotated[str, Field(min_length=1, max_length=200, title="Name", description="Shown to people.")]
+SourceUrl = Annotated[str, Field(
+    min_length=1, max_length=2000, title="Source",
+    description="rtsp:// or rtsps:// URL, video file or image folder. May hold credentials; they are "
+                "never returned (responses show them as ***).")]
+SampleFps = Annotated[float, Field(gt=0, le=30, allow_inf_nan=False, title="Analysed frames per second")]
+Imgsz = Annotated[int, Field(ge=128, le=2560, multiple_of=32, title="Inference size (px)")]
+Decode = Annotated[Literal["auto", "all", "keyframes"], Field(
+    title="Decode mode", description="'keyframes' decodes only key frames; 'auto' does so when the sampling "
+                                     "interval is at least the GOP; 'all' decodes every frame.")]
+Enabled = Annotated[bool, Field(title="Enabled", description="A disabled camera is kept but not watched.")]
+Place = Annotated[str | None, Field(max_length=200, title="Site / building", description="Free text for grouping.")]
+
+
+class CameraCreate(BaseModel):
+    """A camera to add."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    id: CameraId
+    name: Name
+    source_url: Annotated[SourceUrl, AfterValidator(_not_masked)]
+    sample_fps: SampleFps = 1.0
+    imgsz: Imgsz = 960
+    decode: Decode = "auto"
+    enabled: Enabled = True
+    site: Place = None
+    building: Place = None
+
+
+class CameraPatch(BaseModel):
+    """Fields to change; the others keep their values. The id cannot change."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: Name = None
+    source_url: SourceUrl = None
+    sample_fps: SampleFps = None
+    imgsz: Imgsz = None
+    decode: Decode = None
+    enabled: Enabled = None
+    site: Place = None
+    building: Place = None
+
+
+class CameraStatusOut(BaseModel):
+    state: str = Field(title="State", description="online, offline, frozen, or stopped (not running).")
+    last_frame_at: datetime | None = Field(title="Last frame at")
+    frames: int = Field(title="Frames analysed")
+    dropped: int = Field(title="Frames dropped")
+
+    @classmethod
+    def of(cls, s: CameraStatus) -> CameraStatusOut:
+        return cls(state=s.state, last_frame_at=as_utc(s.last_frame_at), frames=s.frames, dropped=s.dropped)
+
+
+class CameraOut(BaseModel):
+    """A camera as the API shows it: credentials hidden, live status attached."""
+
+    id: str = Field(title="Camera id")
+    name: str = Field(title="Name")
+    source_url: str = Field(title="Source (credentials hidden)")
+    sample_fps: float = Field(title="Analysed frames per second")
+    imgsz: int = Field(title="Inference size (px)")
+    decode: str = Field(title="Decode mode")
+    enabled: bool = Field(title="Enabled")
+    site: str | None = Field(title="Site")
+    building: str | None = Field(title="Building")
+    created_at: datetime = Field(title="Created at")
+    updated_at: datetime = Field(title="Updated at")
+    status: CameraStatusOut = Field(title="Live status")
+
+    @classmethod
+    def of(cls, row: CameraRow, runtime: Runtime) -> CameraOut:
+        return cls(id=row.id, name=row.name, source_url=redact_url(row.source_url), sample_fps=row.sample_fps,
+                   imgsz=row.imgsz, decode=row.decode, enabled=row.enabled, site=row.site, building=row.building,
+                   created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
+                   status=CameraStatusOut.of(runtime.camera_status(row.id)))
+
+
+CameraPath = Annotated[str, Path(max_length=100, title="Camera id")]
+
+
+def camera_or_404(session: Session, camera_id: str) -> CameraRow:
+    row = session.get(CameraRow, camera_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no camera {camera_id!r}")
+    return row
+
+
+@router.get("", response_model=list[CameraOut], responses=responses(401, 403), summary="List cameras")
+def list_cameras(session: SessionDep, runtime: RuntimeDep, _: Viewer) -> list[CameraOut]:
+    return [CameraOut.of(row, runtime) for row in session.exec(select(CameraRow).order_by(CameraRow.id))]
+
+
+@router.post("", response_model=CameraOut, status_code=status.HTTP_201_CREATED,
+             responses=responses(401, 403, 409, 413, 422), summary="Add a camera")
+def create_camera(body: CameraCreate, session: SessionDep, runtime: RuntimeDep, _: Admin) -> CameraOut:
+    if session.get(CameraRow, body.id) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"camera {body.id!r} already exists")
+    row = CameraRow(**body.model_dump())
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:  # created concurrently
+        session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"camera {body.id!r} already exists") from None
+    runtime.reload_camera(row.id)
+    return CameraOut.of(row, runtime)
+
+
+@router.get("/{camera_id}", response_model=CameraOut, responses=responses(401, 403, 404, 422), summary="Get a camera")
+def get_camera(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, _: Viewer) -> CameraOut:
+    return CameraOut.of(camera_or_404(session, camera_id), runtime)
+
+
+@router.patch("/{camera_id}", response_model=CameraOut, responses=responses(401, 403, 404, 413, 422),
+              summary="Change a camera")
+def update_camera(camera_id: CameraPath, body: CameraPatch, session: SessionDep, runtime: RuntimeDep,
+                  _: Admin) -> CameraOut:
+    row = camera_or_404(session, camera_id)
+    changes = body.model_dump(exclude_unset=True)  # only site and building accept null
+    url = changes.get("source_url")
+    if url is not None:
+        if url == redact_url(row.source_url):
+            del changes["source_url"]  # the masked URL sent back unchanged
+        elif MASK in url:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"source_url: {MASKED}")
+    for field, value in changes.items():
+        setattr(row, field, value)
+    row.updated_at = utcnow()
+    session.add(row)
+    session.commit()
+    runtime.reload_camera(camera_id)
+    return CameraOut.of(row, runtime)
+
+
+@router.delete("/{camera_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404, 422),
+               summary="Remove a camera and its zones")
+def delete_camera(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, _: Admin) -> None:
+    """Its violations and evidence stay (they are records of what happened)."""
+    row = camera_or_404(session, camera_id)
+    session.exec(delete(ZoneRow).where(ZoneRow.camera_id == camera_id))
+    session.delete(row)
+    session.commit()
+    runtime.reload_camera(camera_id)
+
+
+@router.get("/{camera_id}/frame.jpg", response_class=Response, summary="Latest analysed frame",
+            responses={200: {"content": {"image/jpeg": {}}, "description": "JPEG picture."},
+                       **responses(401, 403, 404, 422, 503)})
+def latest_frame(
+    camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, _: Viewer,
+    zones: Annotated[bool, Query(description="Draw the camera's zones (outline and name).")] = False,
+    detections: Annotated[bool, Query(description="Draw the boxes detected on this frame.")] = False,
+    quality: Annotated[int, Query(ge=1, le=100, description="JPEG quality.")] = 85,
+) -> Response:
+    """The last frame the pipeline analysed; the zone editor draws on it."""
+    camera_or_404(session, camera_id)
+    latest = runtime.latest_frame(camera_id)
+    if latest is None:
+        state = runtime.camera_status(camera_id).state
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            detail=f"camera {camera_id!r} has no frame yet (state: {state}); try again shortly",
+                            headers={"Retry-After": "5"})
+    frame, found = latest
+    image = frame.image
+    if zones or detections:
+        image = image.copy()
+    if zones:
+        rows = session.exec(select(ZoneRow).where(ZoneRow.camera_id == camera_id)
+                            .order_by(ZoneRow.position, ZoneRow.pk)).all()
+        draw_zones(image, [(r.name, r.polygon) for r in rows])
+    if detections:
+        draw_detections(image, found)
+    return Response(encode_jpeg(image, quality), media_type="image/jpeg",
+                    headers={"Cache-Control": "no-store", "X-Frame-Timestamp": frame.timestamp.isoformat()})

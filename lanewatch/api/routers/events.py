@@ -1,5 +1,90 @@
-"""/api/events routes."""
+"""/api/events: live violations and camera health as Server-Sent Events.
 
-from fastapi import APIRouter
+Each event is ``id: <n>``, ``event: <type>``, ``data: <JSON>`` (the payload
+plus ``published_at``). A comment line keeps idle connections open every
+`KEEPALIVE_S`. A reconnecting client sends ``Last-Event-ID`` (browsers do it
+by themselves) and first receives what it missed, as far as the server's
+ring of recent events reaches; when it reaches not far enough, a
+``stream.gap`` event says so. A client too slow to keep up is sent a
+``stream.lagging`` event and disconnected, so that it reconnects and
+resumes. The stream ends when the client goes away or the bus is closed
+(service shutdown).
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import StreamingResponse
+
+from lanewatch.api.auth import require
+from lanewatch.api.deps import RuntimeDep, SessionDep
+from lanewatch.api.errors import responses
+from lanewatch.events.bus import LiveEvent, Subscription, payload_camera, type_matches
+
+router = APIRouter(tags=["events"])
+
+KEEPALIVE_S = 15.0
+RETRY_MS = 3000
+
+
+def sse_message(event_type: str, data: dict, event_id: int | None = None) -> str:
+    """One SSE message (JSON never contains a raw newline, so `data:` is one line)."""
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event_type}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def _encode(event: LiveEvent) -> str:
+    return sse_message(event.type, {**event.payload, "published_at": event.at.isoformat()}, event.id)
+
+
+def _wanted(event: LiveEvent, cameras: list[str], types: list[str]) -> bool:
+    return ((not cameras or payload_camera(event.payload) in cameras)
+            and (not types or type_matches(types, event.type)))
+
+
+async def _stream(sub: Subscription, cameras: list[str], types: list[str]) -> AsyncIterator[str]:
+    try:
+        yield f"retry: {RETRY_MS}\n: connected\n\n"
+        if sub.missed:
+            yield sse_message("stream.gap", {"detail": "some events since Last-Event-ID are no longer kept"})
+        while True:
+            try:
+                event = await sub.next(timeout=KEEPALIVE_S)
+            except StopAsyncIteration:
+                break
+            if event is None:
+                yield ": keep-alive\n\n"
+            elif _wanted(event, cameras, types):
+                yield _encode(event)
+        if sub.lagging:
+            yield sse_message("stream.lagging", {"detail": "client too slow; reconnect with Last-Event-ID"})
+    finally:
+        sub.close()
+
+
+def _parse_id(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None and value.strip() else None
+    except ValueError:
+        return None
+
+
+@router.get("/events", dependencies=[Depends(require("viewer"))], response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}, "description":
+                             "Server-Sent Events: violation.new|update|end, camera.online|offline|frozen"},
+                        **responses(401, 403)})
+async def events(runtime: RuntimeDep, session: SessionDep,
+                 camera: list[str] = Query(default=[], description="Only events about these cameras."),
+                 type: list[str] = Query(default=[], description="Only these types or prefixes (violation.*)."),
+                 last_event_id: str | None = Query(default=None, description="Resume after this id (as the header)."),
+                 last_event_id_header: str | None = Header(default=None, alias="Last-Event-ID")) -> StreamingResponse:
+    """Live events as Server-Sent Events (viewer role)."""
+    session.close()  # the key check is done: hold no database connection for the stream's lifetime
+    bus = runtime.bus
+    resume = _parse_id(last_event_id_header)
+    sub = bus.subscribe(resume if resume is not None else _parse_id(last_event_id))
+    return StreamingResponse(_stream(sub, camera, type), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,5 +1,93 @@
-"""/api/health routes."""
+"""GET /api/health (no key: for load balancers and uptime checks) and GET /metrics (viewer key)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+import time
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, select
+
+from lanewatch import __version__
+from lanewatch.api.auth import Viewer
+from lanewatch.api.deps import RuntimeDep
+from lanewatch.api.errors import responses
+from lanewatch.api.routers.cameras import CameraStatusOut
+from lanewatch.store.tables import CameraRow, utcnow
+
+router = APIRouter(tags=["health"])
+
+_STARTED = time.monotonic()
+
+
+class DatabaseHealth(BaseModel):
+    ok: bool = Field(title="Reachable", description="`SELECT 1` succeeded.")
+    latency_ms: float | None = Field(title="Round trip (ms)", description="Time `SELECT 1` took.")
+    error: str | None = Field(None, title="Error", description="The kind of failure when unreachable.")
+
+
+class CameraHealth(CameraStatusOut):
+    id: str = Field(title="Camera id")
+    enabled: bool = Field(title="Enabled")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded", "unavailable"] = Field(
+        title="Status", description="ok; degraded: an enabled camera is not online; unavailable: no database (503).")
+    version: str = Field(title="lanewatch version")
+    uptime_s: float = Field(title="Seconds since the API started")
+    database: DatabaseHealth = Field(title="Database")
+    cameras: list[CameraHealth] = Field(title="Cameras", description="Empty when the database is unreachable.")
+    checked_at: datetime = Field(title="Checked at")
+
+
+@router.get("/api/health", response_model=Health, summary="Service health (no key needed)",
+            responses={503: {"model": Health, "description": "The database is unreachable."}})
+def health(runtime: RuntimeDep) -> JSONResponse:
+    """Process up, database reachable (with latency), each camera's live state and last frame time."""
+    start = time.perf_counter()
+    cameras: list[CameraHealth] = []
+    try:
+        with runtime.engine.connect() as connection:
+            connection.execute(text("SELECT 1")).scalar_one()
+        latency_ms = (time.perf_counter() - start) * 1000
+        with Session(runtime.engine) as session:
+            rows = session.exec(select(CameraRow).order_by(CameraRow.id)).all()
+        database = DatabaseHealth(ok=True, latency_ms=round(latency_ms, 3))
+        for row in rows:
+            live = CameraStatusOut.of(runtime.camera_status(row.id))
+            cameras.append(CameraHealth(id=row.id, enabled=row.enabled, **live.model_dump()))
+    except SQLAlchemyError as exc:
+        database = DatabaseHealth(ok=False, latency_ms=None, error=type(exc).__name__)
+    if not database.ok:
+        state = "unavailable"
+    elif any(c.enabled and c.state != "online" for c in cameras):
+        state = "degraded"
+    else:
+        state = "ok"
+    body = Health(status=state, version=__version__, uptime_s=round(time.monotonic() - _STARTED, 3),
+                  database=database, cameras=cameras, checked_at=utcnow())
+    return JSONResponse(body.model_dump(mode="json"), status_code=503 if state == "unavailable" else 200,
+                        headers={"Cache-Control": "no-store"})
+
+
+@router.get("/metrics", response_class=Response, summary="Prometheus metrics (viewer key)",
+            responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format."},
+                       **responses(401, 403)})
+def metrics(request: Request, runtime: RuntimeDep, _: Viewer) -> Response:
+    """The pipeline's counters (frames, inferences, queue depth, violations) and the API's request counters.
+
+    Needs a viewer key like every other route: give the scraper its own key
+    (`lanewatch keys create --role viewer --name prometheus`) as a bearer token.
+    """
+    pipeline = runtime.metrics_text()
+    if pipeline and not pipeline.endswith("\n"):
+        pipeline += "\n"
+    api = generate_latest(request.app.state.request_metrics.registry).decode()
+    return Response(pipeline + api, media_type=CONTENT_TYPE_LATEST)

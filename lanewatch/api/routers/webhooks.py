@@ -1,5 +1,187 @@
-"""/api/webhooks routes."""
+"""/api/webhooks: subscriptions (admin role), their recent deliveries, and test deliveries.
 
-from fastapi import APIRouter
+The secret is write-only: the answer to the POST that creates a webhook
+carries it once (generated unless given); every later answer shows only its
+last four characters.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from sqlmodel import Session, delete, select
+
+from lanewatch.api.auth import require
+from lanewatch.api.deps import SessionDep, StrictJSONRoute
+from lanewatch.api.errors import responses
+from lanewatch.events.bus import EVENT_TYPES, valid_pattern
+from lanewatch.store.outbox import add_delivery
+from lanewatch.store.tables import OutboxRow, WebhookRow, as_utc, utcnow
+
+router = APIRouter(tags=["webhooks"], route_class=StrictJSONRoute, dependencies=[Depends(require("admin"))])
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return url
+
+
+def _check_patterns(patterns: list[str]) -> list[str]:
+    bad = [p for p in patterns if not valid_pattern(p)]
+    if bad:
+        raise ValueError(f"unknown event type(s) {', '.join(map(repr, bad))}: use '*', a prefix such as "
+                         f"'violation.*' or 'camera.*', or one of {', '.join(EVENT_TYPES)}")
+    return list(dict.fromkeys(patterns))
+
+
+WebhookUrl = Annotated[str, AfterValidator(_check_url), Field(
+    min_length=1, max_length=2000, title="URL", description="Where deliveries are POSTed (http or https).")]
+EventPatterns = Annotated[list[str], AfterValidator(_check_patterns), Field(
+    min_length=1, max_length=20, title="Events",
+    description="Event types to deliver: '*', a prefix ('violation.*', 'camera.*') or exact types "
+                f"({', '.join(EVENT_TYPES)}).")]
+Secret = Annotated[str, Field(min_length=16, max_length=200, title="Signing secret",
+                              description="HMAC-SHA256 key for X-Lanewatch-Signature; write-only.")]
+Description = Annotated[str | None, Field(max_length=500, title="Description")]
+WebhookPk = Annotated[int, Path(ge=1, le=2**31 - 1, title="Webhook number", description="The webhook's `pk`.")]
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: WebhookUrl
+    events: EventPatterns = ["*"]
+    secret: Secret | None = Field(None, description="Default: a random secret, returned in this answer only.")
+    description: Description = None
+    enabled: bool = True
+
+
+class WebhookPatch(BaseModel):
+    """Only the fields sent change; a new `secret` rotates it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: WebhookUrl = None
+    events: EventPatterns = None
+    secret: Secret = None
+    description: Description = None
+    enabled: bool = None
+
+
+class WebhookOut(BaseModel):
+    pk: int
+    url: str
+    events: list[str]
+    description: str | None
+    enabled: bool
+    created_at: datetime
+    secret: str = Field(description="The full secret in the answer that creates the webhook; "
+                                    "afterwards '****' and its last 4 characters.")
+
+
+class DeliveryOut(BaseModel):
+    pk: int = Field(description="Also sent as X-Lanewatch-Delivery.")
+    event_type: str
+    idempotency_key: str
+    attempts: int = Field(description="Delivery attempts so far, the successful one included.")
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    payload: dict[str, Any]
+
+
+def _mask(secret: str) -> str:
+    return "****" + secret[-4:]
+
+
+def _out(row: WebhookRow, *, reveal: bool = False) -> WebhookOut:
+    return WebhookOut(pk=row.pk, url=row.url, events=row.events, description=row.description, enabled=row.enabled,
+                      created_at=as_utc(row.created_at), secret=row.secret if reveal else _mask(row.secret))
+
+
+def _delivery(row: OutboxRow) -> DeliveryOut:
+    return DeliveryOut(pk=row.pk, event_type=row.event_type, idempotency_key=row.idempotency_key,
+                       attempts=row.attempts, next_attempt_at=as_utc(row.next_attempt_at),
+                       delivered_at=as_utc(row.delivered_at), last_error=row.last_error,
+                       created_at=as_utc(row.created_at), payload=row.payload)
+
+
+def _get(session: Session, pk: int) -> WebhookRow:
+    row = session.get(WebhookRow, pk)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no webhook {pk}")
+    return row
+
+
+@router.get("/webhooks", responses=responses(401, 403))
+def list_webhooks(session: SessionDep) -> list[WebhookOut]:
+    return [_out(r) for r in session.exec(select(WebhookRow).order_by(WebhookRow.pk))]
+
+
+@router.post("/webhooks", status_code=status.HTTP_201_CREATED, responses=responses(401, 403, 422))
+def create_webhook(body: WebhookCreate, session: SessionDep) -> WebhookOut:
+    """Subscribe a URL; the answer is the only one that shows the secret."""
+    row = WebhookRow(url=body.url, events=body.events, description=body.description, enabled=body.enabled,
+                     secret=body.secret or "whsec_" + secrets.token_urlsafe(24))
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return _out(row, reveal=True)
+
+
+@router.get("/webhooks/{pk}", responses=responses(401, 403, 404))
+def get_webhook(pk: WebhookPk, session: SessionDep) -> WebhookOut:
+    return _out(_get(session, pk))
+
+
+@router.patch("/webhooks/{pk}", responses=responses(401, 403, 404, 422))
+def update_webhook(pk: WebhookPk, body: WebhookPatch, session: SessionDep) -> WebhookOut:
+    row = _get(session, pk)
+    for field in body.model_fields_set:
+        setattr(row, field, getattr(body, field))
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return _out(row)
+
+
+@router.delete("/webhooks/{pk}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404))
+def delete_webhook(pk: WebhookPk, session: SessionDep) -> Response:
+    """Remove the subscription and its deliveries, pending ones included."""
+    row = _get(session, pk)
+    session.exec(delete(OutboxRow).where(OutboxRow.webhook_pk == pk))
+    session.delete(row)
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/webhooks/{pk}/deliveries", responses=responses(401, 403, 404, 422))
+def list_deliveries(pk: WebhookPk, session: SessionDep,
+                    limit: int = Query(50, ge=1, le=500, description="Most recent first.")) -> list[DeliveryOut]:
+    _get(session, pk)
+    rows = session.exec(select(OutboxRow).where(OutboxRow.webhook_pk == pk)
+                        .order_by(OutboxRow.pk.desc()).limit(limit))
+    return [_delivery(r) for r in rows]
+
+
+@router.post("/webhooks/{pk}/test", status_code=status.HTTP_202_ACCEPTED, responses=responses(401, 403, 404, 409))
+def test_webhook(pk: WebhookPk, session: SessionDep) -> DeliveryOut:
+    """Queue a `webhook.test` delivery to this webhook, whatever events it subscribes to."""
+    row = _get(session, pk)
+    if not row.enabled:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"webhook {pk} is disabled; enable it to test it")
+    payload = {"type": "webhook.test", "webhook": pk, "at": utcnow().isoformat(),
+               "detail": "test delivery from lanewatch"}
+    delivery = add_delivery(session, pk, "webhook.test", payload, f"test:{uuid.uuid4().hex}")
+    session.commit()
+    session.refresh(delivery)
+    return _delivery(delivery)

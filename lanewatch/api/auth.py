@@ -1,0 +1,114 @@
+"""API keys: creation, lookup by hash, and the role dependencies every route declares.
+
+A key is ``lw_<random>``; only its SHA-256 is stored, with the first
+characters kept as ``prefix`` so a person can tell keys apart in a list.
+Roles are ordered viewer < operator < admin: a route that needs an operator
+accepts an admin too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Security, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from lanewatch.api.deps import SessionDep
+from lanewatch.store.tables import ApiKeyRow, as_utc, utcnow
+
+ROLES = ("viewer", "operator", "admin")
+KEY_PREFIX = "lw_"
+PREFIX_LENGTH = 12  # "lw_" + 9 characters of the random part: enough to tell keys apart, useless to guess
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # last_used_at is written at most this often per key
+
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer lw_...`")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: lw_...`")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The key a request was made with."""
+
+    pk: int
+    name: str
+    role: str
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    return role
+
+
+def new_key_row(role: str, name: str) -> tuple[ApiKeyRow, str]:
+    """A fresh key and the row that stores its hash (not yet added to a session)."""
+    if not name.strip() or len(name) > 200:
+        raise ValueError("the key's name must be 1 to 200 characters, not only spaces")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKeyRow(name=name, role=check_role(role), prefix=key[:PREFIX_LENGTH], key_hash=hash_key(key))
+    return row, key
+
+
+def create_api_key(engine: Engine, role: str, name: str) -> str:
+    """Store a new key with `role` and `name`; returns the plaintext key (shown once, never stored)."""
+    row, key = new_key_row(role, name)
+    with Session(engine) as session:
+        session.add(row)
+        session.commit()
+    return key
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail,
+                         headers={"WWW-Authenticate": 'Bearer realm="lanewatch"'})
+
+
+def authenticate(session: SessionDep,
+                 bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
+                 header_key: str | None = Security(_header)) -> Caller:
+    """The caller behind the request's key, or 401."""
+    key = bearer.credentials if bearer is not None else header_key
+    if not key:
+        raise _unauthorized("missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+    row = session.exec(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(key))).first()
+    if row is None:
+        raise _unauthorized("invalid API key")
+    if row.revoked_at is not None:
+        raise _unauthorized("API key has been revoked")
+    now = utcnow()
+    last_used = as_utc(row.last_used_at)
+    if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
+        row.last_used_at = now
+        session.add(row)
+        session.commit()
+    return Caller(pk=row.pk, name=row.name, role=row.role)
+
+
+def require(role: str) -> Callable[..., Caller]:
+    """A dependency admitting keys with `role` or a higher one (403 otherwise)."""
+    needed = ROLES.index(check_role(role))
+
+    def dependency(caller: Caller = Depends(authenticate)) -> Caller:
+        if caller.role not in ROLES or ROLES.index(caller.role) < needed:
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                detail=f"this needs the {role} role; key {caller.name!r} is {caller.role}")
+        return caller
+
+    dependency.__name__ = f"require_{role}"
+    return dependency
+
+
+Viewer = Annotated[Caller, Depends(require("viewer"))]
+Operator = Annotated[Caller, Depends(require("operator"))]
+Admin = Annotated[Caller, Depends(require("admin"))]

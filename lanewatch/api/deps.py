@@ -1,0 +1,88 @@
+"""What every router uses: the runtime, a database session, strict JSON bodies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
+from sqlmodel import Session
+
+from lanewatch.api.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request on the runtime's engine (shared by the auth check and the route)."""
+    with Session(get_runtime(request).engine) as session:
+        yield session
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _check_text(value: Any) -> None:
+    """Reject text no database can store: NUL characters and unpaired UTF-16 surrogates."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text must not contain NUL (\\u0000) characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text contains an unpaired UTF-16 surrogate escape") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key)
+            _check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item)
+
+
+def loads_strict(body: bytes | str) -> Any:
+    """`json.loads` that refuses NaN/Infinity and text a database would choke on.
+
+    Every refusal is a `json.JSONDecodeError`, which FastAPI answers with a 422.
+    """
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+        _check_text(value)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:
+        raise json.JSONDecodeError(str(exc), text, 0) from None
+    return value
+
+
+class _StrictJSONRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                self._json = loads_strict(body)
+            except UnicodeDecodeError:
+                raise json.JSONDecodeError("the body is not UTF-8 text", "", 0) from None
+        return self._json
+
+
+class StrictJSONRoute(APIRoute):
+    """A route whose JSON body is parsed with `loads_strict` (so bad text is a 422, never a 500 later)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict_handler(request: Request) -> Response:
+            return await handler(_StrictJSONRequest(request.scope, request.receive))
+
+        return strict_handler

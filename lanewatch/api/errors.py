@@ -1,0 +1,130 @@
+"""One error body for every failure: ``{"detail": "...", "errors": [...]?}``.
+
+`detail` is always one readable sentence; validation failures add `errors`,
+one entry per problem with its location. Submitted values are never echoed
+back (a camera URL in a rejected body may hold a password).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException
+
+from lanewatch.zones.zone import ZoneError
+
+log = logging.getLogger(__name__)
+
+
+class Problem(BaseModel):
+    loc: list[str | int] = Field(title="Location",
+                                 description="Where: 'body', 'query' or 'path', then field names and indexes.")
+    msg: str = Field(title="Message", description="What is wrong, in plain words.")
+    type: str = Field(title="Kind", description="Machine-readable kind of problem (pydantic's error type).")
+
+
+class ErrorBody(BaseModel):
+    """What every 4xx/5xx answer carries."""
+
+    detail: str = Field(title="Detail", description="What went wrong, in one readable sentence.")
+    errors: list[Problem] | None = Field(None, title="Problems", description="Each invalid field (422 only).")
+
+
+_DESCRIPTIONS = {
+    401: "No API key, an unknown key or a revoked key.",
+    403: "The key's role is too low for this.",
+    404: "Unknown id.",
+    409: "Conflicts with the current state (duplicate id, wrong lifecycle step).",
+    413: "Request body larger than the server accepts.",
+    422: "Invalid input: malformed JSON, a field out of range, a bad polygon, a naive datetime.",
+    503: "Not available right now.",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the error codes a route can answer."""
+    return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in codes}
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    head, *rest = loc or ("body",)
+    path = ""
+    for part in rest:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    if head == "body":
+        return path or "request body"
+    return f"{head} parameter {path!r}" if path else str(head)
+
+
+def describe(error: dict[str, Any]) -> str:
+    """One validation error as a sentence."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "json_invalid":
+        loc = error.get("loc", ())
+        at = f" (at character {loc[1]})" if len(loc) > 1 and isinstance(loc[1], int) and loc[1] else ""
+        return f"request body is not valid JSON: {ctx.get('error', 'decode error')}{at}"
+    cause = ctx.get("error")
+    if isinstance(cause, ZoneError):
+        return str(cause)  # names the zone and the problem, as a zone file report does
+    where = _where(tuple(error.get("loc", ())))
+    if kind == "missing":
+        return f"{where}: required field is missing"
+    if kind == "extra_forbidden":
+        return f"{where}: unknown field"
+    if kind == "string_pattern_mismatch" and isinstance(error.get("input"), str):
+        return f"{where}: {error['msg']} (got {error['input'][:40]!r})"  # patterns guard ids, never secrets
+    return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+
+
+def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    messages = [describe(e) for e in errors]
+    summary = messages[0] if len(messages) == 1 else f"{len(messages)} problems: " + "; ".join(messages)
+    problems = [Problem(loc=[p for p in e.get("loc", ()) if isinstance(p, (str, int))], msg=m, type=e["type"])
+                for e, m in zip(errors, messages)]
+    return {"detail": summary, "errors": [p.model_dump() for p in problems]}
+
+
+class Unprocessable(HTTPException):
+    """A 422 found by the route itself (e.g. a whole zone file), with one entry per problem."""
+
+    def __init__(self, detail: str, problems: list[str], kind: str = "value_error") -> None:
+        super().__init__(422, detail=detail)
+        self.problems = [Problem(loc=["body"], msg=p, type=kind) for p in problems]
+
+
+async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    body: dict[str, Any] = {"detail": exc.detail if isinstance(exc.detail, str) else str(exc.detail)}
+    if isinstance(exc, Unprocessable):
+        body["errors"] = [p.model_dump() for p in exc.problems]
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse(validation_body(list(exc.errors())), status_code=422)
+
+
+async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+    # A value the database refused (too long, out of range, a NUL in a query parameter): the client's input.
+    log.info("database refused a value: %s", type(exc.orig).__name__)
+    return JSONResponse({"detail": "a value was refused by the database (too long, out of range, "
+                                   "or holding a NUL character)"}, status_code=422)
+
+
+async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return JSONResponse({"detail": "the database is unavailable; try again shortly"}, status_code=503)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(InterfaceError, _database_down)

@@ -1,0 +1,163 @@
+"""`lanewatch serve`: the HTTP API and the pipeline for every enabled camera, in one process.
+
+The pipeline runs in its own threads (decode readers + one detector loop)
+and never blocks the API. Cameras and zones live in the store; an API edit
+calls `reload_camera`, which swaps zones in place (no restart of the stream)
+or restarts just that camera when its source settings changed. Violations
+that were active when the process last stopped (even by ``kill -9``) are
+handed back to their camera, which continues or ends them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from lanewatch.api.runtime import CameraStatus
+from lanewatch.config import ServiceSettings, SourceConfig
+from lanewatch.detect.detections import Detections
+from lanewatch.detect.detector import Detector
+from lanewatch.events.bus import EventBus
+from lanewatch.events.evidence import EvidenceWriter
+from lanewatch.pipeline import CameraSpec, Pipeline
+from lanewatch.service_metrics import metrics_text
+from lanewatch.store.db import open_engine
+from lanewatch.store.outbox import OutboxSink, WebhookDispatcher
+from lanewatch.store.tables import CameraRow
+from lanewatch.store.zone_rows import new_row, zone_of, zone_rows
+from lanewatch.store.violation_store import ViolationStore
+from lanewatch.video.frame import Frame
+from lanewatch.video.source import SourceError, redact_url
+
+log = logging.getLogger(__name__)
+
+
+def source_from_row(row: CameraRow) -> SourceConfig:
+    """A camera row as source settings; a local file is replayed in real time, looping (a demo camera)."""
+    is_file = "://" not in row.source_url and Path(row.source_url).expanduser().is_file()
+    return SourceConfig(camera=row.id, url=row.source_url, sample_fps=row.sample_fps, decode=row.decode,
+                        replay=is_file)
+
+
+class Service:
+    """Implements the API's `Runtime` protocol around a running `Pipeline`."""
+
+    def __init__(self, settings: ServiceSettings, detector: Detector | None = None) -> None:
+        self.settings = settings
+        self.engine = open_engine(settings.resolved_database_url)
+        self.evidence_dir = settings.evidence_dir
+        self.evidence_dir.mkdir(parents=True, exist_ok=True)
+        self.bus = EventBus()
+        if detector is None:
+            from lanewatch.detect.ultralytics_detector import UltralyticsDetector
+            detector = UltralyticsDetector(settings.detector)
+        outbox = OutboxSink(self.engine)  # the record and its webhook deliveries in one transaction
+        self.pipeline = Pipeline(
+            [], detector, detector_config=settings.detector, tracker_config=settings.tracker,
+            evidence=EvidenceWriter(self.evidence_dir),
+            event_sinks=[outbox, self.bus.publish_violation],
+            health_sinks=[outbox.health, self.bus.publish_health],
+        )
+        self.dispatcher = WebhookDispatcher(self.engine, settings.webhooks)
+        self._running: dict[str, SourceConfig] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ----------------------------------------------------------------
+    def start(self) -> None:
+        with Session(self.engine) as session:
+            ids = [c.id for c in session.exec(select(CameraRow).where(CameraRow.enabled == True))]  # noqa: E712
+        for camera_id in ids:
+            self.reload_camera(camera_id)
+        self._thread = threading.Thread(target=self.pipeline.run, kwargs={"keep_alive": True},
+                                        name="pipeline", daemon=True)
+        self._thread.start()
+        self.dispatcher.start()
+
+    def stop(self) -> None:
+        self.pipeline.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+        self.dispatcher.stop()
+
+    # -- Runtime protocol ---------------------------------------------------------
+    def latest_frame(self, camera_id: str) -> tuple[Frame, Detections] | None:
+        state = self.pipeline.cameras.get(camera_id)
+        if state is None or state.last_frame is None:
+            return None
+        return state.last_frame, state.last_detections or Detections.empty()
+
+    def camera_status(self, camera_id: str) -> CameraStatus:
+        source = self.pipeline.sources.get(camera_id)
+        if source is None:
+            return CameraStatus(state="stopped", last_frame_at=None)
+        return CameraStatus(state=source.health.state.value, last_frame_at=source.health.last_frame_at,
+                            frames=self.pipeline.stats.frames.get(camera_id, 0),
+                            dropped=self.pipeline.buffers.dropped(camera_id))
+
+    def reload_camera(self, camera_id: str) -> None:
+        """Bring the running pipeline in line with the store for one camera."""
+        with self._lock, Session(self.engine) as session:
+            row = session.get(CameraRow, camera_id)
+            zones = [zone_of(z) for z in zone_rows(session, camera_id)]
+            wanted = source_from_row(row) if row is not None and row.enabled else None
+            running = self._running.get(camera_id)
+            if wanted is not None and wanted == running:
+                self.pipeline.update_zones(camera_id, zones)
+                return
+            if running is not None:
+                self.pipeline.remove_camera(camera_id)
+                del self._running[camera_id]
+            if wanted is None:
+                return
+            resume = ViolationStore(self.engine).list(camera=camera_id, active=True)
+            try:
+                self.pipeline.add_camera(CameraSpec(wanted, zones, resume))
+            except SourceError as exc:
+                log.error("camera %s not started: %s", camera_id, redact_url(str(exc)))
+                return
+            self._running[camera_id] = wanted
+
+    def metrics_text(self) -> str:
+        return metrics_text(self.pipeline, {c: self.camera_status(c).state for c in list(self._running)})
+
+
+DEFAULT_DEMO_SOURCE = Path("../shared/footage/parking-aisle/lot-busy.mp4")
+DEMO_ZONES = Path(__file__).resolve().parents[1] / "zones" / "lot-busy.json"
+
+
+def ensure_demo_camera(engine, source: str | None) -> str | None:
+    """With no camera in the store, add a demo camera replaying ``source`` (default: the shared sample clip)."""
+    from lanewatch.zones.zone_file import load_zone_file
+
+    with Session(engine) as session:
+        if session.exec(select(CameraRow)).first() is not None:
+            return None
+        path = Path(source) if source else DEFAULT_DEMO_SOURCE
+        if "://" not in str(path) and not path.exists():
+            log.warning("no cameras configured and no demo footage at %s; add cameras through the API", path)
+            return None
+        url = str(path.resolve()) if "://" not in str(path) else str(source)
+        session.add(CameraRow(id="demo", name="Demo camera", source_url=url))
+        if DEMO_ZONES.is_file():
+            session.add_all(new_row("demo", zone, i) for i, zone in enumerate(load_zone_file(DEMO_ZONES).zones))
+        session.commit()
+        return url
+
+
+def ensure_admin_key(engine, data_dir: Path) -> str | None:
+    """On first start (no API key at all) create an admin key, so a new install can be used at once."""
+    from lanewatch.api.auth import create_api_key
+    from lanewatch.store.tables import ApiKeyRow
+
+    with Session(engine) as session:
+        if session.exec(select(ApiKeyRow)).first() is not None:
+            return None
+    key = create_api_key(engine, role="admin", name="first-admin")
+    path = data_dir / "first-admin-key.txt"
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key

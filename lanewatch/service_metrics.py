@@ -1,0 +1,47 @@
+"""Prometheus exposition of the pipeline's counters, rendered on request.
+
+Rendering from the pipeline's own counters (rather than mirroring them into
+prometheus_client metrics on the hot path) keeps the per-frame work free of
+metric bookkeeping.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from lanewatch.pipeline import Pipeline
+
+
+class _PipelineCollector:
+    def __init__(self, pipeline: Pipeline, states: dict[str, str]) -> None:
+        self.pipeline, self.states = pipeline, states
+
+    def collect(self):
+        stats = self.pipeline.stats
+        frames = CounterMetricFamily("lanewatch_frames", "Frames decoded and analysed", labels=["camera"])
+        dropped = CounterMetricFamily("lanewatch_dropped_frames", "Frames dropped because the detector was behind",
+                                      labels=["camera"])
+        for camera, count in stats.frames.items():
+            frames.add_metric([camera], count)
+            dropped.add_metric([camera], self.pipeline.buffers.dropped(camera) or stats.dropped.get(camera, 0))
+        yield frames
+        yield dropped
+        yield CounterMetricFamily("lanewatch_inferences", "Frames run through the detector", value=stats.inferences)
+        yield CounterMetricFamily("lanewatch_detector_errors", "Frames lost to detector errors",
+                                  value=stats.detector_errors)
+        yield CounterMetricFamily("lanewatch_detector_seconds", "Time spent in the detector",
+                                  value=stats.detector_seconds)
+        yield CounterMetricFamily("lanewatch_violations", "Violations opened", value=stats.violations)
+        yield GaugeMetricFamily("lanewatch_queue_depth", "Frames waiting for the detector",
+                                value=self.pipeline.buffers.depth())
+        up = GaugeMetricFamily("lanewatch_camera_online", "1 when the camera delivers frames", labels=["camera", "state"])
+        for camera, state in self.states.items():
+            up.add_metric([camera, state], 1.0 if state == "online" else 0.0)
+        yield up
+
+
+def metrics_text(pipeline: Pipeline, states: dict[str, str]) -> str:
+    registry = CollectorRegistry()
+    registry.register(_PipelineCollector(pipeline, states))
+    return generate_latest(registry).decode()
