@@ -264,13 +264,15 @@ def serve(
             threading.Thread(target=service.bus.close, daemon=True).start()
             super().handle_exit(sig, frame)
 
-    server = Server(uvicorn.Config(create_app(service, max_body_bytes=settings.max_body_bytes), host=settings.host,
-                                   port=settings.port, log_level="info" if verbose else "warning",
-                                   timeout_graceful_shutdown=5))
+    # uvicorn re-raises SIGTERM/SIGINT once it has shut down, so the pipeline is stopped in the app's
+    # own shutdown step rather than after server.run() returns.
+    app = create_app(service, max_body_bytes=settings.max_body_bytes, on_shutdown=service.stop)
+    server = Server(uvicorn.Config(app, host=settings.host, port=settings.port,
+                                   log_level="info" if verbose else "warning", timeout_graceful_shutdown=5))
     try:
         server.run()
     finally:
-        service.stop()
+        service.stop()  # idempotent; covers a failed start
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ class Service:
         self._running: dict[str, SourceConfig] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     # -- lifecycle ----------------------------------------------------------------
     def start(self) -> None:
@@ -78,10 +79,15 @@ class Service:
         self.dispatcher.start()
 
     def stop(self) -> None:
+        """Stop cameras and deliveries; safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
         self.pipeline.stop()
         if self._thread is not None:
             self._thread.join(timeout=15)
         self.dispatcher.stop()
+        log.warning("lanewatch stopped: cameras and webhook deliveries shut down")
 
     # -- Runtime protocol ---------------------------------------------------------
     def latest_frame(self, camera_id: str) -> tuple[Frame, Detections] | None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 
 from lanewatch import __version__
@@ -20,9 +24,17 @@ acknowledges and resolves violations, **admin** also edits cameras, zones, keys 
 Errors always answer `{"detail": "..."}` (plus `errors` for invalid input)."""
 
 
-def create_app(runtime: Runtime, *, max_body_bytes: int = 1_000_000) -> FastAPI:
-    """Build the app around a running (or fake) runtime."""
-    app = FastAPI(title="lanewatch", version=__version__, description=DESCRIPTION)
+def create_app(runtime: Runtime, *, max_body_bytes: int = 1_000_000,
+               on_shutdown: Callable[[], None] | None = None) -> FastAPI:
+    """Build the app around a running (or fake) runtime; ``on_shutdown`` runs in the server's graceful shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if on_shutdown is not None:
+            await run_in_threadpool(on_shutdown)
+
+    app = FastAPI(title="lanewatch", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.runtime = runtime
     app.state.max_body_bytes = max_body_bytes
     app.state.request_metrics = RequestMetrics()
