@@ -12,7 +12,7 @@ export LANEWATCH_SHARED  ?= $(SHARED)
 export LANEWATCH_WEIGHTS ?= $(SHARED)/models/yolo11n_int8_openvino_model
 DEMO_SOURCE ?= $(SHARED)/footage/parking-aisle/lot-busy.mp4
 DEMO_ZONES  ?= zones/lot-busy.json
-APT_PACKAGES := ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools \
+APT_PACKAGES := ffmpeg postgresql python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-libav gstreamer1.0-rtsp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -39,7 +39,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 system-deps:
-	@if command -v ffmpeg >/dev/null && /usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer" 2>/dev/null; then \
+	@if command -v ffmpeg >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && /usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer" 2>/dev/null; then \
 		echo "system packages present"; \
 	else \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $(APT_PACKAGES); \
