@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lanewatch.config import DetectorConfig, SourceConfig
+from lanewatch.config import DetectorConfig, LookConfig, SourceConfig
 from lanewatch.video.source import SourceError, redact_url
 from lanewatch.zones.zone_file import ZoneFile, ZoneFileError, load_zone_file
 
@@ -89,6 +89,9 @@ def eval_command(
     confidence: Annotated[float, typer.Option(help="Minimum detection confidence.")] = 0.25,
     classes: Annotated[Optional[str], typer.Option(help="Comma-separated class names (default: the zones' classes).")] = None,
     decode: Annotated[str, typer.Option(help="auto | all | keyframes")] = "auto",
+    gate: Annotated[bool, typer.Option(help="Skip inference on looks whose lanes did not change.")] = True,
+    crop: Annotated[bool, typer.Option(help="Run the detector on the lanes' bounding rectangle only.")] = True,
+    refresh: Annotated[float, typer.Option(help="With --gate: re-check unchanged lanes at least every S seconds.")] = 30.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the pipeline on recorded footage or live URLs and write violations.json, occupancy.csv and snapshots."""
@@ -106,6 +109,7 @@ def eval_command(
         wanted = classes.split(",") if classes else sorted({c for s in specs for z in s.zones for c in z.classes})
         detector_config = DetectorConfig(weights=weights, imgsz=imgsz, confidence=confidence,
                                          classes=[c.strip() for c in wanted if c.strip()])
+        look_config = LookConfig(change_gate=gate, crop_to_zones=crop, refresh_s=refresh)
         missing = [s.source.url for s in specs if not _LIVE.match(s.source.url) and not Path(s.source.url).exists()]
         if missing:
             raise ValueError(f"source not found: {', '.join(missing)}")
@@ -133,7 +137,7 @@ def eval_command(
             progress.update(tasks[event.camera], status=f"{event.state.value}")
 
         try:
-            pipeline = Pipeline(specs, detector, detector_config=detector_config,
+            pipeline = Pipeline(specs, detector, detector_config=detector_config, look_config=look_config,
                                 evidence=EvidenceWriter(out / "snapshots"),
                                 event_sinks=[store, report], frame_sinks=[occupancy, on_frame],
                                 health_sinks=[on_health])
@@ -155,17 +159,20 @@ def _fail(exc: Exception) -> None:
 
 def _print_summary(stats, report, health: list, out: Path) -> None:
     table = Table(title="lanewatch eval")
-    for column in ("camera", "frames", "dropped", "violations", "still active", "offline", "frozen"):
+    for column in ("camera", "looks", "inferred", "skipped", "dropped", "violations", "active", "offline", "frozen"):
         table.add_column(column, justify="right" if column != "camera" else "left")
-    for camera, frames in stats.frames.items():
+    for camera, looks in stats.frames.items():
         mine = [v for v in report.violations.values() if v.camera == camera]
         states = [e.state.value for e in health if e.camera == camera]
-        table.add_row(camera, str(frames), str(stats.dropped.get(camera, 0)), str(len(mine)),
-                      str(sum(v.active for v in mine)), str(states.count("offline")), str(states.count("frozen")))
+        skipped = stats.skipped.get(camera, 0)
+        table.add_row(camera, str(looks), str(looks - skipped), str(skipped), str(stats.dropped.get(camera, 0)),
+                      str(len(mine)), str(sum(v.active for v in mine)), str(states.count("offline")),
+                      str(states.count("frozen")))
     Console().print(table)
     per_frame = stats.detector_seconds / stats.inferences * 1000 if stats.inferences else 0.0
-    Console().print(f"{stats.inferences} inferences, {per_frame:.0f} ms each; {stats.wall_seconds:.1f} s wall; "
-                    f"detector errors: {stats.detector_errors}. Results in {out}/")
+    Console().print(f"skipped = looks whose lanes had not changed (detections carried forward); active = still "
+                    f"in violation at the end.\n{stats.inferences} inferences, {per_frame:.0f} ms each; "
+                    f"{stats.wall_seconds:.1f} s wall; detector errors: {stats.detector_errors}. Results in {out}/")
 
 
 @zones_app.command("check")

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from lanewatch.camera import CameraState, FrameResult
-from lanewatch.config import DetectorConfig, SourceConfig, TrackerConfig
+from lanewatch.config import DetectorConfig, LookConfig, SourceConfig, TrackerConfig
 from lanewatch.detect.detector import Detector
 from lanewatch.events.evidence import EvidenceWriter
 from lanewatch.events.violation import Violation, ViolationEvent
@@ -49,7 +49,11 @@ class PipelineStats:
     """Counters for summaries and metrics."""
 
     frames: dict[str, int] = field(default_factory=dict)
+    """Looks analysed per camera (inferred or carried forward)."""
+    skipped: dict[str, int] = field(default_factory=dict)
+    """Looks per camera that needed no inference: their zones had not changed."""
     dropped: dict[str, int] = field(default_factory=dict)
+    """Frames per camera dropped because the detector was behind (live sources)."""
     inferences: int = 0
     detector_errors: int = 0
     detector_seconds: float = 0.0
@@ -63,6 +67,7 @@ class Pipeline:
     def __init__(self, cameras: Sequence[CameraSpec], detector: Detector, *,
                  detector_config: DetectorConfig | None = None,
                  tracker_config: TrackerConfig | None = None,
+                 look_config: LookConfig | None = None,
                  evidence: EvidenceWriter | None = None,
                  event_sinks: Sequence[EventSink] = (), health_sinks: Sequence[HealthSink] = (),
                  frame_sinks: Sequence[FrameSink] = (), buffer_frames: int = 8) -> None:
@@ -73,6 +78,7 @@ class Pipeline:
         self.detector = detector
         self.batch_size = (detector_config or DetectorConfig()).batch_size
         self.tracker_config = tracker_config or TrackerConfig()
+        self.look_config = look_config or LookConfig()
         self.evidence = evidence
         self.event_sinks, self.health_sinks, self.frame_sinks = list(event_sinks), list(health_sinks), list(frame_sinks)
         self.buffers = FrameBuffers(buffer_frames)
@@ -137,12 +143,13 @@ class Pipeline:
     def _add(self, spec: CameraSpec, source: Source | None = None) -> None:
         camera = spec.source.camera
         self.sources[camera] = source or open_source(spec.source)
-        state = CameraState(camera, spec.zones, self.tracker_config, self.evidence)
+        state = CameraState(camera, spec.zones, self.tracker_config, self.evidence, self.look_config)
         if spec.resume:
             state.resume(spec.resume)
         self.cameras[camera] = state
         self.buffers.add_camera(camera)
         self.stats.frames.setdefault(camera, 0)
+        self.stats.skipped.setdefault(camera, 0)
         self.stats.dropped.setdefault(camera, 0)
         if self._running:
             self._start_reader(camera)
@@ -193,23 +200,28 @@ class Pipeline:
             self._threads.pop(camera, None)
 
     def _process(self, batch: list) -> None:
+        looks = [(state, state.look(frame)) for frame in batch
+                 if (state := self.cameras.get(frame.camera)) is not None and frame.camera not in self._removing]
+        wanted = [look for _, look in looks if look.infer]
         t0 = time.monotonic()
         try:
-            detections = self.detector.detect([f.image for f in batch])
+            found = iter(self.detector.detect([look.image for look in wanted]) if wanted else [])
         except Exception:
-            log.exception("detector failed on a batch of %d frames; frames skipped", len(batch))
-            self.stats.detector_errors += len(batch)
-            return
-        self.stats.detector_seconds += time.monotonic() - t0
-        self.stats.inferences += len(batch)
-        for frame, found in zip(batch, detections):
-            state = self.cameras.get(frame.camera)
-            if state is None or frame.camera in self._removing:
-                continue
-            result = state.process(frame, found)
+            log.exception("detector failed on a batch of %d frames; those frames are skipped", len(wanted))
+            self.stats.detector_errors += len(wanted)
+            looks = [(state, look) for state, look in looks if not look.infer]
+            found = iter([])
+        else:
+            self.stats.detector_seconds += time.monotonic() - t0
+            self.stats.inferences += len(wanted)
+        for state, look in looks:
+            result = state.process(look, next(found) if look.infer else None)
             if result is None:
                 continue
-            self.stats.frames[frame.camera] = self.stats.frames.get(frame.camera, 0) + 1
+            camera = look.frame.camera
+            self.stats.frames[camera] = self.stats.frames.get(camera, 0) + 1
+            if not look.infer:
+                self.stats.skipped[camera] = self.stats.skipped.get(camera, 0) + 1
             for sink in self.frame_sinks:
                 sink(result)
             self._emit(result.events)

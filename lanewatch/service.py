@@ -57,6 +57,7 @@ class Service:
         outbox = OutboxSink(self.engine)  # the record and its webhook deliveries in one transaction
         self.pipeline = Pipeline(
             [], detector, detector_config=settings.detector, tracker_config=settings.tracker,
+            look_config=settings.looks,
             evidence=EvidenceWriter(self.evidence_dir),
             event_sinks=[outbox, self.bus.publish_violation],
             health_sinks=[outbox.health, self.bus.publish_health],

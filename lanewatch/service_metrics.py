@@ -19,13 +19,18 @@ class _PipelineCollector:
 
     def collect(self):
         stats = self.pipeline.stats
-        frames = CounterMetricFamily("lanewatch_frames", "Frames decoded and analysed", labels=["camera"])
+        frames = CounterMetricFamily("lanewatch_looks", "Sampled frames analysed (inferred or carried forward)",
+                                     labels=["camera"])
+        skipped = CounterMetricFamily("lanewatch_looks_skipped_unchanged",
+                                      "Looks that needed no inference: their lanes had not changed", labels=["camera"])
         dropped = CounterMetricFamily("lanewatch_dropped_frames", "Frames dropped because the detector was behind",
                                       labels=["camera"])
         for camera, count in stats.frames.items():
             frames.add_metric([camera], count)
+            skipped.add_metric([camera], stats.skipped.get(camera, 0))
             dropped.add_metric([camera], self.pipeline.buffers.dropped(camera) or stats.dropped.get(camera, 0))
         yield frames
+        yield skipped
         yield dropped
         yield CounterMetricFamily("lanewatch_inferences", "Frames run through the detector", value=stats.inferences)
         yield CounterMetricFamily("lanewatch_detector_errors", "Frames lost to detector errors",

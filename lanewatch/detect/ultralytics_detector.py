@@ -23,7 +23,7 @@ import numpy as np
 from lanewatch.config import DetectorConfig
 from lanewatch.detect.detections import Detections
 from lanewatch.detect.detector import class_ids_for
-from lanewatch.detect.weights import resolve_weights
+from lanewatch.detect.weights import DOWNLOAD_NAME, WEIGHTS_ENV, WeightsNotFoundError, resolve_weights
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,13 @@ class UltralyticsDetector:
         torch.set_num_threads(max(1, os.cpu_count() or 1))  # ultralytics leaves 1 thread on 2 cores
         self.config = config
         self.weights = resolve_weights(config.weights)
-        self._model = YOLO(self.weights, task="detect")
+        try:
+            self._model = YOLO(self.weights, task="detect")
+        except ConnectionError as exc:  # no weights configured and no internet for the download
+            raise WeightsNotFoundError(
+                f"no detector weights configured and {DOWNLOAD_NAME} could not be downloaded ({exc}); "
+                f"pass --weights PATH, set {WEIGHTS_ENV}, or put a model in weights/ (see weights/README.md)"
+            ) from None
         self.names: dict[int, str] = {int(k): str(v) for k, v in self._model.names.items()}
         self.class_ids = class_ids_for(self.names, config.classes)
         self._lock = threading.Lock()

@@ -77,3 +77,20 @@ def test_store_holds_the_same_violations(eval_run: Path) -> None:
     with sqlite3.connect(eval_run / "lanewatch.db") as db:
         stored = {row[0] for row in db.execute("select id from violations")}
     assert stored == listed
+
+
+def test_gating_and_cropping_lose_no_violation(eval_run: Path, footage_dir: Path, weights_path: Path,
+                                              tmp_path: Path) -> None:
+    """The same clip with every look run full-frame through the detector gives the same violations."""
+    out = tmp_path / "plain"
+    cmd = [sys.executable, "-m", "lanewatch.cli", "eval", str(footage_dir / "parking-aisle" / "lot-busy.mp4"),
+           "--zones", str(REPO / "zones" / "lot-busy.json"), "--out", str(out), "--weights", str(weights_path),
+           "--no-gate", "--no-crop"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    plain = json.loads((out / "violations.json").read_text())
+    ours = json.loads((eval_run / "violations.json").read_text())
+    assert len(ours) == len(plain)
+    for v in plain:
+        twin = max(ours, key=lambda o: _iou(o["box"], v["box"]))
+        assert _iou(twin["box"], v["box"]) > 0.7 and twin["violation_s"] == v["violation_s"]
