@@ -50,6 +50,9 @@ class SourceConfig(StrictModel):
     frozen_after_s: float = Field(30.0, gt=0, title="Frozen after (s)",
                                   description="Identical frames for this long of stream time mark the source frozen.")
     duration_s: float | None = Field(None, gt=0, title="Stop after (s of stream time)")
+    max_width: int | None = Field(None, ge=64, le=7680, title="Convert frames to at most this width (px)",
+                                  description="Large streams are scaled while converting the decoded picture "
+                                              "(one FFmpeg reformat, no full-size copy); evidence is at this size.")
     replay: bool = Field(False, title="Replay a file as a live camera",
                          description="Play a recorded file in real time, looping forever (demos, soak tests).")
 

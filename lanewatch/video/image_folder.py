@@ -19,7 +19,7 @@ import numpy as np
 from lanewatch.config import SourceConfig
 from lanewatch.video.frame import Frame
 from lanewatch.video.sampling import StreamTimeSampler
-from lanewatch.video.source import AV_ERRORS, Source, SourceError, open_container
+from lanewatch.video.source import AV_ERRORS, Source, SourceError, open_container, to_bgr
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class ImageFolderSource(Source):
         try:
             with open_container(str(path)) as container:
                 for picture in container.decode(video=0):
-                    return picture.to_ndarray(format="bgr24")
+                    return to_bgr(picture, self.config.max_width)
         except (SourceError, *AV_ERRORS) as exc:
             reason = str(exc)
         else:

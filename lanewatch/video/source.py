@@ -68,6 +68,17 @@ def open_container(url: str, options: dict[str, str] | None = None) -> av.contai
     return container
 
 
+def to_bgr(picture: av.VideoFrame, max_width: int | None = None) -> np.ndarray:
+    """The picture as BGR; scaled down in the same FFmpeg conversion when wider than ``max_width``.
+
+    Scaling inside the pixel-format conversion costs ~1 ms for 1080p→640 against 3.6–4.5 ms for a
+    full-size conversion followed by cv2.resize (RECIPES.md)."""
+    if max_width is None or picture.width <= max_width:
+        return picture.to_ndarray(format="bgr24")
+    height = max(2, round(picture.height * max_width / picture.width / 2) * 2)
+    return picture.to_ndarray(width=max_width, height=height, format="bgr24", interpolation="FAST_BILINEAR")
+
+
 class VideoDecoder:
     """Decodes the first video stream of an open container, packet by packet.
 
@@ -240,7 +251,7 @@ class Source(ABC):
             if not sampler.take(offset_s):
                 continue
             try:
-                image = picture.to_ndarray(format="bgr24")
+                image = to_bgr(picture, self.config.max_width)
             except AV_ERRORS as exc:
                 self._skip(f"unconvertible frame at {offset_s:.3f} s: {exc}")
                 continue

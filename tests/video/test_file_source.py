@@ -181,3 +181,15 @@ def test_unusable_files_raise_source_error_naming_the_path(tmp_path: Path, name:
     with pytest.raises(SourceError, match=message) as raised:
         list(FileSource(config(path)).frames())
     assert str(path) in str(raised.value)
+
+
+def test_max_width_scales_frames_while_converting(footage_dir) -> None:
+    from lanewatch.config import SourceConfig
+    from lanewatch.video.file_source import FileSource
+
+    config = SourceConfig(camera="c", url=str(footage_dir / "parking-aisle" / "lot-busy.mp4"), duration_s=2,
+                          max_width=320)
+    frames = list(FileSource(config).frames())
+    assert frames and all(f.image.shape == (180, 320, 3) for f in frames)
+    wide = SourceConfig(camera="c", url=config.url, duration_s=1, max_width=1920)  # never upscales
+    assert next(iter(FileSource(wide).frames())).image.shape == (360, 640, 3)
