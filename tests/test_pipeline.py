@@ -11,6 +11,7 @@ from lanewatch.config import SourceConfig
 from lanewatch.detect.detections import Detections
 from lanewatch.pipeline import CameraSpec, Pipeline
 from lanewatch.zones.zone import Zone
+from tests.support.serve import wait_for
 
 
 class ParkedCarDetector:
@@ -26,14 +27,6 @@ def _zone(dwell: float, polygon=((0, 0.7), (1, 0.7), (1, 1), (0, 1))) -> Zone:
     return Zone(id="lane", name="Lane", polygon=list(polygon), dwell_seconds=dwell, exit_grace_seconds=1)
 
 
-def _wait(cond, timeout=20.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
-
 
 def test_cameras_come_and_go_while_running(footage_dir) -> None:
     clip = str(footage_dir / "parking-aisle" / "lot-busy.mp4")
@@ -43,19 +36,19 @@ def test_cameras_come_and_go_while_running(footage_dir) -> None:
     runner.start()
     try:
         pipeline.add_camera(CameraSpec(SourceConfig(camera="a", url=clip, sample_fps=4, replay=True), [_zone(1.0)]))
-        assert _wait(lambda: any(e.kind == "new" and e.after.camera == "a" for e in events)), "no violation on a"
+        assert wait_for(lambda: any(e.kind == "new" and e.after.camera == "a" for e in events)), "no violation on a"
         # zones replaced without restarting the stream: a zone away from the car ends its stay
         pipeline.update_zones("a", [_zone(1.0, ((0, 0), (1, 0), (1, 0.2), (0, 0.2)))])
-        assert _wait(lambda: any(e.kind == "end" and e.after.camera == "a" for e in events)), "zone change ignored"
+        assert wait_for(lambda: any(e.kind == "end" and e.after.camera == "a" for e in events)), "zone change ignored"
         pipeline.add_camera(CameraSpec(SourceConfig(camera="b", url=clip, sample_fps=4, replay=True), [_zone(1.0)]))
-        assert _wait(lambda: any(r.frame.camera == "b" for r in frames))
+        assert wait_for(lambda: any(r.frame.camera == "b" for r in frames))
         pipeline.remove_camera("a")
-        assert _wait(lambda: "a" not in pipeline.cameras)
+        assert wait_for(lambda: "a" not in pipeline.cameras)
         seen = len([r for r in frames if r.frame.camera == "a"])
         time.sleep(0.6)
         assert len([r for r in frames if r.frame.camera == "a"]) == seen  # nothing more from a
         pipeline.add_camera(CameraSpec(SourceConfig(camera="a", url=clip, sample_fps=4, replay=True), [_zone(1.0)]))
-        assert _wait(lambda: len([r for r in frames if r.frame.camera == "a"]) > seen), "re-added camera silent"
+        assert wait_for(lambda: len([r for r in frames if r.frame.camera == "a"]) > seen), "re-added camera silent"
     finally:
         pipeline.stop()
         runner.join(10)
@@ -105,7 +98,7 @@ def test_zones_sent_right_after_adding_a_camera_are_not_lost(footage_dir) -> Non
         pipeline.add_camera(CameraSpec(SourceConfig(camera="a", url=clip, sample_fps=4, replay=True), []))
         pipeline.update_zones("a", [_zone(1.0)])  # before the loop has even applied the add
         runner.start()
-        assert _wait(lambda: any(e.kind == "new" for e in events)), "the zones were lost"
+        assert wait_for(lambda: any(e.kind == "new" for e in events)), "the zones were lost"
     finally:
         pipeline.stop()
         runner.join(10)

@@ -19,19 +19,12 @@ from lanewatch.config import DetectorConfig, SourceConfig
 from lanewatch.events.evidence import EvidenceWriter
 from lanewatch.pipeline import CameraSpec, Pipeline
 from lanewatch.zones.zone_file import load_zone_file
+from tests.support.serve import wait_for
 from tests.support.rtsp import RtspServer, require_gst_rtsp
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rtsp, pytest.mark.timeout(180)]
 REPO = Path(__file__).resolve().parents[2]
 
-
-def _wait(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_live_camera_survives_server_restart_and_reports_violations(footage_dir, make_detector, tmp_path) -> None:
@@ -49,12 +42,12 @@ def test_live_camera_survives_server_restart_and_reports_violations(footage_dir,
         runner = threading.Thread(target=pipeline.run, daemon=True)
         runner.start()
         try:
-            assert _wait(lambda: any(e.kind == "new" for e in events), 60), "no violation from the live stream"
+            assert wait_for(lambda: any(e.kind == "new" for e in events), 60), "no violation from the live stream"
             before = len(frames)
             server.kill()
-            assert _wait(lambda: any(h.state.value == "offline" for h in health), 20), "outage not reported"
+            assert wait_for(lambda: any(h.state.value == "offline" for h in health), 20), "outage not reported"
             server.start()
-            assert _wait(lambda: len(frames) > before + 6, 60), "frames did not resume after the restart"
+            assert wait_for(lambda: len(frames) > before + 6, 60), "frames did not resume after the restart"
         finally:
             pipeline.stop()
             runner.join(30)

@@ -16,7 +16,7 @@ import httpx
 from tests.support.rtsp import free_port
 
 
-def wait_for(condition, timeout: float, step: float = 0.3):
+def wait_for(condition, timeout: float = 20.0, step: float = 0.1):
     """Poll ``condition`` until it returns something truthy (returned) or ``timeout`` passes (None)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
