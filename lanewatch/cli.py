@@ -158,6 +158,9 @@ def _fail(exc: Exception) -> None:
 
 
 def _print_summary(stats, report, health: list, out: Path) -> None:
+    import sys
+
+    out_console = Console() if sys.stdout.isatty() else Console(width=120)  # logs and pipes: no squeezed columns
     table = Table(title="lanewatch eval")
     for column in ("camera", "looks", "inferred", "skipped", "dropped", "violations", "active", "offline", "frozen"):
         table.add_column(column, justify="right" if column != "camera" else "left")
@@ -168,9 +171,9 @@ def _print_summary(stats, report, health: list, out: Path) -> None:
         table.add_row(camera, str(looks), str(looks - skipped), str(skipped), str(stats.dropped.get(camera, 0)),
                       str(len(mine)), str(sum(v.active for v in mine)), str(states.count("offline")),
                       str(states.count("frozen")))
-    Console().print(table)
+    out_console.print(table)
     per_frame = stats.detector_seconds / stats.inferences * 1000 if stats.inferences else 0.0
-    Console().print(f"skipped = looks whose lanes had not changed (detections carried forward); active = still "
+    out_console.print(f"skipped = looks whose lanes had not changed (detections carried forward); active = still "
                     f"in violation at the end.\n{stats.inferences} inferences, {per_frame:.0f} ms each; "
                     f"{stats.wall_seconds:.1f} s wall; detector errors: {stats.detector_errors}. Results in {out}/")
 
