@@ -7,11 +7,14 @@ here; this module imports no stage.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict, YamlConfigSettingsSource
 
 
 class StrictModel(BaseModel):
@@ -109,13 +112,19 @@ class WebhookConfig(StrictModel):
     max_attempts: int = Field(50, ge=1, title="Give up after this many attempts")
 
 
-class ServiceSettings(StrictModel):
-    """`lanewatch serve`: read from a YAML file (``--config``), then ``LANEWATCH_*`` environment variables."""
+class ServiceSettings(BaseSettings):
+    """`lanewatch serve`: defaults < the YAML file (``--config``) < ``LANEWATCH_*`` environment variables.
+
+    Nested settings take a double underscore in the environment:
+    ``LANEWATCH_DETECTOR__IMGSZ=1280``, ``LANEWATCH_LOOKS__REFRESH_S=60``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="LANEWATCH_", env_nested_delimiter="__", extra="forbid")
 
     data_dir: Path = Field(Path("data"), title="Data directory",
                            description="Holds the embedded SQLite database and the evidence snapshots.")
     database_url: str | None = Field(None, title="Database URL",
-                                     description="sqlite:///path or postgresql+psycopg://user:pw@host/db; "
+                                     description="sqlite:///path or postgresql://user:pw@host/db; "
                                                  "default: SQLite in the data directory.")
     host: str = Field("127.0.0.1", title="Listen address")
     port: int = Field(8080, ge=0, le=65535, title="Listen port")
@@ -126,6 +135,16 @@ class ServiceSettings(StrictModel):
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     looks: LookConfig = Field(default_factory=LookConfig)
     webhooks: WebhookConfig = Field(default_factory=WebhookConfig)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        """Environment over the YAML file over defaults (the file comes from `load_settings`)."""
+        yaml_file = _YAML_FILE.get()
+        sources = [env_settings]
+        if yaml_file is not None:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file))
+        return (init_settings, *sources)
 
     @property
     def resolved_database_url(self) -> str:
@@ -138,38 +157,27 @@ class ServiceSettings(StrictModel):
         return self.data_dir / "evidence"
 
 
-ENV_PREFIX = "LANEWATCH_"
-_ENV_FIELDS = {"data_dir", "database_url", "host", "port", "max_body_bytes", "demo_source"}
+_YAML_FILE: ContextVar[Path | None] = ContextVar("lanewatch_yaml_file", default=None)
 
 
-def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> ServiceSettings:
-    """Defaults < YAML file < environment (``LANEWATCH_DATABASE_URL``, ``LANEWATCH_PORT``, ...).
-
-    Nested settings come from the file; the environment sets the top-level
-    ones an operator changes per machine. A bad file raises ValueError
-    naming the file and the field.
-    """
-    import os
-
-    import yaml
+def load_settings(path: Path | None = None) -> ServiceSettings:
+    """Read the settings; a bad file or variable raises ValueError naming the file/variable and the field."""
     from pydantic import ValidationError
 
-    data: dict = {}
     if path is not None:
+        if not Path(path).is_file():
+            raise ValueError(f"config file not found: {path}")
         try:
-            loaded = yaml.safe_load(Path(path).read_text()) or {}
+            loaded = yaml.safe_load(Path(path).read_text())
         except (OSError, yaml.YAMLError) as exc:
             raise ValueError(f"cannot read config {path}: {exc}") from None
-        if not isinstance(loaded, dict):
+        if loaded is not None and not isinstance(loaded, dict):
             raise ValueError(f"config {path}: expected a mapping at the top level")
-        data.update(loaded)
-    env = os.environ if environ is None else environ
-    for name in _ENV_FIELDS:
-        value = env.get(ENV_PREFIX + name.upper())
-        if value:
-            data[name] = value
+    token = _YAML_FILE.set(Path(path) if path is not None else None)
     try:
-        return ServiceSettings.model_validate(data)
+        return ServiceSettings()
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ValueError(f"config {path or '(environment)'}: {problems}") from None
+        raise ValueError(f"config {path or '(environment)'} / LANEWATCH_* variables: {problems}") from None
+    finally:
+        _YAML_FILE.reset(token)
