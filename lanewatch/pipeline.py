@@ -30,6 +30,10 @@ from lanewatch.zones.zone import Zone
 
 log = logging.getLogger(__name__)
 
+# A live camera keeps at most this many frames waiting for the detector (older ones are dropped):
+# a look from seconds ago is worth little and a full-size frame costs megabytes.
+LIVE_BUFFER_FRAMES = 2
+
 EventSink = Callable[[ViolationEvent], None]
 HealthSink = Callable[[HealthEvent], None]
 FrameSink = Callable[[FrameResult], None]
@@ -147,7 +151,7 @@ class Pipeline:
         if spec.resume:
             state.resume(spec.resume)
         self.cameras[camera] = state
-        self.buffers.add_camera(camera)
+        self.buffers.add_camera(camera, capacity=LIVE_BUFFER_FRAMES if self.sources[camera].live else None)
         self.stats.frames.setdefault(camera, 0)
         self.stats.skipped.setdefault(camera, 0)
         self.stats.dropped.setdefault(camera, 0)

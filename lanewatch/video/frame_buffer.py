@@ -2,9 +2,11 @@
 
 Why per camera: a recorded file must never lose a frame (its reader waits
 when its buffer is full), while a live camera must never queue without
-bound (its oldest frame is dropped and counted). The consumer takes the
-oldest frames across cameras so no camera starves, and each camera's frames
-stay in stream order.
+bound (its oldest frame is dropped and counted), and holds fewer frames
+(a stale look is worth little). The consumer serves the least recently
+served camera first, so under overload every camera gets its share of looks
+(oldest-frame-first let the same cameras win every round), and each
+camera's frames stay in stream order.
 """
 
 from __future__ import annotations
@@ -24,19 +26,24 @@ class FrameBuffers:
         self._queues: dict[str, deque[tuple[float, Frame]]] = {}
         self._closed: set[str] = set()
         self._dropped: dict[str, int] = {}
+        self._capacity: dict[str, int] = {}
+        self._served: dict[str, int] = {}
+        self._turn = 0
         self._cond = threading.Condition()
 
-    def add_camera(self, camera: str) -> None:
+    def add_camera(self, camera: str, capacity: int | None = None) -> None:
         with self._cond:
             self._queues.setdefault(camera, deque())
             self._dropped.setdefault(camera, 0)
+            self._capacity[camera] = capacity or self.capacity
+            self._served.setdefault(camera, 0)
             self._closed.discard(camera)
 
     def put(self, frame: Frame, *, drop_oldest: bool, stop: threading.Event | None = None) -> bool:
         """Add a frame; a full buffer drops its oldest (live) or waits (files). False if stopped."""
         with self._cond:
             queue = self._queues[frame.camera]
-            while len(queue) >= self.capacity:
+            while len(queue) >= self._capacity[frame.camera]:
                 if drop_oldest:
                     queue.popleft()
                     self._dropped[frame.camera] += 1
@@ -85,14 +92,17 @@ class FrameBuffers:
                 if remaining <= 0 or any(c in self._closed for c in self._queues):
                     return []
                 self._cond.wait(remaining)
-            heads = sorted((q[0][0], cam) for cam, q in self._queues.items() if q)
+            # least recently served camera first; among equals, the oldest frame
+            heads = sorted((self._served[cam], q[0][0], cam) for cam, q in self._queues.items() if q)
             taken: list[Frame] = []
             while len(taken) < max_frames and heads:
-                _, cam = heads.pop(0)
+                _, _, cam = heads.pop(0)
                 queue = self._queues[cam]
                 taken.append(queue.popleft()[1])
+                self._turn += 1
+                self._served[cam] = self._turn
                 if queue:
-                    heads.append((queue[0][0], cam))
+                    heads.append((self._served[cam], queue[0][0], cam))
                     heads.sort()
             self._cond.notify_all()
             return taken

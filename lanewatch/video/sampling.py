@@ -28,6 +28,10 @@ class StreamTimeSampler:
             raise ValueError(f"sample_fps must be > 0, got {sample_fps}")
         self.interval_s = 1.0 / sample_fps
         self._next_slot: float | None = None
+        self.early_s = _SLOT_TOLERANCE_S
+        """How early before its slot a frame still counts. Decoding key frames only, the source widens
+        it: key frames of a GOP equal to the interval arrive a few ms either side of their slot, and
+        missing them would halve the looks."""
         self._last_taken: float | None = None
 
     def take(self, offset_s: float) -> bool:
@@ -36,7 +40,7 @@ class StreamTimeSampler:
         went_back = self._last_taken is not None and offset_s < self._last_taken - interval
         if self._next_slot is None or went_back:
             return self._take(offset_s, next_slot=offset_s + interval)
-        if offset_s < self._next_slot - _SLOT_TOLERANCE_S:
+        if offset_s < self._next_slot - self.early_s:
             return False
         if offset_s >= self._next_slot + interval:
             # A whole slot passed without a frame: a gap. Start a new grid here.

@@ -34,6 +34,11 @@ DecodeMode = Literal["auto", "all", "keyframes"]
 # subclasses also derive from OSError, ValueError, TimeoutError, ...).
 AV_ERRORS = (av.error.FFmpegError, OSError, ValueError, RuntimeError, EOFError)
 
+# How far the sampling interval may fall short of the measured GOP in "auto" mode:
+# to switch keyframes-only decoding on, and (wider) to keep it on.
+_GOP_SLACK_ON = 0.05
+_GOP_SLACK_OFF = 0.15
+
 # A file whose demuxer fails this many times in a row is treated as ended.
 _MAX_DEMUX_ERRORS = 20
 
@@ -105,7 +110,7 @@ class VideoDecoder:
         rate = self._stream.average_rate or self._stream.guessed_rate
         self._frame_s = 1 / float(rate) if rate else None
         self._mode = mode
-        self._interval_s = sample_interval_s
+        self.interval_s = sample_interval_s
         self._on_error = on_error
         self._retry_demux = retry_demux
         self.origin = origin
@@ -152,7 +157,10 @@ class VideoDecoder:
     def _on_keyframe(self, at_s: float) -> None:
         if self._last_key_s is not None and at_s > self._last_key_s:
             self.gop_s = at_s - self._last_key_s
-            self._set_keyframes_only(self._interval_s >= self.gop_s - 1e-3)
+            # Hysteresis: on when the interval is within 5 % of the GOP, off only once the GOP is
+            # clearly longer (15 %), so a GOP that jitters around the interval does not flap.
+            slack = _GOP_SLACK_OFF if self.keyframes_only else _GOP_SLACK_ON
+            self._set_keyframes_only(self.interval_s >= self.gop_s * (1 - slack))
         self._last_key_s = at_s
 
     def _set_keyframes_only(self, on: bool) -> None:
@@ -248,6 +256,7 @@ class Source(ABC):
             offset_s = base + rel_s
             if self._past_duration(offset_s):
                 return
+            sampler.early_s = 0.05 * decoder.interval_s if decoder.keyframes_only else 1e-3
             if not sampler.take(offset_s):
                 continue
             try:

@@ -193,3 +193,27 @@ def test_max_width_scales_frames_while_converting(footage_dir) -> None:
     assert frames and all(f.image.shape == (180, 320, 3) for f in frames)
     wide = SourceConfig(camera="c", url=config.url, duration_s=1, max_width=1920)  # never upscales
     assert next(iter(FileSource(wide).frames())).image.shape == (360, 640, 3)
+
+
+def test_auto_mode_does_not_flap_when_the_gop_jitters_around_the_interval() -> None:
+    """Key frames 1.98–2.02 s apart with a 2 s sampling interval: keyframes-only stays on."""
+    from unittest.mock import MagicMock
+
+    from lanewatch.video.source import VideoDecoder
+
+    container = MagicMock()
+    decoder = VideoDecoder(container, mode="auto", sample_interval_s=2.0, origin=None,
+                           on_error=lambda _m: None, retry_demux=False)
+    switches, state = 0, decoder.keyframes_only
+    t = 0.0
+    for gop in [2.0, 2.02, 1.98, 2.03, 2.0, 2.04, 1.99, 2.02]:
+        decoder._on_keyframe(t)
+        if decoder.keyframes_only != state:
+            switches, state = switches + 1, decoder.keyframes_only
+        t += gop
+    assert decoder.keyframes_only and switches == 1  # switched on once, never off again
+    for _ in range(3):  # the GOP really grows (a camera reconfigured to 4 s): back to decoding all
+        decoder._on_keyframe(t)
+        t += 4.0
+    decoder._on_keyframe(t)
+    assert not decoder.keyframes_only

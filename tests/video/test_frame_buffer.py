@@ -74,3 +74,26 @@ def test_closed_camera_is_finished_once_drained() -> None:
     assert buffers.finished() == []  # still holds a frame
     assert len(buffers.take(4, timeout=0)) == 1
     assert buffers.finished() == ["a"] and buffers.active() == 0 and buffers.finished() == []
+
+
+def test_under_overload_every_camera_gets_its_share() -> None:
+    """Live cameras filling their buffers faster than the detector takes: no camera starves."""
+    buffers = FrameBuffers(capacity=2)
+    cams = [f"c{i}" for i in range(6)]
+    for cam in cams:
+        buffers.add_camera(cam)
+    served = {cam: 0 for cam in cams}
+    for round_ in range(30):
+        for i, cam in enumerate(cams):  # every camera delivers each round, some earlier than others
+            buffers.put(_f(cam, round_ * 10 + i), drop_oldest=True)
+        for frame in buffers.take(2, timeout=0):  # the detector only manages 2 looks per round
+            served[frame.camera] += 1
+    assert max(served.values()) - min(served.values()) <= 1, served
+
+
+def test_a_live_camera_can_have_a_smaller_buffer() -> None:
+    buffers = FrameBuffers(capacity=8)
+    buffers.add_camera("live", capacity=2)
+    for i in range(5):
+        buffers.put(_f("live", i), drop_oldest=True)
+    assert buffers.depth() == 2 and buffers.dropped("live") == 3

@@ -79,3 +79,14 @@ def test_reset_takes_the_next_frame() -> None:
 def test_rejects_non_positive_rate(bad_fps: float) -> None:
     with pytest.raises(ValueError):
         StreamTimeSampler(bad_fps)
+
+
+def test_keyframe_cadence_jittering_around_the_interval_keeps_every_look() -> None:
+    """Decoding key frames only, a 2 s GOP measured at 1.984–2.002 s must give one look per key frame."""
+    sampler = StreamTimeSampler(0.5)
+    sampler.early_s = 0.05 * 2.0  # what the source sets while decoding key frames only
+    t, taken = 0.0, 0
+    for step in [1.984, 2.002, 1.99, 1.984, 2.0, 1.984, 2.002, 1.99]:
+        taken += sampler.take(t)
+        t += step
+    assert taken == 8
