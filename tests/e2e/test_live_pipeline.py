@@ -10,7 +10,6 @@ keep producing frames and violations, and never raise.
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
