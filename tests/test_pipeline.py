@@ -65,7 +65,6 @@ def test_a_failing_sink_does_not_stop_the_cameras(footage_dir) -> None:
                                    sample_fps=2, duration_s=4), [_zone(1.0)])
     stats = Pipeline([spec], ParkedCarDetector(), event_sinks=[broken, good.append]).run()
     assert stats.frames["a"] >= 7 and any(e.kind == "new" for e in good)
-    assert np.isfinite(stats.wall_seconds)
 
 
 def test_a_frame_older_than_the_last_is_skipped_not_fatal() -> None:

@@ -23,6 +23,7 @@ import numpy as np
 from lanewatch.events.evidence import EvidenceWriter, annotate
 from lanewatch.events.violation import Violation, ViolationEvent
 from lanewatch.track.dwell import DwellTransition, Stay
+from lanewatch.track.tracker import box_iou
 from lanewatch.video.frame import Frame
 
 
@@ -42,14 +43,6 @@ def _wall(frame: Frame, offset_s: float) -> datetime:
 def _offset(frame: Frame, when: datetime) -> float:
     """The stream offset of a wall time, in the current source session's clock."""
     return frame.offset_s - (frame.timestamp - when).total_seconds()
-
-
-def _box_iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 RESUME_IOU = 0.3
@@ -114,9 +107,12 @@ class ViolationRecorder:
     def _match_resumable(self, stay: Stay, frame: Frame) -> ViolationEvent | None:
         box = self._fractions(stay.box, frame)
         candidates = [v for v in self._resumable.values() if v.zone == stay.zone_id]
-        best = max(candidates, key=lambda v: _box_iou(v.box, box), default=None)
-        if best is None or _box_iou(best.box, box) < RESUME_IOU:
+        if not candidates:
             return None
+        overlap = box_iou([v.box for v in candidates], [box])[:, 0]
+        if overlap.max() < RESUME_IOU:
+            return None
+        best = candidates[int(overlap.argmax())]
         del self._resumable[best.id]
         after = replace(self._rebased(best, frame), last_seen_s=stay.last_seen_s)
         self._active[stay.stay_id] = after

@@ -145,6 +145,7 @@ class ChangeGate:
             self.thumb_size = (self.thumb_width, max(1, round(height * self.thumb_width / width)))
         self._masks = [self._zone_pixels(np.asarray(z)) for z in zones_px]
         self._reference: np.ndarray | None = None
+        self._last: tuple = (None, None)
         self._reference_medians: list[float] = []
         self._reference_offset = 0.0
 
@@ -180,6 +181,7 @@ class ChangeGate:
     def decide(self, image: np.ndarray, offset_s: float) -> GateDecision:
         """Whether to run the detector on this look; does not move the reference."""
         current = self.thumbnail(image).ravel()
+        self._last = (image, current)  # mark_inferred on the same image reuses it
         self.looks += 1
         if self._reference is None:
             return self._count(GateDecision(True, "first"))
@@ -194,7 +196,9 @@ class ChangeGate:
 
     def mark_inferred(self, image: np.ndarray, offset_s: float) -> None:
         """Record the look that went through the detector as the reference for later looks."""
-        reference = self.thumbnail(image).ravel()
+        cached_image, cached = self._last
+        reference = cached if cached_image is image else self.thumbnail(image).ravel()
+        self._last = (None, None)
         self._reference = reference
         self._reference_medians = [float(np.median(reference[m])) if m.size else 0.0 for m in self._masks]
         self._reference_offset = float(offset_s)

@@ -18,15 +18,14 @@ import cv2
 import numpy as np
 import pytest
 
+from lanewatch.track.tracker import box_iou
+
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+    return float(box_iou(a, b)[0, 0])
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from lanewatch.track.tracker import box_iou
+
 from tests.e2e.test_serve import front_row_zone
 from tests.support.rtsp import RtspServer, require_gst_rtsp
 from tests.support.serve import ServeProcess, wait_for
@@ -20,10 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rtsp, pytest.mark.timeout(300)]
 
 
 def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+    return float(box_iou(a, b)[0, 0])
 
 
 def _active(api: httpx.Client) -> list[dict]:

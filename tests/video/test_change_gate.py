@@ -267,3 +267,19 @@ def test_real_footage(footage_dir, clip: str, zones, expect: dict[str, list[int]
     for reason, looks in expect.items():
         assert {i: reasons[i] for i in looks} == {i: reason for i in looks}
     assert gate.skipped >= min_skipped
+
+
+def test_an_inferred_look_makes_its_thumbnail_once() -> None:
+    """decide() then mark_inferred() on the same picture: one resize, not two (hot path)."""
+    zone = np.array([[0, 60], [160, 60], [160, 90], [0, 90]], np.int32)
+    gate = ChangeGate([zone], (160, 90))
+    calls = []
+    real = gate.thumbnail
+    gate.thumbnail = lambda image: calls.append(1) or real(image)
+    image = np.zeros((90, 160, 3), np.uint8)
+    assert gate.decide(image, 0.0).infer
+    gate.mark_inferred(image, 0.0)
+    assert len(calls) == 1
+    other = np.full((90, 160, 3), 50, np.uint8)
+    gate.mark_inferred(other, 1.0)  # a different picture than the one decided on: thumbnailed afresh
+    assert len(calls) == 2 and not gate.decide(other, 2.0).infer

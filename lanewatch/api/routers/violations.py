@@ -144,11 +144,8 @@ def _event_shape(row: ViolationRow) -> dict[str, Any]:
 
 def _publish(runtime: Runtime, payload: dict[str, Any]) -> None:
     """Tell live clients; the change is already saved, so a failing bus only costs the notification."""
-    publish = getattr(getattr(runtime, "bus", None), "publish", None)
-    if not callable(publish):
-        return
     try:
-        publish(payload["type"], payload)
+        runtime.bus.publish(payload["type"], payload)
     except Exception:
         log.exception("could not publish the %s of violation %s", payload["action"], payload["after"]["id"])
 
