@@ -1,7 +1,7 @@
 # lanewatch — the two commands that work on a fresh machine:
 #   make demo   install everything, run the pipeline on the sample footage (SQLite, out/demo/)
 #   make test   install everything, run the test suite
-# Debian packages (ffmpeg, GStreamer RTSP server for the tests) are installed with apt-get
+# Debian packages (ffmpeg, PostgreSQL, GStreamer RTSP server, chromium, mosquitto for the tests) are installed with apt-get
 # when missing (as root, or through sudo).
 
 VENV    ?= .venv
@@ -14,7 +14,7 @@ DEMO_SOURCE ?= $(SHARED)/footage/parking-aisle/lot-busy.mp4
 DEMO_ZONES  ?= zones/lot-busy.json
 APT_PACKAGES := ffmpeg postgresql python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
-	gstreamer1.0-libav gstreamer1.0-rtsp
+	gstreamer1.0-libav gstreamer1.0-rtsp chromium mosquitto fonts-noto-cjk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test install system-deps benchmark clean
@@ -39,7 +39,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 system-deps:
-	@if command -v ffmpeg >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && /usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer" 2>/dev/null; then \
+	@if command -v ffmpeg >/dev/null && command -v chromium >/dev/null && command -v mosquitto >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && /usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer" 2>/dev/null; then \
 		echo "system packages present"; \
 	else \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $(APT_PACKAGES); \
