@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict, YamlConfigSettingsSource
 
 
@@ -112,6 +112,44 @@ class WebhookConfig(StrictModel):
     max_attempts: int = Field(50, ge=1, title="Give up after this many attempts")
 
 
+class MqttConfig(StrictModel):
+    """Sensor messages from an MQTT broker (see README, "Alarm ingest")."""
+
+    enabled: bool = Field(False, title="Subscribe to a broker")
+    host: str = Field("127.0.0.1", min_length=1, title="Broker host")
+    port: int = Field(1883, ge=1, le=65535, title="Broker port")
+    topic_root: str = Field("lanewatch/alarms", min_length=1, pattern=r"^[^#+]+$", title="Topic root",
+                            description="lanewatch subscribes to '<root>/#'; the level after the root is the device id.")
+    client_id: str = Field("lanewatch", min_length=1, max_length=64, title="Client id",
+                           description="Fixed, with a persistent session, so the broker keeps QoS 1 messages "
+                                       "sent while lanewatch is reconnecting.")
+    username: str | None = Field(None, title="User name")
+    password: SecretStr | None = Field(None, title="Password")
+    qos: Literal[0, 1, 2] = Field(1, title="Subscription QoS")
+    keepalive_s: int = Field(30, ge=5, le=3600, title="Keep-alive (s)")
+    reconnect_max_s: float = Field(30.0, gt=0, title="Longest reconnect delay (s)")
+
+
+class Gb26875Config(StrictModel):
+    """The GB/T 26875.3-2011 TCP listener for user information transmission devices."""
+
+    enabled: bool = Field(False, title="Listen for GB/T 26875.3 devices")
+    host: str = Field("127.0.0.1", title="Listen address")
+    port: int = Field(9026, ge=0, le=65535, title="Listen port")
+    centre_address: str = Field("000000000000", pattern=r"^[0-9A-Fa-f]{12}$", title="This centre's address",
+                                description="6 bytes, hex: the source address of the answers we send.")
+    max_data_bytes: int = Field(1024, ge=64, le=65535, title="Largest application data unit (bytes)",
+                                description="A frame announcing more is dropped as oversized.")
+    idle_timeout_s: float = Field(300.0, gt=0, title="Close a silent connection after (s)")
+
+
+class AlarmSettings(StrictModel):
+    """The fire-sensor side: ingest paths (HTTP is always on), rules and escalation."""
+
+    mqtt: MqttConfig = Field(default_factory=MqttConfig)
+    gb26875: Gb26875Config = Field(default_factory=Gb26875Config)
+
+
 class ServiceSettings(BaseSettings):
     """`lanewatch serve`: defaults < the YAML file (``--config``) < ``LANEWATCH_*`` environment variables.
 
@@ -135,6 +173,7 @@ class ServiceSettings(BaseSettings):
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     looks: LookConfig = Field(default_factory=LookConfig)
     webhooks: WebhookConfig = Field(default_factory=WebhookConfig)
+    alarms: AlarmSettings = Field(default_factory=AlarmSettings)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

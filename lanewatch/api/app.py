@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from lanewatch import __version__
 from lanewatch.api.errors import install_error_handlers
 from lanewatch.api.middleware import BodyLimitMiddleware, MetricsMiddleware, RequestMetrics
-from lanewatch.api.routers import cameras, events, health, keys, violations, webhooks, zones
+from lanewatch.api.routers import alarms, cameras, events, health, keys, violations, web, webhooks, zones
 from lanewatch.api.runtime import Runtime
 
 DESCRIPTION = """Fire-lane watch: cameras, lane zones, violations, live events, webhooks.
@@ -39,8 +39,9 @@ def create_app(runtime: Runtime, *, max_body_bytes: int = 1_000_000,
     app.state.max_body_bytes = max_body_bytes
     app.state.request_metrics = RequestMetrics()
     install_error_handlers(app)
-    mounted = [("/api", module.router) for module in (cameras, zones, violations, events, webhooks, keys)]
+    mounted = [("/api", module.router) for module in (cameras, zones, violations, events, webhooks, keys, alarms)]
     mounted.append(("", health.router))  # /api/health and /metrics
+    mounted.append(("", web.router))     # the web pages at /
     for prefix, router in mounted:
         app.include_router(router, prefix=prefix)
     routes = [prefix + route.path for prefix, router in mounted
