@@ -6,6 +6,14 @@ across cameras, runs the detector on them as a batch and hands each result
 to its camera. Cameras can be added and removed while it runs (the service
 does so on API edits): those changes are commands executed by the loop
 itself, so a camera's state is only ever touched by one thread.
+
+The detector itself usually runs in worker processes (`detect.worker`);
+the loop hands it a batch and waits. When it falls behind, nothing queues
+without bound: each live camera keeps at most ``LIVE_BUFFER_FRAMES`` looks
+waiting and drops its oldest, and the looks of a crashed worker are dropped
+too. Both are counted (``stats.dropped``) and make `health()` report
+"behind" until the backlog has drained and nothing was dropped for
+``behind_hold_s``.
 """
 
 from __future__ import annotations
@@ -16,10 +24,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Literal
 
 from lanewatch.camera import CameraState, FrameResult
 from lanewatch.config import DetectorConfig, LookConfig, SourceConfig, TrackerConfig
 from lanewatch.detect.detector import Detector
+from lanewatch.detect.worker import DetectorCrashed
 from lanewatch.events.evidence import EvidenceWriter
 from lanewatch.events.violation import Violation, ViolationEvent
 from lanewatch.video.frame_buffer import FrameBuffers
@@ -57,12 +68,29 @@ class PipelineStats:
     skipped: dict[str, int] = field(default_factory=dict)
     """Looks per camera that needed no inference: their zones had not changed."""
     dropped: dict[str, int] = field(default_factory=dict)
-    """Frames per camera dropped because the detector was behind (live sources)."""
+    """Looks per camera dropped because the detector was behind (live sources) or its worker crashed."""
     inferences: int = 0
     detector_errors: int = 0
+    detector_restarts: int = 0
+    """Detector worker processes lost (crash or hang) and restarted."""
     detector_seconds: float = 0.0
     wall_seconds: float = 0.0
     violations: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineHealth:
+    """Whether the detector keeps up with the cameras (``/api/health``, ``lanewatch_pipeline_behind``)."""
+
+    state: Literal["ok", "behind"]
+    backlog: int
+    """Looks waiting for the detector."""
+    oldest_wait_s: float
+    """How long the oldest waiting look of a live camera has waited."""
+    dropped: int
+    """Looks dropped so far, all cameras."""
+    since: datetime | None
+    """When the current state began (None: ok since the start)."""
 
 
 class Pipeline:
@@ -74,7 +102,13 @@ class Pipeline:
                  look_config: LookConfig | None = None,
                  evidence: EvidenceWriter | None = None,
                  event_sinks: Sequence[EventSink] = (), health_sinks: Sequence[HealthSink] = (),
-                 frame_sinks: Sequence[FrameSink] = (), buffer_frames: int = 8) -> None:
+                 frame_sinks: Sequence[FrameSink] = (), buffer_frames: int = 8,
+                 behind_after_s: float = 5.0, behind_hold_s: float = 10.0) -> None:
+        """
+        Args:
+            behind_after_s: the pipeline is "behind" while a live camera's look has waited this long.
+            behind_hold_s: ... and for this long after any look was dropped.
+        """
         ids = [c.source.camera for c in cameras]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
@@ -95,6 +129,11 @@ class Pipeline:
         self._deferred: list[tuple] = []
         self._stop = threading.Event()
         self._running = False
+        self.behind_after_s, self.behind_hold_s = behind_after_s, behind_hold_s
+        self._lost: dict[str, int] = {}
+        self._lost_at: float | None = None
+        self._behind_since: datetime | None = None
+        self._state = "ok"
         for spec in cameras:
             self._add(spec)
 
@@ -134,6 +173,7 @@ class Pipeline:
                 if batch:
                     self._process(batch)
                 self._finish_ended()
+                self.health()
         finally:
             self.stop()
             for thread in self._threads.values():
@@ -193,10 +233,28 @@ class Pipeline:
         finally:
             self.buffers.close(camera)
 
+    def health(self) -> PipelineHealth:
+        """Behind or ok, now (see the module docstring); logs each change of state. Any thread."""
+        now = time.monotonic()
+        drops = [t for t in (self.buffers.last_drop_at, self._lost_at) if t is not None]
+        wait = self.buffers.oldest_wait_s()
+        behind = wait >= self.behind_after_s or bool(drops and now - max(drops) < self.behind_hold_s)
+        state = "behind" if behind else "ok"
+        if state != self._state:
+            self._state, self._behind_since = state, datetime.now(timezone.utc)
+            if behind:
+                log.warning("detector behind: looks dropped or waiting %.1f s; dropping oldest looks", wait)
+            else:
+                log.warning("detector caught up")
+        for camera in list(self.stats.dropped):
+            self.stats.dropped[camera] = self.buffers.dropped(camera) + self._lost.get(camera, 0)
+        return PipelineHealth(state, self.buffers.depth(), round(wait, 3), sum(self.stats.dropped.values()),
+                              self._behind_since)
+
     def _finish_ended(self) -> None:
         for camera in self.buffers.finished():
             self._emit(self.cameras[camera].finish())
-            self.stats.dropped[camera] = self.buffers.dropped(camera)
+            self.stats.dropped[camera] = self.buffers.dropped(camera) + self._lost.get(camera, 0)
             self._forward_health()
             self._removing.discard(camera)
             self.cameras.pop(camera, None)
@@ -210,6 +268,16 @@ class Pipeline:
         t0 = time.monotonic()
         try:
             found = iter(self.detector.detect([look.image for look in wanted]) if wanted else [])
+        except DetectorCrashed as crash:  # the worker is restarted; its looks in flight are dropped
+            self.stats.detector_restarts += 1
+            self.stats.inferences += len(wanted) - crash.lost
+            kept = {id(look) for look, result in zip(wanted, crash.results) if result is not None}
+            for look, result in zip(wanted, crash.results):
+                if result is None:
+                    self._lost[look.frame.camera] = self._lost.get(look.frame.camera, 0) + 1
+            self._lost_at = time.monotonic()
+            looks = [(state, look) for state, look in looks if not look.infer or id(look) in kept]
+            found = iter([r for r in crash.results if r is not None])
         except Exception:
             log.exception("detector failed on a batch of %d frames; those frames are skipped", len(wanted))
             self.stats.detector_errors += len(wanted)

@@ -101,3 +101,101 @@ def test_zones_sent_right_after_adding_a_camera_are_not_lost(footage_dir) -> Non
     finally:
         pipeline.stop()
         runner.join(10)
+
+
+class SlowDetector(ParkedCarDetector):
+    """Takes ``seconds`` per image while ``slow`` is set: a detector that cannot keep up, then recovers."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.slow = seconds, threading.Event()
+        self.slow.set()
+
+    def detect(self, images):
+        if self.slow.is_set():
+            time.sleep(self.seconds * len(images))
+        return super().detect(images)
+
+
+def test_a_slow_detector_drops_the_oldest_looks_and_reports_behind_until_it_catches_up(footage_dir, tmp_path) -> None:
+    from fastapi.testclient import TestClient
+
+    from lanewatch.api.app import create_app
+    from lanewatch.config import DetectorConfig, LookConfig
+    from lanewatch.events.bus import EventBus
+    from lanewatch.pipeline import LIVE_BUFFER_FRAMES
+    from lanewatch.service_metrics import metrics_text
+    from lanewatch.store.db import open_engine, sqlite_url
+
+    clip = str(footage_dir / "parking-aisle" / "lot-busy.mp4")
+    specs = [CameraSpec(SourceConfig(camera=c, url=clip, sample_fps=4, replay=True), [_zone(30.0)]) for c in "abc"]
+    detector = SlowDetector(0.25)  # 4 looks/s for 12 looks/s of demand
+    frames = []
+    pipeline = Pipeline(specs, detector, detector_config=DetectorConfig(batch_size=1),
+                        look_config=LookConfig(change_gate=False), frame_sinks=[frames.append], behind_hold_s=1.5)
+    runner = threading.Thread(target=pipeline.run, kwargs={"keep_alive": True}, daemon=True)
+    runner.start()
+    runtime = type("Runtime", (), {})()
+    runtime.engine, runtime.evidence_dir, runtime.bus = open_engine(sqlite_url(tmp_path / "db")), tmp_path, EventBus()
+    runtime.pipeline = pipeline
+    try:
+        assert wait_for(lambda: pipeline.health().state == "behind", 20), "never reported behind"
+        depths, lags = [], []
+        for _ in range(20):  # nothing queues without bound, and what is analysed is recent
+            depths.append(pipeline.buffers.depth())
+            lags += [(r.frame.timestamp.now(r.frame.timestamp.tzinfo) - r.frame.timestamp).total_seconds()
+                     for r in frames[-3:]]
+            time.sleep(0.1)
+        assert max(depths) <= 3 * LIVE_BUFFER_FRAMES
+        assert max(lags) < 2.5
+        behind = pipeline.health()
+        assert behind.dropped > 0 and behind.since is not None
+        with TestClient(create_app(runtime)) as client:
+            body = client.get("/api/health").json()
+        assert body["pipeline"]["state"] == "behind" and body["status"] == "degraded"
+        text = metrics_text(pipeline, {})
+        assert "lanewatch_pipeline_behind 1.0" in text and 'lanewatch_looks_dropped_total{camera="a"}' in text
+
+        detector.slow.clear()  # the backlog drains; after behind_hold_s without drops: ok again
+        assert wait_for(lambda: pipeline.health().state == "ok", 10), "never caught up"
+        settled = pipeline.health().dropped
+        time.sleep(1.0)
+        assert pipeline.health().state == "ok" and pipeline.health().dropped == settled
+        assert "lanewatch_pipeline_behind 0.0" in metrics_text(pipeline, {})
+    finally:
+        pipeline.stop()
+        runner.join(10)
+    for camera in "abc":
+        offsets = [r.frame.offset_s for r in frames if r.frame.camera == camera]
+        assert offsets == sorted(offsets) and len(offsets) > 5  # every camera served, each in stream order
+    assert sum(pipeline.stats.dropped.values()) == settled
+
+
+class CrashingDetector(ParkedCarDetector):
+    """Its worker 'dies' on the second batch: the results of that batch are lost."""
+
+    def __init__(self) -> None:
+        self.calls, self.lost = 0, 0
+
+    def detect(self, images):
+        from lanewatch.detect.worker import DetectorCrashed
+
+        self.calls += 1
+        found = super().detect(images)
+        if self.calls == 2:
+            self.lost = len(images)
+            raise DetectorCrashed([None] * len(images), "worker 0 lost (exit code -9)")
+        return found
+
+
+def test_looks_lost_with_a_crashed_worker_are_dropped_and_the_cameras_go_on(footage_dir) -> None:
+    from lanewatch.config import DetectorConfig, LookConfig
+
+    clip = str(footage_dir / "parking-aisle" / "lot-busy.mp4")
+    specs = [CameraSpec(SourceConfig(camera=c, url=clip, sample_fps=2, duration_s=6), [_zone(1.0)]) for c in "ab"]
+    detector = CrashingDetector()
+    stats = Pipeline(specs, detector, detector_config=DetectorConfig(batch_size=4),
+                     look_config=LookConfig(change_gate=False)).run()
+    assert stats.detector_restarts == 1 and stats.detector_errors == 0 and detector.lost >= 1
+    assert sum(stats.dropped.values()) == detector.lost  # the lost batch, counted per camera
+    assert sum(stats.frames.values()) == 2 * 12 - detector.lost  # everything else analysed
+    assert stats.inferences == 2 * 12 - detector.lost

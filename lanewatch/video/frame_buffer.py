@@ -28,7 +28,10 @@ class FrameBuffers:
         self._dropped: dict[str, int] = {}
         self._capacity: dict[str, int] = {}
         self._served: dict[str, int] = {}
+        self._live: set[str] = set()
         self._turn = 0
+        self.last_drop_at: float | None = None
+        """``time.monotonic()`` of the latest drop (None: never dropped)."""
         self._cond = threading.Condition()
 
     def add_camera(self, camera: str, capacity: int | None = None) -> None:
@@ -47,11 +50,14 @@ class FrameBuffers:
                 if drop_oldest:
                     queue.popleft()
                     self._dropped[frame.camera] += 1
+                    self.last_drop_at = time.monotonic()
                     break
                 if stop is not None and stop.is_set():
                     return False
                 self._cond.wait(0.2)
             queue.append((time.monotonic(), frame))
+            if drop_oldest:
+                self._live.add(frame.camera)
             self._cond.notify_all()
             return True
 
@@ -68,6 +74,15 @@ class FrameBuffers:
     def depth(self) -> int:
         with self._cond:
             return sum(len(q) for q in self._queues.values())
+
+    def oldest_wait_s(self) -> float:
+        """How long the oldest frame of a live camera has been waiting (0 when none waits).
+
+        Files are left out: their readers run ahead of the detector by design."""
+        now = time.monotonic()
+        with self._cond:
+            heads = [q[0][0] for cam, q in self._queues.items() if q and cam in self._live]
+        return now - min(heads) if heads else 0.0
 
     def finished(self) -> list[str]:
         """Cameras whose source ended and whose buffer is empty (reported once each)."""

@@ -1,4 +1,7 @@
-"""Fixtures for end-to-end runs: one real detector per inference size, loaded once."""
+"""Fixtures for end-to-end runs: one real detector per inference size, loaded once.
+
+Built as `lanewatch eval` and `serve` build theirs (`build_detector`: OpenVINO at
+rectangular input sizes for the shared weights), but in the test's own process."""
 
 from __future__ import annotations
 
@@ -13,15 +16,15 @@ _DETECTORS: dict[int, object] = {}
 
 @pytest.fixture(scope="session")
 def make_detector(weights_path: Path):
-    """``make_detector(imgsz)`` → a shared UltralyticsDetector at that size."""
-    from lanewatch.detect.ultralytics_detector import UltralyticsDetector
+    """``make_detector(imgsz)`` → a shared in-process detector at that size."""
+    from lanewatch.detect.factory import build_detector
 
     def make(imgsz: int, classes: list[str] | None = None):
         key = (imgsz, tuple(classes or ()))
         if key not in _DETECTORS:
-            config = DetectorConfig(weights=str(weights_path), imgsz=imgsz,
+            config = DetectorConfig(weights=str(weights_path), imgsz=imgsz, processes=0,
                                     **({"classes": classes} if classes else {}))
-            _DETECTORS[key] = UltralyticsDetector(config)
+            _DETECTORS[key] = build_detector(config)
         return _DETECTORS[key]
 
     return make

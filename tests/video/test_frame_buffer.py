@@ -97,3 +97,19 @@ def test_a_live_camera_can_have_a_smaller_buffer() -> None:
     for i in range(5):
         buffers.put(_f("live", i), drop_oldest=True)
     assert buffers.depth() == 2 and buffers.dropped("live") == 3
+
+
+def test_oldest_wait_counts_live_cameras_only_and_drops_are_timed() -> None:
+    buffers = FrameBuffers(capacity=1)
+    buffers.add_camera("live")
+    buffers.add_camera("file")
+    buffers.put(_f("file", 0), drop_oldest=False)
+    time.sleep(0.05)
+    assert buffers.oldest_wait_s() == 0.0 and buffers.last_drop_at is None  # files may wait: not "behind"
+    buffers.put(_f("live", 0), drop_oldest=True)
+    buffers.put(_f("live", 1), drop_oldest=True)  # full: the oldest goes
+    assert buffers.dropped("live") == 1 and buffers.last_drop_at is not None
+    time.sleep(0.1)
+    assert 0.1 <= buffers.oldest_wait_s() < 1.0
+    buffers.take(2, timeout=0)
+    assert buffers.oldest_wait_s() == 0.0

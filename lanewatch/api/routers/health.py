@@ -37,13 +37,27 @@ class CameraHealth(CameraStatusOut):
     enabled: bool = Field(title="Enabled")
 
 
+class PipelineHealthOut(BaseModel):
+    state: Literal["ok", "behind"] = Field(
+        title="Detector state",
+        description="behind: looks were dropped (oldest first) in the last seconds or wait too long for the "
+                    "detector; clears once the backlog has drained.")
+    backlog: int = Field(title="Looks waiting for the detector")
+    oldest_wait_s: float = Field(title="Longest wait of a live camera's look (s)")
+    dropped: int = Field(title="Looks dropped so far")
+    since: datetime | None = Field(None, title="In this state since")
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded", "unavailable"] = Field(
-        title="Status", description="ok; degraded: an enabled camera is not online; unavailable: no database (503).")
+        title="Status", description="ok; degraded: an enabled camera is not online, or the detector is behind; "
+                                    "unavailable: no database (503).")
     version: str = Field(title="lanewatch version")
     uptime_s: float = Field(title="Seconds since the API started")
     database: DatabaseHealth = Field(title="Database")
     cameras: list[CameraHealth] = Field(title="Cameras", description="Empty when the database is unreachable.")
+    pipeline: PipelineHealthOut | None = Field(None, title="Detector pipeline",
+                                               description="None when this process runs no pipeline.")
     checked_at: datetime = Field(title="Checked at")
 
 
@@ -65,16 +79,27 @@ def health(runtime: RuntimeDep) -> JSONResponse:
             cameras.append(CameraHealth(id=row.id, enabled=row.enabled, **live.model_dump()))
     except SQLAlchemyError as exc:
         database = DatabaseHealth(ok=False, latency_ms=None, error=type(exc).__name__)
+    pipeline = _pipeline_health(runtime)
     if not database.ok:
         state = "unavailable"
-    elif any(c.enabled and c.state != "online" for c in cameras):
+    elif any(c.enabled and c.state != "online" for c in cameras) or (pipeline and pipeline.state == "behind"):
         state = "degraded"
     else:
         state = "ok"
     body = Health(status=state, version=__version__, uptime_s=round(time.monotonic() - _STARTED, 3),
-                  database=database, cameras=cameras, checked_at=utcnow())
+                  database=database, cameras=cameras, pipeline=pipeline, checked_at=utcnow())
     return JSONResponse(body.model_dump(mode="json"), status_code=503 if state == "unavailable" else 200,
                         headers={"Cache-Control": "no-store"})
+
+
+def _pipeline_health(runtime) -> PipelineHealthOut | None:
+    """The running pipeline's behind/ok state; None for a runtime without a pipeline (API-only tests)."""
+    pipeline = getattr(runtime, "pipeline", None)
+    if pipeline is None or not hasattr(pipeline, "health"):
+        return None
+    h = pipeline.health()
+    return PipelineHealthOut(state=h.state, backlog=h.backlog, oldest_wait_s=h.oldest_wait_s, dropped=h.dropped,
+                             since=h.since)
 
 
 @router.get("/metrics", response_class=Response, summary="Prometheus metrics (viewer key)",
