@@ -74,6 +74,20 @@ class DetectorConfig(StrictModel):
                                description="COCO class names (e.g. bicycle, person) for the stock weights.")
     batch_size: int = Field(8, ge=1, le=64, title="Frames per inference batch")
     device: str = Field("cpu", title="Torch device", description="'cpu', 'cuda:0', ...")
+    backend: Literal["auto", "openvino", "ultralytics"] = Field(
+        "auto", title="Detector backend",
+        description="'openvino' runs an OpenVINO IR folder directly, at a rectangular input that fits each "
+                    "camera's lane crop (a 1920x600 crop at imgsz 960 costs a 960x320 inference, not 960x960); "
+                    "'ultralytics' uses ultralytics.YOLO (any format, GPU); 'auto': openvino for *_openvino_model "
+                    "folders on the CPU, else ultralytics.")
+    processes: int = Field(1, ge=0, le=8, title="Detector worker processes",
+                           description="Inference runs in this many worker processes fed through shared memory "
+                                       "(a crashed worker is restarted); 0 runs it inside the pipeline's process.")
+    threads: int | None = Field(None, ge=1, le=256, title="Inference threads per worker",
+                                description="Default: the machine's cores divided by the worker processes.")
+    timeout_s: float = Field(60.0, gt=0, le=3600, title="Give up on a worker after (s)",
+                             description="A worker that answers no batch for this long is killed and restarted; "
+                                         "its looks count as dropped.")
 
 
 class LookConfig(StrictModel):
@@ -143,11 +157,56 @@ class Gb26875Config(StrictModel):
     idle_timeout_s: float = Field(300.0, gt=0, title="Close a silent connection after (s)")
 
 
+class AlarmTarget(StrictModel):
+    """A webhook receiver of alarm escalations or forwards (delivered signed, through the outbox)."""
+
+    name: str = Field(min_length=1, max_length=100, title="Name", description="Who it is: 'duty desk', 'street centre'.")
+    url: str = Field(min_length=1, max_length=2000, pattern=r"^https?://\S+$", title="URL",
+                     description="Where the signed POST goes (http or https).")
+    secret: SecretStr = Field(min_length=16, max_length=200, title="Signing secret",
+                              description="HMAC-SHA256 key for X-Lanewatch-Signature.")
+    after_s: float = Field(60.0, gt=0, title="Escalate to this step after (s)",
+                           description="Seconds after the previous step; the first step is instead reached "
+                                       "after the alarm severity's first-escalation time.")
+
+
+class FirstEscalation(StrictModel):
+    """Seconds an alarm may stay unacknowledged before the chain's first step is called, per severity."""
+
+    critical: float | None = Field(60.0, gt=0, title="Fire (critical)")
+    high: float | None = Field(180.0, gt=0, title="High (gas, electrical)")
+    medium: float | None = Field(900.0, gt=0, title="Medium (faults, offline, tamper)")
+    low: float | None = Field(None, gt=0, title="Low (battery, shield, supervisory)",
+                              description="None: never escalated.")
+
+
 class AlarmSettings(StrictModel):
     """The fire-sensor side: ingest paths (HTTP is always on), rules and escalation."""
 
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     gb26875: Gb26875Config = Field(default_factory=Gb26875Config)
+    escalation_chain: list[AlarmTarget] = Field(
+        default_factory=list, max_length=10, title="Escalation chain",
+        description="Called in order while an alarm stays unacknowledged (duty desk → micro fire station → "
+                    "property → street centre); after the last step every step is called again each repeat_s.")
+    first_escalation_s: FirstEscalation = Field(default_factory=FirstEscalation, title="First escalation after (s)")
+    repeat_s: float = Field(120.0, gt=0, title="Repeat the chain every (s)",
+                            description="Once the last step is reached, until someone acknowledges.")
+    escalate_test_alarms: bool = Field(False, title="Escalate test-mode alarms",
+                                       description="Alarms a device reports in test mode are shown but not escalated.")
+    forward_119: AlarmTarget | None = Field(None, title="119 forward target",
+                                            description="Confirmed real fires are sent here; `after_s` is unused.")
+    latching_types: list[str] = Field(
+        default_factory=lambda: ["fire", "gas_leak"], title="Alarms a device clear never resolves",
+        description="The clear is recorded; an operator resolves. Fire always latches.")
+    maintenance_false_alarms_per_day: int = Field(3, ge=1, title="Maintenance after more false alarms than",
+                                                  description="In any 24 h, counted from confirmed false alarms.")
+    offline_grace_factor: float = Field(2.5, ge=1, title="Offline after heartbeat interval ×",
+                                        description="A device is offline when silent this many heartbeat intervals.")
+    scan_interval_s: float = Field(1.0, gt=0, le=60, title="Escalation and offline check every (s)")
+    max_batch: int = Field(1000, ge=1, le=10_000, title="Messages per ingest request at most")
+    readings_per_device: int = Field(500, ge=10, title="Stored messages kept per device")
+    dedup_window_s: float = Field(86_400.0, gt=0, title="Remember message ids for (s)")
 
 
 class ServiceSettings(BaseSettings):

@@ -6,6 +6,10 @@ calls `reload_camera`, which swaps zones in place (no restart of the stream)
 or restarts just that camera when its source settings changed. Violations
 that were active when the process last stopped (even by ``kill -9``) are
 handed back to their camera, which continues or ends them.
+
+The fire-sensor side runs beside it: `AlarmService` (the sink of HTTP
+ingest, and of MQTT and GB/T 26875.3 when enabled) with its scanner thread
+(escalation, offline devices), on the same store, bus and webhooks.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from lanewatch.alarms.service import AlarmService
 from lanewatch.api.runtime import CameraStatus
 from lanewatch.config import ServiceSettings, SourceConfig
 from lanewatch.detect.detections import Detections
@@ -52,8 +57,8 @@ class Service:
         self.evidence_dir.mkdir(parents=True, exist_ok=True)
         self.bus = EventBus()
         if detector is None:
-            from lanewatch.detect.ultralytics_detector import UltralyticsDetector
-            detector = UltralyticsDetector(settings.detector)
+            from lanewatch.detect.factory import build_detector
+            detector = build_detector(settings.detector)  # worker processes (settings.detector.processes)
         outbox = OutboxSink(self.engine)  # the record and its webhook deliveries in one transaction
         self.pipeline = Pipeline(
             [], detector, detector_config=settings.detector, tracker_config=settings.tracker,
@@ -62,7 +67,10 @@ class Service:
             event_sinks=[outbox, self.bus.publish_violation],
             health_sinks=[outbox.health, self.bus.publish_health],
         )
-        self.dispatcher = WebhookDispatcher(self.engine, settings.webhooks)
+        self.alarms = AlarmService(self.engine, self.bus, settings.alarms)
+        self.dispatcher = WebhookDispatcher(self.engine, settings.webhooks, on_delivered=self.alarms.on_delivered)
+        self.mqtt = None
+        self.gb26875 = None
         self._running: dict[str, SourceConfig] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -78,6 +86,22 @@ class Service:
                                         name="pipeline", daemon=True)
         self._thread.start()
         self.dispatcher.start()
+        self.alarms.start()
+        self._start_alarm_ingest()
+
+    def _start_alarm_ingest(self) -> None:
+        """MQTT and GB/T 26875.3 ingest, when enabled in the settings (HTTP ingest is always on)."""
+        alarms = self.settings.alarms
+        if alarms.mqtt.enabled:
+            from lanewatch.alarms.mqtt_ingest import MqttIngest
+
+            self.mqtt = MqttIngest(alarms.mqtt, self.alarms)
+            self.mqtt.start()  # connects in the background and keeps reconnecting
+        if alarms.gb26875.enabled:
+            from lanewatch.alarms.gb26875 import Gb26875ServerThread
+
+            self.gb26875 = Gb26875ServerThread(self.alarms, alarms.gb26875)
+            self.gb26875.start()  # returns once listening
 
     def stop(self) -> None:
         """Stop cameras and deliveries; safe to call twice."""
@@ -87,8 +111,12 @@ class Service:
         self.pipeline.stop()
         if self._thread is not None:
             self._thread.join(timeout=15)
+        for ingest in (self.mqtt, self.gb26875):
+            if ingest is not None:
+                ingest.stop()
+        self.alarms.stop()
         self.dispatcher.stop()
-        log.warning("lanewatch stopped: cameras and webhook deliveries shut down")
+        log.warning("lanewatch stopped: cameras, alarm ingest and webhook deliveries shut down")
 
     # -- Runtime protocol ---------------------------------------------------------
     def latest_frame(self, camera_id: str) -> tuple[Frame, Detections] | None:

@@ -3,7 +3,8 @@
 A key is ``lw_<random>``; only its SHA-256 is stored, with the first
 characters kept as ``prefix`` so a person can tell keys apart in a list.
 Roles are ordered viewer < operator < admin: a route that needs an operator
-accepts an admin too.
+accepts an admin too. A ``device`` key stands outside that order: it may
+only deliver alarm messages.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from lanewatch.api.deps import SessionDep
 from lanewatch.store.tables import ApiKeyRow, as_utc, utcnow
 
 ROLES = ("viewer", "operator", "admin")
+DEVICE_ROLE = "device"
+"""A sensor gateway's key: it may only deliver alarm messages (`POST /api/alarms/ingest`), read nothing."""
+ALL_ROLES = (*ROLES, DEVICE_ROLE)
 KEY_PREFIX = "lw_"
 PREFIX_LENGTH = 12  # "lw_" + 9 characters of the random part: enough to tell keys apart, useless to guess
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # last_used_at is written at most this often per key
@@ -46,8 +50,8 @@ def hash_key(key: str) -> str:
 
 
 def check_role(role: str) -> str:
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    if role not in ALL_ROLES:
+        raise ValueError(f"unknown role {role!r}: use one of {', '.join(ALL_ROLES)}")
     return role
 
 
@@ -96,8 +100,10 @@ def authenticate(session: SessionDep,
 
 
 def require(role: str) -> Callable[..., Caller]:
-    """A dependency admitting keys with `role` or a higher one (403 otherwise)."""
-    needed = ROLES.index(check_role(role))
+    """A dependency admitting keys with `role` or a higher one (403 otherwise); device keys never pass."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    needed = ROLES.index(role)
 
     def dependency(caller: Caller = Depends(authenticate)) -> Caller:
         if caller.role not in ROLES or ROLES.index(caller.role) < needed:
@@ -109,6 +115,22 @@ def require(role: str) -> Callable[..., Caller]:
     return dependency
 
 
+def require_one_of(*roles: str) -> Callable[..., Caller]:
+    """A dependency admitting exactly these roles (403 otherwise)."""
+    allowed = tuple(check_role(r) for r in roles)
+
+    def dependency(caller: Caller = Depends(authenticate)) -> Caller:
+        if caller.role not in allowed:
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                detail=f"this needs one of the roles {', '.join(allowed)}; "
+                                       f"key {caller.name!r} is {caller.role}")
+        return caller
+
+    dependency.__name__ = f"require_{'_or_'.join(allowed)}"
+    return dependency
+
+
 Viewer = Annotated[Caller, Depends(require("viewer"))]
 Operator = Annotated[Caller, Depends(require("operator"))]
 Admin = Annotated[Caller, Depends(require("admin"))]
+Ingester = Annotated[Caller, Depends(require_one_of(DEVICE_ROLE, "operator", "admin"))]

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from sqlalchemy.engine import Engine
 
+from lanewatch.alarms.service import AlarmService
 from lanewatch.detect.detections import Detections
 from lanewatch.events.bus import EventBus
 from lanewatch.video.frame import Frame
@@ -33,6 +34,8 @@ class Runtime(Protocol):
     engine: Engine
     evidence_dir: Path
     bus: EventBus
+    alarms: AlarmService
+    """The fire-sensor side: ingest sink, alarm lifecycle steps, rules cache."""
 
     def latest_frame(self, camera_id: str) -> tuple[Frame, Detections] | None:
         """The last analysed frame of a camera and what was detected on it, if any."""

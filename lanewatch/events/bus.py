@@ -1,4 +1,4 @@
-"""In-process publish/subscribe of live events (violations, camera health).
+"""In-process publish/subscribe of live events (violations, camera health, fire alarms, devices).
 
 The pipeline publishes from its worker threads; Server-Sent-Events clients
 consume in asyncio. Publishing never blocks and never grows memory: each
@@ -31,8 +31,12 @@ if TYPE_CHECKING:
 EVENT_TYPES = (
     "violation.new", "violation.update", "violation.end",
     "camera.online", "camera.offline", "camera.frozen",
+    "alarm.new", "alarm.update", "alarm.end", "alarm.escalated",
+    "device.offline", "device.online", "device.maintenance",
     "webhook.test",
 )
+ALARM_EVENT_TYPE = {"raised": "alarm.new", "resolved": "alarm.end", "escalated": "alarm.escalated"}
+"""The event type of an alarm step; every other step (repeated, cleared, shown, ...) is an ``alarm.update``."""
 
 
 def type_matches(patterns: Iterable[str], event_type: str) -> bool:
@@ -63,6 +67,18 @@ def health_payload(event: HealthEvent) -> dict[str, Any]:
     """``{"type": "camera.online|offline|frozen", "camera", "at" (ISO), "detail"}``."""
     state = getattr(event.state, "value", event.state)
     return {"type": f"camera.{state}", "camera": event.camera, "at": event.at.isoformat(), "detail": event.detail}
+
+
+def alarm_payload(action: str, by: str, before: dict[str, Any] | None, after: dict[str, Any],
+                  **extra: Any) -> dict[str, Any]:
+    """``{"type": "alarm.new|update|end|escalated", "action", "by", "before": alarm|None, "after": alarm, ...}``."""
+    return {"type": ALARM_EVENT_TYPE.get(action, "alarm.update"), "action": action, "by": by,
+            "before": before, "after": after, **extra}
+
+
+def device_payload(state: str, device: dict[str, Any], at: datetime, detail: str) -> dict[str, Any]:
+    """``{"type": "device.offline|online|maintenance", "device": device, "at" (ISO), "detail"}``."""
+    return {"type": f"device.{state}", "device": device, "at": at.isoformat(), "detail": detail}
 
 
 def payload_camera(payload: dict[str, Any]) -> str | None:

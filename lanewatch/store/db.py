@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
 
-from lanewatch.store import tables  # noqa: F401  (registers the tables)
+from lanewatch.store import alarm_tables, tables  # noqa: F401  (registers the tables)
 
 _POSTGRES_SCHEMES = {"postgres", "postgresql"}
 

@@ -20,6 +20,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -129,8 +130,11 @@ class WebhookDispatcher:
         batch_size: rows claimed (and leased) at a time.
     """
 
-    def __init__(self, engine: Engine, config: WebhookConfig, *, poll_s: float = 1.0, batch_size: int = 20) -> None:
+    def __init__(self, engine: Engine, config: WebhookConfig, *, poll_s: float = 1.0, batch_size: int = 20,
+                 on_delivered: Callable[[Session, OutboxRow], Callable[[], None] | None] | None = None) -> None:
         self.engine = engine
+        self.on_delivered = on_delivered
+        """Called in the transaction that records a success; what it returns runs after the commit."""
         self.config = config
         self.poll_s = poll_s
         self.batch_size = batch_size
@@ -224,8 +228,11 @@ class WebhookDispatcher:
                 return
             now = utcnow()
             row.attempts += 1
+            after_commit = None
             if error is None:
                 row.delivered_at = now
+                if self.on_delivered is not None:
+                    after_commit = self.on_delivered(session, row)
             else:
                 if row.attempts >= self.config.max_attempts:
                     error = f"gave up after {row.attempts} attempts: {error}"
@@ -234,3 +241,5 @@ class WebhookDispatcher:
                 row.next_attempt_at = now + timedelta(seconds=self.backoff_s(row.attempts))
             session.add(row)
             session.commit()
+        if after_commit is not None:
+            after_commit()

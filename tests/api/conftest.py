@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from lanewatch.alarms.service import AlarmService
 from lanewatch.api.app import create_app
 from lanewatch.api.auth import create_api_key
 from lanewatch.api.runtime import CameraStatus
+from lanewatch.config import AlarmSettings
 from lanewatch.detect.detections import Detections
 from lanewatch.events.bus import EventBus
 from lanewatch.events.evidence import write_jpeg
@@ -50,6 +52,7 @@ class FakeRuntime:
     frames: dict[str, tuple[Frame, Detections]] = field(default_factory=dict)
     statuses: dict[str, CameraStatus] = field(default_factory=dict)
     reloads: list[str] = field(default_factory=list)
+    alarms: AlarmService | None = None
 
     def latest_frame(self, camera_id: str) -> tuple[Frame, Detections] | None:
         return self.frames.get(camera_id)
@@ -97,6 +100,7 @@ def runtime(engine: Engine, tmp_path: Path) -> FakeRuntime:
     """On each backend of the `engine` fixture (SQLite and PostgreSQL)."""
     evidence = tmp_path / "evidence"
     rt = FakeRuntime(engine=engine, evidence_dir=evidence)
+    rt.alarms = AlarmService(engine, rt.bus, AlarmSettings())
     image = scene()
     with Session(engine) as session:
         session.add(CameraRow(id="cam1", name="Gate 1", source_url=SECRET_URL, building="B1"))

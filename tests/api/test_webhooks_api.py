@@ -55,7 +55,7 @@ def test_a_given_secret_is_kept(client, keys) -> None:
     {"url": "http://exa mple.com/"},
     {"url": ""},
     {"url": "https://ok.example.com/", "events": []},
-    {"url": "https://ok.example.com/", "events": ["alarm.*"]},
+    {"url": "https://ok.example.com/", "events": ["sensor.*"]},
     {"url": "https://ok.example.com/", "events": ["violation"]},
     {"url": "https://ok.example.com/", "secret": "short"},
     {"url": "https://ok.example.com/", "colour": "red"},

@@ -165,7 +165,7 @@ def test_type_matching(patterns, event_type, expected) -> None:
 
 @pytest.mark.parametrize("pattern, ok", [
     ("*", True), ("violation.*", True), ("camera.*", True), ("camera.frozen", True), ("webhook.test", True),
-    ("camera", False), ("alarm.*", False), ("violation.created", False), ("", False),
+    ("camera", False), ("alarm.*", True), ("sensor.*", False), ("violation.created", False), ("", False),
 ])
 def test_valid_patterns(pattern, ok) -> None:
     assert valid_pattern(pattern) is ok

@@ -25,8 +25,9 @@ class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str = Field(min_length=1, max_length=200, title="Name", description="Who or what uses the key.")
-    role: Literal["viewer", "operator", "admin"] = Field(
-        title="Role", description="viewer (read), operator (also ack/resolve), admin (also cameras, zones, keys).")
+    role: Literal["viewer", "operator", "admin", "device"] = Field(
+        title="Role", description="viewer (read), operator (also ack/resolve), admin (also cameras, zones, keys); "
+                                  "device: only delivers alarm messages (POST /api/alarms/ingest).")
 
 
 class KeyOut(BaseModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from lanewatch.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from lanewatch.store import alarm_tables, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 target_metadata = SQLModel.metadata
 

@@ -1,0 +1,207 @@
+"""/api/alarms/devices: the registry of fire sensors, panels and transmission devices.
+
+Admins register and edit devices; viewers read them with their live status
+(offline, battery, maintenance, open alarms). A device that sent a message
+before anyone registered it is already here with ``registered: false``:
+review it and PATCH ``registered: true`` (and its details).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlmodel import Session, delete, select
+
+from lanewatch.alarms.devices import check_rules, device_records, offline_after
+from lanewatch.alarms.messages import DEVICE_ID_PATTERN, DeviceType
+from lanewatch.alarms.records import AlarmRecord, DeviceRecord, LinkedLane, alarm_record
+from lanewatch.api.auth import Admin, Viewer
+from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
+from lanewatch.api.errors import Unprocessable, responses
+from lanewatch.store.alarm_queries import list_devices
+from lanewatch.store.alarm_tables import AlarmRow, DeviceMessageRow, DeviceRow
+from lanewatch.store.tables import as_utc, utcnow
+
+router = APIRouter(prefix="/alarms/devices", tags=["alarm devices"], route_class=StrictJSONRoute)
+
+DevicePath = Annotated[str, Path(max_length=100, title="Device id")]
+Text200 = Annotated[str | None, Field(max_length=200)]
+
+
+class DeviceFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text200 = Field(None, title="Name")
+    enterprise: Text200 = Field(None, title="Enterprise")
+    building: Text200 = Field(None, title="Building", description="Cameras of the same building are its lanes.")
+    location: str | None = Field(None, max_length=500, title="Floor / location")
+    linked_lanes: list[LinkedLane] = Field(default_factory=list, max_length=50, title="Linked lanes")
+    rules: dict[str, Any] = Field(default_factory=dict, title="Rule overrides",
+                                  description="Any of heartbeat_s, thresholds, rate_of_rise, low_battery_pct.")
+
+
+class DeviceCreate(DeviceFields):
+    id: str = Field(pattern=DEVICE_ID_PATTERN, title="Device id")
+    type: DeviceType = Field(title="Device type")
+
+
+class DevicePatch(DeviceFields):
+    """Only the fields sent change."""
+
+    type: DeviceType = Field(None, title="Device type")
+    registered: bool = Field(None, title="Registered", description="true once an auto-registered device is reviewed.")
+    maintenance: bool = Field(None, title="Flagged for maintenance", description="false clears the flag.")
+
+
+class DevicePage(BaseModel):
+    items: list[DeviceRecord]
+    next: str | None = Field(description="Pass as `after` for the next page; null at the end.")
+
+
+class DeviceMessage(BaseModel):
+    kind: str
+    alarm_type: str | None
+    quantity: str | None
+    value: float | None
+    detail: str | None
+    source: str
+    test: bool
+    device_time: datetime | None
+    received_at: datetime
+
+
+class DeviceHistory(BaseModel):
+    messages: list[DeviceMessage] = Field(description="Newest first; heartbeats are not stored.")
+    alarms: list[AlarmRecord] = Field(description="Newest first.")
+
+
+def device_or_404(session: Session, device_id: str) -> DeviceRow:
+    row = session.get(DeviceRow, device_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no device {device_id!r}")
+    return row
+
+
+def _checked_rules(device_type: str, rules: dict[str, Any]):
+    try:
+        return check_rules(device_type, rules)
+    except ValueError as exc:
+        raise Unprocessable(f"rules: {exc}", [f"rules: {exc}"]) from None
+
+
+def _record(session: Session, runtime, row: DeviceRow) -> DeviceRecord:
+    return device_records(session, [row], runtime.alarms.rules)[0]
+
+
+@router.get("", response_model=DevicePage, responses=responses(401, 403, 422), summary="List devices")
+def search_devices(
+    session: SessionDep, runtime: RuntimeDep, _: Viewer,
+    type: Annotated[DeviceType | None, Query(description="Device type.")] = None,
+    enterprise: Annotated[str | None, Query(max_length=200)] = None,
+    building: Annotated[str | None, Query(max_length=200)] = None,
+    offline: Annotated[bool | None, Query(description="Only offline (true) or online (false) devices.")] = None,
+    maintenance: Annotated[bool | None, Query(description="Only devices flagged for maintenance (true).")] = None,
+    registered: Annotated[bool | None, Query(description="false: auto-registered devices to review.")] = None,
+    after: Annotated[str | None, Query(max_length=100, description="The previous page's `next`.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> DevicePage:
+    rows, next_cursor = list_devices(session, device_type=type.value if type else None, enterprise=enterprise,
+                                     building=building, offline=offline, maintenance=maintenance,
+                                     registered=registered, after=after, limit=limit)
+    return DevicePage(items=device_records(session, rows, runtime.alarms.rules), next=next_cursor)
+
+
+@router.post("", response_model=DeviceRecord, status_code=status.HTTP_201_CREATED,
+             responses=responses(401, 403, 409, 413, 422), summary="Register a device (admin)")
+def create_device(body: DeviceCreate, session: SessionDep, runtime: RuntimeDep, _: Admin) -> DeviceRecord:
+    rules = _checked_rules(body.type.value, body.rules)
+    existing = session.get(DeviceRow, body.id)
+    if existing is not None:
+        hint = " (auto-registered from its messages: PATCH it with \"registered\": true)" if not existing.registered else ""
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"device {body.id!r} exists already{hint}")
+    now = utcnow()
+    row = DeviceRow(id=body.id, type=body.type.value, name=body.name, enterprise=body.enterprise,
+                    building=body.building, location=body.location,
+                    linked_lanes=[lane.model_dump() for lane in body.linked_lanes], rules=body.rules,
+                    offline_after=offline_after(rules, now, runtime.alarms.settings.offline_grace_factor),
+                    created_at=now, updated_at=now)
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return _record(session, runtime, row)
+
+
+@router.get("/{device_id}", response_model=DeviceRecord, responses=responses(401, 403, 404, 422),
+            summary="Get a device")
+def get_device(device_id: DevicePath, session: SessionDep, runtime: RuntimeDep, _: Viewer) -> DeviceRecord:
+    return _record(session, runtime, device_or_404(session, device_id))
+
+
+@router.patch("/{device_id}", response_model=DeviceRecord, responses=responses(401, 403, 404, 413, 422),
+              summary="Edit a device (admin)")
+def update_device(device_id: DevicePath, body: DevicePatch, session: SessionDep, runtime: RuntimeDep,
+                  _: Admin) -> DeviceRecord:
+    row = device_or_404(session, device_id)
+    fields = body.model_fields_set
+    for name in ("type", "registered", "maintenance"):
+        if name in fields and getattr(body, name) is None:
+            raise Unprocessable(f"{name}: must not be null", [f"{name}: must not be null"])
+    device_type = body.type.value if "type" in fields else row.type
+    rules = body.rules if "rules" in fields else row.rules
+    _checked_rules(device_type, rules)
+    for name in fields:
+        value = getattr(body, name)
+        if name == "linked_lanes":
+            value = [lane.model_dump() for lane in value]
+        elif name == "type":
+            value = value.value
+        setattr(row, name, value)
+    if "maintenance" in fields and not body.maintenance:
+        row.maintenance_reason = None
+    row.updated_at = utcnow()
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    runtime.alarms.rule_engine.forget(device_id)  # thresholds may have changed: start their timers afresh
+    return _record(session, runtime, row)
+
+
+@router.delete("/{device_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404, 409, 422),
+               summary="Delete a device (admin)")
+def delete_device(device_id: DevicePath, session: SessionDep, runtime: RuntimeDep, _: Admin) -> Response:
+    """Its alarms stay in the history; its stored messages go. Refused while it has open alarms."""
+    row = device_or_404(session, device_id)
+    open_count = len(session.exec(select(AlarmRow.id).where(AlarmRow.device_id == device_id,
+                                                            AlarmRow.open_key.is_not(None))).all())
+    if open_count:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            detail=f"device {device_id!r} has {open_count} open alarm(s): resolve them first")
+    session.exec(delete(DeviceMessageRow).where(DeviceMessageRow.device_id == device_id))
+    session.delete(row)
+    session.commit()
+    runtime.alarms.rule_engine.forget(device_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{device_id}/history", response_model=DeviceHistory, responses=responses(401, 403, 404, 422),
+            summary="A device's recent messages and alarms")
+def device_history(device_id: DevicePath, session: SessionDep, _: Viewer,
+                   limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                   since: Annotated[AwareDatetime | None, Query(description="Received at or after.")] = None,
+                   ) -> DeviceHistory:
+    device = device_or_404(session, device_id)
+    messages = select(DeviceMessageRow).where(DeviceMessageRow.device_id == device_id)
+    alarms = select(AlarmRow).where(AlarmRow.device_id == device_id)
+    if since is not None:
+        messages = messages.where(DeviceMessageRow.received_at >= as_utc(since))
+        alarms = alarms.where(AlarmRow.received_at >= as_utc(since))
+    found = session.exec(messages.order_by(DeviceMessageRow.pk.desc()).limit(limit))
+    return DeviceHistory(
+        messages=[DeviceMessage(kind=m.kind, alarm_type=m.alarm_type, quantity=m.quantity, value=m.value,
+                                detail=m.detail, source=m.source, test=m.test, device_time=as_utc(m.device_time),
+                                received_at=as_utc(m.received_at)) for m in found],
+        alarms=[alarm_record(a, device) for a in session.exec(
+            alarms.order_by(AlarmRow.received_at.desc(), AlarmRow.id.desc()).limit(limit))])

@@ -1,0 +1,118 @@
+"""POST /api/alarms/ingest: sensor messages over HTTP (device, operator or admin keys).
+
+The body is one message, a JSON array of them, or ``{"messages": [...]}``,
+in the same format as MQTT payloads (`lanewatch.alarms.payloads`). Each
+message is validated on its own: the good ones are stored even when others
+are malformed (200, with the refusals listed), and only a body in which
+nothing could be used is a 422. The answer comes once the batch is
+committed, so a 200 means stored.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from lanewatch.alarms.apply import check_message
+from lanewatch.alarms.messages import IngestSource, SensorMessage
+from lanewatch.alarms.payloads import parse_payload
+from lanewatch.api.auth import Ingester
+from lanewatch.api.deps import RuntimeDep, SessionDep, loads_strict
+from lanewatch.api.errors import Unprocessable, responses
+from lanewatch.store.tables import utcnow
+
+router = APIRouter(prefix="/alarms", tags=["alarm ingest"])
+
+
+class IngestAnswer(BaseModel):
+    accepted: int = Field(description="New messages stored and applied.")
+    duplicates: int = Field(description="Messages whose message_id was seen before for that device (not applied again).")
+    errors: list[str] = Field(description="Refused items, as 'item <index>: <reason>'.")
+
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """The schema with its ``$defs`` references replaced by their definitions (OpenAPI cannot see them)."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return _inline(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+def _message_schema() -> dict[str, Any]:
+    schema = SensorMessage.model_json_schema()
+    schema = _inline(schema, schema.get("$defs", {}))
+    schema["properties"].pop("source", None)  # set by the ingest path, never by the sender
+    schema["title"] = "Sensor message"
+    return schema
+
+
+_MESSAGE_SCHEMA = _message_schema()
+_BODY_SCHEMA = {"oneOf": [
+    _MESSAGE_SCHEMA,
+    {"type": "array", "items": _MESSAGE_SCHEMA, "minItems": 1},
+    {"type": "object", "properties": {"messages": {"type": "array", "items": _MESSAGE_SCHEMA, "minItems": 1}},
+     "required": ["messages"], "additionalProperties": False},
+]}
+
+
+def _items(data: Any) -> tuple[list[Any], list[str]]:
+    """The message items of a body, or the reason it has none (the wrapper's own problems)."""
+    if isinstance(data, dict) and "messages" in data:
+        if set(data) != {"messages"} or not isinstance(data["messages"], list):
+            return [], parse_payload(data, source=IngestSource.HTTP)[1]
+        data = data["messages"]
+    if isinstance(data, list):
+        return (data, []) if data else ([], ["no messages in the body (empty array)"])
+    return [data], []
+
+
+def parse_items(items: list[Any]) -> tuple[list[SensorMessage], list[str]]:
+    """Each item parsed on its own, so a refusal names the item's index."""
+    usable: list[SensorMessage] = []
+    errors: list[str] = []
+    for index, item in enumerate(items):
+        parsed, problems = parse_payload(item, source=IngestSource.HTTP) if isinstance(item, dict) else (
+            [], [f"expected a message object, got {type(item).__name__}"])
+        problem = "; ".join(problems) if problems else check_message(parsed[0])
+        if problem is None:
+            usable.append(parsed[0])
+        else:
+            errors.append(f"item {index}: {problem}" if len(items) > 1 else problem)
+    return usable, errors
+
+
+@router.post("/ingest", response_model=IngestAnswer, summary="Deliver sensor messages",
+             responses=responses(401, 403, 413, 422, 503),
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": _BODY_SCHEMA}}}})
+async def ingest(request: Request, runtime: RuntimeDep, session: SessionDep, _: Ingester) -> IngestAnswer:
+    """Store readings, device alarms, clears, heartbeats, battery, tamper and operation messages."""
+    received_at = utcnow()
+    session.close()  # the key check is done: hold no pooled connection while waiting for the group commit
+    body = await request.body()
+    try:
+        data = loads_strict(body)
+    except UnicodeDecodeError:
+        raise Unprocessable("request body is not UTF-8 text", ["request body is not UTF-8 text"]) from None
+    except json.JSONDecodeError as exc:
+        problem = f"request body is not valid JSON: {exc.msg}"
+        raise Unprocessable(problem, [problem], kind="json_invalid") from None
+    items, errors = _items(data)
+    limit = runtime.alarms.settings.max_batch
+    if len(items) > limit:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                            detail=f"{len(items)} messages in one request; at most {limit} per request: split it")
+    usable, item_errors = parse_items(items)
+    errors += item_errors
+    if not usable:
+        summary = errors[0] if len(errors) == 1 else f"no message could be used ({len(errors)} problems)"
+        raise Unprocessable(summary, errors or ["no messages"])
+    result = await run_in_threadpool(runtime.alarms.submit, usable, received_at)
+    return IngestAnswer(accepted=result.accepted, duplicates=result.duplicates, errors=errors + result.errors)
