@@ -90,13 +90,16 @@ def authenticate(session: SessionDep,
         raise _unauthorized("invalid API key")
     if row.revoked_at is not None:
         raise _unauthorized("API key has been revoked")
+    caller = Caller(pk=row.pk, name=row.name, role=row.role)
     now = utcnow()
     last_used = as_utc(row.last_used_at)
     if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
         row.last_used_at = now
         session.add(row)
         session.commit()
-    return Caller(pk=row.pk, name=row.name, role=row.role)
+    else:
+        session.rollback()  # end the read: the pooled connection goes back until the route needs one
+    return caller
 
 
 def require(role: str) -> Callable[..., Caller]:

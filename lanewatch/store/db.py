@@ -57,10 +57,11 @@ def make_engine(url: str) -> Engine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # Connections are cheap here and a busy ingest holds many briefly: a pool as large as the API's threads.
+        engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=20, max_overflow=40)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
 
 
 def open_engine(url: str) -> Engine:
