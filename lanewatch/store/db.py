@@ -9,6 +9,8 @@ so every process that opens the store agrees on its shape.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import event
@@ -36,10 +38,27 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _set_wal(cursor, attempts: int = 100) -> None:
+    """Switch a database file to WAL (once: it persists in the file).
+
+    The switch takes an exclusive lock and SQLite does not always wait for it with
+    the busy timeout: several processes opening a new database at once saw
+    "database is locked" here. So retry for up to ~10 s."""
+    for attempt in range(attempts):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=10000")  # first: the next pragma may have to wait for another process
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _set_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
