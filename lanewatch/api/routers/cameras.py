@@ -22,7 +22,9 @@ from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
 from lanewatch.api.errors import responses
 from lanewatch.api.imaging import draw_detections, draw_zones, encode_jpeg
 from lanewatch.api.runtime import CameraStatus, Runtime
+from lanewatch.detect.detections import Detections
 from lanewatch.store.tables import CameraRow, ZoneRow, as_utc, utcnow
+from lanewatch.video.frame import Frame
 from lanewatch.video.source import redact_url
 
 router = APIRouter(prefix="/cameras", tags=["cameras"], route_class=StrictJSONRoute)
@@ -92,6 +94,24 @@ class CameraPatch(BaseModel):
     enabled: Enabled = None
     site: Place = None
     building: Place = None
+
+
+class DetectionOut(BaseModel):
+    label: str = Field(title="Class")
+    confidence: float = Field(title="Detector confidence")
+    box: list[float] = Field(min_length=4, max_length=4, title="Box",
+                             description="x1, y1, x2, y2 as fractions of the frame.")
+    track_id: int | None = Field(title="Track id", description="Null until the tracker has identified the object.")
+
+
+class FrameDetections(BaseModel):
+    """What the detector saw on the latest analysed frame (the zone editor draws these over the frame)."""
+
+    camera: str = Field(title="Camera id")
+    timestamp: datetime = Field(title="Frame time")
+    width: int = Field(title="Frame width (px)")
+    height: int = Field(title="Frame height (px)")
+    detections: list[DetectionOut] = Field(title="Detections")
 
 
 class CameraStatusOut(BaseModel):
@@ -197,6 +217,31 @@ def delete_camera(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDe
     runtime.reload_camera(camera_id)
 
 
+def _latest_or_503(runtime: Runtime, camera_id: str) -> tuple[Frame, Detections]:
+    latest = runtime.latest_frame(camera_id)
+    if latest is None:
+        state = runtime.camera_status(camera_id).state
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            detail=f"camera {camera_id!r} has no frame yet (state: {state}); try again shortly",
+                            headers={"Retry-After": "5"})
+    return latest
+
+
+@router.get("/{camera_id}/detections", response_model=FrameDetections, responses=responses(401, 403, 404, 422, 503),
+            summary="Detections on the latest analysed frame")
+def latest_detections(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, _: Viewer) -> FrameDetections:
+    """Boxes as fractions of the frame, so they overlay `frame.jpg` at any display size."""
+    camera_or_404(session, camera_id)
+    frame, found = _latest_or_503(runtime, camera_id)
+    w, h = frame.width, frame.height
+    boxes = [DetectionOut(label=str(name), confidence=round(float(conf), 4),
+                          box=[round(min(max(float(v) / size, 0.0), 1.0), 5)
+                               for v, size in zip(xyxy, (w, h, w, h))],
+                          track_id=int(track) if track >= 0 else None)
+             for xyxy, name, conf, track in zip(found.xyxy, found.class_name, found.confidence, found.tracker_id)]
+    return FrameDetections(camera=camera_id, timestamp=as_utc(frame.timestamp), width=w, height=h, detections=boxes)
+
+
 @router.get("/{camera_id}/frame.jpg", response_class=Response, summary="Latest analysed frame",
             responses={200: {"content": {"image/jpeg": {}}, "description": "JPEG picture."},
                        **responses(401, 403, 404, 422, 503)})
@@ -208,13 +253,7 @@ def latest_frame(
 ) -> Response:
     """The last frame the pipeline analysed; the zone editor draws on it."""
     camera_or_404(session, camera_id)
-    latest = runtime.latest_frame(camera_id)
-    if latest is None:
-        state = runtime.camera_status(camera_id).state
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            detail=f"camera {camera_id!r} has no frame yet (state: {state}); try again shortly",
-                            headers={"Retry-After": "5"})
-    frame, found = latest
+    frame, found = _latest_or_503(runtime, camera_id)
     image = frame.image
     if zones or detections:
         image = image.copy()

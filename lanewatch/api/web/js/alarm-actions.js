@@ -1,0 +1,47 @@
+// Alarm steps for the duty desk, each reachable in at most two clicks:
+// Acknowledge (1), Confirm → outcome (2), Resolve (1; a fire must be confirmed first).
+
+import { api, hasRole } from "./api.js";
+import { h, replaceChildren } from "./dom.js";
+
+const OUTCOMES = [["real_fire", "Real fire (call 119)", "danger primary"], ["false_alarm", "False alarm", ""], ["test", "Test", ""]];
+
+export function alarmStep(id, step, body) {
+  return api(`/api/alarms/${encodeURIComponent(id)}/${step}`, { method: "POST", body });
+}
+
+/** The action buttons of one alarm; `done(alarm)` after a step succeeds, errors go to `error`. */
+export function alarmActions(alarm, who, done, error) {
+  if (!hasRole(who, "operator") || alarm.state === "resolved") return null;
+  const box = h("div", { class: "actions" });
+  const run = (step, body) => async (event) => {
+    const button = event.currentTarget;
+    button.disabled = true;
+    error.textContent = "";
+    try { done(await alarmStep(alarm.id, step, body)); } catch (failure) { error.textContent = failure.message; button.disabled = false; }
+  };
+  const label = `${alarm.alarm_type.replace(/_/g, " ")} at ${alarm.device_name || alarm.device_id}`;
+  function showSteps() {
+    const buttons = [];
+    if (alarm.state === "active") {
+      buttons.push(h("button", { type: "button", class: "primary", onclick: run("ack"), "aria-label": `Acknowledge ${label}` }, "Acknowledge"));
+    }
+    if (alarm.state === "active" || alarm.state === "acknowledged") {
+      buttons.push(h("button", { type: "button", "aria-label": `Confirm ${label}`, onclick: showOutcomes }, "Confirm…"));
+    }
+    const fireUnconfirmed = alarm.alarm_type === "fire" && alarm.state !== "confirmed";
+    if (alarm.state !== "active" && !fireUnconfirmed) {
+      buttons.push(h("button", { type: "button", class: "danger", onclick: run("resolve"), "aria-label": `Resolve ${label}` }, "Resolve"));
+    }
+    replaceChildren(box, buttons);
+  }
+  function showOutcomes() {
+    const choices = OUTCOMES.map(([outcome, text, kind]) =>
+      h("button", { type: "button", class: kind, onclick: run("confirm", { outcome }) }, text));
+    const back = h("button", { type: "button", onclick: () => { showSteps(); box.querySelector("button").focus(); } }, "Back");
+    replaceChildren(box, h("span", { class: "muted" }, "Outcome:"), choices, back);
+    choices[0].focus();
+  }
+  showSteps();
+  return box;
+}

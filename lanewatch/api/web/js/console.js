@@ -1,0 +1,100 @@
+// The duty console: active alarms, fire first, with sound; steps in two clicks; offline devices; live.
+// Each alarm is reported as shown (POST /shown) the first time this console displays it, which is
+// how the centre measures the time from an alarm to a person seeing it.
+
+import { api, hasRole } from "./api.js";
+import { badge, formatAgo, formatTime, h, replaceChildren } from "./dom.js";
+import { cue, soundToggle } from "./cue.js";
+import { alarmActions } from "./alarm-actions.js";
+import { showAlarm } from "./alarm-dialog.js";
+import { connectLive } from "./live.js";
+import { startPage } from "./shell.js";
+
+const $ = (id) => document.getElementById(id);
+const REPEAT_FIRE_CUE_MS = 15000;
+let who = null;
+let fireUnacknowledged = false;
+const reportedShown = new Set();
+
+function reportShown(alarm) {
+  if (alarm.shown_at || reportedShown.has(alarm.id) || !hasRole(who, "operator")) return;
+  reportedShown.add(alarm.id);
+  api(`/api/alarms/${encodeURIComponent(alarm.id)}/shown`, { method: "POST" }).catch(() => reportedShown.delete(alarm.id));
+}
+
+function item(alarm) {
+  const error = h("p", { class: "error", role: "alert" });
+  const type = alarm.alarm_type.replace(/_/g, " ");
+  return h("li", { class: `sev-${alarm.severity}`, dataset: { alarm: alarm.id, type: alarm.alarm_type, state: alarm.state } },
+    h("div", { class: "head" },
+      h("span", { class: "title" }, `${type.toUpperCase()} · ${alarm.device_name || alarm.device_id}`),
+      h("span", {}, badge(alarm.severity, `sev-${alarm.severity}`), " ", badge(alarm.state, `state-${alarm.state}`))),
+    h("div", { class: "muted" }, [alarm.building, alarm.location].filter(Boolean).join(" · ") || alarm.device_id,
+      ` · ${formatTime(alarm.received_at)} (${formatAgo(alarm.received_at)})`, alarm.count > 1 ? ` · ${alarm.count}×` : "",
+      alarm.test ? " · TEST" : ""),
+    alarm.detail ? h("div", {}, alarm.detail) : null,
+    h("div", { class: "actions" }, alarmActions(alarm, who, refresh, error),
+      h("button", { type: "button", onclick: () => showAlarm(alarm.id, who, refresh), "aria-label": `Details of ${type} at ${alarm.device_name || alarm.device_id}` }, "Details")),
+    error);
+}
+
+const rendered = new Map();  // alarm id -> {li, updatedAt}
+
+/**
+ * Keep an unchanged alarm's element as it is, so a refresh never pulls a button away from under
+ * the operator's finger (or closes the outcome choice they just opened).
+ */
+function showList(alarms) {
+  const list = $("alarm-list");
+  const wanted = alarms.map((alarm) => {
+    const known = rendered.get(alarm.id);
+    if (known && known.updatedAt === alarm.updated_at) return known.li;
+    const li = item(alarm);
+    if (known) known.li.replaceWith(li);
+    rendered.set(alarm.id, { li, updatedAt: alarm.updated_at });
+    return li;
+  });
+  const ids = new Set(alarms.map((a) => a.id));
+  for (const [id, { li }] of rendered) if (!ids.has(id)) { li.remove(); rendered.delete(id); }
+  wanted.forEach((li, i) => { if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null); });
+}
+
+async function refresh() {
+  try {
+    const page = await api("/api/alarms?active=true&limit=200");
+    showList(page.items);
+    page.items.forEach(reportShown);
+    const fires = page.items.filter((a) => a.alarm_type === "fire" && !a.test);
+    fireUnacknowledged = fires.some((a) => a.state === "active");
+    $("fire-banner").hidden = !fires.length;
+    $("fire-banner").textContent = fires.length ? `FIRE: ${fires.map((a) => `${a.device_name || a.device_id}${a.location ? ` (${a.location})` : ""}`).join(", ")}` : "";
+    $("alarms-status").textContent = page.items.length ? `${page.items.length} active` : "No active alarms.";
+  } catch (error) {
+    $("alarms-status").textContent = error.message;
+  }
+  try {
+    const offline = await api("/api/alarms/devices?offline=true&limit=200");
+    replaceChildren($("offline-list"), offline.items.map((d) => h("li", { dataset: { device: d.id } },
+      h("div", {}, h("div", { class: "what" }, d.name || d.id), h("div", { class: "when" },
+        `${[d.building, d.location].filter(Boolean).join(" · ")} · offline since ${formatTime(d.offline_since)}`)))));
+    $("offline-status").textContent = offline.items.length ? "" : "All devices are reporting.";
+  } catch (error) {
+    $("offline-status").textContent = error.message;
+  }
+}
+
+async function main() {
+  who = await startPage("console");
+  $("sound-slot").append(soundToggle());
+  let pending = null;
+  connectLive((type, payload) => {
+    if (type === "alarm.new") cue(payload.after && payload.after.alarm_type === "fire" ? "fire" : "alarm", $("alarm-list"));
+    if (!pending) pending = setTimeout(() => { pending = null; refresh(); }, 300);
+  }, (state) => { $("console-live-state").textContent = state === "live" ? "Live: connected." : state; },
+  { types: ["alarm.*", "device.*"] });
+  setInterval(() => { if (fireUnacknowledged) cue("fire", $("fire-banner")); }, REPEAT_FIRE_CUE_MS);
+  setInterval(refresh, 30000);  // ages and offline devices also change without events
+  await refresh();  // after opening the stream: nothing between the two is missed
+}
+
+main();

@@ -1,0 +1,68 @@
+// The phone view: active violations with thumbnails and one-tap acknowledge; refreshed by live events.
+
+import { api, hasRole, pictureUrl } from "./api.js";
+import { badge, formatAgo, formatDuration, h, replaceChildren } from "./dom.js";
+import { cue, soundToggle } from "./cue.js";
+import { connectLive } from "./live.js";
+import { startPage } from "./shell.js";
+import { act, showViolation } from "./violation-dialog.js";
+
+const $ = (id) => document.getElementById(id);
+let who = null;
+const thumbnails = new Map();  // violation id -> blob URL, fetched once
+
+async function thumbnail(v, img) {
+  if (!v.snapshot_url) return;
+  if (!thumbnails.has(v.id)) {
+    thumbnails.set(v.id, pictureUrl(`/api/violations/${encodeURIComponent(v.id)}/snapshot.jpg?annotated=true&crop=true&quality=70`)
+      .catch(() => null));
+  }
+  const url = await thumbnails.get(v.id);
+  if (url) img.src = url;
+}
+
+function item(v) {
+  const img = h("img", { alt: `${v.label} in ${v.zone_name}` });
+  thumbnail(v, img);
+  const error = h("p", { class: "error", role: "alert" });
+  const ack = hasRole(who, "operator") && v.state === "new"
+    ? h("button", { type: "button", class: "primary", "aria-label": `Acknowledge ${v.label} in ${v.zone_name}` }, "Acknowledge") : null;
+  if (ack) {
+    ack.addEventListener("click", async () => {
+      ack.disabled = true;
+      try { await act(v.id, "ack"); await refresh(); } catch (failure) { error.textContent = failure.message; ack.disabled = false; }
+    });
+  }
+  return h("li", { dataset: { violation: v.id } }, img,
+    h("div", {}, h("div", { class: "what" }, h("strong", {}, `${v.label} in ${v.zone_name}`)),
+      h("div", { class: "muted" }, `${v.camera} · since ${formatAgo(v.violation_at)} · dwell ${formatDuration(v.dwell_s)}`),
+      badge(v.state, `state-${v.state}`)),
+    h("div", { class: "actions" }, ack,
+      h("button", { type: "button", onclick: () => showViolation(v.id, who, refresh) }, "Details")),
+    error);
+}
+
+async function refresh() {
+  try {
+    const page = await api("/api/violations?active=true&limit=100");
+    const open = page.items.filter((v) => v.state !== "resolved");
+    replaceChildren($("active-list"), open.map(item));
+    $("phone-status").textContent = open.length ? `${open.length} active` : "No active violations: all lanes clear.";
+  } catch (error) {
+    $("phone-status").textContent = error.message;
+  }
+}
+
+async function main() {
+  who = await startPage("phone");
+  $("sound-slot").append(soundToggle());
+  let pending = null;
+  connectLive((type) => {
+    if (!type.startsWith("violation.")) return;
+    if (type === "violation.new") cue("violation", $("active-list"));
+    if (!pending) pending = setTimeout(() => { pending = null; refresh(); }, 300);
+  }, () => {}, { types: ["violation.*"] });
+  await refresh();  // after opening the stream: nothing between the two is missed
+}
+
+main();
