@@ -101,6 +101,7 @@ class AlarmService:
         try:
             self._apply(group)
         except Exception as exc:
+            self._forget_rule_state(group)
             if len(group) == 1:
                 group[0].error = exc
             else:
@@ -110,6 +111,7 @@ class AlarmService:
                     try:
                         self._apply([job])
                     except Exception as single:
+                        self._forget_rule_state([job])
                         job.error = single
         finally:
             with self._queue_lock:
@@ -117,6 +119,12 @@ class AlarmService:
                     event = self._done.get(id(job))
                     if event is not None:
                         event.set()
+
+    def _forget_rule_state(self, jobs: list[Job]) -> None:
+        """The rule engine advanced while applying a batch that was rolled back: start its devices afresh,
+        so the retry (or the next reading) derives the alarms again instead of thinking they were raised."""
+        for device_id in {message.device_id for job in jobs for message in job.messages}:
+            self.rule_engine.forget(device_id)
 
     def _apply(self, jobs: list[Job]) -> None:
         with Session(self.engine) as session:

@@ -163,6 +163,28 @@ def test_a_failing_batch_does_not_fail_the_others_in_its_group(service, clock, m
     assert [a.device_id for a in alarms_of(service.engine)] == ["good"]
 
 
+def test_a_rule_alarm_is_raised_again_after_its_batch_was_rolled_back(service, clock, monkeypatch) -> None:
+    """The rule engine fired inside a transaction that failed: the retry must raise the alarm, not think it did."""
+    from lanewatch.alarms import apply as apply_module
+
+    add_device(service.engine, "gas-2", "combustible_gas",
+               rules={"thresholds": [{"quantity": "gas_lel_pct", "alarm_type": "gas_leak", "above": 20}]})
+    original = apply_module.BatchApplier._alarm_or_clear
+    failures = iter([True])
+
+    def fails_once(self, device, message, received_at):
+        if next(failures, False):
+            raise RuntimeError("database went away")
+        return original(self, device, message, received_at)
+
+    monkeypatch.setattr(apply_module.BatchApplier, "_alarm_or_clear", fails_once)
+    with pytest.raises(RuntimeError):
+        service.submit([msg("gas-2", kind="reading", quantity="gas_lel_pct", value=35, message_id="r1")], clock())
+    assert alarms_of(service.engine) == []
+    service.submit([msg("gas-2", kind="reading", quantity="gas_lel_pct", value=36, message_id="r2")], clock.advance(5))
+    assert [a.alarm_type for a in alarms_of(service.engine)] == ["gas_leak"]
+
+
 @pytest.mark.parametrize("kind", ["reading", "battery", "operation"])
 def test_stored_messages_are_bounded_per_device(service, clock, kind, settings) -> None:
     settings.readings_per_device = 10
