@@ -16,6 +16,7 @@ from lanewatch.alarms.messages import AlarmType, IngestSource, MessageKind, Quan
 from lanewatch.alarms.mqtt_ingest import MqttIngest
 from lanewatch.config import MqttConfig
 from tests.support.mosquitto import Mosquitto, MosquittoUnavailable
+from tests.support.needs import unavailable
 from tests.support.recording_sink import RecordingSink
 from tests.support.serve import wait_for
 
@@ -30,7 +31,7 @@ def broker():
     try:
         server = Mosquitto()
     except MosquittoUnavailable as exc:
-        pytest.skip(str(exc))
+        unavailable(str(exc))
     server.start()
     yield server
     server.close()

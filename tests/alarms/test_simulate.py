@@ -17,6 +17,7 @@ from lanewatch.alarms.payloads import parse_payload
 from lanewatch.alarms.simulate import Fleet, SimulationOptions
 from lanewatch.config import MqttConfig
 from tests.support.mosquitto import Mosquitto, MosquittoUnavailable
+from tests.support.needs import unavailable
 from tests.support.recording_sink import RecordingSink
 from tests.support.serve import wait_for
 
@@ -77,7 +78,7 @@ def broker():
     try:
         server = Mosquitto()
     except MosquittoUnavailable as exc:
-        pytest.skip(str(exc))
+        unavailable(str(exc))
     server.start()
     yield server
     server.close()

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.needs import unavailable
 from tests.support.rtsp import RtspServer, require_gst_rtsp
 from tests.support.serve import ServeProcess
 
@@ -47,7 +48,7 @@ class Service:
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip("Debian chromium (/usr/bin/chromium) is not installed")
+        unavailable("Debian chromium (/usr/bin/chromium) is not installed")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
