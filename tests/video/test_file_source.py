@@ -93,6 +93,25 @@ def test_auto_switches_to_keyframes_once_the_gop_fits_the_interval(ffmpeg: str, 
         assert decoder.gop_s == pytest.approx(1.0) and decoder.keyframes_only
 
 
+def test_each_key_frame_comes_out_as_soon_as_its_packet_is_in(ffmpeg: str, tmp_path: Path) -> None:
+    """No frame-threading or reordering delay: with non-key frames skipped, that delay was whole GOPs."""
+    path = synthetic(ffmpeg, tmp_path / "gop1s.mp4")
+    with av.open(str(path)) as container:
+        decoder = VideoDecoder(container, mode="keyframes", sample_interval_s=2.0, origin=EPOCH,
+                               on_error=pytest.fail, retry_demux=False)
+        sent: list[int | None] = []
+        demux = decoder._packets
+
+        def recording(stop):
+            for packet in demux(stop):
+                sent.append(packet.pts)
+                yield packet
+
+        decoder._packets = recording  # type: ignore[method-assign]
+        late = [len(sent) - 1 - sent.index(frame.pts) for frame, _ in decoder.frames(threading.Event())]
+    assert len(late) == 8 and max(late) == 0  # every key frame came out of its own packet's decode call
+
+
 def test_auto_mode_yields_the_sampled_frames(ffmpeg: str, tmp_path: Path) -> None:
     path = synthetic(ffmpeg, tmp_path / "gop1s.mp4")
     frames = list(FileSource(config(path, sample_fps=0.5, decode="auto")).frames())
