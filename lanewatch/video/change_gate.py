@@ -60,6 +60,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from lanewatch.video.thumbnail import area_thumbnail
+
 # Gain limits for the light normalisation: a zone that got more than 4×
 # brighter or darker is not a lighting drift (day/night switch, lights on),
 # and is left to the threshold to report.
@@ -174,7 +176,7 @@ class ChangeGate:
                     f"image is {image.shape[1]}x{image.shape[0]}, not the "
                     f"{self.frame_size[0]}x{self.frame_size[1]} shape the zones were placed on; "
                     "call set_zones with the new frame size")
-            small = cv2.resize(image, (tw, th), interpolation=cv2.INTER_AREA)
+            small = area_thumbnail(image, tw, th)
             grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
         return cv2.GaussianBlur(grey.astype(np.float32), (3, 3), 0)
 

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from lanewatch.video.frame import Frame
+from lanewatch.video.thumbnail import area_thumbnail
 
 
 class SourceState(str, Enum):
@@ -133,6 +134,6 @@ class HealthMonitor:
         return int(np.abs(thumb - self._still_thumb).max()) > self._tolerance
 
     def _thumbnail(self, image: np.ndarray) -> np.ndarray:
-        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-        small = cv2.resize(grey, (self._thumb_size, self._thumb_size), interpolation=cv2.INTER_AREA)
-        return small.astype(np.int16)
+        small = area_thumbnail(image, self._thumb_size, self._thumb_size)
+        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
+        return grey.astype(np.int16)
