@@ -74,10 +74,12 @@ def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         database = make_url(url).database
+        pool: dict[str, int] = {}
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        # Connections are cheap here and a busy ingest holds many briefly: a pool as large as the API's threads.
-        engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=20, max_overflow=40)
+            # Connections are cheap here and a busy ingest holds many briefly: a pool as large as the API's threads.
+            pool = {"pool_size": 20, "max_overflow": 40}
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
