@@ -16,6 +16,8 @@ from lanewatch.alarms.service import AlarmService
 from lanewatch.config import AlarmSettings
 from lanewatch.store.alarm_tables import AlarmAuditRow, AlarmRow, DeviceRow
 from tests.api.conftest import RecordingBus, app, client, keys, runtime  # noqa: F401  (shared fixtures)
+from tests.support.mosquitto import Mosquitto, MosquittoUnavailable
+from tests.support.needs import unavailable
 
 T0 = datetime(2026, 6, 1, 8, 0, 0, tzinfo=timezone.utc)
 
@@ -86,3 +88,15 @@ def add_device(engine, device_id: str, device_type: str = "smoke_detector", **fi
     with Session(engine) as session:
         session.add(DeviceRow(id=device_id, type=device_type, **fields))
         session.commit()
+
+
+@pytest.fixture
+def broker():
+    """A real Mosquitto on 127.0.0.1 (a free port), stopped after the test."""
+    try:
+        server = Mosquitto()
+    except MosquittoUnavailable as exc:
+        unavailable(str(exc))
+    server.start()
+    yield server
+    server.close()

@@ -15,8 +15,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from lanewatch.alarms.messages import AlarmType, IngestSource, MessageKind, Quantity
 from lanewatch.alarms.mqtt_ingest import MqttIngest
 from lanewatch.config import MqttConfig
-from tests.support.mosquitto import Mosquitto, MosquittoUnavailable
-from tests.support.needs import unavailable
+from tests.support.mosquitto import Mosquitto
 from tests.support.recording_sink import RecordingSink
 from tests.support.serve import wait_for
 
@@ -24,17 +23,6 @@ pytestmark = pytest.mark.mqtt
 
 ROOT = "site/alarms"
 _client_ids = itertools.count(1)
-
-
-@pytest.fixture
-def broker():
-    try:
-        server = Mosquitto()
-    except MosquittoUnavailable as exc:
-        unavailable(str(exc))
-    server.start()
-    yield server
-    server.close()
 
 
 class Publisher:

@@ -16,8 +16,6 @@ from lanewatch.alarms.mqtt_ingest import MqttIngest
 from lanewatch.alarms.payloads import parse_payload
 from lanewatch.alarms.simulate import Fleet, SimulationOptions
 from lanewatch.config import MqttConfig
-from tests.support.mosquitto import Mosquitto, MosquittoUnavailable
-from tests.support.needs import unavailable
 from tests.support.recording_sink import RecordingSink
 from tests.support.serve import wait_for
 
@@ -69,17 +67,6 @@ class IngestReceiver:
 @pytest.fixture
 def receiver():
     server = IngestReceiver()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def broker():
-    try:
-        server = Mosquitto()
-    except MosquittoUnavailable as exc:
-        unavailable(str(exc))
-    server.start()
     yield server
     server.close()
 
