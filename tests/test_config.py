@@ -31,6 +31,7 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch) -> None:
 def test_the_example_config_is_valid() -> None:
     settings = load_settings(Path(__file__).resolve().parents[1] / "lanewatch.example.yaml")
     assert settings.webhooks.max_attempts == 50
+    assert settings.alarms.gb26875.port == 9026 and not settings.alarms.mqtt.enabled  # the alarm section reads too
 
 
 @pytest.mark.parametrize("text, problem", [
