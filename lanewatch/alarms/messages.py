@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Protocol
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 DEVICE_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,100}$"
 
@@ -108,6 +108,13 @@ class SensorMessage(BaseModel):
     device_type: DeviceType | None = Field(None, description="A hint, used when the device is not registered yet.")
     detail: str | None = Field(None, max_length=500, description="Free text: a component description, an operation.")
     source: IngestSource = IngestSource.HTTP
+
+    @field_validator("device_time")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        """Held in UTC: devices send local times (GB/T 26875.3 in China Standard Time), and SQLite
+        keeps a datetime's wall clock but drops its offset, which read an 08:00+08:00 alarm as 08:00 UTC."""
+        return value.astimezone(timezone.utc) if value is not None else None
 
 
 @dataclass(slots=True)

@@ -163,6 +163,18 @@ def test_a_failing_batch_does_not_fail_the_others_in_its_group(service, clock, m
     assert [a.device_id for a in alarms_of(service.engine)] == ["good"]
 
 
+def test_a_device_time_in_another_zone_is_stored_as_the_same_instant(service, clock) -> None:
+    """A China Standard Time device clock must not come back 8 hours off (SQLite drops offsets)."""
+    from datetime import datetime, timedelta, timezone
+
+    from lanewatch.store.tables import as_utc
+
+    local = datetime(2026, 6, 1, 16, 0, 5, tzinfo=timezone(timedelta(hours=8)))
+    service.submit([msg("smoke-cst", device_time=local)], clock())
+    [alarm] = alarms_of(service.engine, "smoke-cst")
+    assert as_utc(alarm.device_time) == local  # 08:00:05 UTC, the same instant
+
+
 def test_a_rule_alarm_is_raised_again_after_its_batch_was_rolled_back(service, clock, monkeypatch) -> None:
     """The rule engine fired inside a transaction that failed: the retry must raise the alarm, not think it did."""
     from lanewatch.alarms import apply as apply_module
