@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import asdict
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -117,6 +118,16 @@ class Service:
         self.alarms.stop()
         self.dispatcher.stop()
         log.warning("lanewatch stopped: cameras, alarm ingest and webhook deliveries shut down")
+
+    def alarm_ingest_health(self) -> dict[str, tuple[bool, dict[str, int]]]:
+        """Each enabled sensor ingest path: (up, counters). HTTP is part of the API and always up."""
+        paths: dict[str, tuple[bool, dict[str, int]]] = {}
+        if self.mqtt is not None:
+            paths["mqtt"] = (self.mqtt.connected, asdict(self.mqtt.counters()))
+        if self.gb26875 is not None:
+            counters = self.gb26875.server.counters()
+            paths["gb26875"] = (self.gb26875.alive, {"port": self.gb26875.port, **counters})
+        return paths
 
     # -- Runtime protocol ---------------------------------------------------------
     def latest_frame(self, camera_id: str) -> tuple[Frame, Detections] | None:

@@ -209,6 +209,11 @@ class Gb26875ServerThread:
     def port(self) -> int:
         return self.server.port
 
+    @property
+    def alive(self) -> bool:
+        """Listening: started, and its thread has not ended."""
+        return self._ready.is_set() and self._error is None and self._thread is not None and self._thread.is_alive()
+
     def start(self, timeout: float = 10.0) -> None:
         """Start the thread; returns once listening, raises what binding raised (e.g. port taken)."""
         self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), name="gb26875-server", daemon=True)

@@ -48,6 +48,11 @@ class PipelineHealthOut(BaseModel):
     since: datetime | None = Field(None, title="In this state since")
 
 
+class IngestPathHealth(BaseModel):
+    up: bool = Field(title="Up", description="mqtt: connected to the broker; gb26875: listening.")
+    counters: dict[str, int] = Field(title="Counters", description="Messages, frames, connections... since start.")
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded", "unavailable"] = Field(
         title="Status", description="ok; degraded: an enabled camera is not online, or the detector is behind; "
@@ -58,6 +63,9 @@ class Health(BaseModel):
     cameras: list[CameraHealth] = Field(title="Cameras", description="Empty when the database is unreachable.")
     pipeline: PipelineHealthOut | None = Field(None, title="Detector pipeline",
                                                description="None when this process runs no pipeline.")
+    alarm_ingest: dict[str, IngestPathHealth] = Field(
+        default_factory=dict, title="Sensor ingest paths",
+        description="The enabled ones besides HTTP: 'mqtt' and 'gb26875'. One that is down makes the status degraded.")
     checked_at: datetime = Field(title="Checked at")
 
 
@@ -80,14 +88,16 @@ def health(runtime: RuntimeDep) -> JSONResponse:
     except SQLAlchemyError as exc:
         database = DatabaseHealth(ok=False, latency_ms=None, error=type(exc).__name__)
     pipeline = _pipeline_health(runtime)
+    ingest = _ingest_health(runtime)
     if not database.ok:
         state = "unavailable"
-    elif any(c.enabled and c.state != "online" for c in cameras) or (pipeline and pipeline.state == "behind"):
+    elif (any(c.enabled and c.state != "online" for c in cameras) or (pipeline and pipeline.state == "behind")
+          or not all(path.up for path in ingest.values())):
         state = "degraded"
     else:
         state = "ok"
     body = Health(status=state, version=__version__, uptime_s=round(time.monotonic() - _STARTED, 3),
-                  database=database, cameras=cameras, pipeline=pipeline, checked_at=utcnow())
+                  database=database, cameras=cameras, pipeline=pipeline, alarm_ingest=ingest, checked_at=utcnow())
     return JSONResponse(body.model_dump(mode="json"), status_code=503 if state == "unavailable" else 200,
                         headers={"Cache-Control": "no-store"})
 
@@ -100,6 +110,14 @@ def _pipeline_health(runtime) -> PipelineHealthOut | None:
     h = pipeline.health()
     return PipelineHealthOut(state=h.state, backlog=h.backlog, oldest_wait_s=h.oldest_wait_s, dropped=h.dropped,
                              since=h.since)
+
+
+def _ingest_health(runtime) -> dict[str, IngestPathHealth]:
+    """MQTT and GB/T 26875.3 when enabled; nothing for a runtime that has no such paths (API-only tests)."""
+    report = getattr(runtime, "alarm_ingest_health", None)
+    if report is None:
+        return {}
+    return {name: IngestPathHealth(up=up, counters=counters) for name, (up, counters) in report().items()}
 
 
 @router.get("/metrics", response_class=Response, summary="Prometheus metrics (viewer key)",
