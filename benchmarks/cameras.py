@@ -49,6 +49,7 @@ from lanewatch.zones.zone_file import load_zone_file  # noqa: E402
 from throughput import FOOTAGE, WEIGHTS, ProcessSampler, describe_machine, run_baseline  # noqa: E402
 
 FPS, GOP_S, PING_PONGS = 25, 2.0, 2
+KEY_PHASES = 4  # camera i's stream starts (i mod 4) * GOP_S / 4 s late, so key frames are not in step
 STALL = [[0.08, 0.84], [0.20, 0.84], [0.20, 0.935], [0.08, 0.935]]  # the SUV's stall, front left
 HELD_SHARE = 0.9  # of the expected looks, with at most 5 % dropped
 
@@ -160,7 +161,7 @@ def run_ours(args, files: list[Path], arrival_s: float, length_s: float, detecto
     names = [f"cam{i:02d}" for i in range(len(files))]
     lane = load_zone_file(REPO / "zones" / "lot-busy.json").zones
     planted = Zone(id="planted", name="Planted stop", polygon=STALL, dwell_seconds=args.dwell, exit_grace_seconds=3)
-    with RtspServer(dict(zip(names, files))) as server:
+    with RtspServer(dict(zip(names, files)), start_delays_s=dict(zip(names, args.delays))) as server:
         t0 = time.time()  # the feeders started playing with the server
         specs = [CameraSpec(SourceConfig(camera=n, url=server.url(n), sample_fps=1 / args.look_s), [*lane, planted])
                  for n in names]
@@ -200,7 +201,7 @@ def run_ours(args, files: list[Path], arrival_s: float, length_s: float, detecto
                   sum(stats.skipped.values()), stopped - started,
                   startup_dropped=sum(warm["dropped"].values()), all_looks=sum(stats.frames.values()))
     for i, name in enumerate(names):  # arrivals the camera watched from before, with time left for the alert
-        offset = (arrival_s - args.phases[i]) % length_s
+        offset = (arrival_s - args.phases[i]) % length_s + args.delays[i]
         for k in range(4):
             arrival = t0 + offset + k * length_s
             if arrival < first.get(name, float("inf")) + 2 or arrival + args.dwell + 10 > stopped:
@@ -255,6 +256,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=15.0,
                         help="seconds after the start before looks and drops are counted for 'held' "
                              "(all N cameras connect at once; their first GOP is decoded in full)")
+    parser.add_argument("--aligned-keyframes", action="store_true",
+                        help="start every stream at once, so all key frames land together (a worst case)")
     parser.add_argument("--weights", type=Path, default=WEIGHTS)
     parser.add_argument("--cache", type=Path, default=REPO / "out" / "bench")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -268,6 +271,10 @@ def main() -> int:
     # camera i sees the arrival 10 + 2*(i mod 20) s after the server starts (rotations by whole GOPs)
     args.phases = [(round((arrival - 10 - GOP_S * (i % 20)) / GOP_S) * GOP_S) % length for i in range(max(args.cameras))]
     files = [rotated(base, phase, args.cache) for phase in args.phases]
+    # Real cameras' key frames are not in step; N streams whose key frames all land together hand the
+    # detector N looks at once every GOP, a worst case (--aligned-keyframes) that adds up to N looks' wait.
+    args.delays = [0.0 if args.aligned_keyframes else (i % KEY_PHASES) * GOP_S / KEY_PHASES
+                   for i in range(max(args.cameras))]
     detector = build_detector(DetectorConfig(weights=str(args.weights), imgsz=args.imgsz, processes=1))
     from lanewatch.detect.crop import plan_crop
     from lanewatch.zones.polygon_zone import zones_for_frame
@@ -299,7 +306,7 @@ def main() -> int:
         from tests.support.rtsp import RtspServer
 
         names = [f"cam{i:02d}" for i in range(n)]
-        with RtspServer(dict(zip(names, files[:n]))) as server:
+        with RtspServer(dict(zip(names, files[:n])), start_delays_s=dict(zip(names, args.delays))) as server:
             ns = argparse.Namespace(mode="rtsp", seconds=args.baseline_seconds, imgsz=args.imgsz,
                                     sample_fps=1 / args.look_s, weights=args.weights)
             run = run_baseline([server.url(x) for x in names], ns, None)

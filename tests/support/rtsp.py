@@ -64,12 +64,15 @@ class RtspServer:
     """
 
     def __init__(self, files: Mapping[str, Path], port: int | None = None,
-                 ready_timeout_s: float = 15.0) -> None:
+                 ready_timeout_s: float = 15.0, start_delays_s: Mapping[str, float] | None = None) -> None:
+        """``start_delays_s``: a mount's file starts playing this long after READY (so that several
+        cameras' key frames are not in step, as real cameras' are not)."""
         if not files:
             raise ValueError("RtspServer needs at least one file to serve")
         self.files = {name.strip("/"): Path(path) for name, path in files.items()}
         self.port = port or free_port()
         self.ready_timeout_s = ready_timeout_s
+        self.start_delays_s = dict(start_delays_s or {})
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr = tempfile.TemporaryFile()
 
@@ -91,6 +94,8 @@ class RtspServer:
         command = [SYSTEM_PYTHON, str(SERVER_SCRIPT), "--port", str(self.port), "--exit-with-stdin"]
         for name, path in self.files.items():
             command += ["--mount", f"{name}={path}"]
+        for name, delay in self.start_delays_s.items():
+            command += ["--start-delay", f"{name}={delay:g}"]
         deadline = time.monotonic() + self.ready_timeout_s
         while True:
             self._stderr.seek(0)

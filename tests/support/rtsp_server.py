@@ -108,6 +108,8 @@ def main() -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--mount", type=_mount, action="append", required=True,
                         help="name=/path/file.mp4 (H.264), served as rtsp://127.0.0.1:PORT/name")
+    parser.add_argument("--start-delay", type=_delay, action="append", default=[],
+                        help="name=SECONDS: that mount's file starts playing this long after READY")
     parser.add_argument("--exit-with-stdin", action="store_true",
                         help="quit when stdin reaches end of file (the parent closed it or died)")
     args = parser.parse_args()
@@ -118,6 +120,7 @@ def main() -> int:
     server.set_address("127.0.0.1")
     server.set_service(str(args.port))
     feeders = []
+    delays = dict(args.start_delay)
     for name, path in args.mount:
         feeder = Feeder(path, loop)
         factory = GstRtspServer.RTSPMediaFactory()
@@ -125,9 +128,12 @@ def main() -> int:
         factory.set_shared(True)
         factory.connect("media-configure", _on_media_configure, feeder)
         server.get_mount_points().add_factory(f"/{name}", factory)
-        feeders.append(feeder)
-    for feeder in feeders:
-        feeder.pipeline.set_state(Gst.State.PLAYING)
+        feeders.append((feeder, delays.get(name, 0.0)))
+    for feeder, delay in feeders:
+        if delay > 0:
+            GLib.timeout_add(int(delay * 1000), _play, feeder)
+        else:
+            _play(feeder)
     if server.attach(None) == 0:
         print(f"cannot listen on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)
         return 1
@@ -138,9 +144,24 @@ def main() -> int:
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signum, loop.quit)
     print("READY", flush=True)
     loop.run()
-    for feeder in feeders:
+    for feeder, _start_delay in feeders:
         feeder.pipeline.set_state(Gst.State.NULL)
     return 0
+
+
+def _play(feeder: Feeder) -> bool:
+    feeder.pipeline.set_state(Gst.State.PLAYING)
+    return False  # a one-shot GLib timeout
+
+
+def _delay(spec: str) -> tuple[str, float]:
+    name, sep, seconds = spec.partition("=")
+    try:
+        if sep and float(seconds) >= 0:
+            return name.strip("/"), float(seconds)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"expected name=SECONDS (0 or more), got {spec!r}")
 
 
 def _on_media_configure(_factory: GstRtspServer.RTSPMediaFactory, media: GstRtspServer.RTSPMedia,
