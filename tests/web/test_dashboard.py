@@ -47,6 +47,8 @@ def test_live_violation_arrives_in_the_feed_and_an_operator_acknowledges_it(open
     item.wait_for(timeout=120_000)
     assert page.locator("#live-feed li").first.get_attribute("data-type") is not None  # newest first
     violation_id = item.get_attribute("data-violation")
+    # Pin it: the lane covers several parked cars, and a lazy `.first` would follow a newer arrival.
+    item = page.locator(f"#live-feed li[data-type='violation.new'][data-violation='{violation_id}']")
     page.wait_for_selector(f"#camera-grid li[data-camera='{CAMERA}'] li[data-zone='live-lane'] .count-active")
     page.wait_for_selector(f"#camera-grid li[data-camera='{CAMERA}'] .frame img")
     path = screenshot(page, "dashboard")
@@ -127,6 +129,7 @@ def test_phone_lists_active_violations_with_thumbnails_and_acknowledges_in_one_t
     keep_for_readme(path, "phone")
     button = page.locator("#active-list li", has=page.get_by_role("button", name="Acknowledge")).first
     violation_id = button.get_attribute("data-violation")
+    button = page.locator(f"#active-list li[data-violation='{violation_id}']")  # pinned: the list updates live
     button.get_by_role("button", name="Acknowledge").tap()
     assert wait_for(lambda: service.api.get(f"/api/violations/{violation_id}").json()["acknowledged_by"] == "operator-desk", 10)
     # The list shows it acknowledged (or drops it, if the car left meanwhile): no second Acknowledge for it.
