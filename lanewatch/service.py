@@ -28,7 +28,7 @@ from lanewatch.detect.detections import Detections
 from lanewatch.detect.detector import Detector
 from lanewatch.events.bus import EventBus
 from lanewatch.events.evidence import EvidenceWriter
-from lanewatch.pipeline import CameraSpec, Pipeline
+from lanewatch.pipeline import CameraSpec, Pipeline, PipelineHealth
 from lanewatch.service_metrics import metrics_text
 from lanewatch.store.db import open_engine
 from lanewatch.store.outbox import OutboxSink, WebhookDispatcher
@@ -118,6 +118,9 @@ class Service:
         self.alarms.stop()
         self.dispatcher.stop()
         log.warning("lanewatch stopped: cameras, alarm ingest and webhook deliveries shut down")
+
+    def pipeline_health(self) -> PipelineHealth:
+        return self.pipeline.health()
 
     def alarm_ingest_health(self) -> dict[str, tuple[bool, dict[str, int]]]:
         """Each enabled sensor ingest path: (up, counters). HTTP is part of the API and always up."""

@@ -136,7 +136,8 @@ def test_a_slow_detector_drops_the_oldest_looks_and_reports_behind_until_it_catc
     runner.start()
     runtime = type("Runtime", (), {})()
     runtime.engine, runtime.evidence_dir, runtime.bus = open_engine(sqlite_url(tmp_path / "db")), tmp_path, EventBus()
-    runtime.pipeline = pipeline
+    runtime.pipeline_health = pipeline.health
+    runtime.alarm_ingest_health = dict
     try:
         assert wait_for(lambda: pipeline.health().state == "behind", 20), "never reported behind"
         depths, lags = [], []

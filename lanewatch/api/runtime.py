@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -18,6 +18,9 @@ from lanewatch.alarms.service import AlarmService
 from lanewatch.detect.detections import Detections
 from lanewatch.events.bus import EventBus
 from lanewatch.video.frame import Frame
+
+if TYPE_CHECKING:
+    from lanewatch.pipeline import PipelineHealth
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,4 +53,12 @@ class Runtime(Protocol):
 
     def metrics_text(self) -> str:
         """Prometheus exposition of the pipeline's counters (frames, inferences, queue depth, violations)."""
+        ...
+
+    def pipeline_health(self) -> PipelineHealth | None:
+        """Whether the detector keeps up (ok / behind); None when this process runs no pipeline."""
+        ...
+
+    def alarm_ingest_health(self) -> dict[str, tuple[bool, dict[str, int]]]:
+        """Each enabled sensor ingest path besides HTTP ('mqtt', 'gb26875'): (up, counters)."""
         ...

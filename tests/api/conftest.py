@@ -67,6 +67,12 @@ class FakeRuntime:
         return ('# HELP lanewatch_frames_total Frames analysed.\n# TYPE lanewatch_frames_total counter\n'
                 'lanewatch_frames_total{camera="cam1"} 42\n')
 
+    def pipeline_health(self) -> None:
+        return None  # no pipeline in this process
+
+    def alarm_ingest_health(self) -> dict:
+        return {}  # HTTP ingest only
+
 
 def scene() -> np.ndarray:
     """A synthetic street: grey gradient with a dark 'car' where the test box is."""

@@ -18,6 +18,7 @@ from lanewatch import __version__
 from lanewatch.api.auth import Viewer
 from lanewatch.api.deps import RuntimeDep
 from lanewatch.api.errors import responses
+from lanewatch.api.runtime import Runtime
 from lanewatch.api.routers.cameras import CameraStatusOut
 from lanewatch.store.tables import CameraRow, utcnow
 
@@ -88,7 +89,8 @@ def health(runtime: RuntimeDep) -> JSONResponse:
     except SQLAlchemyError as exc:
         database = DatabaseHealth(ok=False, latency_ms=None, error=type(exc).__name__)
     pipeline = _pipeline_health(runtime)
-    ingest = _ingest_health(runtime)
+    ingest = {name: IngestPathHealth(up=up, counters=counters)
+              for name, (up, counters) in runtime.alarm_ingest_health().items()}
     if not database.ok:
         state = "unavailable"
     elif (any(c.enabled and c.state != "online" for c in cameras) or (pipeline and pipeline.state == "behind")
@@ -102,22 +104,12 @@ def health(runtime: RuntimeDep) -> JSONResponse:
                         headers={"Cache-Control": "no-store"})
 
 
-def _pipeline_health(runtime) -> PipelineHealthOut | None:
-    """The running pipeline's behind/ok state; None for a runtime without a pipeline (API-only tests)."""
-    pipeline = getattr(runtime, "pipeline", None)
-    if pipeline is None or not hasattr(pipeline, "health"):
+def _pipeline_health(runtime: Runtime) -> PipelineHealthOut | None:
+    h = runtime.pipeline_health()
+    if h is None:
         return None
-    h = pipeline.health()
     return PipelineHealthOut(state=h.state, backlog=h.backlog, oldest_wait_s=h.oldest_wait_s, dropped=h.dropped,
                              since=h.since)
-
-
-def _ingest_health(runtime) -> dict[str, IngestPathHealth]:
-    """MQTT and GB/T 26875.3 when enabled; nothing for a runtime that has no such paths (API-only tests)."""
-    report = getattr(runtime, "alarm_ingest_health", None)
-    if report is None:
-        return {}
-    return {name: IngestPathHealth(up=up, counters=counters) for name, (up, counters) in report().items()}
 
 
 @router.get("/metrics", response_class=Response, summary="Prometheus metrics (viewer key)",
