@@ -84,7 +84,8 @@ def eval_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")],
     weights: Annotated[Optional[str], typer.Option(help="Detector weights (see weights/README.md).")] = None,
     imgsz: Annotated[int, typer.Option(help="Inference size in pixels (960–1280 for overview CCTV).")] = 960,
-    sample_fps: Annotated[float, typer.Option(help="Analysed frames per second of stream time.")] = 1.0,
+    sample_fps: Annotated[float, typer.Option(help="Analysed frames per second of stream time (default 1 for recorded "
+                                                   "footage; live cameras default to one look per 2 s).")] = 1.0,
     duration: Annotated[Optional[float], typer.Option(help="Stop after this many seconds of stream time.")] = None,
     confidence: Annotated[float, typer.Option(help="Minimum detection confidence.")] = 0.25,
     classes: Annotated[Optional[str], typer.Option(help="Comma-separated class names (default: the zones' classes).")] = None,

@@ -30,8 +30,11 @@ class SourceConfig(StrictModel):
                         description="Short id used in records, file names and the API.")
     url: str = Field(title="Source", min_length=1,
                      description="A video file path, an rtsp:// or rtsps:// URL, or a folder of still images.")
-    sample_fps: float = Field(1.0, gt=0, le=30, title="Analysed frames per second",
-                              description="Frames are taken by stream time, not by frame count.")
+    sample_fps: float = Field(0.5, gt=0, le=30, title="Analysed frames per second",
+                              description="Frames are taken by stream time, not by frame count. The default, one "
+                                          "look per 2 s, is at least the usual 1-2 s CCTV GOP, so 'auto' decoding "
+                                          "decodes key frames only, which is what lets one machine watch many "
+                                          "cameras; fire-lane grace times are tens of seconds.")
     decode: Literal["auto", "all", "keyframes"] = Field(
         "auto", title="Decode mode",
         description="'keyframes' decodes only key frames (cheap); 'auto' does so when the sampling "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lanewatch.config import load_settings
+from lanewatch.config import SourceConfig, load_settings
 
 
 def test_defaults_without_file_or_environment(monkeypatch) -> None:
@@ -16,6 +16,12 @@ def test_defaults_without_file_or_environment(monkeypatch) -> None:
     assert settings.port == 8080 and settings.detector.imgsz == 960
     assert settings.resolved_database_url.startswith("sqlite:///") and settings.resolved_database_url.endswith(
         "data/lanewatch.db")
+
+
+def test_a_camera_looks_once_every_2_s_unless_told() -> None:
+    source = SourceConfig(camera="gate", url="rtsp://10.0.0.7/stream1")
+    assert source.sample_fps == 0.5 and source.decode == "auto"  # at a 1-2 s GOP: key frames only
+    assert SourceConfig(camera="gate", url="rtsp://10.0.0.7/stream1", sample_fps=2).sample_fps == 2
 
 
 def test_environment_overrides_the_file(tmp_path: Path, monkeypatch) -> None:

@@ -38,7 +38,7 @@ class CameraRow(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=100)
     name: str = Field(max_length=200)
     source_url: str = Field(max_length=2000)
-    sample_fps: float = 1.0
+    sample_fps: float = 0.5
     imgsz: int = 960
     decode: str = Field(default="auto", max_length=16)
     enabled: bool = True

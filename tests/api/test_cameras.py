@@ -64,6 +64,20 @@ def test_create_update_delete_reload_and_never_echo_credentials(client, keys, ru
     assert client.get("/api/cameras/north.gate-2", headers=admin).status_code == 404
 
 
+def test_a_camera_added_without_sample_fps_looks_once_every_2_s(client, keys, runtime) -> None:
+    from sqlmodel import Session
+
+    from lanewatch.service import source_from_row
+    from lanewatch.store.tables import CameraRow
+
+    body = {"id": "gate-9", "name": "Gate 9", "source_url": "rtsp://10.0.0.9/stream1"}
+    r = client.post("/api/cameras", json=body, headers=keys.headers("admin"))
+    assert r.status_code == 201, r.text
+    assert r.json()["sample_fps"] == 0.5
+    with Session(runtime.engine) as session:
+        assert source_from_row(session.get(CameraRow, "gate-9")).sample_fps == 0.5  # what the pipeline is given
+
+
 def test_delete_removes_the_zones(client, keys, runtime) -> None:
     admin = keys.headers("admin")
     assert client.delete("/api/cameras/cam1", headers=admin).status_code == 204

@@ -73,7 +73,7 @@ class CameraCreate(BaseModel):
     id: CameraId
     name: Name
     source_url: Annotated[SourceUrl, AfterValidator(_not_masked)]
-    sample_fps: SampleFps = 1.0
+    sample_fps: SampleFps = 0.5
     imgsz: Imgsz = 960
     decode: Decode = "auto"
     enabled: Enabled = True
