@@ -6,18 +6,26 @@ its worker process, change gate, lane crop, rectangular inference) for
 ``--seconds`` and measures looks/s, inferences/s, the share of looks the gate
 skipped, cameras held at the look interval, alert latency on a planted stop,
 CPU cores and peak RSS per camera. The naive per-camera predict loop
-(naive_baseline.py) runs on the same streams for ``--baseline-cameras``.
+(naive_baseline.py) runs on the same streams for ``--baseline-cameras``,
+raising the planted zone's alert with its own dwell timer, and both are judged
+by one rule: every camera held, alert p95 <= dwell + 3 s, no arrival missed.
 
-The streams: lot-busy.mp4 upscaled to 1920x1080, played backwards (the black
-SUV at the front left reverses *into* its stall), then its parked seconds
-ping-ponged, then forwards (it leaves): a stop of ~12 s whose start is found by
-running the detector on every 8th frame of the clip (cached with the clip). A
-"planted" zone around that stall has dwell ``--dwell``; alert latency is the
-wall time of its violation minus the wall time the stream showed the arrival.
-Each camera gets the clip rotated by a different multiple of the GOP
-(stream copy, no re-encode), so arrivals are spread over the run.
+Footage (``--footage``):
+- busy: lot-busy.mp4 upscaled to 1920x1080, played backwards (the black SUV at
+  the front left reverses *into* its stall), then its parked seconds
+  ping-ponged, then forwards (it leaves): a stop of ~12 s whose start is found
+  by running the detector on every 8th frame of the clip (cached with it).
+- quiet: PKLot UFPR05 sequence1's five real stills, each held 12 s with
+  temporal sensor noise; the planted stop is a labelled space that is empty in
+  the first still and occupied in the rest, so its arrival is known exactly.
 
-    .venv/bin/python benchmarks/cameras.py --cameras 8 16 32 40 48 --seconds 65 --baseline-cameras 8 12 16
+A "planted" zone has dwell ``--dwell``; alert latency is the wall time of its
+violation minus the wall time the stream showed the arrival. Each camera gets
+the clip rotated by a different multiple of the GOP (stream copy, no
+re-encode), so arrivals are spread over the run.
+
+    .venv/bin/python benchmarks/cameras.py --cameras 16 32 40 --seconds 65 --baseline-cameras 8 12 16
+    .venv/bin/python benchmarks/cameras.py --footage quiet --cameras 32 40 --seconds 65 --baseline-cameras 8 12 16
 """
 
 from __future__ import annotations
@@ -26,7 +34,6 @@ import argparse
 import json
 import logging
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -106,10 +113,10 @@ def find_arrival(base: Path, weights: Path, imgsz: int) -> float:
                 found = detector.detect([frame.to_ndarray(format="bgr24")])[0]
                 inside.append((float(frame.time), bool(zone.contains(found).any())))
     # the longest run of consecutive "inside" samples is the stop; its first sample the arrival
-    best, start, run_start = (0, 0.0), None, None
+    best, run_start = (0, 0.0), None
     for t, hit in inside + [(float("inf"), False)]:
         if hit and run_start is None:
-            run_start, start = t, t
+            run_start = t
         elif not hit and run_start is not None:
             length = t - run_start
             best = max(best, (length, run_start))
@@ -130,6 +137,80 @@ def rotated(base: Path, phase_s: float, cache: Path) -> Path:
     return out
 
 
+STILLS = FOOTAGE.parent.parent / "pklot-ufpr05" / "sequence1" / "frames"
+STILL_S = 12.0  # each PKLot still is held this long in the quiet clip
+QUIET_SPACE = "space-6"  # empty in the first still, occupied in the other four (PKLot's annotations)
+
+
+@dataclass
+class Scenario:
+    """What every camera's stream shows: the clip, its planted stop and the camera's zones."""
+
+    name: str
+    base: Path
+    arrival_s: float
+    """Stream time (in ``base``) at which the planted vehicle arrives; once per loop."""
+    length_s: float
+    lane: list[Zone]
+    planted: list[list[float]]
+    anchor: str
+    describe: str
+
+
+def busy_scenario(args) -> Scenario:
+    base = prepare_base(args.cache)
+    lane = load_zone_file(REPO / "zones" / "lot-busy.json").zones
+    return Scenario("busy", base, find_arrival(base, args.weights, args.imgsz), clip_length_s(base), lane, STALL,
+                    "bottom_center", "lot-busy.mp4 (a busy lot: something moves in the watched row at almost every look)")
+
+
+def prepare_quiet(cache: Path) -> Path:
+    """PKLot UFPR05 sequence1's five stills, each held STILL_S s, with temporal sensor noise; encoded as the busy clip."""
+    out = cache / f"quiet-pklot-1080p-gop{GOP_S:g}s.mp4"
+    if out.exists():
+        return out
+    cache.mkdir(parents=True, exist_ok=True)
+    stills = sorted(STILLS.iterdir())
+    inputs = [arg for still in stills for arg in ("-loop", "1", "-framerate", str(FPS), "-t", f"{STILL_S:g}", "-i", str(still))]
+    graph = ("".join(f"[{i}:v]scale=1920:1080:flags=bicubic,setsar=1,format=yuv420p[s{i}];" for i in range(len(stills)))
+             + "".join(f"[s{i}]" for i in range(len(stills))) + f"concat=n={len(stills)}:v=1:a=0,"
+             + f"noise=alls=4:allf=t,fps={FPS}[v]")
+    gop = round(GOP_S * FPS)
+    partial = out.with_suffix(".part.mp4")
+    _ffmpeg(*inputs, "-filter_complex", graph, "-map", "[v]", "-an", "-c:v", "libx264", "-preset", "veryfast",
+            "-pix_fmt", "yuv420p", "-bf", "0", "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0",
+            "-b:v", "4M", "-maxrate", "5M", "-bufsize", "8M", "-movflags", "+faststart", str(partial))
+    partial.rename(out)
+    return out
+
+
+def quiet_scenario(args) -> Scenario:
+    base = prepare_quiet(args.cache)
+    spaces = load_zone_file(REPO / "zones" / "pklot-ufpr05.json").zones
+    planted = next(z for z in spaces if z.id == QUIET_SPACE)
+    lane = [z for z in spaces if z.id != QUIET_SPACE]
+    return Scenario("quiet", base, STILL_S, clip_length_s(base), lane, planted.polygon, planted.anchor,
+                    f"PKLot UFPR05 sequence1 stills (real CCTV, 06:25-07:15), each held {STILL_S:g} s with sensor "
+                    f"noise: a quiet scene; cars arrive between stills ({QUIET_SPACE} at {STILL_S:g} s, stays 48 s)")
+
+
+def planted_latencies(args, scenario: Scenario, name: str, i: int, t0: float, first: float | None,
+                      stopped: float, alerts: list[float]) -> tuple[list[float], int]:
+    """(alert latencies, missed) for camera ``i``: arrivals it watched from before, with time left for the alert."""
+    latencies, missed = [], 0
+    offset = (scenario.arrival_s - args.phases[i]) % scenario.length_s + args.delays[i]
+    for k in range(4):
+        arrival = t0 + offset + k * scenario.length_s
+        if first is None or arrival < first + 2 or arrival + args.dwell + 10 > stopped:
+            continue
+        after = [a - arrival for a in alerts if a >= arrival]
+        if after and after[0] < args.dwell + 30:
+            latencies.append(after[0])
+        else:
+            missed += 1
+    return latencies, missed
+
+
 @dataclass
 class Ours:
     n: int
@@ -145,6 +226,7 @@ class Ours:
     latencies: list[float] = field(default_factory=list)
     missed: int = 0
     cores: float = 0.0
+    detector_cores: float = 0.0
     other: float = 0.0
     peak_rss_mb: float = 0.0
     rss_per_camera_mb: float = 0.0
@@ -155,12 +237,17 @@ class Ours:
         return sum(lk >= HELD_SHARE * e and d <= 0.05 * e for lk, e, d in zip(self.looks, self.expected, self.dropped))
 
 
-def run_ours(args, files: list[Path], arrival_s: float, length_s: float, detector, worker_pids) -> Ours:
+def planted_zone(args, scenario: Scenario) -> Zone:
+    return Zone(id="planted", name="Planted stop", polygon=scenario.planted, dwell_seconds=args.dwell,
+                exit_grace_seconds=3, anchor=scenario.anchor)
+
+
+def run_ours(args, scenario: Scenario, files: list[Path], detector, worker_pids) -> Ours:
     from tests.support.rtsp import RtspServer
 
     names = [f"cam{i:02d}" for i in range(len(files))]
-    lane = load_zone_file(REPO / "zones" / "lot-busy.json").zones
-    planted = Zone(id="planted", name="Planted stop", polygon=STALL, dwell_seconds=args.dwell, exit_grace_seconds=3)
+    lane = scenario.lane
+    planted = planted_zone(args, scenario)
     with RtspServer(dict(zip(names, files)), start_delays_s=dict(zip(names, args.delays))) as server:
         t0 = time.time()  # the feeders started playing with the server
         specs = [CameraSpec(SourceConfig(camera=n, url=server.url(n), sample_fps=1 / args.look_s), [*lane, planted])
@@ -200,18 +287,12 @@ def run_ours(args, files: list[Path], arrival_s: float, length_s: float, detecto
                   [stats.dropped.get(n, 0) - warm["dropped"].get(n, 0) for n in names], stats.inferences,
                   sum(stats.skipped.values()), stopped - started,
                   startup_dropped=sum(warm["dropped"].values()), all_looks=sum(stats.frames.values()))
-    for i, name in enumerate(names):  # arrivals the camera watched from before, with time left for the alert
-        offset = (arrival_s - args.phases[i]) % length_s + args.delays[i]
-        for k in range(4):
-            arrival = t0 + offset + k * length_s
-            if arrival < first.get(name, float("inf")) + 2 or arrival + args.dwell + 10 > stopped:
-                continue
-            after = [a - arrival for a in alerts[name] if a >= arrival]
-            if after and after[0] < args.dwell + 30:
-                result.latencies.append(after[0])
-            else:
-                result.missed += 1
+    for i, name in enumerate(names):
+        latencies, missed = planted_latencies(args, scenario, name, i, t0, first.get(name), stopped, alerts[name])
+        result.latencies += latencies
+        result.missed += missed
     result.cores = sum(f[0] for f in figures)
+    result.detector_cores = sum(f[0] for f in figures[1:])
     result.other = max(0.0, figures[0][2] - sum(f[0] for f in figures[1:]))
     result.peak_rss_mb = sum(s.peak_rss for s in samplers) / 2**20
     result.rss_per_camera_mb = (result.peak_rss_mb - args.rss_warm_mb) / len(files)
@@ -236,12 +317,42 @@ def row_ours(r: Ours) -> str:
             f"{r.missed:>8}{r.infer_ms:>9.0f}{r.cores:>7.2f}{r.other:>7.2f}{r.rss_per_camera_mb:>12.1f}")
 
 
-def row_naive(run) -> str:
-    s = run.summary()
-    lag = f"lag {s['lag_p50_s']:.1f}/{s['lag_max_s']:.1f}" if s["lag_p50_s"] is not None else "-"
+@dataclass
+class Naive:
+    n: int
+    run: object  # throughput.RunFigures
+    latencies: list[float]
+    missed: int
+
+
+def run_naive(args, scenario: Scenario, files: list[Path]) -> Naive:
+    """naive_baseline.py on the same streams, with the planted zone's dwell alert done its way."""
+    from tests.support.rtsp import RtspServer
+
+    names = [f"cam{i:02d}" for i in range(len(files))]
+    with RtspServer(dict(zip(names, files)), start_delays_s=dict(zip(names, args.delays))) as server:
+        t0 = time.time()
+        ns = argparse.Namespace(mode="rtsp", seconds=args.baseline_seconds, imgsz=args.imgsz,
+                                sample_fps=1 / args.look_s, weights=args.weights)
+        zone = " ".join(f"{x},{y}" for x, y in scenario.planted)
+        run = run_baseline([server.url(x) for x in names], ns, None,
+                           ["--zone", zone, "--dwell", str(args.dwell), "--anchor", scenario.anchor])
+    latencies, missed = [], 0
+    for i, (name, cam) in enumerate(zip(names, run.raw["cameras"])):
+        got, lost = planted_latencies(args, scenario, name, i, t0, cam["first_frame_at"], run.raw["stopped"],
+                                      cam["alerts"])
+        latencies += got
+        missed += lost
+    return Naive(len(files), run, latencies, missed)
+
+
+def row_naive(naive: Naive) -> str:
+    run, s = naive.run, naive.run.summary()
+    lat = (f"{pct(naive.latencies, 50):.1f}/{pct(naive.latencies, 95):.1f}" if naive.latencies else "-")
+    lag = f"lag p50/max {s['lag_p50_s']:.1f}/{s['lag_max_s']:.1f} s" if s["lag_p50_s"] is not None else ""
     return (f"{'naive':<10}{run.n:>3}{s['looks_per_s']:>9.2f}{s['looks_per_s']:>9.2f}{0:>9.0%}"
-            f"{s['sustained']:>5}/{run.n:<2}{0:>9}{lag:>17}{'':>8}{s['infer_ms']:>9.0f}{s['cores']:>7.2f}"
-            f"{s['other_cores']:>7.2f}{s['rss_per_camera_mb']:>12.1f}")
+            f"{s['sustained']:>5}/{run.n:<2}{0:>9}{lat:>17}{naive.missed:>8}{s['infer_ms']:>9.0f}{s['cores']:>7.2f}"
+            f"{s['other_cores']:>7.2f}{s['rss_per_camera_mb']:>12.1f}  {lag}")
 
 
 def main() -> int:
@@ -249,7 +360,10 @@ def main() -> int:
     parser.add_argument("--cameras", type=int, nargs="+", default=[8, 16, 32, 40, 48])
     parser.add_argument("--seconds", type=float, default=65.0, help="streaming time per lanewatch run")
     parser.add_argument("--baseline-cameras", type=int, nargs="*", default=[8, 12, 16])
-    parser.add_argument("--baseline-seconds", type=float, default=40.0)
+    parser.add_argument("--baseline-seconds", type=float, default=None,
+                        help="streaming time per naive run (default: --seconds)")
+    parser.add_argument("--footage", choices=["busy", "quiet"], default="busy",
+                        help="busy: lot-busy.mp4 (the gate's worst case); quiet: PKLot stills held 12 s each")
     parser.add_argument("--imgsz", type=int, default=960)
     parser.add_argument("--look-s", type=float, default=2.0, help="seconds between looks per camera")
     parser.add_argument("--dwell", type=float, default=8.0, help="dwell of the planted stall zone (s)")
@@ -259,28 +373,35 @@ def main() -> int:
     parser.add_argument("--aligned-keyframes", action="store_true",
                         help="start every stream at once, so all key frames land together (a worst case)")
     parser.add_argument("--weights", type=Path, default=WEIGHTS)
+    parser.add_argument("--detector-processes", type=int, default=1, help="DetectorConfig.processes")
+    parser.add_argument("--detector-threads", type=int, default=None,
+                        help="DetectorConfig.threads (inference threads per worker; default: cores / processes)")
     parser.add_argument("--cache", type=Path, default=REPO / "out" / "bench")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
+    args.baseline_seconds = args.baseline_seconds or args.seconds
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     started = time.monotonic()
 
-    base = prepare_base(args.cache)
-    length = clip_length_s(base)
-    arrival = find_arrival(base, args.weights, args.imgsz)
+    scenario = (quiet_scenario if args.footage == "quiet" else busy_scenario)(args)
+    base, length, arrival = scenario.base, scenario.length_s, scenario.arrival_s
     # camera i sees the arrival 10 + 2*(i mod 20) s after the server starts (rotations by whole GOPs)
     args.phases = [(round((arrival - 10 - GOP_S * (i % 20)) / GOP_S) * GOP_S) % length for i in range(max(args.cameras))]
     files = [rotated(base, phase, args.cache) for phase in args.phases]
     # Real cameras' key frames are not in step; N streams whose key frames all land together hand the
     # detector N looks at once every GOP, a worst case (--aligned-keyframes) that adds up to N looks' wait.
     args.delays = [0.0 if args.aligned_keyframes else (i % KEY_PHASES) * GOP_S / KEY_PHASES
-                   for i in range(max(args.cameras))]
-    detector = build_detector(DetectorConfig(weights=str(args.weights), imgsz=args.imgsz, processes=1))
+                   for i in range(max([*args.cameras, *(args.baseline_cameras or [])]))]
+    while len(args.phases) < len(args.delays):  # baseline N above the largest lanewatch N
+        i = len(args.phases)
+        args.phases.append((round((arrival - 10 - GOP_S * (i % 20)) / GOP_S) * GOP_S) % length)
+        files.append(rotated(base, args.phases[-1], args.cache))
+    detector = build_detector(DetectorConfig(weights=str(args.weights), imgsz=args.imgsz,
+                                             processes=args.detector_processes, threads=args.detector_threads))
     from lanewatch.detect.crop import plan_crop
     from lanewatch.zones.polygon_zone import zones_for_frame
 
-    zones = [*load_zone_file(REPO / "zones" / "lot-busy.json").zones,
-             Zone(id="planted", name="Planted stop", polygon=STALL, dwell_seconds=args.dwell)]
+    zones = [*scenario.lane, planted_zone(args, scenario)]
     crop = plan_crop([z.polygon for z in zones_for_frame(zones, 1920, 1080)], (1920, 1080),
                      margin=LookConfig().crop_margin)
     warm = np.zeros((1080, 1920, 3), np.uint8)
@@ -292,34 +413,32 @@ def main() -> int:
                                                   gop_s=GOP_S, weights=args.weights, change_gate=True, crop=True),
                                base)
     heading[1] = heading[1].replace("24 fps", f"{FPS} fps")
-    heading.append(f"clip {length:.1f} s, planted arrival at {arrival:.2f} s of it, stall dwell {args.dwell:g} s, "
-                   f"one look per {args.look_s:g} s")
+    heading.append(f"footage {scenario.name}: {scenario.describe}")
+    heading.append(f"clip {length:.1f} s, planted arrival at {arrival:.2f} s of it, planted zone dwell {args.dwell:g} s, "
+                   f"one look per {args.look_s:g} s; zones per camera: {len(zones)}, lane crop {crop.width}x{crop.height}")
     print("\n".join(heading), flush=True)
     lines, results = [], []
     for n in args.cameras:
-        ours = run_ours(args, files[:n], arrival, length, detector, detector.pids)
+        ours = run_ours(args, scenario, files[:n], detector, detector.pids)
         results.append({"system": "lanewatch", "n": n, **{k: v for k, v in vars(ours).items()}})
         lines.append(row_ours(ours))
-        print("  " + lines[-1], flush=True)
+        print("  " + lines[-1], f"(detector worker {ours.detector_cores:.2f} cores)", flush=True)
     naive_runs = []
     for n in args.baseline_cameras or []:
-        from tests.support.rtsp import RtspServer
-
-        names = [f"cam{i:02d}" for i in range(n)]
-        with RtspServer(dict(zip(names, files[:n])), start_delays_s=dict(zip(names, args.delays))) as server:
-            ns = argparse.Namespace(mode="rtsp", seconds=args.baseline_seconds, imgsz=args.imgsz,
-                                    sample_fps=1 / args.look_s, weights=args.weights)
-            run = run_baseline([server.url(x) for x in names], ns, None)
-        naive_runs.append(run)
-        results.append({"system": "naive", **run.summary()})
-        lines.append(row_naive(run))
+        naive = run_naive(args, scenario, files[:n])
+        naive_runs.append(naive)
+        results.append({"system": "naive", **naive.run.summary(), "latencies": naive.latencies,
+                        "missed": naive.missed})
+        lines.append(row_naive(naive))
         print("  " + lines[-1], flush=True)
     detector.close()
 
+    bound = args.dwell + 3
     ours_ok = [r for r in results if r["system"] == "lanewatch" and sum(
         lk >= HELD_SHARE * e and d <= 0.05 * e for lk, e, d in zip(r["looks"], r["expected"], r["dropped"])) == r["n"]
-        and r["latencies"] and pct(r["latencies"], 95) <= args.dwell + 3 and not r["missed"]]
-    naive_ok = [r for r in naive_runs if r.sustained_count == r.n and r.lags and max(r.lags) < 3]
+        and r["latencies"] and pct(r["latencies"], 95) <= bound and not r["missed"]]
+    naive_ok = [r for r in naive_runs if r.run.sustained_count == r.n and r.latencies
+                and pct(r.latencies, 95) <= bound and not r.missed]
     best_ours = max((r["n"] for r in ours_ok), default=0)
     best_naive = max((r.n for r in naive_ok), default=0)
     print()
@@ -327,8 +446,8 @@ def main() -> int:
     print(HEADER)
     print("\n".join(lines))
     ratio = f"{best_ours / best_naive:.1f}x" if best_naive else "n/a (baseline held no N)"
-    print(f"cameras sustained: lanewatch {best_ours} (all held, alert p95 <= dwell + 3 s = {args.dwell + 3:g} s), "
-          f"naive {best_naive} (all held, lag < 3 s): {ratio}")
+    print(f"cameras sustained with every camera held and alert p95 <= dwell + 3 s = {bound:g} s, nothing missed: "
+          f"lanewatch {best_ours}, naive {best_naive}: {ratio}")
     print(f"total time {time.monotonic() - started:.0f} s")
     if args.json:
         args.json.write_text(json.dumps({"heading": heading, "results": results}, indent=2, default=str))

@@ -11,6 +11,12 @@ model to the size in its metadata (640) and silently ignores ``imgsz``; the
 baseline sets the size on the backend after the first call, exactly as
 lanewatch's detector does, so both sides infer at the same size.
 
+With ``--zone`` (a polygon in 0-1 coordinates) and ``--dwell`` it also raises
+the alert the way such a user would: a vehicle box whose ``--anchor`` point is in
+the polygon starts a dwell timer in stream time, and the look at which the
+timer passes ``--dwell`` records the alert's wall time (once per stay). This
+is what ``cameras.py`` compares lanewatch's alert latency with.
+
 Run as a script (``throughput.py`` does this, one process per N so that CPU and
 RSS are measured apart from lanewatch's): it prints ``STARTED`` when the model
 is warm and the cameras start, ``STOPPED`` when a live run's time is up, then
@@ -28,6 +34,7 @@ import threading
 import time
 
 import av
+import cv2
 import numpy as np
 import psutil
 
@@ -63,6 +70,9 @@ class Camera(threading.Thread):
         self.decoded = 0
         self.infer_s = 0.0
         self.error: str | None = None
+        self.alerts: list[float] = []  # wall times of dwell alerts in --zone
+        self._inside_since: float | None = None  # stream s the current stay began
+        self._alerted = False
 
     def run(self) -> None:
         try:
@@ -93,10 +103,28 @@ class Camera(threading.Thread):
             image = frame.to_ndarray(format="bgr24")
             with self.lock:
                 t0 = time.perf_counter()
-                self.model.predict(image, imgsz=self.args.imgsz, classes=VEHICLES, verbose=False)
+                results = self.model.predict(image, imgsz=self.args.imgsz, classes=VEHICLES, verbose=False)
                 self.infer_s += time.perf_counter() - t0
+            if self.args.zone is not None:
+                self._check_zone(results[0].boxes.xyxy.cpu().numpy(), image.shape, stream_s)
             now = time.time()
             self.looks.append((now, now - (self.first_frame_at + stream_s)))
+
+    def _check_zone(self, xyxy: np.ndarray, shape: tuple[int, ...], stream_s: float) -> None:
+        """Dwell timer on the zone (stream time): any box whose anchor point is inside keeps it running."""
+        height, width = shape[:2]
+        polygon = (self.args.zone * [width, height]).astype(np.float32)
+        bottom = self.args.anchor == "bottom_center"
+        inside = any(cv2.pointPolygonTest(polygon, (float((x0 + x1) / 2), float(y1 if bottom else (y0 + y1) / 2)),
+                                          False) >= 0 for x0, y0, x1, y1 in xyxy)
+        if not inside:
+            self._inside_since, self._alerted = None, False
+            return
+        if self._inside_since is None:
+            self._inside_since = stream_s
+        if not self._alerted and stream_s - self._inside_since >= self.args.dwell:
+            self._alerted = True
+            self.alerts.append(time.time())
 
 
 def main() -> int:
@@ -107,7 +135,13 @@ def main() -> int:
     parser.add_argument("--imgsz", type=int, default=960)
     parser.add_argument("--sample-fps", type=float, default=1.0)
     parser.add_argument("--weights", required=True)
+    parser.add_argument("--zone", help="alert zone: 'x,y x,y ...' in 0-1 coordinates")
+    parser.add_argument("--dwell", type=float, default=8.0, help="seconds in --zone before the alert")
+    parser.add_argument("--anchor", choices=["bottom_center", "center"], default="bottom_center",
+                        help="the box point that must be inside --zone")
     args = parser.parse_args()
+    args.zone = (np.array([[float(v) for v in point.split(",")] for point in args.zone.split()])
+                 if args.zone else None)
 
     model = load_model(args.weights, args.imgsz)
     rss_warm = psutil.Process().memory_info().rss
@@ -131,7 +165,8 @@ def main() -> int:
         "started": started, "stopped": stopped, "rss_warm": rss_warm,
         "imgsz_used": list(model.predictor.imgsz),
         "cameras": [{"first_frame_at": c.first_frame_at, "looks": c.looks, "decoded": c.decoded,
-                     "infer_s": c.infer_s, "error": c.error} for c in cameras],
+                     "infer_s": c.infer_s, "error": c.error,
+                     "alerts": c.alerts} for c in cameras],
     }), flush=True)
     return 0
 

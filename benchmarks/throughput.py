@@ -108,6 +108,7 @@ class RunFigures:
     rss_warm_mb: float
     drain_s: float = 0.0
     imgsz_used: list[int] | None = None
+    raw: dict | None = None  # naive_baseline.py's JSON line
 
     def expected(self, cam: CameraFigures) -> float:
         return self.sample_fps * cam.window_s
@@ -343,9 +344,11 @@ def run_lanewatch(detector: UltralyticsDetector, urls: list[str], args: argparse
     )
 
 
-def run_baseline(urls: list[str], args: argparse.Namespace, server_pid: int | None) -> RunFigures:
+def run_baseline(urls: list[str], args: argparse.Namespace, server_pid: int | None,
+                 extra: list[str] | None = None) -> RunFigures:
+    """Runs naive_baseline.py on ``urls`` (``extra``: more of its options); its raw JSON is kept in ``raw``."""
     command = [sys.executable, str(BASELINE), *urls, "--seconds", str(args.seconds), "--imgsz", str(args.imgsz),
-               "--sample-fps", str(args.sample_fps), "--weights", str(args.weights)]
+               "--sample-fps", str(args.sample_fps), "--weights", str(args.weights), *(extra or [])]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO)
     sampler = None
     result = None
@@ -377,7 +380,7 @@ def run_baseline(urls: list[str], args: argparse.Namespace, server_pid: int | No
         "naive", len(urls), args.sample_fps, cameras,
         infer_ms=1000 * infer_s / looks_total if looks_total else float("nan"),
         cores=cores, server_cores=server_cores, other_cores=other, peak_rss_mb=sampler.peak_rss / 2**20,
-        rss_warm_mb=result["rss_warm"] / 2**20, imgsz_used=result["imgsz_used"],
+        rss_warm_mb=result["rss_warm"] / 2**20, imgsz_used=result["imgsz_used"], raw=result,
     )
 
 
