@@ -374,6 +374,7 @@ def main() -> int:
                         help="start every stream at once, so all key frames land together (a worst case)")
     parser.add_argument("--weights", type=Path, default=WEIGHTS)
     parser.add_argument("--detector-processes", type=int, default=1, help="DetectorConfig.processes")
+    parser.add_argument("--batch-size", type=int, default=None, help="DetectorConfig.batch_size (looks per batch)")
     parser.add_argument("--detector-threads", type=int, default=None,
                         help="DetectorConfig.threads (inference threads per worker; default: cores / processes)")
     parser.add_argument("--cache", type=Path, default=REPO / "out" / "bench")
@@ -397,7 +398,8 @@ def main() -> int:
         args.phases.append((round((arrival - 10 - GOP_S * (i % 20)) / GOP_S) * GOP_S) % length)
         files.append(rotated(base, args.phases[-1], args.cache))
     detector = build_detector(DetectorConfig(weights=str(args.weights), imgsz=args.imgsz,
-                                             processes=args.detector_processes, threads=args.detector_threads))
+                                             processes=args.detector_processes, threads=args.detector_threads,
+                                             **({"batch_size": args.batch_size} if args.batch_size else {})))
     from lanewatch.detect.crop import plan_crop
     from lanewatch.zones.polygon_zone import zones_for_frame
 
