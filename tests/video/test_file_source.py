@@ -236,3 +236,34 @@ def test_auto_mode_does_not_flap_when_the_gop_jitters_around_the_interval() -> N
         t += 4.0
     decoder._on_keyframe(t)
     assert not decoder.keyframes_only
+
+
+@pytest.mark.parametrize(("gop_frames", "first_offsets", "keyframes_only_at_end"), [
+    (10, [0.0, 1.0, 2.0, 3.0], True),   # the expected 2 s GOP or shorter: key frames from the first packet on
+    (40, [0.0, 4.0, 4.1, 4.2], False),  # longer than expected: the 2nd key frame turns full decoding on
+])
+def test_an_expected_gop_starts_auto_in_key_frame_mode(ffmpeg: str, tmp_path: Path, gop_frames: int,
+                                                        first_offsets: list[float],
+                                                        keyframes_only_at_end: bool) -> None:
+    """A live camera's first GOP is not decoded in full when its GOP is the usual one (many cameras connecting
+    at once used to decode all their first GOPs at once); when it is longer, only the first GOP's looks are lost."""
+    path = synthetic(ffmpeg, tmp_path / f"gop{gop_frames}.mp4", gop=gop_frames)
+    with av.open(str(path)) as container:
+        decoder = VideoDecoder(container, mode="auto", sample_interval_s=2.0, origin=EPOCH, on_error=pytest.fail,
+                               retry_demux=True, expected_gop_s=2.0)
+        assert decoder.keyframes_only
+        decoded = [rel for _, rel in decoder.frames(threading.Event())]
+    assert decoded[:4] == pytest.approx(first_offsets)
+    assert decoder.keyframes_only is keyframes_only_at_end
+
+
+def test_without_an_expected_gop_auto_decodes_everything_until_it_has_measured_one(ffmpeg: str,
+                                                                                   tmp_path: Path) -> None:
+    path = synthetic(ffmpeg, tmp_path / "gop1s.mp4")
+    with av.open(str(path)) as container:
+        decoder = VideoDecoder(container, mode="auto", sample_interval_s=2.0, origin=EPOCH, on_error=pytest.fail,
+                               retry_demux=True)
+        assert not decoder.keyframes_only
+        decoded = [rel for _, rel in decoder.frames(threading.Event())]
+    assert decoded[:11] == pytest.approx([i / 10 for i in range(11)])  # all of the first GOP, then key frames
+    assert decoded[11] == pytest.approx(2.0)

@@ -159,3 +159,22 @@ def test_duration_ends_a_live_source(server: RtspServer) -> None:
     frames = list(source.frames())  # returns by itself
     assert [round(f.offset_s * 2) / 2 for f in frames] == [0.0, 0.5, 1.0]
     assert source.stopped
+
+
+@pytest.mark.parametrize(("sample_fps", "measured_gop_s", "keyframes_first"), [
+    (0.5, None, True),    # first connection: the usual CCTV GOP (2 s) fits one look per 2 s
+    (1.0, None, False),   # one look per second needs more than key frames of a 2 s GOP
+    (0.5, 1.0, True),     # a reconnection starts from the GOP the last connection measured ...
+    (0.5, 6.0, False),    # ... also when that one was too long for key frames only
+])
+def test_a_connection_starts_decoding_from_the_gop_expected(sample_fps: float, measured_gop_s: float | None,
+                                                            keyframes_first: bool) -> None:
+    from unittest.mock import MagicMock
+
+    source = LiveSource(SourceConfig(camera="gate", url="rtsp://127.0.0.1:1/x", sample_fps=sample_fps))
+    first = source._decoder(MagicMock(), None, retry_demux=False)
+    if measured_gop_s is not None:
+        first.gop_s = measured_gop_s
+        assert source._decoder(MagicMock(), None, retry_demux=False).keyframes_only is keyframes_first
+    else:
+        assert first.keyframes_only is keyframes_first
