@@ -369,7 +369,7 @@ def main() -> int:
     parser.add_argument("--dwell", type=float, default=8.0, help="dwell of the planted stall zone (s)")
     parser.add_argument("--warmup", type=float, default=15.0,
                         help="seconds after the start before looks and drops are counted for 'held' "
-                             "(all N cameras connect at once; their first GOP is decoded in full)")
+                             "(all N cameras connect in the same second)")
     parser.add_argument("--aligned-keyframes", action="store_true",
                         help="start every stream at once, so all key frames land together (a worst case)")
     parser.add_argument("--weights", type=Path, default=WEIGHTS)
