@@ -194,7 +194,7 @@ def quiet_scenario(args) -> Scenario:
                     f"noise: a quiet scene; cars arrive between stills ({QUIET_SPACE} at {STILL_S:g} s, stays 48 s)")
 
 
-def planted_latencies(args, scenario: Scenario, name: str, i: int, t0: float, first: float | None,
+def planted_latencies(args, scenario: Scenario, i: int, t0: float, first: float | None,
                       stopped: float, alerts: list[float]) -> tuple[list[float], int]:
     """(alert latencies, missed) for camera ``i``: arrivals it watched from before, with time left for the alert."""
     latencies, missed = [], 0
@@ -288,7 +288,7 @@ def run_ours(args, scenario: Scenario, files: list[Path], detector, worker_pids)
                   sum(stats.skipped.values()), stopped - started,
                   startup_dropped=sum(warm["dropped"].values()), all_looks=sum(stats.frames.values()))
     for i, name in enumerate(names):
-        latencies, missed = planted_latencies(args, scenario, name, i, t0, first.get(name), stopped, alerts[name])
+        latencies, missed = planted_latencies(args, scenario, i, t0, first.get(name), stopped, alerts[name])
         result.latencies += latencies
         result.missed += missed
     result.cores = sum(f[0] for f in figures)
@@ -338,8 +338,8 @@ def run_naive(args, scenario: Scenario, files: list[Path]) -> Naive:
         run = run_baseline([server.url(x) for x in names], ns, None,
                            ["--zone", zone, "--dwell", str(args.dwell), "--anchor", scenario.anchor])
     latencies, missed = [], 0
-    for i, (name, cam) in enumerate(zip(names, run.raw["cameras"])):
-        got, lost = planted_latencies(args, scenario, name, i, t0, cam["first_frame_at"], run.raw["stopped"],
+    for i, cam in enumerate(run.raw["cameras"]):
+        got, lost = planted_latencies(args, scenario, i, t0, cam["first_frame_at"], run.raw["stopped"],
                                       cam["alerts"])
         latencies += got
         missed += lost
@@ -386,17 +386,14 @@ def main() -> int:
 
     scenario = (quiet_scenario if args.footage == "quiet" else busy_scenario)(args)
     base, length, arrival = scenario.base, scenario.length_s, scenario.arrival_s
+    largest = max([*args.cameras, *(args.baseline_cameras or [])])
     # camera i sees the arrival 10 + 2*(i mod 20) s after the server starts (rotations by whole GOPs)
-    args.phases = [(round((arrival - 10 - GOP_S * (i % 20)) / GOP_S) * GOP_S) % length for i in range(max(args.cameras))]
+    args.phases = [(round((arrival - 10 - GOP_S * (i % 20)) / GOP_S) * GOP_S) % length for i in range(largest)]
     files = [rotated(base, phase, args.cache) for phase in args.phases]
     # Real cameras' key frames are not in step; N streams whose key frames all land together hand the
     # detector N looks at once every GOP, a worst case (--aligned-keyframes) that adds up to N looks' wait.
     args.delays = [0.0 if args.aligned_keyframes else (i % KEY_PHASES) * GOP_S / KEY_PHASES
-                   for i in range(max([*args.cameras, *(args.baseline_cameras or [])]))]
-    while len(args.phases) < len(args.delays):  # baseline N above the largest lanewatch N
-        i = len(args.phases)
-        args.phases.append((round((arrival - 10 - GOP_S * (i % 20)) / GOP_S) * GOP_S) % length)
-        files.append(rotated(base, args.phases[-1], args.cache))
+                   for i in range(largest)]
     detector = build_detector(DetectorConfig(weights=str(args.weights), imgsz=args.imgsz,
                                              processes=args.detector_processes, threads=args.detector_threads,
                                              **({"batch_size": args.batch_size} if args.batch_size else {})))
