@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import threading
 import time
+from datetime import datetime, timezone
 
 import numpy as np
+import pytest
 
-from lanewatch.config import SourceConfig
+from lanewatch.config import DetectorConfig, LookConfig, SourceConfig
 from lanewatch.detect.detections import Detections
 from lanewatch.pipeline import CameraSpec, Pipeline
 from lanewatch.zones.zone import Zone
+from tests.support.rtsp import RtspServer, require_gst_rtsp
 from tests.support.serve import wait_for
 
 
@@ -200,3 +205,47 @@ def test_looks_lost_with_a_crashed_worker_are_dropped_and_the_cameras_go_on(foot
     assert sum(stats.dropped.values()) == detector.lost  # the lost batch, counted per camera
     assert sum(stats.frames.values()) == 2 * 12 - detector.lost  # everything else analysed
     assert stats.inferences == 2 * 12 - detector.lost
+
+
+@pytest.mark.rtsp
+@pytest.mark.timeout(90)
+def test_live_cameras_behind_a_slow_detector_drop_their_oldest_looks_before_decoding_them(tmp_path) -> None:
+    """Key frames decoded only when the camera's last look was taken: under overload the cores go to the
+    looks that are analysed (at 56 cameras on 2 cores the readers used to decode 28 key frames/s and starve
+    the detector), each camera has at most one look waiting, and what is analysed is recent."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        pytest.skip("ffmpeg CLI not installed (Debian package ffmpeg)")
+    require_gst_rtsp()
+    clip = tmp_path / "gop05.mp4"  # a key frame every 0.5 s: one look per key frame at sample_fps 2
+    subprocess.run([ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-t", "20",
+                    "-c:v", "libx264", "-g", "5", "-bf", "0", "-pix_fmt", "yuv420p", str(clip)], check=True, timeout=60)
+    detector = SlowDetector(0.25)  # 4 looks/s for 6 looks/s of demand
+    frames: list = []
+    with RtspServer({c: clip for c in "abc"}) as server:
+        specs = [CameraSpec(SourceConfig(camera=c, url=server.url(c), sample_fps=2), [_zone(30.0)]) for c in "abc"]
+        pipeline = Pipeline(specs, detector, detector_config=DetectorConfig(batch_size=1),
+                            look_config=LookConfig(change_gate=False), frame_sinks=[frames.append])
+        runner = threading.Thread(target=pipeline.run, kwargs={"keep_alive": True}, daemon=True)
+        runner.start()
+        try:
+            assert wait_for(lambda: min(s.superseded for s in pipeline.sources.values()) >= 3, 30), \
+                "no key frame was dropped undecoded"
+            time.sleep(1.5)  # the 2 looks a camera may queue until its GOP is measured (full decoding) are gone
+            depths, lags = [], []
+            for _ in range(20):
+                depths.append(pipeline.buffers.depth())
+                lags += [(datetime.now(timezone.utc) - r.frame.timestamp).total_seconds() for r in frames[-3:]]
+                time.sleep(0.1)
+            superseded = {c: s.superseded for c, s in pipeline.sources.items()}
+            health = pipeline.health()
+        finally:
+            pipeline.stop()
+            runner.join(10)
+    assert max(depths) <= 3  # one look waiting per camera at most
+    assert max(lags) < 2.5
+    assert health.state == "behind" and health.dropped >= sum(superseded.values())
+    for camera in "abc":  # every camera served, in stream order, and its undecoded drops counted as dropped
+        offsets = [r.frame.offset_s for r in frames if r.frame.camera == camera]
+        assert offsets == sorted(offsets) and len(offsets) >= 4
+        assert pipeline.stats.dropped[camera] >= superseded[camera]

@@ -61,6 +61,19 @@ class FrameBuffers:
             self._cond.notify_all()
             return True
 
+    def waiting(self, camera: str) -> int:
+        """Frames of ``camera`` waiting to be taken (0 for an unknown camera)."""
+        with self._cond:
+            queue = self._queues.get(camera)
+            return len(queue) if queue is not None else 0
+
+    def count_dropped(self, camera: str) -> None:
+        """Count a look the camera's source dropped before it became a frame (see `Source.pace`)."""
+        with self._cond:
+            if camera in self._dropped:
+                self._dropped[camera] += 1
+                self.last_drop_at = time.monotonic()
+
     def close(self, camera: str) -> None:
         """The camera's source has ended; its remaining frames are still served."""
         with self._cond:

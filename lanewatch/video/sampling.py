@@ -34,6 +34,14 @@ class StreamTimeSampler:
         missing them would halve the looks."""
         self._last_taken: float | None = None
 
+    def due(self, offset_s: float) -> bool:
+        """Whether `take` would take a frame at ``offset_s`` now (changes nothing): a key frame's packet
+        can be judged before it is decoded."""
+        interval = self.interval_s
+        if self._next_slot is None or (self._last_taken is not None and offset_s < self._last_taken - interval):
+            return True
+        return offset_s >= self._next_slot - self.early_s
+
     def take(self, offset_s: float) -> bool:
         """Whether the frame at ``offset_s`` seconds of stream time is analysed."""
         interval = self.interval_s

@@ -14,6 +14,7 @@ import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import ClassVar, Literal
 
@@ -87,6 +88,18 @@ def to_bgr(picture: av.VideoFrame, max_width: int | None = None) -> np.ndarray:
     return picture.to_ndarray(width=max_width, height=height, format="bgr24", interpolation="FAST_BILINEAR")
 
 
+@dataclass(frozen=True, slots=True)
+class KeyframePacing:
+    """How the consumer of a live source paces its key-frame-only decoding (`VideoDecoder.frames`)."""
+
+    ready: Callable[[], bool]
+    """The consumer can take a picture of this camera now (it has none waiting)."""
+    wanted: Callable[[float], bool]
+    """Whether a key frame this many seconds after the first frame would be sampled at all."""
+    superseded: Callable[[], None]
+    """A held key frame was replaced by a newer one before it could be decoded: a look lost."""
+
+
 class VideoDecoder:
     """Decodes the first video stream of an open container, packet by packet.
 
@@ -143,23 +156,66 @@ class VideoDecoder:
         self._last_key_s: float | None = None
         self._first_pts: int | None = None
         self._last_rel_s: float | None = None
+        self._seen_key = False
 
-    def frames(self, stop: threading.Event) -> Iterator[tuple[av.VideoFrame, float]]:
-        """Yields (frame, seconds since the first frame) until the input or ``stop`` ends it."""
+    def frames(self, stop: threading.Event,
+               pacing: KeyframePacing | None = None) -> Iterator[tuple[av.VideoFrame, float]]:
+        """Yields (frame, seconds since the first frame) until the input or ``stop`` ends it.
+
+        With ``pacing`` (live sources in a pipeline), key-frame-only decoding is paced by the consumer:
+        a wanted key frame's packet is held until ``pacing.ready()``, and a newer key frame replaces an
+        undecoded one (``pacing.superseded``). Decoding a 1080p key frame costs 25–30 ms; a look that is
+        dropped before it was decoded costs nothing, so an overloaded machine spends its cores on the
+        looks it analyses instead of decoding looks its detector then throws away.
+        """
+        held: av.Packet | None = None
         for packet in self._packets(stop):
             if self.origin is None:
                 self.origin = datetime.now(timezone.utc)
-            if packet.is_keyframe and self._mode == "auto" and packet.pts is not None:
-                self._on_keyframe(packet.pts * self._time_base)
-            try:
-                decoded = packet.decode()
-                if self.keyframes_only and packet.is_keyframe:
-                    decoded += self._drain()
-            except AV_ERRORS as exc:
-                self._on_error(f"undecodable packet at pts {packet.pts}: {exc}")
+            if packet.is_keyframe:
+                self._seen_key = True
+                if self._mode == "auto" and packet.pts is not None:
+                    self._on_keyframe(packet.pts * self._time_base)
+            if not (self.keyframes_only and self._seen_key):
+                if held is not None and pacing is not None:  # full decoding took over at this newer key frame
+                    pacing.superseded()
+                    held = None
+                yield from self._decode(packet)
                 continue
-            for frame in decoded:
-                yield frame, self._relative_s(frame)
+            # Key frames only, and the demuxer flags them: the decoder would drop non-key frames anyway
+            # (skip_frame), so they are not even sent. (Until a key-flagged packet is seen, all go in.)
+            if packet.is_keyframe:
+                if pacing is None:
+                    yield from self._decode(packet)
+                    continue
+                if self._first_pts is None and packet.pts is not None:
+                    self._first_pts = packet.pts  # stream time counts from here even if this one is dropped
+                rel_s = self._packet_rel_s(packet)
+                if rel_s is not None and not pacing.wanted(rel_s):
+                    continue  # the sampler would not take it (a look interval longer than the GOP)
+                if held is not None:
+                    pacing.superseded()
+                held = packet
+            if held is not None and pacing is not None and pacing.ready():
+                packet, held = held, None
+                yield from self._decode(packet)
+
+    def _decode(self, packet: av.Packet) -> Iterator[tuple[av.VideoFrame, float]]:
+        try:
+            decoded = packet.decode()
+            if self.keyframes_only and packet.is_keyframe:
+                decoded += self._drain()
+        except AV_ERRORS as exc:
+            self._on_error(f"undecodable packet at pts {packet.pts}: {exc}")
+            return
+        for frame in decoded:
+            yield frame, self._relative_s(frame)
+
+    def _packet_rel_s(self, packet: av.Packet) -> float | None:
+        """Stream time of a packet, as `_relative_s` will give its frame; None before the first frame."""
+        if packet.pts is None or self._first_pts is None:
+            return None
+        return (packet.pts - self._first_pts) * self._time_base
 
     def _drain(self) -> list[av.VideoFrame]:
         """The pictures the decoder still holds back; leaves it ready for the next key frame."""
@@ -243,10 +299,21 @@ class Source(ABC):
         self._index = 0
         self._stop = threading.Event()
         self._last_decoder: VideoDecoder | None = None
+        self._ready: Callable[[], bool] | None = None
+        self._on_superseded: Callable[[], None] | None = None
+        self.superseded = 0
 
     @abstractmethod
     def frames(self) -> Iterator[Frame]:
         """Sampled frames until the end of the input, ``duration_s`` or ``stop()``."""
+
+    def pace(self, ready: Callable[[], bool], on_superseded: Callable[[], None]) -> None:
+        """Let the consumer pace key-frame-only decoding (see `KeyframePacing`); call before ``frames()``.
+
+        ``ready()``: the consumer can take a frame of this camera now. ``on_superseded()``: a look was
+        lost undecoded, because a newer key frame came before the consumer was ready (counted as dropped).
+        """
+        self._ready, self._on_superseded = ready, on_superseded
 
     def stop(self) -> None:
         """Ask ``frames()`` to end soon; safe from any thread."""
@@ -290,14 +357,30 @@ class Source(ABC):
         first connection for a live stream.
         """
         base: float | None = None
-        for picture, rel_s in decoder.frames(self._stop):
+
+        def early_s() -> float:
+            return 0.05 * decoder.interval_s if decoder.keyframes_only else 1e-3
+
+        def wanted(rel_s: float) -> bool:
+            if base is None:
+                return True
+            sampler.early_s = early_s()
+            return sampler.due(base + rel_s)
+
+        def superseded() -> None:
+            self.superseded += 1
+            if self._on_superseded is not None:
+                self._on_superseded()
+
+        pacing = KeyframePacing(self._ready, wanted, superseded) if self._ready is not None else None
+        for picture, rel_s in decoder.frames(self._stop, pacing):
             if base is None:
                 assert decoder.origin is not None
                 base = offset_base(decoder.origin)
             offset_s = base + rel_s
             if self._past_duration(offset_s):
                 return
-            sampler.early_s = 0.05 * decoder.interval_s if decoder.keyframes_only else 1e-3
+            sampler.early_s = early_s()
             if not sampler.take(offset_s):
                 continue
             try:

@@ -15,6 +15,7 @@ import pytest
 
 from lanewatch.config import SourceConfig
 from lanewatch.video import FileSource, SourceError, SourceState, VideoDecoder
+from lanewatch.video.source import KeyframePacing
 from lanewatch.video.file_source import EPOCH
 
 EPS = 1 / 24 + 1e-6  # one frame of lot-busy.mp4
@@ -267,3 +268,73 @@ def test_without_an_expected_gop_auto_decodes_everything_until_it_has_measured_o
         decoded = [rel for _, rel in decoder.frames(threading.Event())]
     assert decoded[:11] == pytest.approx([i / 10 for i in range(11)])  # all of the first GOP, then key frames
     assert decoded[11] == pytest.approx(2.0)
+
+
+def paced_decoder(container: av.container.InputContainer) -> VideoDecoder:
+    return VideoDecoder(container, mode="keyframes", sample_interval_s=1.0, origin=EPOCH, on_error=pytest.fail,
+                        retry_demux=False)
+
+
+def test_paced_key_frames_wait_for_the_consumer_and_the_oldest_undecoded_one_is_dropped(ffmpeg: str,
+                                                                                        tmp_path: Path) -> None:
+    """While the consumer is busy no key frame is decoded; a newer one replaces the one held (oldest first), and
+    the one decoded when the consumer is ready keeps its own stream time."""
+    path = synthetic(ffmpeg, tmp_path / "gop1s.mp4")  # 8 s at 10 fps, key frames at 0, 1, ..., 7 s
+    with av.open(str(path)) as container:
+        decoder = paced_decoder(container)
+        demux, decode = decoder._packets, decoder._decode
+        now = {"s": 0.0}
+        decoded: list[float] = []
+
+        def clocked(stop):
+            for packet in demux(stop):
+                if packet.pts is not None:
+                    now["s"] = float(packet.pts * packet.time_base)
+                yield packet
+
+        def counted(packet):
+            decoded.append(float(packet.pts * packet.time_base))
+            return decode(packet)
+
+        decoder._packets, decoder._decode = clocked, counted  # type: ignore[method-assign]
+        superseded: list[float] = []
+        pacing = KeyframePacing(ready=lambda: not 0.0 <= now["s"] < 2.5, wanted=lambda rel_s: True,
+                                superseded=lambda: superseded.append(now["s"]))
+        out = [rel for _, rel in decoder.frames(threading.Event(), pacing)]
+    assert superseded == pytest.approx([1.0, 2.0])    # key frames 0 and 1 dropped undecoded, when 1 and 2 came
+    assert decoded == pytest.approx([2.0, 3.0, 4.0, 5.0, 6.0, 7.0])  # nothing decoded that was not emitted
+    assert out == pytest.approx([2.0, 3.0, 4.0, 5.0, 6.0, 7.0])      # stream time counted from key frame 0
+
+
+def test_paced_key_frames_the_sampler_does_not_want_are_never_decoded(ffmpeg: str, tmp_path: Path) -> None:
+    path = synthetic(ffmpeg, tmp_path / "gop1s.mp4")
+    with av.open(str(path)) as container:
+        decoder = paced_decoder(container)
+        decode, decoded = decoder._decode, []
+
+        def counted(packet):
+            decoded.append(packet.pts)
+            return decode(packet)
+
+        decoder._decode = counted  # type: ignore[method-assign]
+        superseded: list[int] = []
+        pacing = KeyframePacing(ready=lambda: True, wanted=lambda rel_s: round(rel_s) % 3 == 0,
+                                superseded=lambda: superseded.append(1))
+        out = [rel for _, rel in decoder.frames(threading.Event(), pacing)]
+    assert out == pytest.approx([0.0, 3.0, 6.0]) and len(decoded) == 3 and not superseded
+
+
+def test_paced_decoding_hands_over_to_full_decoding_when_the_gop_outgrows_the_interval(ffmpeg: str,
+                                                                                      tmp_path: Path) -> None:
+    """``auto`` started in key-frame mode on a 4 s GOP: the held key frame is superseded by the next one,
+    which starts full decoding, so no picture goes missing from there on."""
+    path = synthetic(ffmpeg, tmp_path / "gop4s.mp4", gop=40)
+    with av.open(str(path)) as container:
+        decoder = VideoDecoder(container, mode="auto", sample_interval_s=2.0, origin=EPOCH, on_error=pytest.fail,
+                               retry_demux=True, expected_gop_s=2.0)
+        superseded: list[int] = []
+        pacing = KeyframePacing(ready=lambda: False, wanted=lambda rel_s: True,
+                                superseded=lambda: superseded.append(1))
+        out = [rel for _, rel in decoder.frames(threading.Event(), pacing)]
+    assert superseded == [1] and not decoder.keyframes_only
+    assert out == pytest.approx([4.0 + i / 10 for i in range(40)])

@@ -113,3 +113,19 @@ def test_oldest_wait_counts_live_cameras_only_and_drops_are_timed() -> None:
     assert 0.1 <= buffers.oldest_wait_s() < 1.0
     buffers.take(2, timeout=0)
     assert buffers.oldest_wait_s() == 0.0
+
+
+def test_waiting_and_looks_dropped_before_decoding_are_per_camera() -> None:
+    """What `Source.pace` uses: a camera's waiting looks, and drops counted with the buffer's own."""
+    buffers = FrameBuffers(capacity=2)
+    buffers.add_camera("a")
+    buffers.add_camera("b")
+    assert buffers.waiting("a") == 0 and buffers.waiting("unknown") == 0
+    buffers.put(_f("a", 0), drop_oldest=True)
+    assert (buffers.waiting("a"), buffers.waiting("b")) == (1, 0)
+    assert buffers.last_drop_at is None
+    buffers.count_dropped("b")
+    buffers.count_dropped("gone")  # a camera already removed: ignored, not a KeyError in its reader
+    assert (buffers.dropped("a"), buffers.dropped("b")) == (0, 1) and buffers.last_drop_at is not None
+    buffers.take(1, timeout=0)
+    assert buffers.waiting("a") == 0
