@@ -100,6 +100,10 @@ class KeyframePacing:
     """A held key frame was replaced by a newer one before it could be decoded: a look lost."""
 
 
+def _always() -> bool:
+    return True
+
+
 class VideoDecoder:
     """Decodes the first video stream of an open container, packet by packet.
 
@@ -162,8 +166,9 @@ class VideoDecoder:
                pacing: KeyframePacing | None = None) -> Iterator[tuple[av.VideoFrame, float]]:
         """Yields (frame, seconds since the first frame) until the input or ``stop`` ends it.
 
-        With ``pacing`` (live sources in a pipeline), key-frame-only decoding is paced by the consumer:
-        a wanted key frame's packet is held until ``pacing.ready()``, and a newer key frame replaces an
+        With ``pacing``, key-frame-only decoding decodes only the key frames the sampler wants (at a
+        1 s GOP and one look per 2 s, every other one), and a live source's consumer paces it: a wanted
+        key frame's packet is held until ``pacing.ready()``, and a newer key frame replaces an
         undecoded one (``pacing.superseded``). Decoding a 1080p key frame costs 25–30 ms; a look that is
         dropped before it was decoded costs nothing, so an overloaded machine spends its cores on the
         looks it analyses instead of decoding looks its detector then throws away.
@@ -372,7 +377,7 @@ class Source(ABC):
             if self._on_superseded is not None:
                 self._on_superseded()
 
-        pacing = KeyframePacing(self._ready, wanted, superseded) if self._ready is not None else None
+        pacing = KeyframePacing(self._ready or _always, wanted, superseded)
         for picture, rel_s in decoder.frames(self._stop, pacing):
             if base is None:
                 assert decoder.origin is not None

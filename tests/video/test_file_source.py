@@ -338,3 +338,20 @@ def test_paced_decoding_hands_over_to_full_decoding_when_the_gop_outgrows_the_in
         out = [rel for _, rel in decoder.frames(threading.Event(), pacing)]
     assert superseded == [1] and not decoder.keyframes_only
     assert out == pytest.approx([4.0 + i / 10 for i in range(40)])
+
+
+def test_key_frames_the_look_interval_skips_are_not_decoded(ffmpeg: str, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 1 s GOP watched once per 2 s: every other key frame would be decoded only to be thrown away."""
+    path = synthetic(ffmpeg, tmp_path / "gop1s.mp4")
+    decoded: list[int] = []
+    decode = VideoDecoder._decode
+
+    def counted(self, packet):  # type: ignore[no-untyped-def]
+        decoded.append(packet.pts)
+        return decode(self, packet)
+
+    monkeypatch.setattr(VideoDecoder, "_decode", counted)
+    frames = list(FileSource(config(path, sample_fps=0.5, decode="keyframes")).frames())
+    assert [f.offset_s for f in frames] == pytest.approx([0.0, 2.0, 4.0, 6.0])
+    assert len(decoded) == 4
