@@ -376,7 +376,7 @@ def main() -> int:
     parser.add_argument("--detector-processes", type=int, default=1, help="DetectorConfig.processes")
     parser.add_argument("--batch-size", type=int, default=None, help="DetectorConfig.batch_size (looks per batch)")
     parser.add_argument("--detector-threads", type=int, default=None,
-                        help="DetectorConfig.threads (inference threads per worker; default: cores / processes)")
+                        help="DetectorConfig.threads (inference threads per worker; default: (cores - 1) / processes)")
     parser.add_argument("--cache", type=Path, default=REPO / "out" / "bench")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()

@@ -87,7 +87,8 @@ class DetectorConfig(StrictModel):
                            description="Inference runs in this many worker processes fed through shared memory "
                                        "(a crashed worker is restarted); 0 runs it inside the pipeline's process.")
     threads: int | None = Field(None, ge=1, le=256, title="Inference threads per worker",
-                                description="Default: the machine's cores divided by the worker processes.")
+                                description="Default: the machine's cores but one (left for decoding), divided by the "
+                                            "worker processes; at least 1.")
     timeout_s: float = Field(60.0, gt=0, le=3600, title="Give up on a worker after (s)",
                              description="A worker that answers no batch for this long is killed and restarted; "
                                          "its looks count as dropped.")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timezone
@@ -249,3 +251,31 @@ def test_live_cameras_behind_a_slow_detector_drop_their_oldest_looks_before_deco
         offsets = [r.frame.offset_s for r in frames if r.frame.camera == camera]
         assert offsets == sorted(offsets) and len(offsets) >= 4
         assert pipeline.stats.dropped[camera] >= superseded[camera]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_readers_decode_at_a_lower_priority_than_the_loop_and_the_detector(footage_dir, monkeypatch) -> None:
+    """Decoding waits for a free core; the detector every look waits for does not wait for the decoders."""
+    from lanewatch.pipeline import READER_NICE
+    from lanewatch.video.file_source import FileSource
+
+    seen: list[int] = []
+    frames = FileSource.frames
+
+    def recording(self):  # type: ignore[no-untyped-def]
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        yield from frames(self)
+
+    monkeypatch.setattr(FileSource, "frames", recording)
+    clip = str(footage_dir / "parking-aisle" / "lot-busy.mp4")
+    pipeline = Pipeline([CameraSpec(SourceConfig(camera="a", url=clip, duration_s=1), [_zone(30.0)])],
+                        ParkedCarDetector())
+    pipeline.run()
+    assert seen == [READER_NICE] and os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < READER_NICE
+
+
+def test_detector_workers_leave_a_core_for_decoding() -> None:
+    from lanewatch.detect.worker import default_threads
+
+    assert [default_threads(1, cores) for cores in (1, 2, 4, 16)] == [1, 1, 3, 15]
+    assert [default_threads(2, cores) for cores in (2, 4, 9)] == [1, 1, 4]
