@@ -201,7 +201,8 @@ def planted_latencies(args, scenario: Scenario, i: int, t0: float, first: float 
     offset = (scenario.arrival_s - args.phases[i]) % scenario.length_s + args.delays[i]
     for k in range(4):
         arrival = t0 + offset + k * scenario.length_s
-        if first is None or arrival < first + 2 or arrival + args.dwell + 10 > stopped:
+        if (first is None or arrival < first + 2 or arrival < t0 + args.settle
+                or arrival + args.dwell + 10 > stopped):
             continue
         after = [a - arrival for a in alerts if a >= arrival]
         if after and after[0] < args.dwell + 30:
@@ -370,6 +371,10 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=15.0,
                         help="seconds after the start before looks and drops are counted for 'held' "
                              "(all N cameras connect in the same second)")
+    parser.add_argument("--settle", type=float, default=0.0,
+                        help="planted arrivals in the first S seconds after the streams start are not counted: "
+                             "N cameras connecting in the same second is a transient (its drops are the "
+                             "warm-up column), the steady state is what a box is sized for")
     parser.add_argument("--aligned-keyframes", action="store_true",
                         help="start every stream at once, so all key frames land together (a worst case)")
     parser.add_argument("--weights", type=Path, default=WEIGHTS)
