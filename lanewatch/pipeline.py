@@ -16,7 +16,7 @@ decodes its next key frame only once its last look was taken, and a newer key
 frame replaces one still waiting to be decoded, so the oldest look is dropped
 before it cost a decode. (Without that, at 56 cameras on 2 cores the readers
 decoded 28 key frames a second and starved the detector, which then analysed
-4–12 of them.) All drops are counted (``stats.dropped``) and make `health()`
+3.5–12.6 of them.) All drops are counted (``stats.dropped``) and make `health()`
 report "behind" until the backlog has drained and nothing was dropped for
 ``behind_hold_s``.
 """
@@ -56,7 +56,7 @@ LIVE_BUFFER_FRAMES = 2
 # Decoding is paced by the consumer (`Source.pace`), so it can wait for a free core: at equal
 # priority 48 decoder threads got the same CPU share as the detector's thread each and the detector,
 # which every look waits for, ran at half speed (48 busy 1080p cameras on 2 cores: 18.5 looks/s of 24
-# analysed, alerts missed; at nice 19: 22.8, all held, none missed).
+# analysed, alerts missed; at nice 19, with one inference thread: 22.8–23.1, all held, none missed).
 READER_NICE = 19
 
 EventSink = Callable[[ViolationEvent], None]

@@ -37,23 +37,28 @@ class StreamTimeSampler:
     def due(self, offset_s: float) -> bool:
         """Whether `take` would take a frame at ``offset_s`` now (changes nothing): a key frame's packet
         can be judged before it is decoded."""
-        interval = self.interval_s
-        if self._next_slot is None or (self._last_taken is not None and offset_s < self._last_taken - interval):
+        if self._restarts(offset_s):
             return True
+        assert self._next_slot is not None
         return offset_s >= self._next_slot - self.early_s
 
     def take(self, offset_s: float) -> bool:
         """Whether the frame at ``offset_s`` seconds of stream time is analysed."""
         interval = self.interval_s
-        went_back = self._last_taken is not None and offset_s < self._last_taken - interval
-        if self._next_slot is None or went_back:
+        if self._restarts(offset_s):
             return self._take(offset_s, next_slot=offset_s + interval)
-        if offset_s < self._next_slot - self.early_s:
+        if not self.due(offset_s):
             return False
+        assert self._next_slot is not None
         if offset_s >= self._next_slot + interval:
             # A whole slot passed without a frame: a gap. Start a new grid here.
             return self._take(offset_s, next_slot=offset_s + interval)
         return self._take(offset_s, next_slot=self._next_slot + interval)
+
+    def _restarts(self, offset_s: float) -> bool:
+        """No grid yet, or time went back by more than a slot: the frame is taken and anchors a new grid."""
+        went_back = self._last_taken is not None and offset_s < self._last_taken - self.interval_s
+        return self._next_slot is None or went_back
 
     def reset(self) -> None:
         """Forget the grid: the next frame is taken and anchors a new one."""

@@ -90,10 +90,10 @@ def to_bgr(picture: av.VideoFrame, max_width: int | None = None) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class KeyframePacing:
-    """How the consumer of a live source paces its key-frame-only decoding (`VideoDecoder.frames`)."""
+    """What decides which key frames are decoded, and when, in key-frame-only mode (`VideoDecoder.frames`)."""
 
     ready: Callable[[], bool]
-    """The consumer can take a picture of this camera now (it has none waiting)."""
+    """The consumer can take a picture of this camera now (a live camera's pipeline: it has none waiting)."""
     wanted: Callable[[float], bool]
     """Whether a key frame this many seconds after the first frame would be sampled at all."""
     superseded: Callable[[], None]
@@ -217,7 +217,7 @@ class VideoDecoder:
             yield frame, self._relative_s(frame)
 
     def _packet_rel_s(self, packet: av.Packet) -> float | None:
-        """Stream time of a packet, as `_relative_s` will give its frame; None before the first frame."""
+        """Stream time of a packet, as `_relative_s` will give its frame; None before the first (key) frame."""
         if packet.pts is None or self._first_pts is None:
             return None
         return (packet.pts - self._first_pts) * self._time_base

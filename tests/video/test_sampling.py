@@ -90,3 +90,15 @@ def test_keyframe_cadence_jittering_around_the_interval_keeps_every_look() -> No
         taken += sampler.take(t)
         t += step
     assert taken == 8
+
+
+def test_due_says_what_take_will_do_without_changing_the_grid() -> None:
+    """Key frames are judged by `due` before they are decoded: it must agree with `take`, and asking twice
+    must not move the grid (jitter, gaps and a clock that jumps back included)."""
+    rng = random.Random(7)
+    sampler = StreamTimeSampler(0.5)
+    sampler.early_s = 0.1
+    t = 0.0
+    for _ in range(500):
+        t += rng.choice([0.04, 0.5, 1.0, 1.95, 2.0, 2.05, 4.3, 9.0, -7.0])
+        assert sampler.due(t) == sampler.due(t) == sampler.take(t)
