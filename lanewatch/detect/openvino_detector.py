@@ -10,9 +10,12 @@ density as before) and padded only up to the next multiple of 32: that crop
 runs at 960x320. Measured on this CPU with 2 threads: 960x960 38 ms,
 960x352 15 ms, 1280x1280 58 ms, 1280x448 23 ms.
 
-The model is compiled once per input shape (about 0.6 s) and kept in a small
-LRU cache: a camera's crop has one shape, so a few shapes serve many
-cameras. Results match ultralytics' own pipeline: the same letterbox
+Looks of the same input shape (cameras with the same crop) run in batches of
+4 (the rest one by one): with one inference thread a batch of 4 costs 15.1 ms
+per look against 18.6 ms one at a time (960x256; 8: 14.2, 2: 16.7). Each
+compiled (batch, shape) costs 90–200 MB of memory, so only batches of 4 and 1
+are compiled, once per input shape (about 0.6 s each), and kept in a small
+LRU cache: a camera's crop has one shape, so a few shapes serve many cameras. Results match ultralytics' own pipeline: the same letterbox
 (bilinear resize, grey 114 padding, centred), the same confidence rule (the
 best of all 80 classes, then the class filter) and class-aware NMS.
 """
@@ -41,6 +44,7 @@ log = logging.getLogger(__name__)
 STRIDE = 32
 PAD_GREY = 114
 MAX_DETECTIONS = 300
+BATCH_SIZES = (4, 1)  # compiled batch sizes; a group of looks is split into these, largest first
 
 
 def input_shape(height: int, width: int, imgsz: int) -> tuple[int, int, float]:
@@ -101,34 +105,43 @@ class OpenVinoDetector:
         self._core = ov.Core()
         self._xml = xml
         self._threads = threads or config.threads or max(1, os.cpu_count() or 1)
-        self._compiled: OrderedDict[tuple[int, int], object] = OrderedDict()
+        self._compiled: OrderedDict[tuple[int, int, int], object] = OrderedDict()
         self._max_shapes = max_shapes
         self._lock = threading.Lock()
         self.input_size: tuple[int, int] | None = None
         """(height, width) of the last inference."""
 
-    def _model_for(self, shape: tuple[int, int]):
-        compiled = self._compiled.get(shape)
+    def _model_for(self, batch: int, shape: tuple[int, int]):
+        key = (batch, *shape)
+        compiled = self._compiled.get(key)
         if compiled is None:
             model = self._core.read_model(str(self._xml))
-            model.reshape([1, 3, *shape])
+            model.reshape([batch, 3, *shape])
             compiled = self._core.compile_model(model, "CPU", {"PERFORMANCE_HINT": "LATENCY",
                                                                "INFERENCE_NUM_THREADS": self._threads})
-            self._compiled[shape] = compiled
+            self._compiled[key] = compiled
             while len(self._compiled) > self._max_shapes:
                 self._compiled.popitem(last=False)
-        self._compiled.move_to_end(shape)
+        self._compiled.move_to_end(key)
         return compiled
 
     def detect(self, images: Sequence[np.ndarray]) -> list[Detections]:
-        out: list[Detections] = []
+        prepared = [letterbox(image, self.config.imgsz) for image in images]
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i, (blob, _, _) in enumerate(prepared):
+            groups.setdefault((blob.shape[2], blob.shape[3]), []).append(i)
+        out = [Detections.empty()] * len(images)
         with self._lock:
-            for image in images:
-                blob, scale, pad = letterbox(image, self.config.imgsz)
-                shape = (blob.shape[2], blob.shape[3])
-                raw = next(iter(self._model_for(shape)(blob).values()))
+            for shape, members in groups.items():
+                while members:
+                    size = next(n for n in BATCH_SIZES if n <= len(members))
+                    chunk, members = members[:size], members[size:]
+                    blob = np.concatenate([prepared[i][0] for i in chunk]) if size > 1 else prepared[chunk[0]][0]
+                    raw = next(iter(self._model_for(size, shape)(blob).values()))
+                    for row, i in zip(raw, chunk):
+                        _, scale, pad = prepared[i]
+                        out[i] = self._to_detections(row, scale, pad, images[i].shape[:2])
                 self.input_size = shape
-                out.append(self._to_detections(raw[0], scale, pad, image.shape[:2]))
         return out
 
     def _to_detections(self, raw: np.ndarray, scale: float, pad: tuple[int, int],

@@ -50,3 +50,22 @@ def test_boxes_map_back_to_the_image_at_any_scale(footage_dir, weights_path) -> 
         matched += np.abs(big_found.xyxy - box * 3).max(axis=1).min() < 12
     assert matched == int((small_found.confidence > 0.5).sum())
     assert (big_found.xyxy[:, 2] <= 1920).all() and (big_found.xyxy[:, 3] <= 1080).all()
+
+
+@pytest.mark.e2e
+def test_looks_of_one_shape_run_batched_with_the_results_of_one_at_a_time(footage_dir, weights_path) -> None:
+    """Seven crops of one shape (a batch of 4, then 3 one by one) and a full frame between them: each look gets
+    its own boxes, in order, as if it had run alone."""
+    from lanewatch.detect.openvino_detector import OpenVinoDetector
+
+    with av.open(str(footage_dir / "parking-aisle" / "lot-busy.mp4")) as c:
+        frames = [f.to_ndarray(format="bgr24") for _, f in zip(range(40), c.decode(video=0))][::5]
+    crops = [frame[frame.shape[0] // 2:] for frame in frames[:7]]
+    images = [*crops[:3], frames[7], *crops[3:]]
+    detector = OpenVinoDetector(DetectorConfig(weights=str(weights_path), imgsz=640), threads=1)
+    batched = detector.detect(images)
+    alone = [detector.detect([image])[0] for image in images]
+    assert {key[0] for key in detector._compiled} == {1, 4}
+    for got, expected in zip(batched, alone, strict=True):
+        assert len(got) == len(expected) and len(expected) > 0
+        assert np.abs(got.xyxy - expected.xyxy).max() < 2 and (got.class_id == expected.class_id).all()
