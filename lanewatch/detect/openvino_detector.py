@@ -15,9 +15,10 @@ Looks of the same input shape (cameras with the same crop) run in batches of
 per look against 18.6 ms one at a time (960x256; 8: 14.2, 2: 16.7). Each
 compiled (batch, shape) costs 90–200 MB of memory, so only batches of 4 and 1
 are compiled, once per input shape (about 0.6 s each), and kept in a small
-LRU cache: a camera's crop has one shape, so a few shapes serve many cameras. Results match ultralytics' own pipeline: the same letterbox
-(bilinear resize, grey 114 padding, centred), the same confidence rule (the
-best of all 80 classes, then the class filter) and class-aware NMS.
+LRU cache: a camera's crop has one shape, so a few shapes serve many cameras.
+Results match ultralytics' own pipeline: the same letterbox (bilinear resize,
+grey 114 padding, centred), the same confidence rule (the best of all 80
+classes, then the class filter) and class-aware NMS.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def is_openvino_folder(weights: str) -> bool:
 class OpenVinoDetector:
     """Batched detector over an OpenVINO IR YOLO model; thread-safe (one inference at a time)."""
 
-    def __init__(self, config: DetectorConfig, *, threads: int | None = None, max_shapes: int = 8) -> None:
+    def __init__(self, config: DetectorConfig, *, threads: int | None = None, max_models: int = 8) -> None:
         import openvino as ov
 
         self.config = config
@@ -106,7 +107,7 @@ class OpenVinoDetector:
         self._xml = xml
         self._threads = threads or config.threads or max(1, os.cpu_count() or 1)
         self._compiled: OrderedDict[tuple[int, int, int], object] = OrderedDict()
-        self._max_shapes = max_shapes
+        self._max_models = max_models  # compiled (batch, shape) pairs kept
         self._lock = threading.Lock()
         self.input_size: tuple[int, int] | None = None
         """(height, width) of the last inference."""
@@ -120,7 +121,7 @@ class OpenVinoDetector:
             compiled = self._core.compile_model(model, "CPU", {"PERFORMANCE_HINT": "LATENCY",
                                                                "INFERENCE_NUM_THREADS": self._threads})
             self._compiled[key] = compiled
-            while len(self._compiled) > self._max_shapes:
+            while len(self._compiled) > self._max_models:
                 self._compiled.popitem(last=False)
         self._compiled.move_to_end(key)
         return compiled
