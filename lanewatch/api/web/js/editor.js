@@ -137,7 +137,6 @@ async function deleteZone() {
 async function main() {
   who = await startPage("editor");
   const canEdit = hasRole(who, "admin");
-  $("new-zone").hidden = !canEdit;
   if (!canEdit) $("zones-title").after(h("p", { class: "hint" }, "Only administrators can change zones."));
   $("new-zone").addEventListener("click", () => startEditing(null));
   $("zone-form").addEventListener("submit", save);
@@ -148,6 +147,8 @@ async function main() {
   $("clear-points").addEventListener("click", () => canvas.edit([]));
   $("refresh-frame").addEventListener("click", loadFrame);
   $("show-detections").addEventListener("change", (e) => canvas.setDetections(e.target.checked ? lastDetections : []));
+  // Shown only now: a click before its handler existed did nothing (seen as a flaky browser test on a busy machine).
+  $("new-zone").hidden = !canEdit;
   document.addEventListener("keydown", (event) => {
     const typing = event.target.matches("input, textarea, select");
     if (current && !typing && (event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
