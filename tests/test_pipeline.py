@@ -259,6 +259,8 @@ def test_readers_decode_at_a_lower_priority_than_the_loop_and_the_detector(foota
     from lanewatch.pipeline import READER_NICE
     from lanewatch.video.file_source import FileSource
 
+    if os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) >= READER_NICE:
+        pytest.skip("the tests already run at the readers' nice value")
     seen: list[int] = []
     frames = FileSource.frames
 

@@ -13,7 +13,7 @@ runs at 960x320. Measured on this CPU with 2 threads: 960x960 38 ms,
 Looks of the same input shape (cameras with the same crop) run in batches of
 4 (the rest one by one): with one inference thread a batch of 4 costs 15.1 ms
 per look against 18.6 ms one at a time (960x256; 8: 14.2, 2: 16.7). Each
-compiled (batch, shape) costs 90–200 MB of memory, so only batches of 4 and 1
+compiled (batch, shape) costs 90–280 MB of memory, so only batches of 4 and 1
 are compiled, once per input shape (about 0.6 s each), and kept in a small
 LRU cache: a camera's crop has one shape, so a few shapes serve many cameras.
 Results match ultralytics' own pipeline: the same letterbox (bilinear resize,
