@@ -135,7 +135,9 @@ class CameraState:
         self.counts["looks"] += 1
         if self._gate is None:
             return Look(frame, True, "always", self._crop)
-        decision = self._gate.decide(frame.image, frame.offset_s)
+        # The gate compares grey thumbnails, taken from the decoded luma plane: a look it skips
+        # is never converted to BGR.
+        decision = self._gate.decide(frame.grey_thumbnail(*self._gate.thumb_size), frame.offset_s)
         return Look(frame, decision.infer, decision.reason, self._crop)
 
     def process(self, look: Look, detections: Detections | None) -> FrameResult | None:
@@ -155,7 +157,7 @@ class CameraState:
             if not look.crop.is_full(size):
                 found = drop_edge_boxes(found, look.crop, size, edges=_CUT_EDGES)
             if self._gate is not None:
-                self._gate.mark_inferred(frame.image, frame.offset_s)
+                self._gate.mark_inferred(frame.grey_thumbnail(*self._gate.thumb_size), frame.offset_s)
             self._carried = found
             self.counts["inferred"] += 1
         else:

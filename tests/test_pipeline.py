@@ -281,3 +281,34 @@ def test_detector_workers_leave_a_core_for_decoding() -> None:
 
     assert [default_threads(1, cores) for cores in (1, 2, 4, 16)] == [1, 1, 3, 15]
     assert [default_threads(2, cores) for cores in (2, 4, 9)] == [1, 1, 4]
+
+
+def _still_clip(path, seconds: float = 8.0, fps: int = 10) -> None:
+    """A textured still with a little sensor noise, H.264 with a 1 s GOP: a lane where nothing happens."""
+    import av
+
+    rng = np.random.default_rng(3)
+    still = np.repeat(np.repeat(rng.integers(30, 220, (18, 32, 3), dtype=np.uint8), 20, 0), 20, 1)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps, options={"g": str(fps), "bf": "0"})
+        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+        for _ in range(int(seconds * fps)):
+            noisy = np.clip(still + rng.normal(0, 2, still.shape), 0, 255).astype(np.uint8)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(noisy, format="bgr24")))
+        out.mux(stream.encode(None))
+
+
+def test_looks_the_change_gate_skips_are_never_converted_to_bgr(tmp_path) -> None:
+    """Converting a 1080p picture to BGR costs more than gating it: only looks that reach the detector pay."""
+    clip = tmp_path / "still.mp4"
+    _still_clip(clip)
+    seen: list[tuple[bool, bool]] = []
+    pipeline = Pipeline([CameraSpec(SourceConfig(camera="a", url=str(clip), sample_fps=2), [_zone(5.0)])],
+                        ParkedCarDetector(), look_config=LookConfig(),
+                        frame_sinks=[lambda result: seen.append((result.inferred, result.frame.converted))])
+    pipeline.run()
+    assert len(seen) >= 14
+    assert seen[0] == (True, True)  # the first look goes through the detector, in colour
+    skipped = [converted for inferred, converted in seen if not inferred]
+    assert len(skipped) >= 10 and not any(skipped)
+    assert all(converted for inferred, converted in seen if inferred)

@@ -6,19 +6,33 @@ never depend on the wall clock of the machine that decoded it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 import numpy as np
 
+from lanewatch.video.thumbnail import grey_thumbnail
 
-@dataclass(frozen=True, slots=True)
+
+class LazyImage(Protocol):
+    """A picture that becomes a BGR array only when asked (`lanewatch.video.picture.DecodedPicture`)."""
+
+    size: tuple[int, int]
+    """(width, height) of ``bgr()``."""
+
+    def bgr(self) -> np.ndarray: ...
+
+    def grey_thumbnail(self, width: int, height: int) -> np.ndarray: ...
+
+
 class Frame:
-    """One decoded, sampled picture from one camera.
+    """One decoded, sampled picture from one camera; immutable.
 
     Attributes:
         camera: the camera/source id the frame belongs to.
-        image: BGR uint8 array of shape (height, width, 3).
+        image: BGR uint8 array of shape (height, width, 3). A frame made from
+            a decoded video picture converts it on first access (most looks
+            end at the change gate, which needs only `grey_thumbnail`).
         timestamp: timezone-aware capture time, derived from the stream's PTS
             (or the image's file name / mtime for snapshot folders).
         offset_s: seconds of stream time since the source's first frame; the
@@ -26,20 +40,66 @@ class Frame:
         index: running number of the frame among those the source emitted.
     """
 
+    __slots__ = ("camera", "timestamp", "offset_s", "index", "_image", "_lazy", "_thumbnails")
+
     camera: str
-    image: np.ndarray
     timestamp: datetime
     offset_s: float
     index: int
 
-    def __post_init__(self) -> None:
-        if self.timestamp.tzinfo is None:
+    def __init__(self, camera: str, image: np.ndarray | LazyImage, timestamp: datetime, offset_s: float,
+                 index: int) -> None:
+        if timestamp.tzinfo is None:
             raise ValueError("Frame.timestamp must be timezone-aware")
+        lazy = None if isinstance(image, np.ndarray) else image
+        for name, value in (("camera", camera), ("timestamp", timestamp), ("offset_s", offset_s),
+                            ("index", index), ("_image", None if lazy is not None else image),
+                            ("_lazy", lazy), ("_thumbnails", {})):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Frame is immutable: cannot set {name}")
+
+    def __repr__(self) -> str:
+        return (f"Frame(camera={self.camera!r}, size={self.width}x{self.height}, "
+                f"timestamp={self.timestamp.isoformat()}, offset_s={self.offset_s:.3f}, index={self.index})")
+
+    @property
+    def image(self) -> np.ndarray:
+        if self._image is None:
+            object.__setattr__(self, "_image", self._lazy.bgr())
+        return self._image
+
+    @property
+    def source_image(self) -> np.ndarray | LazyImage:
+        """What the frame was made from (a lazy picture, or the BGR array): to re-emit it unconverted."""
+        return self._lazy if self._lazy is not None else self._image
+
+    @property
+    def converted(self) -> bool:
+        """Whether the BGR image exists yet (False: nothing has needed colour from this frame)."""
+        return self._image is not None
 
     @property
     def width(self) -> int:
-        return int(self.image.shape[1])
+        return int(self._lazy.size[0] if self._lazy is not None else self._image.shape[1])
 
     @property
     def height(self) -> int:
-        return int(self.image.shape[0])
+        return int(self._lazy.size[1] if self._lazy is not None else self._image.shape[0])
+
+    def grey_thumbnail(self, width: int, height: int) -> np.ndarray:
+        """A ``width`` x ``height`` uint8 grey thumbnail, by pixel-area averaging; cached per size.
+
+        From the decoded picture's luma plane when there is one, without converting to BGR.
+        The same size asked twice returns the same array object.
+        """
+        key = (width, height)
+        thumbnail = self._thumbnails.get(key)
+        if thumbnail is None:
+            # Always from the luma plane when there is a picture, converted or not: a camera's
+            # thumbnails must not switch method from one look to the next.
+            thumbnail = (self._lazy.grey_thumbnail(width, height) if self._lazy is not None
+                         else grey_thumbnail(self._image, width, height))
+            self._thumbnails[key] = thumbnail
+        return thumbnail

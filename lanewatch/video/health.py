@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-import cv2
 import numpy as np
 
 from lanewatch.video.frame import Frame
-from lanewatch.video.thumbnail import area_thumbnail
 
 
 class SourceState(str, Enum):
@@ -92,7 +90,8 @@ class HealthMonitor:
 
     def on_frame(self, frame: Frame) -> None:
         """Record a delivered frame: online, or frozen if the picture stopped changing."""
-        thumb = self._thumbnail(frame.image)  # outside the lock: the only costly step
+        # Outside the lock: the only costly step. From the decoded luma plane: no BGR conversion.
+        thumb = frame.grey_thumbnail(self._thumb_size, self._thumb_size).astype(np.int16)
         with self._lock:
             self._last_frame_at = frame.timestamp
             if self._still_thumb is None or self._changed(thumb):
@@ -132,8 +131,3 @@ class HealthMonitor:
         if thumb.shape != self._still_thumb.shape:
             return True
         return int(np.abs(thumb - self._still_thumb).max()) > self._tolerance
-
-    def _thumbnail(self, image: np.ndarray) -> np.ndarray:
-        small = area_thumbnail(image, self._thumb_size, self._thumb_size)
-        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
-        return grey.astype(np.int16)

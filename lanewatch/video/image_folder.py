@@ -18,8 +18,9 @@ import numpy as np
 
 from lanewatch.config import SourceConfig
 from lanewatch.video.frame import Frame
+from lanewatch.video.picture import to_bgr
 from lanewatch.video.sampling import StreamTimeSampler
-from lanewatch.video.source import AV_ERRORS, Source, SourceError, open_container, to_bgr
+from lanewatch.video.source import AV_ERRORS, Source, SourceError, open_container
 
 log = logging.getLogger(__name__)
 

@@ -42,7 +42,7 @@ class ReplaySource(Source):
                 if delay > 0 and self._stop.wait(delay):
                     return
                 last = frame.offset_s
-                yield self._emit(frame.image, started_at + timedelta(seconds=offset_s), offset_s)
+                yield self._emit(frame.source_image, started_at + timedelta(seconds=offset_s), offset_s)
             if last is None:  # an empty or unreadable file: do not spin
                 self._stop.wait(1.0)
                 continue

@@ -23,8 +23,9 @@ import av.container
 import numpy as np
 
 from lanewatch.config import SourceConfig
-from lanewatch.video.frame import Frame
+from lanewatch.video.frame import Frame, LazyImage
 from lanewatch.video.health import HealthMonitor
+from lanewatch.video.picture import DecodedPicture
 from lanewatch.video.sampling import StreamTimeSampler
 
 log = logging.getLogger(__name__)
@@ -75,17 +76,6 @@ def open_container(url: str, options: dict[str, str] | None = None) -> av.contai
         container.close()
         raise SourceError(f"{redact_url(url)} has no video stream")
     return container
-
-
-def to_bgr(picture: av.VideoFrame, max_width: int | None = None) -> np.ndarray:
-    """The picture as BGR; scaled down in the same FFmpeg conversion when wider than ``max_width``.
-
-    Scaling inside the pixel-format conversion costs ~1 ms for 1080p→640 against 3.6–4.5 ms for a
-    full-size conversion followed by cv2.resize (RECIPES.md)."""
-    if max_width is None or picture.width <= max_width:
-        return picture.to_ndarray(format="bgr24")
-    height = max(2, round(picture.height * max_width / picture.width / 2) * 2)
-    return picture.to_ndarray(width=max_width, height=height, format="bgr24", interpolation="FAST_BILINEAR")
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,14 +379,19 @@ class Source(ABC):
             if not sampler.take(offset_s):
                 continue
             try:
-                image = to_bgr(picture, self.config.max_width)
+                # Converted to BGR only once something needs colour (most looks stop at the change gate),
+                # unless the format has no luma plane to take thumbnails from: then now, so a picture
+                # that cannot be converted is skipped here like an undecodable one.
+                image = DecodedPicture(picture, self.config.max_width)
+                if not DecodedPicture.has_luma(picture):
+                    image = image.bgr()
             except AV_ERRORS as exc:
                 self._skip(f"unconvertible frame at {offset_s:.3f} s: {exc}")
                 continue
             assert decoder.origin is not None
             yield self._emit(image, decoder.origin + timedelta(seconds=rel_s), offset_s)
 
-    def _emit(self, image: np.ndarray, timestamp: datetime, offset_s: float) -> Frame:
+    def _emit(self, image: np.ndarray | LazyImage, timestamp: datetime, offset_s: float) -> Frame:
         frame = Frame(self.camera, image, timestamp, offset_s, self._index)
         self._index += 1
         self.last_offset_s = offset_s

@@ -28,3 +28,9 @@ def area_reduce(image: np.ndarray, width: int, height: int) -> np.ndarray:
 def area_thumbnail(image: np.ndarray, width: int, height: int) -> np.ndarray:
     """``image`` resized to exactly ``width`` x ``height`` by pixel-area averaging."""
     return cv2.resize(area_reduce(image, width, height), (width, height), interpolation=cv2.INTER_AREA)
+
+
+def grey_thumbnail(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A BGR (or already grey) image as a ``width`` x ``height`` uint8 grey thumbnail."""
+    small = area_thumbnail(image, width, height)
+    return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
