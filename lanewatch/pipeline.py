@@ -34,7 +34,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Literal
 
-from lanewatch.camera import CameraState, FrameResult
+import numpy as np
+
+from lanewatch.camera import CameraState, FrameResult, Look
 from lanewatch.config import DetectorConfig, LookConfig, SourceConfig, TrackerConfig
 from lanewatch.detect.detector import Detector
 from lanewatch.detect.worker import DetectorCrashed
@@ -299,10 +301,11 @@ class Pipeline:
     def _process(self, batch: list) -> None:
         looks = [(state, state.look(frame)) for frame in batch
                  if (state := self.cameras.get(frame.camera)) is not None and frame.camera not in self._removing]
+        looks, images = self._in_colour(looks)
         wanted = [look for _, look in looks if look.infer]
         t0 = time.monotonic()
         try:
-            found = iter(self.detector.detect([look.image for look in wanted]) if wanted else [])
+            found = iter(self.detector.detect(images) if wanted else [])
         except DetectorCrashed as crash:  # the worker is restarted; its looks in flight are dropped
             self.stats.detector_restarts += 1
             self.stats.inferences += len(wanted) - crash.lost
@@ -332,6 +335,25 @@ class Pipeline:
             for sink in self.frame_sinks:
                 sink(result)
             self._emit(result.events)
+
+    def _in_colour(self, looks: list[tuple[CameraState, Look]]) -> tuple[list[tuple[CameraState, Look]], list[np.ndarray]]:
+        """The looks whose pictures could be converted, and the detector's images for those that infer.
+
+        A frame is converted to BGR only here, for the detector (see `lanewatch.video.picture`); a
+        picture that will not convert costs its own look, counted as the source's bad input.
+        """
+        kept, images = [], []
+        for state, look in looks:
+            if look.infer:
+                try:
+                    images.append(look.image)
+                except Exception as exc:  # noqa: BLE001 - FFmpeg/PyAV conversion errors vary by version
+                    source = self.sources.get(look.frame.camera)
+                    if source is not None:
+                        source.skip_bad_input(f"unconvertible frame at {look.frame.offset_s:.3f} s: {exc}")
+                    continue
+            kept.append((state, look))
+        return kept, images
 
     def _emit(self, events: list[ViolationEvent]) -> None:
         for event in events:

@@ -312,3 +312,30 @@ def test_looks_the_change_gate_skips_are_never_converted_to_bgr(tmp_path) -> Non
     skipped = [converted for inferred, converted in seen if not inferred]
     assert len(skipped) >= 10 and not any(skipped)
     assert all(converted for inferred, converted in seen if inferred)
+
+
+class _Unconvertible:
+    """A decoded picture whose BGR conversion fails (as a corrupt picture can in FFmpeg)."""
+
+    size = (640, 360)
+
+    def bgr(self):
+        raise ValueError("corrupt picture")
+
+    def grey_thumbnail(self, width, height):
+        return np.zeros((height, width), np.uint8)
+
+
+def test_a_picture_that_will_not_convert_costs_its_own_look_not_the_batch(footage_dir) -> None:
+    from lanewatch.video.frame import Frame
+
+    clip = str(footage_dir / "parking-aisle" / "lot-busy.mp4")
+    detector = ParkedCarDetector()
+    seen = []
+    pipeline = Pipeline([CameraSpec(SourceConfig(camera=c, url=clip), [_zone(5.0)]) for c in ("good", "bad")],
+                        detector, frame_sinks=[seen.append])
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    pipeline._process([Frame("good", np.zeros((360, 640, 3), np.uint8), now, 1.0, 0),
+                       Frame("bad", _Unconvertible(), now, 1.0, 0)])
+    assert [r.frame.camera for r in seen] == ["good"] and len(seen[0].detections) == 1
+    assert pipeline.sources["bad"].errors == 1 and pipeline.stats.detector_errors == 0
