@@ -16,6 +16,7 @@ measured in seconds of stream time, never in frames:
   rule is exclusive: an object seen again exactly `exit_grace_seconds`
   after its last sighting continues its stay; the end is decided at the
   first analysed frame past the grace, and `ended_s` is the last sighting.
+  (All three comparisons allow `TIME_TOLERANCE_S` of timestamp jitter.)
 
 The point of the machine is EXACTLY ONE violation per real stop, whatever
 the detector and the tracker do meanwhile:
@@ -62,6 +63,14 @@ SWITCH_IOU = 0.3
 # slower than about 0.1 of its length per second to pass for standing.
 STANDING_S = 2.0
 STANDING_IOU = 0.7
+# Every comparison of stream-time spans (dwell, exit grace, standing) allows
+# this much. Stream timestamps jitter by a fraction of a millisecond (an RTSP
+# camera stamps frames as it sends them: key frames 2 s apart measured 8.0 s
+# +- 0.0004 s over four GOPs), so without it a dwell that is a whole number of
+# look intervals passed at one look or a whole look later by chance: half of
+# the alerts on an 8 s dwell at one look per 2 s came 2 s late. 50 ms is about
+# one frame at 25 fps, nothing against dwells and graces of seconds.
+TIME_TOLERANCE_S = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +219,7 @@ class DwellMonitor:
         still continues the stay; its `ended_s` stays its own last sighting.
         """
         def over(seen_s: float, zone_id: str) -> bool:
-            return offset_s - seen_s > self._zones[zone_id].exit_grace_seconds
+            return offset_s - seen_s > self._zones[zone_id].exit_grace_seconds + TIME_TOLERANCE_S
 
         self._candidates = {k: c for k, c in self._candidates.items() if not over(c.last_s, k[0])}
         pending: dict[int, float] = {}
@@ -259,7 +268,8 @@ class DwellMonitor:
                 self._open.append(after)
                 stays[tid] = index
                 out.append(DwellTransition("entered", after))
-            if after.state != "violating" and offset_s - after.entered_s >= timing.dwell_seconds:
+            if (after.state != "violating"
+                    and offset_s - after.entered_s >= timing.dwell_seconds - TIME_TOLERANCE_S):
                 after = replace(after, state="violating", violation_s=offset_s)
                 out.append(DwellTransition("violation", after))
             elif before is not None and before.state == "violating":
@@ -288,7 +298,7 @@ class DwellMonitor:
             confidence = max(candidate.confidence, float(detections.confidence[d]))
             if i is None or i in matches.values() or box_iou(box, [self._open[i].box])[0, 0] < SWITCH_IOU:
                 first_seen[d] = (candidate.first_s, confidence)  # its stay is back, over, or elsewhere
-            elif offset_s - candidate.first_s < STANDING_S:
+            elif offset_s - candidate.first_s < STANDING_S - TIME_TOLERANCE_S:
                 self._candidates[key] = replace(candidate, last_s=offset_s, confidence=confidence)
                 waiting.add(d)  # too soon to tell
             elif box_iou(box, [candidate.box])[0, 0] >= STANDING_IOU:

@@ -291,3 +291,24 @@ def test_tracker_and_monitor_together_make_one_violation(step_s: float, seed: in
     assert all(tr.stay.violation_s is None for tr in of(out, "ended"))  # only the passers ended
     [still_open] = [tr for tr in out[-1:] if tr.stay.stay_id == violation.stay.stay_id]
     assert still_open.kind == "update" and still_open.stay.ended_s is None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_dwell_of_whole_look_intervals_passes_at_the_same_look_despite_timestamp_jitter(seed: int) -> None:
+    """RTSP key frames 2 s apart carry stamps off by fractions of a millisecond; 8 s must not become 10 s."""
+    rng = np.random.default_rng(seed)
+    timing = {"lane": ZoneTiming(dwell_seconds=8.0, exit_grace_seconds=4.0)}
+    times = [20.0 + 2.0 * k + float(rng.uniform(-2e-4, 2e-4)) for k in range(8)]
+    times[0] += 5e-4  # the first sighting stamped late: 4 intervals add up to a hair under 8 s
+    out = run(DwellMonitor(timing), [frame(t, (1, SPOT)) for t in times])
+    [violation] = of(out, "violation")
+    assert violation.stay.violation_s == times[4]  # the 5th sighting: 8 s (+- jitter) after the 1st
+    # and an object absent for the grace (4 s, less a hair of jitter) before it comes back keeps its stay
+    back = run(DwellMonitor(timing), [frame(t, (1, SPOT)) for t in (0.0, 2.0)] + [frame(6.0004, (1, SPOT))])
+    assert kinds(back)["ended"] == 0 and kinds(back)["entered"] == 1
+
+
+def test_a_dwell_short_by_more_than_jitter_is_not_a_violation() -> None:
+    timing = {"lane": ZoneTiming(dwell_seconds=8.0, exit_grace_seconds=4.0)}
+    out = run(DwellMonitor(timing), [frame(t, (1, SPOT)) for t in (0.0, 2.0, 4.0, 6.0, 7.9)])
+    assert kinds(out)["violation"] == 0
