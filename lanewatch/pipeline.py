@@ -336,7 +336,8 @@ class Pipeline:
                 sink(result)
             self._emit(result.events)
 
-    def _in_colour(self, looks: list[tuple[CameraState, Look]]) -> tuple[list[tuple[CameraState, Look]], list[np.ndarray]]:
+    def _in_colour(self, looks: list[tuple[CameraState, Look]]
+                   ) -> tuple[list[tuple[CameraState, Look]], list[np.ndarray]]:
         """The looks whose pictures could be converted, and the detector's images for those that infer.
 
         A frame is converted to BGR only here, for the detector (see `lanewatch.video.picture`); a
