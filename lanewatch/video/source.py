@@ -319,7 +319,9 @@ class Source(ABC):
         return self._stop.is_set()
 
     def skip_bad_input(self, reason: str) -> None:
-        """Count a bad packet/frame/image (also one the pipeline could not convert later); log the 1st, 10th, 100th, ... to avoid a flood."""
+        """Count a bad packet/frame/image, also one the pipeline could not convert later.
+
+        Logs the 1st, 10th, 100th, ... to avoid a flood."""
         self.errors += 1
         if self.errors in (1, 10, 100, 1000) or self.errors % 10000 == 0:
             log.warning("%s: skipped bad input (%d so far): %s", self.camera, self.errors, redact_url(reason))
@@ -340,7 +342,8 @@ class Source(ABC):
             expected = measured or ASSUMED_LIVE_GOP_S
         self._last_decoder = VideoDecoder(container, mode=self.config.decode,
                                           sample_interval_s=1 / self.config.sample_fps, origin=origin,
-                                          on_error=self.skip_bad_input, retry_demux=retry_demux, expected_gop_s=expected)
+                                          on_error=self.skip_bad_input, retry_demux=retry_demux,
+                                          expected_gop_s=expected)
         return self._last_decoder
 
     def _sampled(self, decoder: VideoDecoder, sampler: StreamTimeSampler,
