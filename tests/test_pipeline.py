@@ -318,6 +318,7 @@ class _Unconvertible:
     """A decoded picture whose BGR conversion fails (as a corrupt picture can in FFmpeg)."""
 
     size = (640, 360)
+    converted = False
 
     def bgr(self):
         raise ValueError("corrupt picture")

@@ -20,6 +20,9 @@ class LazyImage(Protocol):
     size: tuple[int, int]
     """(width, height) of ``bgr()``."""
 
+    @property
+    def converted(self) -> bool: ...
+
     def bgr(self) -> np.ndarray: ...
 
     def grey_thumbnail(self, width: int, height: int) -> np.ndarray: ...
@@ -53,7 +56,7 @@ class Frame:
             raise ValueError("Frame.timestamp must be timezone-aware")
         lazy = None if isinstance(image, np.ndarray) else image
         for name, value in (("camera", camera), ("timestamp", timestamp), ("offset_s", offset_s),
-                            ("index", index), ("_image", None if lazy is not None else image),
+                            ("index", index), ("_image", image if lazy is None else None),
                             ("_lazy", lazy), ("_thumbnails", {})):
             object.__setattr__(self, name, value)
 
@@ -66,9 +69,7 @@ class Frame:
 
     @property
     def image(self) -> np.ndarray:
-        if self._image is None:
-            object.__setattr__(self, "_image", self._lazy.bgr())
-        return self._image
+        return self._image if self._lazy is None else self._lazy.bgr()  # the picture converts once
 
     @property
     def source_image(self) -> np.ndarray | LazyImage:
@@ -78,7 +79,7 @@ class Frame:
     @property
     def converted(self) -> bool:
         """Whether the BGR image exists yet (False: nothing has needed colour from this frame)."""
-        return self._image is not None
+        return self._lazy is None or self._lazy.converted
 
     @property
     def width(self) -> int:
