@@ -79,8 +79,8 @@ class DetectorConfig(StrictModel):
     device: str = Field("cpu", title="Torch device", description="'cpu', 'cuda:0', ...")
     backend: Literal["auto", "openvino", "ultralytics"] = Field(
         "auto", title="Detector backend",
-        description="'openvino' runs an OpenVINO IR folder directly, at a rectangular input that fits each "
-                    "camera's lane crop (a 1920x600 crop at imgsz 960 costs a 960x320 inference, not 960x960); "
+        description="'openvino' runs an OpenVINO IR folder directly, the cameras' lane crops packed onto a few "
+                    "fixed input shapes (three 1920x600 crops at imgsz 960 share one 960x960 inference); "
                     "'ultralytics' uses ultralytics.YOLO (any format, GPU); 'auto': openvino for *_openvino_model "
                     "folders on the CPU, else ultralytics.")
     processes: int = Field(1, ge=0, le=8, title="Detector worker processes",

@@ -67,6 +67,10 @@ def _serve(config: DetectorConfig, threads: int, conn: Connection) -> None:
             return
         if message[0] == "stop":
             return
+        if message[0] == "wait_ready":
+            wait_ready = getattr(detector, "wait_ready", None)
+            conn.send(("ok", wait_ready(message[1]) if wait_ready else True))
+            continue
         _, name, items = message
         if shm is None or shm.name != name:
             if shm is not None:
@@ -127,6 +131,12 @@ class _Worker:
         del view
         assert self.conn is not None
         self.conn.send(("detect", self.shm.name, items))
+
+    def wait_compiled(self, timeout_s: float) -> bool:
+        assert self.conn is not None
+        self.conn.send(("wait_ready", timeout_s))
+        kind, payload = self._receive(timeout_s + 5)
+        return kind == "ok" and bool(payload)
 
     def receive(self, timeout_s: float) -> list[Detections]:
         kind, payload = self._receive(timeout_s)
@@ -247,6 +257,11 @@ class ProcessDetector:
         if errors:
             raise RuntimeError("; ".join(errors))
         return results  # type: ignore[return-value]
+
+    def wait_ready(self, timeout_s: float = START_TIMEOUT_S) -> bool:
+        """Block until every worker has compiled all its input shapes (it answers looks before that, on the
+        shapes it has); benchmarks call this so that their clock starts on the steady state."""
+        return all([worker.wait_compiled(timeout_s) for worker in self._workers])
 
     def _restart(self, worker: _Worker) -> None:
         worker.kill()

@@ -71,3 +71,9 @@ def test_two_workers_share_a_batch(weights_path, frames) -> None:
         assert len(set(detector.pids)) == 2
         found = detector.detect(frames[:5])
     assert len(found) == 5 and all(len(d) >= 6 for d in found)
+
+
+def test_the_worker_compiles_its_other_input_shapes_in_the_background(detector, frames) -> None:
+    """The worker answers looks as soon as its full sheet is compiled; wait_ready says when all are."""
+    assert detector.wait_ready(120)
+    assert len(detector.detect(frames[:1])[0]) >= 6
