@@ -19,6 +19,12 @@ Footage (``--footage``):
   temporal sensor noise; the planted stop is a labelled space that is empty in
   the first still and occupied in the rest, so its arrival is known exactly.
 
+Zones: each camera has its own lane beside the planted zone (benchmarks/lanes.py, ``--lane-seed``), so
+its lane crop has its own shape, as on a site where every camera is aimed at its own stretch of lane;
+``--same-lane`` gives every camera the footage's drawn lane instead (one crop shape for all, a site
+that does not exist, and the easiest case for a batched detector). The naive loop watches the planted
+zone only, as before. Every distinct crop shape is run through the detector once before the clock.
+
 A "planted" zone has dwell ``--dwell``; alert latency is the wall time of its
 violation minus the wall time the stream showed the arrival. Each camera gets
 the clip rotated by a different multiple of the GOP (stream copy, no
@@ -42,7 +48,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -53,7 +58,8 @@ from lanewatch.detect.factory import build_detector  # noqa: E402
 from lanewatch.pipeline import CameraSpec, Pipeline  # noqa: E402
 from lanewatch.zones.zone import Zone  # noqa: E402
 from lanewatch.zones.zone_file import load_zone_file  # noqa: E402
-from throughput import FOOTAGE, WEIGHTS, ProcessSampler, describe_machine, run_baseline  # noqa: E402
+from lanes import camera_lanes, crop_for, describe_crops, warm_crops  # noqa: E402
+from throughput import FOOTAGE, WEIGHTS, ProcessSampler, describe_machine, rss_mb, run_baseline  # noqa: E402
 
 FPS, GOP_S, PING_PONGS = 25, 2.0, 2
 KEY_PHASES = 4  # camera i's stream starts (i mod 4) * GOP_S / 4 s late, so key frames are not in step
@@ -146,7 +152,7 @@ QUIET_SPACE = "space-6"  # empty in the first still, occupied in the other four 
 
 @dataclass
 class Scenario:
-    """What every camera's stream shows: the clip, its planted stop and the camera's zones."""
+    """What every camera's stream shows: the clip, its planted stop and the scene's drawn lane."""
 
     name: str
     base: Path
@@ -154,6 +160,7 @@ class Scenario:
     """Stream time (in ``base``) at which the planted vehicle arrives; once per loop."""
     length_s: float
     lane: list[Zone]
+    """The lane drawn for the footage: every camera's with ``--same-lane``, else the rules of each camera's own."""
     planted: list[list[float]]
     anchor: str
     describe: str
@@ -233,6 +240,9 @@ class Ours:
     other: float = 0.0
     peak_rss_mb: float = 0.0
     rss_per_camera_mb: float = 0.0
+    detector_rss_mb: float = 0.0
+    """The detector worker processes' RSS right after the run."""
+    detector_peak_rss_mb: float = 0.0
     infer_ms: float = 0.0
 
     @property
@@ -267,13 +277,11 @@ def serve(args, files: list[Path]):
 
 def run_ours(args, scenario: Scenario, files: list[Path], detector, worker_pids) -> Ours:
     names = [f"cam{i:02d}" for i in range(len(files))]
-    lane = scenario.lane
-    planted = planted_zone(args, scenario)
     server, mounts = serve(args, files)
     with server:
         t0 = time.time()  # the feeders started playing with the server
-        specs = [CameraSpec(SourceConfig(camera=n, url=server.url(m), sample_fps=1 / args.look_s), [*lane, planted])
-                 for n, m in zip(names, mounts)]
+        specs = [CameraSpec(SourceConfig(camera=n, url=server.url(m), sample_fps=1 / args.look_s), zones)
+                 for n, m, zones in zip(names, mounts, args.camera_zones)]
         first: dict[str, float] = {}
         alerts: dict[str, list[float]] = {n: [] for n in names}
 
@@ -303,6 +311,7 @@ def run_ours(args, scenario: Scenario, files: list[Path], detector, worker_pids)
         stats = pipeline.run()
         stopped = started + args.seconds
         figures = [s.finish() for s in samplers]
+        detector_rss = rss_mb(worker_pids)
     counted_from = started + args.warmup
     result = Ours(len(files), [stats.frames.get(n, 0) - warm["frames"].get(n, 0) for n in names],
                   [(stopped - max(first.get(n, started), counted_from)) / args.look_s for n in names],
@@ -318,6 +327,8 @@ def run_ours(args, scenario: Scenario, files: list[Path], detector, worker_pids)
     result.other = max(0.0, figures[0][2] - sum(f[0] for f in figures[1:]))
     result.peak_rss_mb = sum(s.peak_rss for s in samplers) / 2**20
     result.rss_per_camera_mb = (result.peak_rss_mb - args.rss_warm_mb) / len(files)
+    result.detector_rss_mb = detector_rss
+    result.detector_peak_rss_mb = sum(s.peak_rss for s in samplers[1:]) / 2**20
     result.infer_ms = 1000 * stats.detector_seconds / stats.inferences if stats.inferences else float("nan")
     return result
 
@@ -336,7 +347,8 @@ def row_ours(r: Ours) -> str:
     lat = f"{pct(r.latencies, 50):.1f}/{pct(r.latencies, 95):.1f}" if r.latencies else "-"
     return (f"{'lanewatch':<10}{r.n:>3}{total / r.window_s:>9.2f}{r.inferences / r.window_s:>9.2f}"
             f"{(r.skipped / total if total else 0):>9.0%}{r.held:>5}/{r.n:<2}{dropped:>9}{lat:>17}"
-            f"{r.missed:>8}{r.infer_ms:>9.0f}{r.cores:>7.2f}{r.other:>7.2f}{r.rss_per_camera_mb:>12.1f}")
+            f"{r.missed:>8}{r.infer_ms:>9.0f}{r.cores:>7.2f}{r.other:>7.2f}{r.rss_per_camera_mb:>12.1f}"
+            f"  detector memory {r.detector_rss_mb:.0f} MB (peak {r.detector_peak_rss_mb:.0f})")
 
 
 @dataclass
@@ -399,6 +411,10 @@ def main() -> int:
     parser.add_argument("--shared-streams", action=argparse.BooleanOptionalAction, default=True,
                         help=f"cameras with the same stream (i mod {STREAMS}) share one server mount "
                              "(--no-shared-streams: a mount, feeder and packetiser per camera, as before)")
+    parser.add_argument("--same-lane", action="store_true",
+                        help="every camera the footage's drawn lane + the planted zone (one crop shape for all, "
+                             "as before issue 14); default: each camera its own lane (benchmarks/lanes.py)")
+    parser.add_argument("--lane-seed", type=int, default=0, help="seed of the cameras' own lanes")
     parser.add_argument("--weights", type=Path, default=WEIGHTS)
     parser.add_argument("--detector-processes", type=int, default=1, help="DetectorConfig.processes")
     parser.add_argument("--batch-size", type=int, default=None, help="DetectorConfig.batch_size (looks per batch)")
@@ -424,16 +440,18 @@ def main() -> int:
     detector = build_detector(DetectorConfig(weights=str(args.weights), imgsz=args.imgsz,
                                              processes=args.detector_processes, threads=args.detector_threads,
                                              **({"batch_size": args.batch_size} if args.batch_size else {})))
-    from lanewatch.detect.crop import plan_crop
-    from lanewatch.zones.polygon_zone import zones_for_frame
+    from lanewatch.detect.crop import CropRect
 
-    zones = [*scenario.lane, planted_zone(args, scenario)]
-    crop = plan_crop([z.polygon for z in zones_for_frame(zones, 1920, 1080)], (1920, 1080),
-                     margin=LookConfig().crop_margin)
-    warm = np.zeros((1080, 1920, 3), np.uint8)
-    detector.detect([crop.apply(warm), warm])  # compiles the cameras' crop shape before the clock runs
-    args.rss_warm_mb = (psutil.Process().memory_info().rss + sum(psutil.Process(p).memory_info().rss
-                                                                  for p in detector.pids)) / 2**20
+    planted = planted_zone(args, scenario)
+    if args.same_lane:
+        args.camera_zones = [[*scenario.lane, planted]] * largest
+    else:
+        args.camera_zones = [[*lanes, planted] for lanes in
+                             camera_lanes(scenario.lane, scenario.planted, largest, seed=args.lane_seed)]
+    size = (1920, 1080)
+    crops = [crop_for(zones, size, LookConfig().crop_margin) for zones in args.camera_zones[:max(args.cameras)]]
+    warm_crops(detector, [*crops, CropRect.full(size)], size)  # compiles every crop shape before the clock runs
+    args.rss_warm_mb = rss_mb([os.getpid(), *detector.pids])
     heading = describe_machine(argparse.Namespace(mode="rtsp", seconds=args.seconds, imgsz=args.imgsz,
                                                   sample_fps=1 / args.look_s, stream_size="1920x1080",
                                                   gop_s=GOP_S, weights=args.weights, change_gate=True, crop=True),
@@ -441,7 +459,10 @@ def main() -> int:
     heading[1] = heading[1].replace("24 fps", f"{FPS} fps")
     heading.append(f"footage {scenario.name}: {scenario.describe}")
     heading.append(f"clip {length:.1f} s, planted arrival at {arrival:.2f} s of it, planted zone dwell {args.dwell:g} s, "
-                   f"one look per {args.look_s:g} s; zones per camera: {len(zones)}, lane crop {crop.width}x{crop.height}")
+                   f"one look per {args.look_s:g} s")
+    lanes = (f"the same for every camera (--same-lane, {len(args.camera_zones[0])} zones)" if args.same_lane else
+             f"own per camera (benchmarks/lanes.py, seed {args.lane_seed}: 1-2 lanes + the planted zone)")
+    heading.append(f"lanes: {lanes}; {max(args.cameras)} cameras: {describe_crops(crops, size)}")
     print("\n".join(heading), flush=True)
     lines, results = [], []
     for n in args.cameras:

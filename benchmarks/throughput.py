@@ -218,6 +218,17 @@ class ProcessSampler:
         return self._cpu
 
 
+def rss_mb(pids: list[int]) -> float:
+    """The processes' resident memory now, together, in MiB (a process that has gone counts 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            total += psutil.Process(pid).memory_info().rss
+        except psutil.Error:
+            pass
+    return total / 2**20
+
+
 def _machine_busy_s() -> float:
     t = psutil.cpu_times()  # guest time is already inside user time
     return t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0) + getattr(t, "steal", 0.0)
@@ -400,7 +411,8 @@ def row(run: RunFigures) -> str:
             f"{s['rss_per_camera_mb']:>12.1f}{lag:>15}{s['drain_s']:>9.1f}")
 
 
-def describe_machine(args: argparse.Namespace, stream: Path) -> list[str]:
+def describe_cpu() -> str:
+    """'<CPU model>, <N> cores', for a benchmark's heading."""
     cpu = platform.processor() or "?"
     try:
         for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
@@ -408,8 +420,12 @@ def describe_machine(args: argparse.Namespace, stream: Path) -> list[str]:
                 cpu = line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return f"{cpu}, {psutil.cpu_count()} cores"
+
+
+def describe_machine(args: argparse.Namespace, stream: Path) -> list[str]:
     return [
-        f"lanewatch throughput, {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, {cpu}, {psutil.cpu_count()} cores",
+        f"lanewatch throughput, {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, {describe_cpu()}",
         f"mode {args.mode}, {args.seconds:g} s per run, imgsz {args.imgsz}, sample_fps {args.sample_fps:g}, "
         f"stream {args.stream_size} 24 fps H.264 GOP {args.gop_s:g} s no B-frames ({stream.name})",
         f"weights {args.weights}; lanewatch looks: change_gate={args.change_gate}, crop_to_zones={args.crop}",
