@@ -245,7 +245,9 @@ def test_live_cameras_behind_a_slow_detector_drop_their_oldest_looks_before_deco
             pipeline.stop()
             runner.join(10)
     assert max(depths) <= 3  # one look waiting per camera at most
-    assert max(lags) < 2.5
+    # recent, and not falling further behind: without the drops the lag grows by ~1 s per 2 s of stream
+    # (4 looks/s served for 6 asked); the bound leaves room for a loaded machine, not for a growing queue
+    assert max(lags) < 4.0 and max(lags[-9:]) < max(lags[:9]) + 1.0
     assert health.state == "behind" and health.dropped >= sum(superseded.values())
     for camera in "abc":  # every camera served, in stream order, and its undecoded drops counted as dropped
         offsets = [r.frame.offset_s for r in frames if r.frame.camera == camera]
