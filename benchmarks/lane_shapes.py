@@ -8,9 +8,11 @@ look is inferred) over N copies of ``lot-busy.mp4`` read as recorded files
 (as fast as they decode, no real-time pacing), ``--seconds`` of each, twice:
 
 - same: every camera the same zones, the costliest camera of the lanes.py
-  spread (the largest crop area): one crop shape;
+  spread: one crop shape. A look's cost is its pixels on the detector's
+  sheet, imgsz² × short side / long side of the crop (`lanes.sheet_share`),
+  not its area in the frame;
 - own: every camera its own zones from benchmarks/lanes.py (``--lane-seed``),
-  each crop no larger than the shared one, so "own" does no more pixels' work.
+  each no costlier than the shared one, so "own" does no more pixels' work.
 
 Zones per camera: its lane(s) + the busy benchmark's planted stall
 (cameras.py's STALL), as in cameras.py. Before the clock every distinct crop
@@ -42,7 +44,7 @@ from lanewatch.pipeline import CameraSpec, Pipeline  # noqa: E402
 from lanewatch.zones.zone import Zone  # noqa: E402
 from lanewatch.zones.zone_file import load_zone_file  # noqa: E402
 from cameras import STALL  # noqa: E402
-from lanes import camera_lanes, crop_for, describe_crops, warm_crops  # noqa: E402
+from lanes import camera_lanes, crop_for, describe_crops, sheet_share, warm_crops  # noqa: E402
 from throughput import FOOTAGE, WEIGHTS, ZONES, ProcessSampler, Streams, describe_cpu, rss_mb  # noqa: E402
 
 LOOKS = LookConfig(change_gate=False)
@@ -133,10 +135,10 @@ def main() -> int:
         for n in args.cameras:
             own = [[*lanes, planted] for lanes in camera_lanes(base, STALL, n, seed=args.lane_seed)]
             crops = [crop_for(zones, size, LOOKS.crop_margin) for zones in own]
-            costliest = max(range(n), key=lambda i: crops[i].area_fraction(size))
+            costliest = max(range(n), key=lambda i: sheet_share(crops[i]))
             shared = crops[costliest]
             lines.append(f"N={n}: own: {describe_crops(crops, size)}; same: camera {costliest}'s lanes for all, "
-                         f"crop {shared.width}x{shared.height} ({shared.area_fraction(size):.2f} of the frame)")
+                         f"crop {shared.width}x{shared.height} ({sheet_share(shared):.2f} of a sheet)")
             print(lines[-1], flush=True)
             warmed = time.monotonic()
             warm_crops(detector, crops, size)

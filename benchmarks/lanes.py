@@ -136,12 +136,24 @@ def crop_for(zones: Sequence[Zone], frame_size: tuple[int, int], margin: float) 
     return plan_crop([z.polygon for z in placed], frame_size, margin=margin)
 
 
+def sheet_share(crop: CropRect) -> float:
+    """What one look of this crop costs the detector, as a share of an imgsz x imgsz sheet.
+
+    The detector scales every crop so that its long side is imgsz (lanewatch.detect.sheets), so a look's
+    pixels are imgsz² × short side / long side, whatever the crop's area in the frame: a small square crop
+    costs a whole sheet, a wide strip a fraction of one."""
+    return min(crop.width, crop.height) / max(crop.width, crop.height)
+
+
 def describe_crops(crops: Sequence[CropRect], frame_size: tuple[int, int]) -> str:
     """'N distinct crop shapes, crop area min/median/max a/b/c of the frame'."""
     areas = [c.area_fraction(frame_size) for c in crops]
+    shares = [sheet_share(c) for c in crops]
     shapes = len({(c.width, c.height) for c in crops})
     return (f"{shapes} distinct crop shapes, crop area min/median/max "
-            f"{min(areas):.2f}/{statistics.median(areas):.2f}/{max(areas):.2f} of the frame")
+            f"{min(areas):.2f}/{statistics.median(areas):.2f}/{max(areas):.2f} of the frame, "
+            f"detector cost min/median/max {min(shares):.2f}/{statistics.median(shares):.2f}/{max(shares):.2f} "
+            f"of a sheet")
 
 
 class _Detecting(Protocol):
