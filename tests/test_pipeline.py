@@ -154,7 +154,9 @@ def test_a_slow_detector_drops_the_oldest_looks_and_reports_behind_until_it_catc
                      for r in frames[-3:]]
             time.sleep(0.1)
         assert max(depths) <= 3 * LIVE_BUFFER_FRAMES
-        assert max(lags) < 2.5
+        # not falling further behind (without the drops the lag grows by 2 s a second: 4 looks/s for 12);
+        # the bound leaves room for a loaded machine, not for a growing queue
+        assert max(lags) < 4.0 and max(lags[-9:]) < max(lags[:9]) + 1.0
         behind = pipeline.health()
         assert behind.dropped > 0 and behind.since is not None
         with TestClient(create_app(runtime)) as client:
