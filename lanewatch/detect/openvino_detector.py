@@ -207,7 +207,8 @@ class OpenVinoDetector:
             for sheet in sheets:
                 blob = to_blob(render_sheet(sheet, images, imgsz))
                 raw = next(iter(self._compiled[sheet.height](blob).values()))[0]
-                for tile, found in zip(sheet.tiles, tile_detections(raw, sheet, images, self.config, self.class_ids, self.names)):
-                    out[tile.index] = found
+                found = tile_detections(raw, sheet, images, self.config, self.class_ids, self.names)
+                for tile, boxes in zip(sheet.tiles, found):
+                    out[tile.index] = boxes
                 self.input_size = (sheet.height, imgsz)
         return out
