@@ -1,7 +1,7 @@
 """Fixtures for end-to-end runs: one real detector per inference size, loaded once.
 
-Built as `lanewatch eval` and `serve` build theirs (`build_detector`: OpenVINO at
-rectangular input sizes for the shared weights), but in the test's own process."""
+Built as `lanewatch eval` and `serve` build theirs (`build_detector`: OpenVINO on its
+fixed sheet shapes for the shared weights), but in the test's own process."""
 
 from __future__ import annotations
 
