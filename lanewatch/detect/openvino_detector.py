@@ -193,7 +193,7 @@ class OpenVinoDetector:
 
     @property
     def compiled_shapes(self) -> list[tuple[int, int]]:
-        """(height, width) of each compiled input, for health and the benchmarks."""
+        """(height, width) of each compiled input: the fixed set, whatever the cameras' crops (tests check it)."""
         return sorted((h, self.config.imgsz) for h in list(self._compiled))
 
     def detect(self, images: Sequence[np.ndarray]) -> list[Detections]:

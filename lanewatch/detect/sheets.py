@@ -80,7 +80,7 @@ def pack(sizes: list[tuple[int, int]], imgsz: int, heights: tuple[int, ...] | No
         tiles.clear()
 
     for index, height, width, scale in scaled:
-        if tiles and cursor_x + GAP + width <= imgsz and height <= shelf_h:
+        if tiles and cursor_x + GAP + width <= imgsz:  # tallest first: it fits under the shelf's height
             x, cursor_x = cursor_x + GAP, cursor_x + GAP + width
         elif tiles and shelf_y + shelf_h + GAP + height <= imgsz:
             shelf_y, shelf_h, x, cursor_x = shelf_y + shelf_h + GAP, height, 0, width
