@@ -147,8 +147,6 @@ async function main() {
   $("clear-points").addEventListener("click", () => canvas.edit([]));
   $("refresh-frame").addEventListener("click", loadFrame);
   $("show-detections").addEventListener("change", (e) => canvas.setDetections(e.target.checked ? lastDetections : []));
-  // Shown only now: a click before its handler existed did nothing (seen as a flaky browser test on a busy machine).
-  $("new-zone").hidden = !canEdit;
   document.addEventListener("keydown", (event) => {
     const typing = event.target.matches("input, textarea, select");
     if (current && !typing && (event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") {
@@ -164,6 +162,10 @@ async function main() {
   if (wanted && cameras.some((c) => c.id === wanted)) select.value = wanted;
   if (cameras.length) await selectCamera(select.value);
   else $("frame-status").textContent = "No cameras yet: add one with POST /api/cameras first.";
+  // Shown only now, once its handler exists and the first camera is selected: selecting a camera
+  // closes the zone form, so an earlier click opened a form that then vanished (a flaky browser test
+  // on a busy machine). With no camera there is nothing to draw on.
+  $("new-zone").hidden = !canEdit || !cameras.length;
 }
 
 main();
