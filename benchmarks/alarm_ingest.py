@@ -53,8 +53,14 @@ WEIGHTS_NAME = "yolo11n_int8_openvino_model"  # serve loads the detector even wi
 
 
 def alarm(device_id: str) -> dict:
-    return {"device_id": device_id, "kind": "alarm", "alarm_type": "fault", "device_type": "smoke_detector",
-            "message_id": f"{device_id}-1", "detail": "benchmark"}
+    return {
+        "device_id": device_id,
+        "kind": "alarm",
+        "alarm_type": "fault",
+        "device_type": "smoke_detector",
+        "message_id": f"{device_id}-1",
+        "detail": "benchmark",
+    }
 
 
 # -- the SSE watcher (own process: the reader must never be what falls behind) --------------------
@@ -67,8 +73,10 @@ def watch_events(base: str, key: str, out_path: str, ready) -> None:
             if last_id is not None:
                 headers["Last-Event-ID"] = last_id
             try:
-                with httpx.Client(timeout=httpx.Timeout(5.0, read=None)) as client, \
-                        client.stream("GET", f"{base}/api/events?type=alarm.new", headers=headers) as response:
+                with (
+                    httpx.Client(timeout=httpx.Timeout(5.0, read=None)) as client,
+                    client.stream("GET", f"{base}/api/events?type=alarm.new", headers=headers) as response,
+                ):
                     ready.set()
                     event = None
                     for line in response.iter_lines():
@@ -89,8 +97,17 @@ def watch_events(base: str, key: str, out_path: str, ready) -> None:
 
 
 # -- load generators (own process) -------------------------------------------------------------------
-def run_load(phase: str, base: str, key: str, broker_port: int, rate: float, seconds: float, batch: int,
-             connections: int, out_path: str) -> None:
+def run_load(
+    phase: str,
+    base: str,
+    key: str,
+    broker_port: int,
+    rate: float,
+    seconds: float,
+    batch: int,
+    connections: int,
+    out_path: str,
+) -> None:
     """Send the phase's messages on schedule; write ``send_time device_id ok`` lines to out_path."""
     total = int(rate * seconds)
     ids = [f"bench-{phase}-{os.getpid()}-{n:06d}" for n in range(total)]
@@ -112,8 +129,11 @@ async def _load_http(ids, base, key, rate, size, connections, records) -> None:
         while (chunk := await queue.get()) is not None:
             body = json.dumps(alarm(chunk[0]) if size == 1 else [alarm(d) for d in chunk]).encode()
             sent = time.time()
-            writer.write(f"POST /api/alarms/ingest HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n"
-                         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+            writer.write(
+                f"POST /api/alarms/ingest HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {key}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
             status = int((await reader.readline()).split()[1])
             length = 0
             while (line := await reader.readline()) not in (b"\r\n", b""):
@@ -130,7 +150,7 @@ async def _load_http(ids, base, key, rate, size, connections, records) -> None:
         due = start + index / rate
         if (delay := due - time.monotonic()) > 0:
             await asyncio.sleep(delay)
-        queue.put_nowait(ids[index:index + size])
+        queue.put_nowait(ids[index : index + size])
     for _ in workers:
         queue.put_nowait(None)
     await asyncio.gather(*workers)
@@ -177,8 +197,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))]
 
 
-def measure(phase: str, sends_path: Path, events_path: Path, database: Path, settle_s: float,
-            send_interval_s: float) -> dict:
+def measure(
+    phase: str, sends_path: Path, events_path: Path, database: Path, settle_s: float, send_interval_s: float
+) -> dict:
     """The phase's figures; ``send_interval_s`` is the schedule's step (one request or publish)."""
     sends = {}
     for line in sends_path.read_text().split("\n"):
@@ -202,25 +223,47 @@ def measure(phase: str, sends_path: Path, events_path: Path, database: Path, set
     first = min(at for at, _ in sends.values())
     last_send = max(at for at, _ in sends.values()) + send_interval_s  # the last send covers one step
     last_seen = max(seen.values(), default=first)
-    return {"phase": phase, "sent": len(sends), "confirmed": sum(ok for _, ok in sends.values()), "stored": stored,
-            "seen": len(seen), "lost": len(sends) - len(seen),
-            "p50_ms": 1000 * percentile(latencies, 0.50), "p95_ms": 1000 * percentile(latencies, 0.95),
-            "max_ms": 1000 * max(latencies, default=float("nan")),
-            "send_rate": len(sends) / max(last_send - first, 1e-9),
-            "seen_rate": len(seen) / max(last_seen - first, 1e-9)}
+    return {
+        "phase": phase,
+        "sent": len(sends),
+        "confirmed": sum(ok for _, ok in sends.values()),
+        "stored": stored,
+        "seen": len(seen),
+        "lost": len(sends) - len(seen),
+        "p50_ms": 1000 * percentile(latencies, 0.50),
+        "p95_ms": 1000 * percentile(latencies, 0.95),
+        "max_ms": 1000 * max(latencies, default=float("nan")),
+        "send_rate": len(sends) / max(last_send - first, 1e-9),
+        "seen_rate": len(seen) / max(last_seen - first, 1e-9),
+    }
 
 
 def print_table(rows: list[dict], args) -> None:
-    print(f"\nalarm ingest: {args.rate:g} msg/s for {args.seconds:g} s per phase; http-batch {args.batch} per "
-          f"request; {args.connections} HTTP connections; SQLite; {os.cpu_count()} CPUs")
-    header = ("phase", "sent", "confirmed", "stored", "seen on SSE", "lost", "p50 ms", "p95 ms", "max ms",
-              "sent/s", "stored+shown/s")
+    print(
+        f"\nalarm ingest: {args.rate:g} msg/s for {args.seconds:g} s per phase; http-batch {args.batch} per "
+        f"request; {args.connections} HTTP connections; SQLite; {os.cpu_count()} CPUs"
+    )
+    header = (
+        "phase",
+        "sent",
+        "confirmed",
+        "stored",
+        "seen on SSE",
+        "lost",
+        "p50 ms",
+        "p95 ms",
+        "max ms",
+        "sent/s",
+        "stored+shown/s",
+    )
     print(" | ".join(header))
     print(" | ".join("---" for _ in header))
     for r in rows:
-        print(f"{r['phase']} | {r['sent']} | {r['confirmed']} | {r['stored']} | {r['seen']} | {r['lost']} | "
-              f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['max_ms']:.0f} | {r['send_rate']:.0f} | "
-              f"{r['seen_rate']:.0f}")
+        print(
+            f"{r['phase']} | {r['sent']} | {r['confirmed']} | {r['stored']} | {r['seen']} | {r['lost']} | "
+            f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['max_ms']:.0f} | {r['send_rate']:.0f} | "
+            f"{r['seen_rate']:.0f}"
+        )
 
 
 def main() -> int:
@@ -240,22 +283,38 @@ def main() -> int:
     broker = Mosquitto()
     broker.start()
     weights = os.environ.get("LANEWATCH_WEIGHTS", str(REPO.parent / "shared" / "models" / WEIGHTS_NAME))
-    env = {**os.environ, "LANEWATCH_DATA_DIR": str(work / "data"), "LANEWATCH_WEIGHTS": weights,
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "LANEWATCH_DATA_DIR": str(work / "data"),
+        "LANEWATCH_WEIGHTS": weights,
+        "PYTHONUNBUFFERED": "1",
+    }
     port = _free_port()
     (work / "lanewatch.yaml").write_text(
         "detector:\n  imgsz: 640\n"
         f"alarms:\n  mqtt:\n    enabled: true\n    host: 127.0.0.1\n    port: {broker.port}\n"
-        f"    topic_root: {TOPIC_ROOT}\n    client_id: lanewatch-bench\n")
+        f"    topic_root: {TOPIC_ROOT}\n    client_id: lanewatch-bench\n"
+    )
     cli = [sys.executable, "-m", "lanewatch.cli"]
     serve = watcher = None
     try:
         subprocess.run([*cli, "db", "upgrade"], env=env, cwd=work, check=True, capture_output=True)
-        key = subprocess.run([*cli, "keys", "create", "--role", "admin", "--name", "bench"], env=env, cwd=work,
-                             check=True, capture_output=True, text=True).stdout.strip()
+        key = subprocess.run(
+            [*cli, "keys", "create", "--role", "admin", "--name", "bench"],
+            env=env,
+            cwd=work,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         with open(work / "serve.log", "w") as log:
-            serve = subprocess.Popen([*cli, "serve", "--config", str(work / "lanewatch.yaml"), "--port", str(port)],
-                                     env=env, cwd=work, stdout=log, stderr=subprocess.STDOUT)
+            serve = subprocess.Popen(
+                [*cli, "serve", "--config", str(work / "lanewatch.yaml"), "--port", str(port)],
+                env=env,
+                cwd=work,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         base = f"http://127.0.0.1:{port}"
         if not wait_for(lambda: _up(base), 60):
             raise SystemExit(f"lanewatch serve did not start:\n{(work / 'serve.log').read_text()[-3000:]}")
@@ -269,8 +328,20 @@ def main() -> int:
         rows = []
         for phase in args.phases:
             sends_path = work / f"sends-{phase}.txt"
-            load = mp.Process(target=run_load, args=(phase, base, key, broker.port, args.rate, args.seconds,
-                                                     args.batch, args.connections, str(sends_path)))
+            load = mp.Process(
+                target=run_load,
+                args=(
+                    phase,
+                    base,
+                    key,
+                    broker.port,
+                    args.rate,
+                    args.seconds,
+                    args.batch,
+                    args.connections,
+                    str(sends_path),
+                ),
+            )
             load.start()
             load.join(args.seconds + 120)
             if load.is_alive() or load.exitcode != 0:

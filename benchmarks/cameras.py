@@ -53,13 +53,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from lanes import camera_lanes, crop_for, describe_crops, warm_crops  # noqa: E402
+from throughput import FOOTAGE, WEIGHTS, ProcessSampler, describe_machine, rss_mb, run_baseline  # noqa: E402
+
 from lanewatch.config import DetectorConfig, LookConfig, SourceConfig  # noqa: E402
 from lanewatch.detect.factory import build_detector  # noqa: E402
 from lanewatch.pipeline import CameraSpec, Pipeline  # noqa: E402
 from lanewatch.zones.zone import Zone  # noqa: E402
 from lanewatch.zones.zone_file import load_zone_file  # noqa: E402
-from lanes import camera_lanes, crop_for, describe_crops, warm_crops  # noqa: E402
-from throughput import FOOTAGE, WEIGHTS, ProcessSampler, describe_machine, rss_mb, run_baseline  # noqa: E402
 
 FPS, GOP_S, PING_PONGS = 25, 2.0, 2
 KEY_PHASES = 4  # camera i's stream starts (i mod 4) * GOP_S / 4 s late, so key frames are not in step
@@ -79,18 +80,52 @@ def prepare_base(cache: Path) -> Path:
     if out.exists():
         return out
     cache.mkdir(parents=True, exist_ok=True)
-    parts = ["[r]"] + ["[h{0}][hr{0}]".format(i) for i in range(PING_PONGS)] + ["[f]"]
-    graph = (f"[0:v]split={2 + PING_PONGS}[a][f]" + "".join(f"[p{i}]" for i in range(PING_PONGS)) + ";[a]reverse[r];"
-             + "".join(f"[p{i}]trim=0:2,setpts=PTS-STARTPTS,split[h{i}][x{i}];[x{i}]reverse[hr{i}];"
-                       for i in range(PING_PONGS))
-             + "".join(parts) + f"concat=n={2 + 2 * PING_PONGS}:v=1:a=0,"
-             + f"scale=1920:1080:flags=bicubic,fps={FPS}[v]")
+    parts = ["[r]"] + [f"[h{i}][hr{i}]" for i in range(PING_PONGS)] + ["[f]"]
+    graph = (
+        f"[0:v]split={2 + PING_PONGS}[a][f]"
+        + "".join(f"[p{i}]" for i in range(PING_PONGS))
+        + ";[a]reverse[r];"
+        + "".join(
+            f"[p{i}]trim=0:2,setpts=PTS-STARTPTS,split[h{i}][x{i}];[x{i}]reverse[hr{i}];" for i in range(PING_PONGS)
+        )
+        + "".join(parts)
+        + f"concat=n={2 + 2 * PING_PONGS}:v=1:a=0,"
+        + f"scale=1920:1080:flags=bicubic,fps={FPS}[v]"
+    )
     gop = round(GOP_S * FPS)
     partial = out.with_suffix(".part.mp4")
-    _ffmpeg("-i", str(FOOTAGE), "-filter_complex", graph, "-map", "[v]", "-an", "-c:v", "libx264",
-            "-preset", "veryfast", "-pix_fmt", "yuv420p", "-bf", "0", "-g", str(gop), "-keyint_min", str(gop),
-            "-sc_threshold", "0", "-b:v", "4M", "-maxrate", "5M", "-bufsize", "8M", "-movflags", "+faststart",
-            str(partial))
+    _ffmpeg(
+        "-i",
+        str(FOOTAGE),
+        "-filter_complex",
+        graph,
+        "-map",
+        "[v]",
+        "-an",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-bf",
+        "0",
+        "-g",
+        str(gop),
+        "-keyint_min",
+        str(gop),
+        "-sc_threshold",
+        "0",
+        "-b:v",
+        "4M",
+        "-maxrate",
+        "5M",
+        "-bufsize",
+        "8M",
+        "-movflags",
+        "+faststart",
+        str(partial),
+    )
     partial.rename(out)
     return out
 
@@ -169,8 +204,16 @@ class Scenario:
 def busy_scenario(args) -> Scenario:
     base = prepare_base(args.cache)
     lane = load_zone_file(REPO / "zones" / "lot-busy.json").zones
-    return Scenario("busy", base, find_arrival(base, args.weights, args.imgsz), clip_length_s(base), lane, STALL,
-                    "bottom_center", "lot-busy.mp4 (a busy lot: something moves in the watched row at almost every look)")
+    return Scenario(
+        "busy",
+        base,
+        find_arrival(base, args.weights, args.imgsz),
+        clip_length_s(base),
+        lane,
+        STALL,
+        "bottom_center",
+        "lot-busy.mp4 (a busy lot: something moves in the watched row at almost every look)",
+    )
 
 
 def prepare_quiet(cache: Path) -> Path:
@@ -180,15 +223,50 @@ def prepare_quiet(cache: Path) -> Path:
         return out
     cache.mkdir(parents=True, exist_ok=True)
     stills = sorted(STILLS.iterdir())
-    inputs = [arg for still in stills for arg in ("-loop", "1", "-framerate", str(FPS), "-t", f"{STILL_S:g}", "-i", str(still))]
-    graph = ("".join(f"[{i}:v]scale=1920:1080:flags=bicubic,setsar=1,format=yuv420p[s{i}];" for i in range(len(stills)))
-             + "".join(f"[s{i}]" for i in range(len(stills))) + f"concat=n={len(stills)}:v=1:a=0,"
-             + f"noise=alls=4:allf=t,fps={FPS}[v]")
+    inputs = [
+        arg
+        for still in stills
+        for arg in ("-loop", "1", "-framerate", str(FPS), "-t", f"{STILL_S:g}", "-i", str(still))
+    ]
+    graph = (
+        "".join(f"[{i}:v]scale=1920:1080:flags=bicubic,setsar=1,format=yuv420p[s{i}];" for i in range(len(stills)))
+        + "".join(f"[s{i}]" for i in range(len(stills)))
+        + f"concat=n={len(stills)}:v=1:a=0,"
+        + f"noise=alls=4:allf=t,fps={FPS}[v]"
+    )
     gop = round(GOP_S * FPS)
     partial = out.with_suffix(".part.mp4")
-    _ffmpeg(*inputs, "-filter_complex", graph, "-map", "[v]", "-an", "-c:v", "libx264", "-preset", "veryfast",
-            "-pix_fmt", "yuv420p", "-bf", "0", "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0",
-            "-b:v", "4M", "-maxrate", "5M", "-bufsize", "8M", "-movflags", "+faststart", str(partial))
+    _ffmpeg(
+        *inputs,
+        "-filter_complex",
+        graph,
+        "-map",
+        "[v]",
+        "-an",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-bf",
+        "0",
+        "-g",
+        str(gop),
+        "-keyint_min",
+        str(gop),
+        "-sc_threshold",
+        "0",
+        "-b:v",
+        "4M",
+        "-maxrate",
+        "5M",
+        "-bufsize",
+        "8M",
+        "-movflags",
+        "+faststart",
+        str(partial),
+    )
     partial.rename(out)
     return out
 
@@ -198,20 +276,28 @@ def quiet_scenario(args) -> Scenario:
     spaces = load_zone_file(REPO / "zones" / "pklot-ufpr05.json").zones
     planted = next(z for z in spaces if z.id == QUIET_SPACE)
     lane = [z for z in spaces if z.id != QUIET_SPACE]
-    return Scenario("quiet", base, STILL_S, clip_length_s(base), lane, planted.polygon, planted.anchor,
-                    f"PKLot UFPR05 sequence1 stills (real CCTV, 06:25-07:15), each held {STILL_S:g} s with sensor "
-                    f"noise: a quiet scene; cars arrive between stills ({QUIET_SPACE} at {STILL_S:g} s, stays 48 s)")
+    return Scenario(
+        "quiet",
+        base,
+        STILL_S,
+        clip_length_s(base),
+        lane,
+        planted.polygon,
+        planted.anchor,
+        f"PKLot UFPR05 sequence1 stills (real CCTV, 06:25-07:15), each held {STILL_S:g} s with sensor "
+        f"noise: a quiet scene; cars arrive between stills ({QUIET_SPACE} at {STILL_S:g} s, stays 48 s)",
+    )
 
 
-def planted_latencies(args, scenario: Scenario, i: int, t0: float, first: float | None,
-                      stopped: float, alerts: list[float]) -> tuple[list[float], int]:
+def planted_latencies(
+    args, scenario: Scenario, i: int, t0: float, first: float | None, stopped: float, alerts: list[float]
+) -> tuple[list[float], int]:
     """(alert latencies, missed) for camera ``i``: arrivals it watched from before, with time left for the alert."""
     latencies, missed = [], 0
     offset = (scenario.arrival_s - args.phases[i]) % scenario.length_s + args.delays[i]
     for k in range(4):
         arrival = t0 + offset + k * scenario.length_s
-        if (first is None or arrival < first + 2 or arrival < t0 + args.settle
-                or arrival + args.dwell + 10 > stopped):
+        if first is None or arrival < first + 2 or arrival < t0 + args.settle or arrival + args.dwell + 10 > stopped:
             continue
         after = [a - arrival for a in alerts if a >= arrival]
         if after and after[0] < args.dwell + 30:
@@ -251,8 +337,14 @@ class Ours:
 
 
 def planted_zone(args, scenario: Scenario) -> Zone:
-    return Zone(id="planted", name="Planted stop", polygon=scenario.planted, dwell_seconds=args.dwell,
-                exit_grace_seconds=3, anchor=scenario.anchor)
+    return Zone(
+        id="planted",
+        name="Planted stop",
+        polygon=scenario.planted,
+        dwell_seconds=args.dwell,
+        exit_grace_seconds=3,
+        anchor=scenario.anchor,
+    )
 
 
 def serve(args, files: list[Path]):
@@ -280,8 +372,10 @@ def run_ours(args, scenario: Scenario, files: list[Path], detector, worker_pids)
     server, mounts = serve(args, files)
     with server:
         t0 = time.time()  # the feeders started playing with the server
-        specs = [CameraSpec(SourceConfig(camera=n, url=server.url(m), sample_fps=1 / args.look_s), zones)
-                 for n, m, zones in zip(names, mounts, args.camera_zones)]
+        specs = [
+            CameraSpec(SourceConfig(camera=n, url=server.url(m), sample_fps=1 / args.look_s), zones)
+            for n, m, zones in zip(names, mounts, args.camera_zones)
+        ]
         first: dict[str, float] = {}
         alerts: dict[str, list[float]] = {n: [] for n in names}
 
@@ -292,8 +386,14 @@ def run_ours(args, scenario: Scenario, files: list[Path], detector, worker_pids)
             if event.kind == "new" and event.after.zone == "planted":
                 alerts[event.after.camera].append(time.time())
 
-        pipeline = Pipeline(specs, detector, detector_config=detector.config, frame_sinks=[on_frame],
-                            event_sinks=[on_event], look_config=LookConfig())
+        pipeline = Pipeline(
+            specs,
+            detector,
+            detector_config=detector.config,
+            frame_sinks=[on_frame],
+            event_sinks=[on_event],
+            look_config=LookConfig(),
+        )
         samplers = [ProcessSampler(os.getpid()), *(ProcessSampler(pid) for pid in worker_pids)]
         for sampler in samplers:
             sampler.start()
@@ -313,11 +413,17 @@ def run_ours(args, scenario: Scenario, files: list[Path], detector, worker_pids)
         figures = [s.finish() for s in samplers]
         detector_rss = rss_mb(worker_pids)
     counted_from = started + args.warmup
-    result = Ours(len(files), [stats.frames.get(n, 0) - warm["frames"].get(n, 0) for n in names],
-                  [(stopped - max(first.get(n, started), counted_from)) / args.look_s for n in names],
-                  [stats.dropped.get(n, 0) - warm["dropped"].get(n, 0) for n in names], stats.inferences,
-                  sum(stats.skipped.values()), stopped - started,
-                  startup_dropped=sum(warm["dropped"].values()), all_looks=sum(stats.frames.values()))
+    result = Ours(
+        len(files),
+        [stats.frames.get(n, 0) - warm["frames"].get(n, 0) for n in names],
+        [(stopped - max(first.get(n, started), counted_from)) / args.look_s for n in names],
+        [stats.dropped.get(n, 0) - warm["dropped"].get(n, 0) for n in names],
+        stats.inferences,
+        sum(stats.skipped.values()),
+        stopped - started,
+        startup_dropped=sum(warm["dropped"].values()),
+        all_looks=sum(stats.frames.values()),
+    )
     for i, name in enumerate(names):
         latencies, missed = planted_latencies(args, scenario, i, t0, first.get(name), stopped, alerts[name])
         result.latencies += latencies
@@ -337,18 +443,22 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-HEADER = (f"{'system':<10}{'N':>3}{'looks/s':>9}{'infer/s':>9}{'skipped':>9}{'held':>8}{'dropped':>9}"
-          f"{'alert p50/p95 s':>17}{'missed':>8}{'infer ms':>9}{'cores':>7}{'other':>7}{'RSS/cam MB':>12}")
+HEADER = (
+    f"{'system':<10}{'N':>3}{'looks/s':>9}{'infer/s':>9}{'skipped':>9}{'held':>8}{'dropped':>9}"
+    f"{'alert p50/p95 s':>17}{'missed':>8}{'infer ms':>9}{'cores':>7}{'other':>7}{'RSS/cam MB':>12}"
+)
 
 
 def row_ours(r: Ours) -> str:
     total = r.all_looks
     dropped = f"{sum(r.dropped)}+{r.startup_dropped}"  # steady state + warm-up
     lat = f"{pct(r.latencies, 50):.1f}/{pct(r.latencies, 95):.1f}" if r.latencies else "-"
-    return (f"{'lanewatch':<10}{r.n:>3}{total / r.window_s:>9.2f}{r.inferences / r.window_s:>9.2f}"
-            f"{(r.skipped / total if total else 0):>9.0%}{r.held:>5}/{r.n:<2}{dropped:>9}{lat:>17}"
-            f"{r.missed:>8}{r.infer_ms:>9.0f}{r.cores:>7.2f}{r.other:>7.2f}{r.rss_per_camera_mb:>12.1f}"
-            f"  detector memory {r.detector_rss_mb:.0f} MB (peak {r.detector_peak_rss_mb:.0f})")
+    return (
+        f"{'lanewatch':<10}{r.n:>3}{total / r.window_s:>9.2f}{r.inferences / r.window_s:>9.2f}"
+        f"{(r.skipped / total if total else 0):>9.0%}{r.held:>5}/{r.n:<2}{dropped:>9}{lat:>17}"
+        f"{r.missed:>8}{r.infer_ms:>9.0f}{r.cores:>7.2f}{r.other:>7.2f}{r.rss_per_camera_mb:>12.1f}"
+        f"  detector memory {r.detector_rss_mb:.0f} MB (peak {r.detector_peak_rss_mb:.0f})"
+    )
 
 
 @dataclass
@@ -364,15 +474,23 @@ def run_naive(args, scenario: Scenario, files: list[Path]) -> Naive:
     server, mounts = serve(args, files)
     with server:
         t0 = time.time()
-        ns = argparse.Namespace(mode="rtsp", seconds=args.baseline_seconds, imgsz=args.imgsz,
-                                sample_fps=1 / args.look_s, weights=args.weights)
+        ns = argparse.Namespace(
+            mode="rtsp",
+            seconds=args.baseline_seconds,
+            imgsz=args.imgsz,
+            sample_fps=1 / args.look_s,
+            weights=args.weights,
+        )
         zone = " ".join(f"{x},{y}" for x, y in scenario.planted)
-        run = run_baseline([server.url(m) for m in mounts], ns, None,
-                           ["--zone", zone, "--dwell", str(args.dwell), "--anchor", scenario.anchor])
+        run = run_baseline(
+            [server.url(m) for m in mounts],
+            ns,
+            None,
+            ["--zone", zone, "--dwell", str(args.dwell), "--anchor", scenario.anchor],
+        )
     latencies, missed = [], 0
     for i, cam in enumerate(run.raw["cameras"]):
-        got, lost = planted_latencies(args, scenario, i, t0, cam["first_frame_at"], run.raw["stopped"],
-                                      cam["alerts"])
+        got, lost = planted_latencies(args, scenario, i, t0, cam["first_frame_at"], run.raw["stopped"], cam["alerts"])
         latencies += got
         missed += lost
     return Naive(len(files), run, latencies, missed)
@@ -380,11 +498,13 @@ def run_naive(args, scenario: Scenario, files: list[Path]) -> Naive:
 
 def row_naive(naive: Naive) -> str:
     run, s = naive.run, naive.run.summary()
-    lat = (f"{pct(naive.latencies, 50):.1f}/{pct(naive.latencies, 95):.1f}" if naive.latencies else "-")
+    lat = f"{pct(naive.latencies, 50):.1f}/{pct(naive.latencies, 95):.1f}" if naive.latencies else "-"
     lag = f"lag p50/max {s['lag_p50_s']:.1f}/{s['lag_max_s']:.1f} s" if s["lag_p50_s"] is not None else ""
-    return (f"{'naive':<10}{run.n:>3}{s['looks_per_s']:>9.2f}{s['looks_per_s']:>9.2f}{0:>9.0%}"
-            f"{s['sustained']:>5}/{run.n:<2}{0:>9}{lat:>17}{naive.missed:>8}{s['infer_ms']:>9.0f}{s['cores']:>7.2f}"
-            f"{s['other_cores']:>7.2f}{s['rss_per_camera_mb']:>12.1f}  {lag}")
+    return (
+        f"{'naive':<10}{run.n:>3}{s['looks_per_s']:>9.2f}{s['looks_per_s']:>9.2f}{0:>9.0%}"
+        f"{s['sustained']:>5}/{run.n:<2}{0:>9}{lat:>17}{naive.missed:>8}{s['infer_ms']:>9.0f}{s['cores']:>7.2f}"
+        f"{s['other_cores']:>7.2f}{s['rss_per_camera_mb']:>12.1f}  {lag}"
+    )
 
 
 def main() -> int:
@@ -392,34 +512,61 @@ def main() -> int:
     parser.add_argument("--cameras", type=int, nargs="+", default=[8, 16, 32, 40, 48])
     parser.add_argument("--seconds", type=float, default=65.0, help="streaming time per lanewatch run")
     parser.add_argument("--baseline-cameras", type=int, nargs="*", default=[8, 12, 16])
-    parser.add_argument("--baseline-seconds", type=float, default=None,
-                        help="streaming time per naive run (default: --seconds)")
-    parser.add_argument("--footage", choices=["busy", "quiet"], default="busy",
-                        help="busy: lot-busy.mp4 (the gate's worst case); quiet: PKLot stills held 12 s each")
+    parser.add_argument(
+        "--baseline-seconds", type=float, default=None, help="streaming time per naive run (default: --seconds)"
+    )
+    parser.add_argument(
+        "--footage",
+        choices=["busy", "quiet"],
+        default="busy",
+        help="busy: lot-busy.mp4 (the gate's worst case); quiet: PKLot stills held 12 s each",
+    )
     parser.add_argument("--imgsz", type=int, default=960)
     parser.add_argument("--look-s", type=float, default=2.0, help="seconds between looks per camera")
     parser.add_argument("--dwell", type=float, default=8.0, help="dwell of the planted stall zone (s)")
-    parser.add_argument("--warmup", type=float, default=15.0,
-                        help="seconds after the start before looks and drops are counted for 'held' "
-                             "(all N cameras connect in the same second)")
-    parser.add_argument("--settle", type=float, default=0.0,
-                        help="planted arrivals in the first S seconds after the streams start are not counted: "
-                             "N cameras connecting in the same second is a transient (its drops are the "
-                             "warm-up column), the steady state is what a box is sized for")
-    parser.add_argument("--aligned-keyframes", action="store_true",
-                        help="start every stream at once, so all key frames land together (a worst case)")
-    parser.add_argument("--shared-streams", action=argparse.BooleanOptionalAction, default=True,
-                        help=f"cameras with the same stream (i mod {STREAMS}) share one server mount "
-                             "(--no-shared-streams: a mount, feeder and packetiser per camera, as before)")
-    parser.add_argument("--same-lane", action="store_true",
-                        help="every camera the footage's drawn lane + the planted zone (one crop shape for all, "
-                             "as before issue 14); default: each camera its own lane (benchmarks/lanes.py)")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=15.0,
+        help="seconds after the start before looks and drops are counted for 'held' "
+        "(all N cameras connect in the same second)",
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="planted arrivals in the first S seconds after the streams start are not counted: "
+        "N cameras connecting in the same second is a transient (its drops are the "
+        "warm-up column), the steady state is what a box is sized for",
+    )
+    parser.add_argument(
+        "--aligned-keyframes",
+        action="store_true",
+        help="start every stream at once, so all key frames land together (a worst case)",
+    )
+    parser.add_argument(
+        "--shared-streams",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=f"cameras with the same stream (i mod {STREAMS}) share one server mount "
+        "(--no-shared-streams: a mount, feeder and packetiser per camera, as before)",
+    )
+    parser.add_argument(
+        "--same-lane",
+        action="store_true",
+        help="every camera the footage's drawn lane + the planted zone (one crop shape for all, "
+        "as before issue 14); default: each camera its own lane (benchmarks/lanes.py)",
+    )
     parser.add_argument("--lane-seed", type=int, default=0, help="seed of the cameras' own lanes")
     parser.add_argument("--weights", type=Path, default=WEIGHTS)
     parser.add_argument("--detector-processes", type=int, default=1, help="DetectorConfig.processes")
     parser.add_argument("--batch-size", type=int, default=None, help="DetectorConfig.batch_size (looks per batch)")
-    parser.add_argument("--detector-threads", type=int, default=None,
-                        help="DetectorConfig.threads (inference threads per worker; default: (cores - 1) / processes)")
+    parser.add_argument(
+        "--detector-threads",
+        type=int,
+        default=None,
+        help="DetectorConfig.threads (inference threads per worker; default: (cores - 1) / processes)",
+    )
     parser.add_argument("--cache", type=Path, default=REPO / "out" / "bench")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -435,33 +582,54 @@ def main() -> int:
     files = [rotated(base, phase, args.cache) for phase in args.phases]
     # Real cameras' key frames are not in step; N streams whose key frames all land together hand the
     # detector N looks at once every GOP, a worst case (--aligned-keyframes) that adds up to N looks' wait.
-    args.delays = [0.0 if args.aligned_keyframes else (i % KEY_PHASES) * GOP_S / KEY_PHASES
-                   for i in range(largest)]
-    detector = build_detector(DetectorConfig(weights=str(args.weights), imgsz=args.imgsz,
-                                             processes=args.detector_processes, threads=args.detector_threads,
-                                             **({"batch_size": args.batch_size} if args.batch_size else {})))
+    args.delays = [0.0 if args.aligned_keyframes else (i % KEY_PHASES) * GOP_S / KEY_PHASES for i in range(largest)]
+    detector = build_detector(
+        DetectorConfig(
+            weights=str(args.weights),
+            imgsz=args.imgsz,
+            processes=args.detector_processes,
+            threads=args.detector_threads,
+            **({"batch_size": args.batch_size} if args.batch_size else {}),
+        )
+    )
     from lanewatch.detect.crop import CropRect
 
     planted = planted_zone(args, scenario)
     if args.same_lane:
         args.camera_zones = [[*scenario.lane, planted]] * largest
     else:
-        args.camera_zones = [[*lanes, planted] for lanes in
-                             camera_lanes(scenario.lane, scenario.planted, largest, seed=args.lane_seed)]
+        args.camera_zones = [
+            [*lanes, planted] for lanes in camera_lanes(scenario.lane, scenario.planted, largest, seed=args.lane_seed)
+        ]
     size = (1920, 1080)
-    crops = [crop_for(zones, size, LookConfig().crop_margin) for zones in args.camera_zones[:max(args.cameras)]]
+    crops = [crop_for(zones, size, LookConfig().crop_margin) for zones in args.camera_zones[: max(args.cameras)]]
     warm_crops(detector, [*crops, CropRect.full(size)], size)  # compiles every crop shape before the clock runs
     args.rss_warm_mb = rss_mb([os.getpid(), *detector.pids])
-    heading = describe_machine(argparse.Namespace(mode="rtsp", seconds=args.seconds, imgsz=args.imgsz,
-                                                  sample_fps=1 / args.look_s, stream_size="1920x1080",
-                                                  gop_s=GOP_S, weights=args.weights, change_gate=True, crop=True),
-                               base)
+    heading = describe_machine(
+        argparse.Namespace(
+            mode="rtsp",
+            seconds=args.seconds,
+            imgsz=args.imgsz,
+            sample_fps=1 / args.look_s,
+            stream_size="1920x1080",
+            gop_s=GOP_S,
+            weights=args.weights,
+            change_gate=True,
+            crop=True,
+        ),
+        base,
+    )
     heading[1] = heading[1].replace("24 fps", f"{FPS} fps")
     heading.append(f"footage {scenario.name}: {scenario.describe}")
-    heading.append(f"clip {length:.1f} s, planted arrival at {arrival:.2f} s of it, planted zone dwell {args.dwell:g} s, "
-                   f"one look per {args.look_s:g} s")
-    lanes = (f"the same for every camera (--same-lane, {len(args.camera_zones[0])} zones)" if args.same_lane else
-             f"own per camera (benchmarks/lanes.py, seed {args.lane_seed}: 1-2 lanes + the planted zone)")
+    heading.append(
+        f"clip {length:.1f} s, planted arrival at {arrival:.2f} s of it, planted zone dwell {args.dwell:g} s, "
+        f"one look per {args.look_s:g} s"
+    )
+    lanes = (
+        f"the same for every camera (--same-lane, {len(args.camera_zones[0])} zones)"
+        if args.same_lane
+        else f"own per camera (benchmarks/lanes.py, seed {args.lane_seed}: 1-2 lanes + the planted zone)"
+    )
     heading.append(f"lanes: {lanes}; {max(args.cameras)} cameras: {describe_crops(crops, size)}")
     print("\n".join(heading), flush=True)
     lines, results = [], []
@@ -474,18 +642,27 @@ def main() -> int:
     for n in args.baseline_cameras or []:
         naive = run_naive(args, scenario, files[:n])
         naive_runs.append(naive)
-        results.append({"system": "naive", **naive.run.summary(), "latencies": naive.latencies,
-                        "missed": naive.missed})
+        results.append({"system": "naive", **naive.run.summary(), "latencies": naive.latencies, "missed": naive.missed})
         lines.append(row_naive(naive))
         print("  " + lines[-1], flush=True)
     detector.close()
 
     bound = args.dwell + 3
-    ours_ok = [r for r in results if r["system"] == "lanewatch" and sum(
-        lk >= HELD_SHARE * e and d <= 0.05 * e for lk, e, d in zip(r["looks"], r["expected"], r["dropped"])) == r["n"]
-        and r["latencies"] and pct(r["latencies"], 95) <= bound and not r["missed"]]
-    naive_ok = [r for r in naive_runs if r.run.sustained_count == r.n and r.latencies
-                and pct(r.latencies, 95) <= bound and not r.missed]
+    ours_ok = [
+        r
+        for r in results
+        if r["system"] == "lanewatch"
+        and sum(lk >= HELD_SHARE * e and d <= 0.05 * e for lk, e, d in zip(r["looks"], r["expected"], r["dropped"]))
+        == r["n"]
+        and r["latencies"]
+        and pct(r["latencies"], 95) <= bound
+        and not r["missed"]
+    ]
+    naive_ok = [
+        r
+        for r in naive_runs
+        if r.run.sustained_count == r.n and r.latencies and pct(r.latencies, 95) <= bound and not r.missed
+    ]
     best_ours = max((r["n"] for r in ours_ok), default=0)
     best_naive = max((r.n for r in naive_ok), default=0)
     print()
@@ -493,8 +670,10 @@ def main() -> int:
     print(HEADER)
     print("\n".join(lines))
     ratio = f"{best_ours / best_naive:.1f}x" if best_naive else "n/a (baseline held no N)"
-    print(f"cameras sustained with every camera held and alert p95 <= dwell + 3 s = {bound:g} s, nothing missed: "
-          f"lanewatch {best_ours}, naive {best_naive}: {ratio}")
+    print(
+        f"cameras sustained with every camera held and alert p95 <= dwell + 3 s = {bound:g} s, nothing missed: "
+        f"lanewatch {best_ours}, naive {best_naive}: {ratio}"
+    )
     print(f"total time {time.monotonic() - started:.0f} s")
     if args.json:
         args.json.write_text(json.dumps({"heading": heading, "results": results}, indent=2, default=str))

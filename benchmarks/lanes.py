@@ -43,8 +43,9 @@ AXIS_ALIGNED_SHARE = 0.3  # lanes drawn as plain rectangles; the rest are slante
 TRIES = 200  # draws per lane before giving up on avoiding the planted zone
 
 
-def camera_lanes(base_zones: Sequence[Zone], planted: Sequence[Point], count: int, *,
-                 seed: int = 0) -> list[list[Zone]]:
+def camera_lanes(
+    base_zones: Sequence[Zone], planted: Sequence[Point], count: int, *, seed: int = 0
+) -> list[list[Zone]]:
     """Each of ``count`` cameras' own lane zones (one or two), reproducible for a seed.
 
     Args:
@@ -69,8 +70,16 @@ def camera_lanes(base_zones: Sequence[Zone], planted: Sequence[Point], count: in
         lanes: list[Zone] = []
         for k, lane_kind in enumerate(kinds):
             polygon = _draw_clear(rng, lane_kind, avoid, [avoid, *(Polygon(z.polygon) for z in lanes)])
-            lanes.append(Zone(**{**template.model_dump(), "id": f"lane-{i}-{k}",
-                                 "name": f"Fire lane {i}.{k} ({lane_kind})", "polygon": polygon}))
+            lanes.append(
+                Zone(
+                    **{
+                        **template.model_dump(),
+                        "id": f"lane-{i}-{k}",
+                        "name": f"Fire lane {i}.{k} ({lane_kind})",
+                        "polygon": polygon,
+                    }
+                )
+            )
         cameras.append(lanes)
     return cameras
 
@@ -93,8 +102,12 @@ def _draw(rng: random.Random, kind: str, near: tuple[float, float, float, float]
     lanes placed anywhere in the frame would give almost every camera a crop of the whole frame.
     """
     u = rng.uniform
-    width, height = {"strip": (u(0.3, 0.9), u(0.05, 0.22)), "block": (u(0.12, 0.4), u(0.08, 0.3)),
-                     "receding": (u(0.12, 0.35), u(0.35, 0.8)), "wide": (u(0.7, 0.98), u(0.4, 0.75))}[kind]
+    width, height = {
+        "strip": (u(0.3, 0.9), u(0.05, 0.22)),
+        "block": (u(0.12, 0.4), u(0.08, 0.3)),
+        "receding": (u(0.12, 0.35), u(0.35, 0.8)),
+        "wide": (u(0.7, 0.98), u(0.4, 0.75)),
+    }[kind]
     reach_x, reach_y = u(0.0, 0.7), u(0.0, 0.6)
     left = _place(u, near[0] - reach_x, near[2] + reach_x, width)
     top = _place(u, near[1] - reach_y, near[3] + reach_y, height)
@@ -150,18 +163,21 @@ def describe_crops(crops: Sequence[CropRect], frame_size: tuple[int, int]) -> st
     areas = [c.area_fraction(frame_size) for c in crops]
     shares = [sheet_share(c) for c in crops]
     shapes = len({(c.width, c.height) for c in crops})
-    return (f"{shapes} distinct crop shapes, crop area min/median/max "
-            f"{min(areas):.2f}/{statistics.median(areas):.2f}/{max(areas):.2f} of the frame, "
-            f"detector cost min/median/max {min(shares):.2f}/{statistics.median(shares):.2f}/{max(shares):.2f} "
-            f"of a sheet")
+    return (
+        f"{shapes} distinct crop shapes, crop area min/median/max "
+        f"{min(areas):.2f}/{statistics.median(areas):.2f}/{max(areas):.2f} of the frame, "
+        f"detector cost min/median/max {min(shares):.2f}/{statistics.median(shares):.2f}/{max(shares):.2f} "
+        f"of a sheet"
+    )
 
 
 class _Detecting(Protocol):
     def detect(self, images: Sequence[np.ndarray]) -> list: ...
 
 
-def warm_crops(detector: _Detecting, crops: Sequence[CropRect], frame_size: tuple[int, int],
-               timeout_s: float = 600.0) -> int:
+def warm_crops(
+    detector: _Detecting, crops: Sequence[CropRect], frame_size: tuple[int, int], timeout_s: float = 600.0
+) -> int:
     """One detect() on a black frame's crop per distinct crop shape, then the detector's ``wait_ready``.
 
     A detector may compile per input shape (or in the background): done before the clock, so a

@@ -60,8 +60,7 @@ def load_model(weights: str, imgsz: int):
 class Camera(threading.Thread):
     """One stream: decode everything, predict on one frame per sampling interval."""
 
-    def __init__(self, url: str, model, lock: threading.Lock, args: argparse.Namespace,
-                 stop: threading.Event) -> None:
+    def __init__(self, url: str, model, lock: threading.Lock, args: argparse.Namespace, stop: threading.Event) -> None:
         super().__init__(daemon=True)
         self.url, self.model, self.lock, self.args, self.stop = url, model, lock, args, stop
         self.live = url.startswith("rtsp://")
@@ -115,8 +114,10 @@ class Camera(threading.Thread):
         height, width = shape[:2]
         polygon = (self.args.zone * [width, height]).astype(np.float32)
         bottom = self.args.anchor == "bottom_center"
-        inside = any(cv2.pointPolygonTest(polygon, (float((x0 + x1) / 2), float(y1 if bottom else (y0 + y1) / 2)),
-                                          False) >= 0 for x0, y0, x1, y1 in xyxy)
+        inside = any(
+            cv2.pointPolygonTest(polygon, (float((x0 + x1) / 2), float(y1 if bottom else (y0 + y1) / 2)), False) >= 0
+            for x0, y0, x1, y1 in xyxy
+        )
         if not inside:
             self._inside_since, self._alerted = None, False
             return
@@ -130,18 +131,25 @@ class Camera(threading.Thread):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("urls", nargs="+", help="rtsp:// URLs or video files, one per camera")
-    parser.add_argument("--seconds", type=float, required=True,
-                        help="live: wall seconds to stream; files: seconds of stream time to read")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        required=True,
+        help="live: wall seconds to stream; files: seconds of stream time to read",
+    )
     parser.add_argument("--imgsz", type=int, default=960)
     parser.add_argument("--sample-fps", type=float, default=1.0)
     parser.add_argument("--weights", required=True)
     parser.add_argument("--zone", help="alert zone: 'x,y x,y ...' in 0-1 coordinates")
     parser.add_argument("--dwell", type=float, default=8.0, help="seconds in --zone before the alert")
-    parser.add_argument("--anchor", choices=["bottom_center", "center"], default="bottom_center",
-                        help="the box point that must be inside --zone")
+    parser.add_argument(
+        "--anchor",
+        choices=["bottom_center", "center"],
+        default="bottom_center",
+        help="the box point that must be inside --zone",
+    )
     args = parser.parse_args()
-    args.zone = (np.array([[float(v) for v in point.split(",")] for point in args.zone.split()])
-                 if args.zone else None)
+    args.zone = np.array([[float(v) for v in point.split(",")] for point in args.zone.split()]) if args.zone else None
 
     model = load_model(args.weights, args.imgsz)
     rss_warm = psutil.Process().memory_info().rss
@@ -161,13 +169,28 @@ def main() -> int:
         camera.join(timeout=None if not live else 10)
     if not live:
         stopped = time.time()
-    print(json.dumps({
-        "started": started, "stopped": stopped, "rss_warm": rss_warm,
-        "imgsz_used": list(model.predictor.imgsz),
-        "cameras": [{"first_frame_at": c.first_frame_at, "looks": c.looks, "decoded": c.decoded,
-                     "infer_s": c.infer_s, "error": c.error,
-                     "alerts": c.alerts} for c in cameras],
-    }), flush=True)
+    print(
+        json.dumps(
+            {
+                "started": started,
+                "stopped": stopped,
+                "rss_warm": rss_warm,
+                "imgsz_used": list(model.predictor.imgsz),
+                "cameras": [
+                    {
+                        "first_frame_at": c.first_frame_at,
+                        "looks": c.looks,
+                        "decoded": c.decoded,
+                        "infer_s": c.infer_s,
+                        "error": c.error,
+                        "alerts": c.alerts,
+                    }
+                    for c in cameras
+                ],
+            }
+        ),
+        flush=True,
+    )
     return 0
 
 

@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -144,17 +144,25 @@ class RunFigures:
     def summary(self) -> dict:
         fps, lags = self.camera_fps, self.lags
         return {
-            "system": self.system, "cameras": self.n, "looks_per_s": round(self.looks_per_s, 3),
-            "camera_fps_min": round(min(fps), 3), "camera_fps_median": round(statistics.median(fps), 3),
-            "sustained": self.sustained_count, "dropped": sum(c.dropped for c in self.cameras),
+            "system": self.system,
+            "cameras": self.n,
+            "looks_per_s": round(self.looks_per_s, 3),
+            "camera_fps_min": round(min(fps), 3),
+            "camera_fps_median": round(statistics.median(fps), 3),
+            "sustained": self.sustained_count,
+            "dropped": sum(c.dropped for c in self.cameras),
             "inferred_share": round(self.inferred_share, 3),
-            "infer_ms": round(self.infer_ms, 1), "cores": round(self.cores, 2),
+            "infer_ms": round(self.infer_ms, 1),
+            "cores": round(self.cores, 2),
             "cpu_ms_per_look": round(self.cpu_ms_per_look),
-            "server_cores": round(self.server_cores, 2), "other_cores": round(self.other_cores, 2),
-            "peak_rss_mb": round(self.peak_rss_mb), "rss_per_camera_mb": round(self.rss_per_camera_mb, 1),
+            "server_cores": round(self.server_cores, 2),
+            "other_cores": round(self.other_cores, 2),
+            "peak_rss_mb": round(self.peak_rss_mb),
+            "rss_per_camera_mb": round(self.rss_per_camera_mb, 1),
             "lag_p50_s": round(statistics.median(lags), 2) if lags else None,
             "lag_max_s": round(max(lags), 2) if lags else None,
-            "drain_s": round(self.drain_s, 2), "imgsz_used": self.imgsz_used,
+            "drain_s": round(self.drain_s, 2),
+            "imgsz_used": self.imgsz_used,
             "silent_cameras": [c.name for c in self.cameras if c.looks == 0],
         }
 
@@ -244,13 +252,49 @@ def prepare_stream(size: str, gop_s: float, cache: Path) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     gop = round(gop_s * fps)
     partial = out.with_suffix(".part.mp4")
-    subprocess.run([
-        "ffmpeg", "-v", "error", "-y", "-stream_loop", str(LOOP_COUNT - 1), "-i", str(FOOTAGE), "-an",
-        "-vf", f"scale={width}:{height}:flags=bicubic", "-r", str(fps),
-        "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main", "-pix_fmt", "yuv420p",
-        "-bf", "0", "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0",
-        "-b:v", "2M", "-maxrate", "2.5M", "-bufsize", "4M", "-movflags", "+faststart", str(partial),
-    ], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-stream_loop",
+            str(LOOP_COUNT - 1),
+            "-i",
+            str(FOOTAGE),
+            "-an",
+            "-vf",
+            f"scale={width}:{height}:flags=bicubic",
+            "-r",
+            str(fps),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-profile:v",
+            "main",
+            "-pix_fmt",
+            "yuv420p",
+            "-bf",
+            "0",
+            "-g",
+            str(gop),
+            "-keyint_min",
+            str(gop),
+            "-sc_threshold",
+            "0",
+            "-b:v",
+            "2M",
+            "-maxrate",
+            "2.5M",
+            "-bufsize",
+            "4M",
+            "-movflags",
+            "+faststart",
+            str(partial),
+        ],
+        check=True,
+    )
     partial.rename(out)
     return out
 
@@ -265,7 +309,7 @@ class Streams:
         if mode == "rtsp":
             from tests.support.rtsp import RtspServer
 
-            self.server = RtspServer({name: stream for name in names}).__enter__()
+            self.server = RtspServer(dict.fromkeys(names, stream)).__enter__()
             self.urls = [self.server.url(name) for name in names]
         else:
             folder = cache / "files"
@@ -293,13 +337,20 @@ class Streams:
             self.server.__exit__(None, None, None)
 
 
-def run_lanewatch(detector: UltralyticsDetector, urls: list[str], args: argparse.Namespace,
-                  server_pid: int | None, rss_warm: int) -> RunFigures:
+def run_lanewatch(
+    detector: UltralyticsDetector, urls: list[str], args: argparse.Namespace, server_pid: int | None, rss_warm: int
+) -> RunFigures:
     live = args.mode == "rtsp"
     zones = load_zone_file(ZONES).zones
-    specs = [CameraSpec(SourceConfig(camera=f"cam{i:02d}", url=url, sample_fps=args.sample_fps,
-                                     duration_s=None if live else args.seconds), zones)
-             for i, url in enumerate(urls)]
+    specs = [
+        CameraSpec(
+            SourceConfig(
+                camera=f"cam{i:02d}", url=url, sample_fps=args.sample_fps, duration_s=None if live else args.seconds
+            ),
+            zones,
+        )
+        for i, url in enumerate(urls)
+    ]
     # per camera: (wall time the look finished, lag, whether it ran the detector)
     done: dict[str, list[tuple[float, float, bool]]] = {s.source.camera: [] for s in specs}
     first_at: dict[str, float] = {}  # wall time of the camera's first frame
@@ -342,24 +393,52 @@ def run_lanewatch(detector: UltralyticsDetector, urls: list[str], args: argparse
         else:
             taken, window = done[name], ended - started
         source = sources[name]
-        cameras.append(CameraFigures(name, len(taken), window, stats.dropped.get(name, 0),
-                                     [lag for _, lag, _ in taken] if live else [],
-                                     inferred=sum(inferred for _, _, inferred in taken), bad_input=source.errors,
-                                     connections=getattr(source, "connections", None)))
+        cameras.append(
+            CameraFigures(
+                name,
+                len(taken),
+                window,
+                stats.dropped.get(name, 0),
+                [lag for _, lag, _ in taken] if live else [],
+                inferred=sum(inferred for _, _, inferred in taken),
+                bad_input=source.errors,
+                connections=getattr(source, "connections", None),
+            )
+        )
     return RunFigures(
-        "lanewatch", len(urls), args.sample_fps, cameras,
+        "lanewatch",
+        len(urls),
+        args.sample_fps,
+        cameras,
         infer_ms=1000 * stats.detector_seconds / stats.inferences if stats.inferences else float("nan"),
-        cores=cores, server_cores=server_cores, other_cores=other, peak_rss_mb=sampler.peak_rss / 2**20,
-        rss_warm_mb=rss_warm / 2**20, drain_s=ended - stop_at if live else 0.0,
+        cores=cores,
+        server_cores=server_cores,
+        other_cores=other,
+        peak_rss_mb=sampler.peak_rss / 2**20,
+        rss_warm_mb=rss_warm / 2**20,
+        drain_s=ended - stop_at if live else 0.0,
         imgsz_used=list(detector.input_size or ()),
     )
 
 
-def run_baseline(urls: list[str], args: argparse.Namespace, server_pid: int | None,
-                 extra: list[str] | None = None) -> RunFigures:
+def run_baseline(
+    urls: list[str], args: argparse.Namespace, server_pid: int | None, extra: list[str] | None = None
+) -> RunFigures:
     """Runs naive_baseline.py on ``urls`` (``extra``: more of its options); its raw JSON is kept in ``raw``."""
-    command = [sys.executable, str(BASELINE), *urls, "--seconds", str(args.seconds), "--imgsz", str(args.imgsz),
-               "--sample-fps", str(args.sample_fps), "--weights", str(args.weights), *(extra or [])]
+    command = [
+        sys.executable,
+        str(BASELINE),
+        *urls,
+        "--seconds",
+        str(args.seconds),
+        "--imgsz",
+        str(args.imgsz),
+        "--sample-fps",
+        str(args.sample_fps),
+        "--weights",
+        str(args.weights),
+        *(extra or []),
+    ]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO)
     sampler = None
     result = None
@@ -383,32 +462,45 @@ def run_baseline(urls: list[str], args: argparse.Namespace, server_pid: int | No
         looks = [(t, lag) for t, lag in cam["looks"] if t <= stop_at] if live else cam["looks"]
         first = cam["first_frame_at"] or result["started"]  # no frame: it had the whole run
         window = stop_at - first if live else stop_at - result["started"]
-        cameras.append(CameraFigures(f"cam{i:02d}", len(looks), window, 0,
-                                     [lag for _, lag in looks] if live else [], cam["error"]))
+        cameras.append(
+            CameraFigures(f"cam{i:02d}", len(looks), window, 0, [lag for _, lag in looks] if live else [], cam["error"])
+        )
         infer_s += cam["infer_s"]
         looks_total += len(cam["looks"])
     return RunFigures(
-        "naive", len(urls), args.sample_fps, cameras,
+        "naive",
+        len(urls),
+        args.sample_fps,
+        cameras,
         infer_ms=1000 * infer_s / looks_total if looks_total else float("nan"),
-        cores=cores, server_cores=server_cores, other_cores=other, peak_rss_mb=sampler.peak_rss / 2**20,
-        rss_warm_mb=result["rss_warm"] / 2**20, imgsz_used=result["imgsz_used"], raw=result,
+        cores=cores,
+        server_cores=server_cores,
+        other_cores=other,
+        peak_rss_mb=sampler.peak_rss / 2**20,
+        rss_warm_mb=result["rss_warm"] / 2**20,
+        imgsz_used=result["imgsz_used"],
+        raw=result,
     )
 
 
-HEADER = (f"{'system':<10}{'N':>3}{'looks/s':>9}{'cam fps min/med':>17}{'sustained':>11}{'dropped':>9}"
-          f"{'infer %':>9}{'infer ms':>9}{'cores':>7}{'CPU ms/look':>12}{'srv':>6}{'other':>7}{'peak RSS MB':>13}"
-          f"{'RSS/cam MB':>12}{'lag p50/max s':>15}{'drain s':>9}")
+HEADER = (
+    f"{'system':<10}{'N':>3}{'looks/s':>9}{'cam fps min/med':>17}{'sustained':>11}{'dropped':>9}"
+    f"{'infer %':>9}{'infer ms':>9}{'cores':>7}{'CPU ms/look':>12}{'srv':>6}{'other':>7}{'peak RSS MB':>13}"
+    f"{'RSS/cam MB':>12}{'lag p50/max s':>15}{'drain s':>9}"
+)
 
 
 def row(run: RunFigures) -> str:
     s = run.summary()
     lag = f"{s['lag_p50_s']:.1f}/{s['lag_max_s']:.1f}" if s["lag_p50_s"] is not None else "-"
-    return (f"{run.system:<10}{run.n:>3}{s['looks_per_s']:>9.2f}"
-            f"{s['camera_fps_min']:>9.2f}/{s['camera_fps_median']:<7.2f}"
-            f"{s['sustained']:>7}/{run.n:<3}{s['dropped']:>9}{100 * s['inferred_share']:>9.0f}{s['infer_ms']:>9.0f}"
-            f"{s['cores']:>7.2f}{s['cpu_ms_per_look']:>12.0f}"
-            f"{s['server_cores']:>6.2f}{s['other_cores']:>7.2f}{s['peak_rss_mb']:>13.0f}"
-            f"{s['rss_per_camera_mb']:>12.1f}{lag:>15}{s['drain_s']:>9.1f}")
+    return (
+        f"{run.system:<10}{run.n:>3}{s['looks_per_s']:>9.2f}"
+        f"{s['camera_fps_min']:>9.2f}/{s['camera_fps_median']:<7.2f}"
+        f"{s['sustained']:>7}/{run.n:<3}{s['dropped']:>9}{100 * s['inferred_share']:>9.0f}{s['infer_ms']:>9.0f}"
+        f"{s['cores']:>7.2f}{s['cpu_ms_per_look']:>12.0f}"
+        f"{s['server_cores']:>6.2f}{s['other_cores']:>7.2f}{s['peak_rss_mb']:>13.0f}"
+        f"{s['rss_per_camera_mb']:>12.1f}{lag:>15}{s['drain_s']:>9.1f}"
+    )
 
 
 def describe_cpu() -> str:
@@ -425,7 +517,7 @@ def describe_cpu() -> str:
 
 def describe_machine(args: argparse.Namespace, stream: Path) -> list[str]:
     return [
-        f"lanewatch throughput, {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, {describe_cpu()}",
+        f"lanewatch throughput, {datetime.now(UTC):%Y-%m-%d %H:%M UTC}, {describe_cpu()}",
         f"mode {args.mode}, {args.seconds:g} s per run, imgsz {args.imgsz}, sample_fps {args.sample_fps:g}, "
         f"stream {args.stream_size} 24 fps H.264 GOP {args.gop_s:g} s no B-frames ({stream.name})",
         f"weights {args.weights}; lanewatch looks: change_gate={args.change_gate}, crop_to_zones={args.crop}",
@@ -435,20 +527,37 @@ def describe_machine(args: argparse.Namespace, stream: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cameras", type=int, nargs="+", default=[1, 4, 16], help="camera counts N to run")
-    parser.add_argument("--seconds", type=float, default=40.0,
-                        help="rtsp: seconds of streaming per run; file: seconds of stream time read per camera")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=40.0,
+        help="rtsp: seconds of streaming per run; file: seconds of stream time read per camera",
+    )
     parser.add_argument("--imgsz", type=int, default=960)
     parser.add_argument("--sample-fps", type=float, default=1.0)
     parser.add_argument("--mode", choices=["rtsp", "file"], default="rtsp")
     parser.add_argument("--weights", type=Path, default=WEIGHTS)
     parser.add_argument("--stream-size", default="1280x720", help="WIDTHxHEIGHT of the prepared stream")
     parser.add_argument("--gop-s", type=float, default=2.0, help="key-frame interval of the prepared stream")
-    parser.add_argument("--baseline-cameras", type=int, nargs="*", default=None,
-                        help="N values to also run the naive baseline for (default: every N; none: skip)")
-    parser.add_argument("--no-change-gate", dest="change_gate", action="store_false",
-                        help="lanewatch: run the detector on every look (LookConfig.change_gate=False)")
-    parser.add_argument("--no-crop", dest="crop", action="store_false",
-                        help="lanewatch: infer on the whole frame, not the zones' rectangle (crop_to_zones=False)")
+    parser.add_argument(
+        "--baseline-cameras",
+        type=int,
+        nargs="*",
+        default=None,
+        help="N values to also run the naive baseline for (default: every N; none: skip)",
+    )
+    parser.add_argument(
+        "--no-change-gate",
+        dest="change_gate",
+        action="store_false",
+        help="lanewatch: run the detector on every look (LookConfig.change_gate=False)",
+    )
+    parser.add_argument(
+        "--no-crop",
+        dest="crop",
+        action="store_false",
+        help="lanewatch: infer on the whole frame, not the zones' rectangle (crop_to_zones=False)",
+    )
     parser.add_argument("--cache", type=Path, default=Path("/tmp/lanewatch-bench"))
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -487,15 +596,22 @@ def main() -> int:
             bad = sum(c.bad_input for c in run.cameras)
             reconnected = [c.name for c in run.cameras if (c.connections or 0) > 1]
             if bad or reconnected:
-                print(f"  NOTE {system} N={n}: {bad} undecodable packets/frames skipped; "
-                      f"reconnected: {', '.join(reconnected) or 'none'}")
+                print(
+                    f"  NOTE {system} N={n}: {bad} undecodable packets/frames skipped; "
+                    f"reconnected: {', '.join(reconnected) or 'none'}"
+                )
         ours = [r for r in runs if r.n == n and r.system == "lanewatch"][0]
         naive = [r for r in runs if r.n == n and r.system == "naive"]
-        lines.append(f"N={n:<3} " + (
-            f"lanewatch/naive: looks/s {ours.looks_per_s / naive[0].looks_per_s:.2f}x, "
-            f"CPU per look {ours.cpu_ms_per_look / naive[0].cpu_ms_per_look:.2f}x, "
-            f"sustained {ours.sustained_count}/{n} vs {naive[0].sustained_count}/{n}"
-            if naive and naive[0].looks_per_s else "no baseline"))
+        lines.append(
+            f"N={n:<3} "
+            + (
+                f"lanewatch/naive: looks/s {ours.looks_per_s / naive[0].looks_per_s:.2f}x, "
+                f"CPU per look {ours.cpu_ms_per_look / naive[0].cpu_ms_per_look:.2f}x, "
+                f"sustained {ours.sustained_count}/{n} vs {naive[0].sustained_count}/{n}"
+                if naive and naive[0].looks_per_s
+                else "no baseline"
+            )
+        )
 
     print()
     print("\n".join(heading))
@@ -506,12 +622,21 @@ def main() -> int:
     print(DEFINITIONS)
     print(f"total time {time.monotonic() - started:.0f} s")
     if args.json:
-        args.json.write_text(json.dumps({
-            "heading": heading, "args": {k: str(v) for k, v in vars(args).items()},
-            "results": [r.summary() for r in runs],
-            "cameras": [{"system": r.system, "n": r.n, **{k: v for k, v in asdict(c).items() if k != "lags"}}
-                        for r in runs for c in r.cameras],
-        }, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "heading": heading,
+                    "args": {k: str(v) for k, v in vars(args).items()},
+                    "results": [r.summary() for r in runs],
+                    "cameras": [
+                        {"system": r.system, "n": r.n, **{k: v for k, v in asdict(c).items() if k != "lags"}}
+                        for r in runs
+                        for c in r.cameras
+                    ],
+                },
+                indent=2,
+            )
+        )
     return 0
 
 

@@ -46,7 +46,7 @@ class Look:
 
     frame: Frame
     infer: bool
-    reason: str          # "first" | "changed" | "refresh" | "unchanged" | "always"
+    reason: str  # "first" | "changed" | "refresh" | "unchanged" | "always"
     crop: CropRect
 
     @property
@@ -73,8 +73,14 @@ def _timings(zones: list[Zone]) -> dict[str, ZoneTiming]:
 class CameraState:
     """Everything one camera remembers; `look` and `process` are called in stream order."""
 
-    def __init__(self, camera: str, zones: list[Zone], tracker: TrackerConfig,
-                 evidence: EvidenceWriter | None, looks: LookConfig | None = None) -> None:
+    def __init__(
+        self,
+        camera: str,
+        zones: list[Zone],
+        tracker: TrackerConfig,
+        evidence: EvidenceWriter | None,
+        looks: LookConfig | None = None,
+    ) -> None:
         self.camera = camera
         self.looks = looks or LookConfig(change_gate=False, crop_to_zones=False)
         self._zones = list(zones)
@@ -120,10 +126,16 @@ class CameraState:
             self._frame_size = (frame.width, frame.height)
             self._pixel_zones = zones_for_frame(self._zones, frame.width, frame.height)
             polygons = [p.polygon for p in self._pixel_zones]
-            self._crop = (plan_crop(polygons, self._frame_size, margin=self.looks.crop_margin)
-                          if self.looks.crop_to_zones and polygons else CropRect.full(self._frame_size))
-            self._gate = (ChangeGate(polygons, self._frame_size, refresh_s=self.looks.refresh_s)
-                          if self.looks.change_gate and polygons else None)
+            self._crop = (
+                plan_crop(polygons, self._frame_size, margin=self.looks.crop_margin)
+                if self.looks.crop_to_zones and polygons
+                else CropRect.full(self._frame_size)
+            )
+            self._gate = (
+                ChangeGate(polygons, self._frame_size, refresh_s=self.looks.refresh_s)
+                if self.looks.change_gate and polygons
+                else None
+            )
 
     def _drawings(self) -> dict[str, ZoneDrawing]:
         return {p.zone.id: ZoneDrawing(p.zone.name, p.polygon) for p in self._pixel_zones}
@@ -148,8 +160,12 @@ class CameraState:
         """
         frame = look.frame
         if self.last_frame is not None and frame.offset_s < self.last_frame.offset_s:
-            log.warning("camera %s: frame at %.3f s is older than the last one (%.3f s); skipped",
-                        self.camera, frame.offset_s, self.last_frame.offset_s)
+            log.warning(
+                "camera %s: frame at %.3f s is older than the last one (%.3f s); skipped",
+                self.camera,
+                frame.offset_s,
+                self.last_frame.offset_s,
+            )
             return None
         if detections is not None:
             size = (frame.width, frame.height)

@@ -7,7 +7,7 @@ import re
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -18,8 +18,9 @@ from lanewatch.config import DetectorConfig, LookConfig, SourceConfig
 from lanewatch.video.source import SourceError, redact_url
 from lanewatch.zones.zone_file import ZoneFile, ZoneFileError, load_zone_file
 
-app = typer.Typer(help="lanewatch: fire-lane watch for CCTV cameras.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="lanewatch: fire-lane watch for CCTV cameras.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 zones_app = typer.Typer(help="Work with zone files.", no_args_is_help=True)
 app.add_typer(zones_app, name="zones")
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -59,8 +60,10 @@ def build_cameras(sources: list[str], zone_files: list[ZoneFile], **source_optio
         camera = name or _default_camera_id(url)
         if camera not in by_camera:
             known = ", ".join(sorted(by_camera)) or "none"
-            raise typer.BadParameter(f"no zone file for camera {camera!r} (zone files are for: {known}); "
-                                     f"name the source as CAMERA=URL", param_hint="SOURCE")
+            raise typer.BadParameter(
+                f"no zone file for camera {camera!r} (zone files are for: {known}); name the source as CAMERA=URL",
+                param_hint="SOURCE",
+            )
         specs.append(CameraSpec(SourceConfig(camera=camera, url=url, **source_options), by_camera[camera].zones))
     return specs
 
@@ -71,6 +74,7 @@ def _expected_seconds(url: str) -> float | None:
         return None
     try:
         import av
+
         with av.open(url) as container:
             return container.duration / 1_000_000 if container.duration else None
     except Exception:
@@ -79,20 +83,33 @@ def _expected_seconds(url: str) -> float | None:
 
 @app.command("eval")
 def eval_command(
-    sources: Annotated[list[str], typer.Argument(help="Video files, rtsp:// URLs or image folders; NAME=URL sets the camera id.")],
-    zones: Annotated[list[Path], typer.Option("--zones", "-z", help="Zone file(s) (JSON); matched to sources by camera id.")],
+    sources: Annotated[
+        list[str], typer.Argument(help="Video files, rtsp:// URLs or image folders; NAME=URL sets the camera id.")
+    ],
+    zones: Annotated[
+        list[Path], typer.Option("--zones", "-z", help="Zone file(s) (JSON); matched to sources by camera id.")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")],
-    weights: Annotated[Optional[str], typer.Option(help="Detector weights (see weights/README.md).")] = None,
+    weights: Annotated[str | None, typer.Option(help="Detector weights (see weights/README.md).")] = None,
     imgsz: Annotated[int, typer.Option(help="Inference size in pixels (960–1280 for overview CCTV).")] = 960,
-    sample_fps: Annotated[float, typer.Option(help="Analysed frames per second of stream time (default 1 for recorded "
-                                                   "footage; live cameras default to one look per 2 s).")] = 1.0,
-    duration: Annotated[Optional[float], typer.Option(help="Stop after this many seconds of stream time.")] = None,
+    sample_fps: Annotated[
+        float,
+        typer.Option(
+            help="Analysed frames per second of stream time (default 1 for recorded "
+            "footage; live cameras default to one look per 2 s)."
+        ),
+    ] = 1.0,
+    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds of stream time.")] = None,
     confidence: Annotated[float, typer.Option(help="Minimum detection confidence.")] = 0.25,
-    classes: Annotated[Optional[str], typer.Option(help="Comma-separated class names (default: the zones' classes).")] = None,
+    classes: Annotated[
+        str | None, typer.Option(help="Comma-separated class names (default: the zones' classes).")
+    ] = None,
     decode: Annotated[str, typer.Option(help="auto | all | keyframes")] = "auto",
     gate: Annotated[bool, typer.Option(help="Skip inference on looks whose lanes did not change.")] = True,
     crop: Annotated[bool, typer.Option(help="Run the detector on the lanes' bounding rectangle only.")] = True,
-    refresh: Annotated[float, typer.Option(help="With --gate: re-check unchanged lanes at least every S seconds.")] = 30.0,
+    refresh: Annotated[
+        float, typer.Option(help="With --gate: re-check unchanged lanes at least every S seconds.")
+    ] = 30.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the pipeline on recorded footage or live URLs and write violations.json, occupancy.csv and snapshots."""
@@ -103,13 +120,16 @@ def eval_command(
     from lanewatch.store.db import open_engine, sqlite_url
     from lanewatch.store.violation_store import ViolationStore
 
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         zone_files = [load_zone_file(z) for z in zones]
         specs = build_cameras(sources, zone_files, sample_fps=sample_fps, duration_s=duration, decode=decode)
         wanted = classes.split(",") if classes else sorted({c for s in specs for z in s.zones for c in z.classes})
-        detector_config = DetectorConfig(weights=weights, imgsz=imgsz, confidence=confidence,
-                                         classes=[c.strip() for c in wanted if c.strip()])
+        detector_config = DetectorConfig(
+            weights=weights, imgsz=imgsz, confidence=confidence, classes=[c.strip() for c in wanted if c.strip()]
+        )
         look_config = LookConfig(change_gate=gate, crop_to_zones=crop, refresh_s=refresh)
         missing = [s.source.url for s in specs if not _LIVE.match(s.source.url) and not Path(s.source.url).exists()]
         if missing:
@@ -122,14 +142,24 @@ def eval_command(
     report = ViolationsJson(out / "violations.json", snapshot_prefix="snapshots/")
     occupancy = OccupancyCsv(out / "occupancy.csv")
     store = ViolationStore(open_engine(sqlite_url(out / "lanewatch.db")))
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
-                  TimeElapsedColumn(), console=console) as progress:
-        tasks = {s.source.camera: progress.add_task(s.source.camera, total=_expected_seconds(s.source.url)
-                                                    if duration is None else duration, status="") for s in specs}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        tasks = {
+            s.source.camera: progress.add_task(
+                s.source.camera, total=_expected_seconds(s.source.url) if duration is None else duration, status=""
+            )
+            for s in specs
+        }
 
         def on_frame(result) -> None:
-            progress.update(tasks[result.frame.camera], completed=result.frame.offset_s,
-                            status=f"{result.frame.offset_s:6.1f} s")
+            progress.update(
+                tasks[result.frame.camera], completed=result.frame.offset_s, status=f"{result.frame.offset_s:6.1f} s"
+            )
 
         health: list = []
 
@@ -138,10 +168,16 @@ def eval_command(
             progress.update(tasks[event.camera], status=f"{event.state.value}")
 
         try:
-            pipeline = Pipeline(specs, detector, detector_config=detector_config, look_config=look_config,
-                                evidence=EvidenceWriter(out / "snapshots"),
-                                event_sinks=[store, report], frame_sinks=[occupancy, on_frame],
-                                health_sinks=[on_health])
+            pipeline = Pipeline(
+                specs,
+                detector,
+                detector_config=detector_config,
+                look_config=look_config,
+                evidence=EvidenceWriter(out / "snapshots"),
+                event_sinks=[store, report],
+                frame_sinks=[occupancy, on_frame],
+                health_sinks=[on_health],
+            )
         except SourceError as exc:
             _fail(exc)
         previous = signal.signal(signal.SIGINT, lambda *_: pipeline.stop())
@@ -169,14 +205,24 @@ def _print_summary(stats, report, health: list, out: Path) -> None:
         mine = [v for v in report.violations.values() if v.camera == camera]
         states = [e.state.value for e in health if e.camera == camera]
         skipped = stats.skipped.get(camera, 0)
-        table.add_row(camera, str(looks), str(looks - skipped), str(skipped), str(stats.dropped.get(camera, 0)),
-                      str(len(mine)), str(sum(v.active for v in mine)), str(states.count("offline")),
-                      str(states.count("frozen")))
+        table.add_row(
+            camera,
+            str(looks),
+            str(looks - skipped),
+            str(skipped),
+            str(stats.dropped.get(camera, 0)),
+            str(len(mine)),
+            str(sum(v.active for v in mine)),
+            str(states.count("offline")),
+            str(states.count("frozen")),
+        )
     out_console.print(table)
     per_frame = stats.detector_seconds / stats.inferences * 1000 if stats.inferences else 0.0
-    out_console.print(f"skipped = looks whose lanes had not changed (detections carried forward); active = still "
-                    f"in violation at the end.\n{stats.inferences} inferences, {per_frame:.0f} ms each; "
-                    f"{stats.wall_seconds:.1f} s wall; detector errors: {stats.detector_errors}. Results in {out}/")
+    out_console.print(
+        f"skipped = looks whose lanes had not changed (detections carried forward); active = still "
+        f"in violation at the end.\n{stats.inferences} inferences, {per_frame:.0f} ms each; "
+        f"{stats.wall_seconds:.1f} s wall; detector errors: {stats.detector_errors}. Results in {out}/"
+    )
 
 
 @zones_app.command("check")
@@ -193,8 +239,10 @@ def zones_check(files: Annotated[list[Path], typer.Argument(help="Zone files to 
     raise typer.Exit(1 if failed else 0)
 
 
-ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", help="lanewatch.yaml (see README).")]
-DatabaseOption = Annotated[Optional[str], typer.Option("--database-url", help="Overrides the config / LANEWATCH_DATABASE_URL.")]
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="lanewatch.yaml (see README).")]
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database-url", help="Overrides the config / LANEWATCH_DATABASE_URL.")
+]
 
 
 def _settings(config: Path | None, database_url: str | None = None):
@@ -223,7 +271,8 @@ def db_upgrade(config: ConfigOption = None, database_url: DatabaseOption = None)
 def keys_create(
     role: Annotated[str, typer.Option(help="viewer (read), operator (ack/resolve) or admin (cameras, zones, keys).")],
     name: Annotated[str, typer.Option(help="Who or what uses the key.")] = "cli",
-    config: ConfigOption = None, database_url: DatabaseOption = None,
+    config: ConfigOption = None,
+    database_url: DatabaseOption = None,
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
     from lanewatch.api.auth import create_api_key
@@ -239,10 +288,13 @@ def keys_create(
 
 @app.command("serve")
 def serve(
-    config: ConfigOption = None, database_url: DatabaseOption = None,
-    host: Annotated[Optional[str], typer.Option(help="Listen address (default 127.0.0.1).")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Listen port (default 8080).")] = None,
-    demo_source: Annotated[Optional[str], typer.Option(help="With no cameras yet, replay this file as a demo camera.")] = None,
+    config: ConfigOption = None,
+    database_url: DatabaseOption = None,
+    host: Annotated[str | None, typer.Option(help="Listen address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (default 8080).")] = None,
+    demo_source: Annotated[
+        str | None, typer.Option(help="With no cameras yet, replay this file as a demo camera.")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the HTTP API and the pipeline for every enabled camera."""
@@ -251,7 +303,9 @@ def serve(
     from lanewatch.api.app import create_app
     from lanewatch.service import Service, ensure_admin_key, ensure_demo_camera
 
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     settings = _settings(config, database_url)
     updates = {k: v for k, v in {"host": host, "port": port, "demo_source": demo_source}.items() if v is not None}
     settings = settings.model_copy(update=updates)
@@ -268,6 +322,7 @@ def serve(
         console.print(f"first start: admin API key (also in {settings.data_dir / 'first-admin-key.txt'}):\n  {key}")
     service.start()
     console.print(f"lanewatch serving on http://{settings.host}:{settings.port}  (API docs at /docs)")
+
     class Server(uvicorn.Server):
         """Ends live-event streams at the first stop signal, so shutdown never waits on a listening client."""
 
@@ -278,8 +333,15 @@ def serve(
     # uvicorn re-raises SIGTERM/SIGINT once it has shut down, so the pipeline is stopped in the app's
     # own shutdown step rather than after server.run() returns.
     app = create_app(service, max_body_bytes=settings.max_body_bytes, on_shutdown=service.stop)
-    server = Server(uvicorn.Config(app, host=settings.host, port=settings.port,
-                                   log_level="info" if verbose else "warning", timeout_graceful_shutdown=5))
+    server = Server(
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="info" if verbose else "warning",
+            timeout_graceful_shutdown=5,
+        )
+    )
     try:
         server.run()
     finally:
@@ -292,18 +354,24 @@ app.add_typer(alarms_app, name="alarms")
 
 @alarms_app.command("simulate")
 def alarms_simulate(
-    http: Annotated[Optional[str], typer.Option(help="lanewatch base URL, e.g. http://127.0.0.1:8080.")] = None,
-    api_key: Annotated[Optional[str], typer.Option(envvar="LANEWATCH_API_KEY", help="Key for --http (device, operator or admin).")] = None,
+    http: Annotated[str | None, typer.Option(help="lanewatch base URL, e.g. http://127.0.0.1:8080.")] = None,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="LANEWATCH_API_KEY", help="Key for --http (device, operator or admin).")
+    ] = None,
     http_batch: Annotated[int, typer.Option(help="Messages per HTTP request (1 = one object per request).")] = 20,
-    mqtt: Annotated[Optional[str], typer.Option(help="MQTT broker HOST:PORT.")] = None,
-    topic_root: Annotated[str, typer.Option(help="MQTT topic root (messages go to ROOT/<device_id>).")] = "lanewatch/alarms",
-    gb: Annotated[Optional[str], typer.Option(help="GB/T 26875.3 centre HOST:PORT.")] = None,
-    gb_centre: Annotated[str, typer.Option(help="The centre's address (12 hex digits) written as destination.")] = "000000000000",
+    mqtt: Annotated[str | None, typer.Option(help="MQTT broker HOST:PORT.")] = None,
+    topic_root: Annotated[
+        str, typer.Option(help="MQTT topic root (messages go to ROOT/<device_id>).")
+    ] = "lanewatch/alarms",
+    gb: Annotated[str | None, typer.Option(help="GB/T 26875.3 centre HOST:PORT.")] = None,
+    gb_centre: Annotated[
+        str, typer.Option(help="The centre's address (12 hex digits) written as destination.")
+    ] = "000000000000",
     devices: Annotated[int, typer.Option(help="Devices on the HTTP/MQTT paths (GB components come extra).")] = 50,
     rate: Annotated[float, typer.Option(help="Messages per second over all paths.")] = 20.0,
-    duration: Annotated[Optional[float], typer.Option(help="Run this many seconds.")] = None,
-    count: Annotated[Optional[int], typer.Option(help="Stop after this many messages.")] = None,
-    fire_every: Annotated[Optional[float], typer.Option(help="A fire alarm every S seconds (0: none).")] = 60.0,
+    duration: Annotated[float | None, typer.Option(help="Run this many seconds.")] = None,
+    count: Annotated[int | None, typer.Option(help="Stop after this many messages.")] = None,
+    fire_every: Annotated[float | None, typer.Option(help="A fire alarm every S seconds (0: none).")] = 60.0,
     clear_after: Annotated[float, typer.Option(help="A device reports back to normal after S seconds.")] = 20.0,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same fleet and traffic.")] = 1,
 ) -> None:
@@ -320,9 +388,16 @@ def alarms_simulate(
         duration = 60.0
     senders: dict = {}
     try:
-        options = SimulationOptions(devices=devices, rate=rate, duration_s=duration, count=count,
-                                    fire_every_s=fire_every or None, clear_after_s=clear_after, seed=seed,
-                                    paths=paths)
+        options = SimulationOptions(
+            devices=devices,
+            rate=rate,
+            duration_s=duration,
+            count=count,
+            fire_every_s=fire_every or None,
+            clear_after_s=clear_after,
+            seed=seed,
+            paths=paths,
+        )
         if http:
             senders["http"] = HttpSender(http, api_key, batch=http_batch)
         if mqtt:

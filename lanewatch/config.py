@@ -26,99 +26,187 @@ class StrictModel(BaseModel):
 class SourceConfig(StrictModel):
     """Where one camera's pictures come from and how they are sampled."""
 
-    camera: str = Field(title="Camera id", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$",
-                        description="Short id used in records, file names and the API.")
-    url: str = Field(title="Source", min_length=1,
-                     description="A video file path, an rtsp:// or rtsps:// URL, or a folder of still images.")
-    sample_fps: float = Field(0.5, gt=0, le=30, title="Analysed frames per second",
-                              description="Frames are taken by stream time, not by frame count. The default, one "
-                                          "look per 2 s, is at least the usual 1-2 s CCTV GOP, so 'auto' decoding "
-                                          "decodes key frames only, which is what lets one machine watch many "
-                                          "cameras; fire-lane grace times are tens of seconds.")
+    camera: str = Field(
+        title="Camera id",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_.\-]+$",
+        description="Short id used in records, file names and the API.",
+    )
+    url: str = Field(
+        title="Source",
+        min_length=1,
+        description="A video file path, an rtsp:// or rtsps:// URL, or a folder of still images.",
+    )
+    sample_fps: float = Field(
+        0.5,
+        gt=0,
+        le=30,
+        title="Analysed frames per second",
+        description="Frames are taken by stream time, not by frame count. The default, one "
+        "look per 2 s, is at least the usual 1-2 s CCTV GOP, so 'auto' decoding "
+        "decodes key frames only, which is what lets one machine watch many "
+        "cameras; fire-lane grace times are tens of seconds.",
+    )
     decode: Literal["auto", "all", "keyframes"] = Field(
-        "auto", title="Decode mode",
+        "auto",
+        title="Decode mode",
         description="'keyframes' decodes only key frames (cheap); 'auto' does so when the sampling "
-                    "interval is at least the stream's GOP; 'all' decodes every frame.")
+        "interval is at least the stream's GOP; 'all' decodes every frame.",
+    )
     start_time: datetime | None = Field(
-        None, title="Start time of a recorded file",
-        description="Wall time of the file's first frame. Default: the container's creation_time, else the epoch.")
+        None,
+        title="Start time of a recorded file",
+        description="Wall time of the file's first frame. Default: the container's creation_time, else the epoch.",
+    )
     filename_pattern: str = Field(
-        "%Y-%m-%d_%H_%M_%S", title="Image file-name time pattern",
+        "%Y-%m-%d_%H_%M_%S",
+        title="Image file-name time pattern",
         description="strptime pattern searched for in image file names (snapshot folders); "
-                    "falls back to the file's mtime when it does not match.")
-    timezone: str = Field("UTC", title="Time zone",
-                          description="IANA zone for times without one (file names, naive creation_time).")
-    io_timeout_s: float = Field(5.0, gt=0, le=300, title="I/O timeout (s)",
-                                description="A live stream that sends nothing for this long is treated as disconnected.")
+        "falls back to the file's mtime when it does not match.",
+    )
+    timezone: str = Field(
+        "UTC", title="Time zone", description="IANA zone for times without one (file names, naive creation_time)."
+    )
+    io_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        title="I/O timeout (s)",
+        description="A live stream that sends nothing for this long is treated as disconnected.",
+    )
     reconnect_initial_s: float = Field(0.5, gt=0, title="First reconnect delay (s)")
-    reconnect_max_s: float = Field(30.0, gt=0, title="Longest reconnect delay (s)",
-                                   description="The exponential backoff is capped here.")
-    frozen_after_s: float = Field(30.0, gt=0, title="Frozen after (s)",
-                                  description="Identical frames for this long of stream time mark the source frozen.")
+    reconnect_max_s: float = Field(
+        30.0, gt=0, title="Longest reconnect delay (s)", description="The exponential backoff is capped here."
+    )
+    frozen_after_s: float = Field(
+        30.0,
+        gt=0,
+        title="Frozen after (s)",
+        description="Identical frames for this long of stream time mark the source frozen.",
+    )
     duration_s: float | None = Field(None, gt=0, title="Stop after (s of stream time)")
-    max_width: int | None = Field(None, ge=64, le=7680, title="Convert frames to at most this width (px)",
-                                  description="Large streams are scaled while converting the decoded picture "
-                                              "(one FFmpeg reformat, no full-size copy); evidence is at this size.")
-    replay: bool = Field(False, title="Replay a file as a live camera",
-                         description="Play a recorded file in real time, looping forever (demos, soak tests).")
+    max_width: int | None = Field(
+        None,
+        ge=64,
+        le=7680,
+        title="Convert frames to at most this width (px)",
+        description="Large streams are scaled while converting the decoded picture "
+        "(one FFmpeg reformat, no full-size copy); evidence is at this size.",
+    )
+    replay: bool = Field(
+        False,
+        title="Replay a file as a live camera",
+        description="Play a recorded file in real time, looping forever (demos, soak tests).",
+    )
 
 
 class DetectorConfig(StrictModel):
     """The object detector shared by all cameras."""
 
-    weights: str | None = Field(None, title="Weights path",
-                                description="Model file or OpenVINO folder; see weights/README.md for the search order.")
-    imgsz: int = Field(960, ge=128, le=2560, multiple_of=32, title="Inference size (px)",
-                       description="Overview CCTV needs 960–1280 to see distant vehicles.")
+    weights: str | None = Field(
+        None,
+        title="Weights path",
+        description="Model file or OpenVINO folder; see weights/README.md for the search order.",
+    )
+    imgsz: int = Field(
+        960,
+        ge=128,
+        le=2560,
+        multiple_of=32,
+        title="Inference size (px)",
+        description="Overview CCTV needs 960–1280 to see distant vehicles.",
+    )
     confidence: float = Field(0.25, gt=0, lt=1, title="Minimum confidence")
     iou: float = Field(0.5, gt=0, lt=1, title="NMS IoU threshold")
-    classes: list[str] = Field(default_factory=lambda: ["car", "truck", "bus", "motorcycle"],
-                               min_length=1, title="Classes to detect",
-                               description="COCO class names (e.g. bicycle, person) for the stock weights.")
+    classes: list[str] = Field(
+        default_factory=lambda: ["car", "truck", "bus", "motorcycle"],
+        min_length=1,
+        title="Classes to detect",
+        description="COCO class names (e.g. bicycle, person) for the stock weights.",
+    )
     batch_size: int = Field(8, ge=1, le=64, title="Frames per inference batch")
     device: str = Field("cpu", title="Torch device", description="'cpu', 'cuda:0', ...")
     backend: Literal["auto", "openvino", "ultralytics"] = Field(
-        "auto", title="Detector backend",
+        "auto",
+        title="Detector backend",
         description="'openvino' runs an OpenVINO IR folder directly, the cameras' lane crops packed onto a few "
-                    "fixed input shapes (three 1920x600 crops at imgsz 960 share one 960x960 inference); "
-                    "'ultralytics' uses ultralytics.YOLO (any format, GPU); 'auto': openvino for *_openvino_model "
-                    "folders on the CPU, else ultralytics.")
-    processes: int = Field(1, ge=0, le=8, title="Detector worker processes",
-                           description="Inference runs in this many worker processes fed through shared memory "
-                                       "(a crashed worker is restarted); 0 runs it inside the pipeline's process.")
-    threads: int | None = Field(None, ge=1, le=256, title="Inference threads per worker",
-                                description="Default: the machine's cores but one (left for decoding), divided by the "
-                                            "worker processes; at least 1.")
-    timeout_s: float = Field(60.0, gt=0, le=3600, title="Give up on a worker after (s)",
-                             description="A worker that answers no batch for this long is killed and restarted; "
-                                         "its looks count as dropped.")
+        "fixed input shapes (three 1920x600 crops at imgsz 960 share one 960x960 inference); "
+        "'ultralytics' uses ultralytics.YOLO (any format, GPU); 'auto': openvino for *_openvino_model "
+        "folders on the CPU, else ultralytics.",
+    )
+    processes: int = Field(
+        1,
+        ge=0,
+        le=8,
+        title="Detector worker processes",
+        description="Inference runs in this many worker processes fed through shared memory "
+        "(a crashed worker is restarted); 0 runs it inside the pipeline's process.",
+    )
+    threads: int | None = Field(
+        None,
+        ge=1,
+        le=256,
+        title="Inference threads per worker",
+        description="Default: the machine's cores but one (left for decoding), divided by the "
+        "worker processes; at least 1.",
+    )
+    timeout_s: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        title="Give up on a worker after (s)",
+        description="A worker that answers no batch for this long is killed and restarted; its looks count as dropped.",
+    )
 
 
 class LookConfig(StrictModel):
     """What each sampled frame ("look") costs: skip unchanged lanes, infer on the lanes only."""
 
-    change_gate: bool = Field(True, title="Skip unchanged looks",
-                              description="Do not run the detector when no zone region changed since the last "
-                                          "inference; the previous detections are carried forward.")
-    refresh_s: float = Field(30.0, gt=0, title="Re-check at least every (s)",
-                             description="Force an inference this often even when nothing changed, so parked "
-                                         "vehicles are re-confirmed.")
-    crop_to_zones: bool = Field(True, title="Infer on the lanes",
-                                description="Send the detector the bounding rectangle of the camera's zones "
-                                            "(plus a margin) instead of the whole frame.")
-    crop_margin: float = Field(0.3, ge=0, le=1, title="Crop margin (fraction of the zones' size)",
-                               description="0.3 keeps PKLot per-space accuracy equal to full-frame inference; "
-                                           "0.15 lost 2 of 800 spaces.")
+    change_gate: bool = Field(
+        True,
+        title="Skip unchanged looks",
+        description="Do not run the detector when no zone region changed since the last "
+        "inference; the previous detections are carried forward.",
+    )
+    refresh_s: float = Field(
+        30.0,
+        gt=0,
+        title="Re-check at least every (s)",
+        description="Force an inference this often even when nothing changed, so parked vehicles are re-confirmed.",
+    )
+    crop_to_zones: bool = Field(
+        True,
+        title="Infer on the lanes",
+        description="Send the detector the bounding rectangle of the camera's zones "
+        "(plus a margin) instead of the whole frame.",
+    )
+    crop_margin: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        title="Crop margin (fraction of the zones' size)",
+        description="0.3 keeps PKLot per-space accuracy equal to full-frame inference; 0.15 lost 2 of 800 spaces.",
+    )
 
 
 class TrackerConfig(StrictModel):
     """Identity keeping at low analysed frame rates (0.5–2 fps)."""
 
     match_iou: float = Field(0.3, gt=0, lt=1, title="IoU needed to continue a track")
-    max_missing_s: float = Field(120.0, gt=0, title="Forget a track unseen for (s)",
-                                 description="Parked cars must keep their identity across missed detections.")
-    min_confidence: float = Field(0.25, ge=0, lt=1, title="Lowest confidence that may start a track",
-                                  description="Weaker boxes may continue an existing track but never start one.")
+    max_missing_s: float = Field(
+        120.0,
+        gt=0,
+        title="Forget a track unseen for (s)",
+        description="Parked cars must keep their identity across missed detections.",
+    )
+    min_confidence: float = Field(
+        0.25,
+        ge=0,
+        lt=1,
+        title="Lowest confidence that may start a track",
+        description="Weaker boxes may continue an existing track but never start one.",
+    )
 
 
 class WebhookConfig(StrictModel):
@@ -136,11 +224,21 @@ class MqttConfig(StrictModel):
     enabled: bool = Field(False, title="Subscribe to a broker")
     host: str = Field("127.0.0.1", min_length=1, title="Broker host")
     port: int = Field(1883, ge=1, le=65535, title="Broker port")
-    topic_root: str = Field("lanewatch/alarms", min_length=1, pattern=r"^[^#+]+$", title="Topic root",
-                            description="lanewatch subscribes to '<root>/#'; the level after the root is the device id.")
-    client_id: str = Field("lanewatch", min_length=1, max_length=64, title="Client id",
-                           description="Fixed, with a persistent session, so the broker keeps QoS 1 messages "
-                                       "sent while lanewatch is reconnecting.")
+    topic_root: str = Field(
+        "lanewatch/alarms",
+        min_length=1,
+        pattern=r"^[^#+]+$",
+        title="Topic root",
+        description="lanewatch subscribes to '<root>/#'; the level after the root is the device id.",
+    )
+    client_id: str = Field(
+        "lanewatch",
+        min_length=1,
+        max_length=64,
+        title="Client id",
+        description="Fixed, with a persistent session, so the broker keeps QoS 1 messages "
+        "sent while lanewatch is reconnecting.",
+    )
     username: str | None = Field(None, title="User name")
     password: SecretStr | None = Field(None, title="Password")
     qos: Literal[0, 1, 2] = Field(1, title="Subscription QoS")
@@ -154,24 +252,45 @@ class Gb26875Config(StrictModel):
     enabled: bool = Field(False, title="Listen for GB/T 26875.3 devices")
     host: str = Field("127.0.0.1", title="Listen address")
     port: int = Field(9026, ge=0, le=65535, title="Listen port")
-    centre_address: str = Field("000000000000", pattern=r"^[0-9A-Fa-f]{12}$", title="This centre's address",
-                                description="6 bytes, hex: the source address of the answers we send.")
-    max_data_bytes: int = Field(1024, ge=64, le=65535, title="Largest application data unit (bytes)",
-                                description="A frame announcing more is dropped as oversized.")
+    centre_address: str = Field(
+        "000000000000",
+        pattern=r"^[0-9A-Fa-f]{12}$",
+        title="This centre's address",
+        description="6 bytes, hex: the source address of the answers we send.",
+    )
+    max_data_bytes: int = Field(
+        1024,
+        ge=64,
+        le=65535,
+        title="Largest application data unit (bytes)",
+        description="A frame announcing more is dropped as oversized.",
+    )
     idle_timeout_s: float = Field(300.0, gt=0, title="Close a silent connection after (s)")
 
 
 class AlarmTarget(StrictModel):
     """A webhook receiver of alarm escalations or forwards (delivered signed, through the outbox)."""
 
-    name: str = Field(min_length=1, max_length=100, title="Name", description="Who it is: 'duty desk', 'street centre'.")
-    url: str = Field(min_length=1, max_length=2000, pattern=r"^https?://\S+$", title="URL",
-                     description="Where the signed POST goes (http or https).")
-    secret: SecretStr = Field(min_length=16, max_length=200, title="Signing secret",
-                              description="HMAC-SHA256 key for X-Lanewatch-Signature.")
-    after_s: float = Field(60.0, gt=0, title="Escalate to this step after (s)",
-                           description="Seconds after the previous step; the first step is instead reached "
-                                       "after the alarm severity's first-escalation time.")
+    name: str = Field(
+        min_length=1, max_length=100, title="Name", description="Who it is: 'duty desk', 'street centre'."
+    )
+    url: str = Field(
+        min_length=1,
+        max_length=2000,
+        pattern=r"^https?://\S+$",
+        title="URL",
+        description="Where the signed POST goes (http or https).",
+    )
+    secret: SecretStr = Field(
+        min_length=16, max_length=200, title="Signing secret", description="HMAC-SHA256 key for X-Lanewatch-Signature."
+    )
+    after_s: float = Field(
+        60.0,
+        gt=0,
+        title="Escalate to this step after (s)",
+        description="Seconds after the previous step; the first step is instead reached "
+        "after the alarm severity's first-escalation time.",
+    )
 
 
 class FirstEscalation(StrictModel):
@@ -180,8 +299,9 @@ class FirstEscalation(StrictModel):
     critical: float | None = Field(60.0, gt=0, title="Fire (critical)")
     high: float | None = Field(180.0, gt=0, title="High (gas, electrical)")
     medium: float | None = Field(900.0, gt=0, title="Medium (faults, offline, tamper)")
-    low: float | None = Field(None, gt=0, title="Low (battery, shield, supervisory)",
-                              description="None: never escalated.")
+    low: float | None = Field(
+        None, gt=0, title="Low (battery, shield, supervisory)", description="None: never escalated."
+    )
 
 
 class AlarmSettings(StrictModel):
@@ -190,23 +310,44 @@ class AlarmSettings(StrictModel):
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     gb26875: Gb26875Config = Field(default_factory=Gb26875Config)
     escalation_chain: list[AlarmTarget] = Field(
-        default_factory=list, max_length=10, title="Escalation chain",
+        default_factory=list,
+        max_length=10,
+        title="Escalation chain",
         description="Called in order while an alarm stays unacknowledged (duty desk → micro fire station → "
-                    "property → street centre); after the last step every step is called again each repeat_s.")
+        "property → street centre); after the last step every step is called again each repeat_s.",
+    )
     first_escalation_s: FirstEscalation = Field(default_factory=FirstEscalation, title="First escalation after (s)")
-    repeat_s: float = Field(120.0, gt=0, title="Repeat the chain every (s)",
-                            description="Once the last step is reached, until someone acknowledges.")
-    escalate_test_alarms: bool = Field(False, title="Escalate test-mode alarms",
-                                       description="Alarms a device reports in test mode are shown but not escalated.")
-    forward_119: AlarmTarget | None = Field(None, title="119 forward target",
-                                            description="Confirmed real fires are sent here; `after_s` is unused.")
+    repeat_s: float = Field(
+        120.0,
+        gt=0,
+        title="Repeat the chain every (s)",
+        description="Once the last step is reached, until someone acknowledges.",
+    )
+    escalate_test_alarms: bool = Field(
+        False,
+        title="Escalate test-mode alarms",
+        description="Alarms a device reports in test mode are shown but not escalated.",
+    )
+    forward_119: AlarmTarget | None = Field(
+        None, title="119 forward target", description="Confirmed real fires are sent here; `after_s` is unused."
+    )
     latching_types: list[str] = Field(
-        default_factory=lambda: ["fire", "gas_leak"], title="Alarms a device clear never resolves",
-        description="The clear is recorded; an operator resolves. Fire always latches.")
-    maintenance_false_alarms_per_day: int = Field(3, ge=1, title="Maintenance after more false alarms than",
-                                                  description="In any 24 h, counted from confirmed false alarms.")
-    offline_grace_factor: float = Field(2.5, ge=1, title="Offline after heartbeat interval ×",
-                                        description="A device is offline when silent this many heartbeat intervals.")
+        default_factory=lambda: ["fire", "gas_leak"],
+        title="Alarms a device clear never resolves",
+        description="The clear is recorded; an operator resolves. Fire always latches.",
+    )
+    maintenance_false_alarms_per_day: int = Field(
+        3,
+        ge=1,
+        title="Maintenance after more false alarms than",
+        description="In any 24 h, counted from confirmed false alarms.",
+    )
+    offline_grace_factor: float = Field(
+        2.5,
+        ge=1,
+        title="Offline after heartbeat interval ×",
+        description="A device is offline when silent this many heartbeat intervals.",
+    )
     scan_interval_s: float = Field(1.0, gt=0, le=60, title="Escalation and offline check every (s)")
     max_batch: int = Field(1000, ge=1, le=10_000, title="Messages per ingest request at most")
     readings_per_device: int = Field(500, ge=10, title="Stored messages kept per device")
@@ -222,16 +363,24 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LANEWATCH_", env_nested_delimiter="__", extra="forbid")
 
-    data_dir: Path = Field(Path("data"), title="Data directory",
-                           description="Holds the embedded SQLite database and the evidence snapshots.")
-    database_url: str | None = Field(None, title="Database URL",
-                                     description="sqlite:///path or postgresql://user:pw@host/db; "
-                                                 "default: SQLite in the data directory.")
+    data_dir: Path = Field(
+        Path("data"),
+        title="Data directory",
+        description="Holds the embedded SQLite database and the evidence snapshots.",
+    )
+    database_url: str | None = Field(
+        None,
+        title="Database URL",
+        description="sqlite:///path or postgresql://user:pw@host/db; default: SQLite in the data directory.",
+    )
     host: str = Field("127.0.0.1", title="Listen address")
     port: int = Field(8080, ge=0, le=65535, title="Listen port")
     max_body_bytes: int = Field(1_000_000, ge=1024, title="Largest accepted request body (bytes)")
-    demo_source: str | None = Field(None, title="Demo camera source",
-                                    description="With an empty database, add a demo camera reading this file or URL.")
+    demo_source: str | None = Field(
+        None,
+        title="Demo camera source",
+        description="With an empty database, add a demo camera reading this file or URL.",
+    )
     detector: DetectorConfig = Field(default_factory=DetectorConfig)
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     looks: LookConfig = Field(default_factory=LookConfig)
@@ -239,8 +388,9 @@ class ServiceSettings(BaseSettings):
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                   file_secret_settings):
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
         """Environment over the YAML file over defaults (the file comes from `load_settings`)."""
         yaml_file = _YAML_FILE.get()
         sources = [env_settings]

@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 import numpy as np
@@ -127,14 +127,22 @@ def lower_thread_priority(nice: int) -> None:
 class Pipeline:
     """Runs until every source has ended (files), or until `stop()` when ``keep_alive``."""
 
-    def __init__(self, cameras: Sequence[CameraSpec], detector: Detector, *,
-                 detector_config: DetectorConfig | None = None,
-                 tracker_config: TrackerConfig | None = None,
-                 look_config: LookConfig | None = None,
-                 evidence: EvidenceWriter | None = None,
-                 event_sinks: Sequence[EventSink] = (), health_sinks: Sequence[HealthSink] = (),
-                 frame_sinks: Sequence[FrameSink] = (), buffer_frames: int = 8,
-                 behind_after_s: float = 5.0, behind_hold_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        cameras: Sequence[CameraSpec],
+        detector: Detector,
+        *,
+        detector_config: DetectorConfig | None = None,
+        tracker_config: TrackerConfig | None = None,
+        look_config: LookConfig | None = None,
+        evidence: EvidenceWriter | None = None,
+        event_sinks: Sequence[EventSink] = (),
+        health_sinks: Sequence[HealthSink] = (),
+        frame_sinks: Sequence[FrameSink] = (),
+        buffer_frames: int = 8,
+        behind_after_s: float = 5.0,
+        behind_hold_s: float = 10.0,
+    ) -> None:
         """
         Args:
             behind_after_s: the pipeline is "behind" while a live camera's look has waited this long.
@@ -226,8 +234,9 @@ class Pipeline:
         if self.sources[camera].live:
             # Decode a camera's next key frame only once its last look was taken; a newer key frame
             # replaces one still waiting to be decoded (the oldest look is dropped, undecoded).
-            self.sources[camera].pace(lambda: self.buffers.waiting(camera) == 0,
-                                      lambda: self.buffers.count_dropped(camera))
+            self.sources[camera].pace(
+                lambda: self.buffers.waiting(camera) == 0, lambda: self.buffers.count_dropped(camera)
+            )
         self.stats.frames.setdefault(camera, 0)
         self.stats.skipped.setdefault(camera, 0)
         self.stats.dropped.setdefault(camera, 0)
@@ -235,8 +244,9 @@ class Pipeline:
             self._start_reader(camera)
 
     def _start_reader(self, camera: str) -> None:
-        thread = threading.Thread(target=self._read, args=(camera, self.sources[camera]),
-                                  name=f"source-{camera}", daemon=True)
+        thread = threading.Thread(
+            target=self._read, args=(camera, self.sources[camera]), name=f"source-{camera}", daemon=True
+        )
         self._threads[camera] = thread
         thread.start()
 
@@ -278,15 +288,16 @@ class Pipeline:
         behind = wait >= self.behind_after_s or bool(drops and now - max(drops) < self.behind_hold_s)
         state = "behind" if behind else "ok"
         if state != self._state:
-            self._state, self._behind_since = state, datetime.now(timezone.utc)
+            self._state, self._behind_since = state, datetime.now(UTC)
             if behind:
                 log.warning("detector behind: looks dropped or waiting %.1f s; dropping oldest looks", wait)
             else:
                 log.warning("detector caught up")
         for camera in list(self.stats.dropped):
             self.stats.dropped[camera] = self.buffers.dropped(camera) + self._lost.get(camera, 0)
-        return PipelineHealth(state, self.buffers.depth(), round(wait, 3), sum(self.stats.dropped.values()),
-                              self._behind_since)
+        return PipelineHealth(
+            state, self.buffers.depth(), round(wait, 3), sum(self.stats.dropped.values()), self._behind_since
+        )
 
     def _finish_ended(self) -> None:
         for camera in self.buffers.finished():
@@ -299,8 +310,11 @@ class Pipeline:
             self._threads.pop(camera, None)
 
     def _process(self, batch: list) -> None:
-        looks = [(state, state.look(frame)) for frame in batch
-                 if (state := self.cameras.get(frame.camera)) is not None and frame.camera not in self._removing]
+        looks = [
+            (state, state.look(frame))
+            for frame in batch
+            if (state := self.cameras.get(frame.camera)) is not None and frame.camera not in self._removing
+        ]
         looks, images = self._in_colour(looks)
         wanted = [look for _, look in looks if look.infer]
         t0 = time.monotonic()
@@ -336,8 +350,9 @@ class Pipeline:
                 sink(result)
             self._emit(result.events)
 
-    def _in_colour(self, looks: list[tuple[CameraState, Look]]
-                   ) -> tuple[list[tuple[CameraState, Look]], list[np.ndarray]]:
+    def _in_colour(
+        self, looks: list[tuple[CameraState, Look]]
+    ) -> tuple[list[tuple[CameraState, Look]], list[np.ndarray]]:
         """The looks whose pictures could be converted, and the detector's images for those that infer.
 
         A frame is converted to BGR only here, for the detector (see `lanewatch.video.picture`); a
@@ -348,7 +363,7 @@ class Pipeline:
             if look.infer:
                 try:
                     images.append(look.image)
-                except Exception as exc:  # noqa: BLE001 - FFmpeg/PyAV conversion errors vary by version
+                except Exception as exc:
                     source = self.sources.get(look.frame.camera)
                     if source is not None:
                         source.skip_bad_input(f"unconvertible frame at {look.frame.offset_s:.3f} s: {exc}")

@@ -33,8 +33,8 @@ from lanewatch.service_metrics import metrics_text
 from lanewatch.store.db import open_engine
 from lanewatch.store.outbox import OutboxSink, WebhookDispatcher
 from lanewatch.store.tables import CameraRow
-from lanewatch.store.zone_rows import new_row, zone_of, zone_rows
 from lanewatch.store.violation_store import ViolationStore
+from lanewatch.store.zone_rows import new_row, zone_of, zone_rows
 from lanewatch.video.frame import Frame
 from lanewatch.video.source import SourceError, redact_url
 
@@ -44,8 +44,7 @@ log = logging.getLogger(__name__)
 def source_from_row(row: CameraRow) -> SourceConfig:
     """A camera row as source settings; a local file is replayed in real time, looping (a demo camera)."""
     is_file = "://" not in row.source_url and Path(row.source_url).expanduser().is_file()
-    return SourceConfig(camera=row.id, url=row.source_url, sample_fps=row.sample_fps, decode=row.decode,
-                        replay=is_file)
+    return SourceConfig(camera=row.id, url=row.source_url, sample_fps=row.sample_fps, decode=row.decode, replay=is_file)
 
 
 class Service:
@@ -59,10 +58,14 @@ class Service:
         self.bus = EventBus()
         if detector is None:
             from lanewatch.detect.factory import build_detector
+
             detector = build_detector(settings.detector)  # worker processes (settings.detector.processes)
         outbox = OutboxSink(self.engine)  # the record and its webhook deliveries in one transaction
         self.pipeline = Pipeline(
-            [], detector, detector_config=settings.detector, tracker_config=settings.tracker,
+            [],
+            detector,
+            detector_config=settings.detector,
+            tracker_config=settings.tracker,
             look_config=settings.looks,
             evidence=EvidenceWriter(self.evidence_dir),
             event_sinks=[outbox, self.bus.publish_violation],
@@ -83,8 +86,9 @@ class Service:
             ids = [c.id for c in session.exec(select(CameraRow).where(CameraRow.enabled == True))]  # noqa: E712
         for camera_id in ids:
             self.reload_camera(camera_id)
-        self._thread = threading.Thread(target=self.pipeline.run, kwargs={"keep_alive": True},
-                                        name="pipeline", daemon=True)
+        self._thread = threading.Thread(
+            target=self.pipeline.run, kwargs={"keep_alive": True}, name="pipeline", daemon=True
+        )
         self._thread.start()
         self.dispatcher.start()
         self.alarms.start()
@@ -143,9 +147,12 @@ class Service:
         source = self.pipeline.sources.get(camera_id)
         if source is None:
             return CameraStatus(state="stopped", last_frame_at=None)
-        return CameraStatus(state=source.health.state.value, last_frame_at=source.health.last_frame_at,
-                            frames=self.pipeline.stats.frames.get(camera_id, 0),
-                            dropped=self.pipeline.buffers.dropped(camera_id))
+        return CameraStatus(
+            state=source.health.state.value,
+            last_frame_at=source.health.last_frame_at,
+            frames=self.pipeline.stats.frames.get(camera_id, 0),
+            dropped=self.pipeline.buffers.dropped(camera_id),
+        )
 
     def reload_camera(self, camera_id: str) -> None:
         """Bring the running pipeline in line with the store for one camera."""

@@ -20,13 +20,19 @@ class _PipelineCollector:
     def collect(self):
         health = self.pipeline.health()  # also brings the dropped counts up to date
         stats = self.pipeline.stats
-        frames = CounterMetricFamily("lanewatch_looks", "Sampled frames analysed (inferred or carried forward)",
-                                     labels=["camera"])
-        skipped = CounterMetricFamily("lanewatch_looks_skipped_unchanged",
-                                      "Looks that needed no inference: their lanes had not changed", labels=["camera"])
-        dropped = CounterMetricFamily("lanewatch_looks_dropped",
-                                      "Looks dropped, oldest first, because the detector was behind or its worker "
-                                      "crashed", labels=["camera"])
+        frames = CounterMetricFamily(
+            "lanewatch_looks", "Sampled frames analysed (inferred or carried forward)", labels=["camera"]
+        )
+        skipped = CounterMetricFamily(
+            "lanewatch_looks_skipped_unchanged",
+            "Looks that needed no inference: their lanes had not changed",
+            labels=["camera"],
+        )
+        dropped = CounterMetricFamily(
+            "lanewatch_looks_dropped",
+            "Looks dropped, oldest first, because the detector was behind or its worker crashed",
+            labels=["camera"],
+        )
         for camera, count in stats.frames.items():
             frames.add_metric([camera], count)
             skipped.add_metric([camera], stats.skipped.get(camera, 0))
@@ -35,21 +41,31 @@ class _PipelineCollector:
         yield skipped
         yield dropped
         yield CounterMetricFamily("lanewatch_inferences", "Frames run through the detector", value=stats.inferences)
-        yield CounterMetricFamily("lanewatch_detector_errors", "Frames lost to detector errors",
-                                  value=stats.detector_errors)
-        yield CounterMetricFamily("lanewatch_detector_seconds", "Time spent in the detector",
-                                  value=stats.detector_seconds)
-        yield CounterMetricFamily("lanewatch_detector_restarts", "Detector worker processes lost and restarted",
-                                  value=stats.detector_restarts)
+        yield CounterMetricFamily(
+            "lanewatch_detector_errors", "Frames lost to detector errors", value=stats.detector_errors
+        )
+        yield CounterMetricFamily(
+            "lanewatch_detector_seconds", "Time spent in the detector", value=stats.detector_seconds
+        )
+        yield CounterMetricFamily(
+            "lanewatch_detector_restarts", "Detector worker processes lost and restarted", value=stats.detector_restarts
+        )
         yield CounterMetricFamily("lanewatch_violations", "Violations opened", value=stats.violations)
         yield GaugeMetricFamily("lanewatch_queue_depth", "Looks waiting for the detector", value=health.backlog)
-        yield GaugeMetricFamily("lanewatch_oldest_look_wait_seconds",
-                                "How long the oldest look of a live camera has waited for the detector",
-                                value=health.oldest_wait_s)
-        yield GaugeMetricFamily("lanewatch_pipeline_behind",
-                                "1 while the detector is behind (looks dropped in the last behind_hold_s, or waiting "
-                                "longer than behind_after_s)", value=1.0 if health.state == "behind" else 0.0)
-        up = GaugeMetricFamily("lanewatch_camera_online", "1 when the camera delivers frames", labels=["camera", "state"])
+        yield GaugeMetricFamily(
+            "lanewatch_oldest_look_wait_seconds",
+            "How long the oldest look of a live camera has waited for the detector",
+            value=health.oldest_wait_s,
+        )
+        yield GaugeMetricFamily(
+            "lanewatch_pipeline_behind",
+            "1 while the detector is behind (looks dropped in the last behind_hold_s, or waiting "
+            "longer than behind_after_s)",
+            value=1.0 if health.state == "behind" else 0.0,
+        )
+        up = GaugeMetricFamily(
+            "lanewatch_camera_online", "1 when the camera delivers frames", labels=["camera", "state"]
+        )
         for camera, state in self.states.items():
             up.add_metric([camera, state], 1.0 if state == "online" else 0.0)
         yield up

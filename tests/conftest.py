@@ -11,9 +11,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("LANEWATCH_SHARED", REPO_ROOT.parent / "shared")).resolve()
 FOOTAGE_DIR = SHARED_DIR / "footage"
-WEIGHTS_PATH = Path(
-    os.environ.get("LANEWATCH_WEIGHTS", SHARED_DIR / "models" / "yolo11n_int8_openvino_model")
-)
+WEIGHTS_PATH = Path(os.environ.get("LANEWATCH_WEIGHTS", SHARED_DIR / "models" / "yolo11n_int8_openvino_model"))
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,8 @@ def test_defaults_without_file_or_environment(monkeypatch) -> None:
     settings = load_settings()
     assert settings.port == 8080 and settings.detector.imgsz == 960
     assert settings.resolved_database_url.startswith("sqlite:///") and settings.resolved_database_url.endswith(
-        "data/lanewatch.db")
+        "data/lanewatch.db"
+    )
 
 
 def test_a_camera_looks_once_every_2_s_unless_told() -> None:
@@ -40,13 +41,16 @@ def test_the_example_config_is_valid() -> None:
     assert settings.alarms.gb26875.port == 9026 and not settings.alarms.mqtt.enabled  # the alarm section reads too
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("port: [1]\n", "port"),
-    ("detectr:\n  imgsz: 640\n", "detectr"),
-    ("detector:\n  imgsz: 100\n", "detector.imgsz"),
-    ("- a\n- b\n", "mapping"),
-    ("port: 80\n  bad: indent\n", "cannot read"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("port: [1]\n", "port"),
+        ("detectr:\n  imgsz: 640\n", "detectr"),
+        ("detector:\n  imgsz: 100\n", "detector.imgsz"),
+        ("- a\n- b\n", "mapping"),
+        ("port: 80\n  bad: indent\n", "cannot read"),
+    ],
+)
 def test_bad_files_are_explained(tmp_path: Path, text: str, problem: str) -> None:
     config = tmp_path / "bad.yaml"
     config.write_text(text)

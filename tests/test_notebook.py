@@ -36,11 +36,15 @@ def _kernel_manager(kernels_dir: Path) -> AsyncKernelManager:
     """A kernel manager whose only kernelspec runs this very interpreter."""
     spec_dir = kernels_dir / KERNEL_NAME
     spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": f"lanewatch tests ({sys.prefix})",
-        "language": "python",
-    }))
+    (spec_dir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": f"lanewatch tests ({sys.prefix})",
+                "language": "python",
+            }
+        )
+    )
     specs = KernelSpecManager(kernel_dirs=[str(kernels_dir)], ensure_native_kernel=False)
     return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
 
@@ -59,14 +63,20 @@ def _cell(nb, tag: str):
 def executed(footage_dir: Path, weights_path: Path, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("notebook")
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
+    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), (
         "commit the notebook with its outputs cleared"
+    )
 
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # inline figures, not Agg
-    env.update(LANEWATCH_SHARED=str(footage_dir.parent), LANEWATCH_WEIGHTS=str(weights_path),
-               LANEWATCH_NOTEBOOK_OUT=str(tmp / "out"))
+    env.update(
+        LANEWATCH_SHARED=str(footage_dir.parent),
+        LANEWATCH_WEIGHTS=str(weights_path),
+        LANEWATCH_NOTEBOOK_OUT=str(tmp / "out"),
+    )
     client = nbclient.NotebookClient(
-        nb, km=_kernel_manager(tmp / "kernels"), timeout=300,
+        nb,
+        km=_kernel_manager(tmp / "kernels"),
+        timeout=300,
         resources={"metadata": {"path": str(NOTEBOOK.parent)}},  # cwd = notebooks/, as in Jupyter
     )
     try:
@@ -98,7 +108,7 @@ def test_runs_without_error_and_draws_every_figure(executed) -> None:
 def test_summary_reports_six_parked_cars_on_lot_busy(executed) -> None:
     nb, _ = executed
     lines = _text(_cell(nb, "summary")).splitlines()
-    header, rows = lines[0].split(), lines[2:lines.index("")]  # the table ends at the first blank line
+    header, rows = lines[0].split(), lines[2 : lines.index("")]  # the table ends at the first blank line
     table = {row.split()[0]: dict(zip(header, row.split())) for row in rows}
     busy = table["lot-busy"]
     assert busy["violations"] == "6" and busy["still_active"] == "6", busy

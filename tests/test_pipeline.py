@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -32,7 +32,6 @@ class ParkedCarDetector:
 
 def _zone(dwell: float, polygon=((0, 0.7), (1, 0.7), (1, 1), (0, 1))) -> Zone:
     return Zone(id="lane", name="Lane", polygon=list(polygon), dwell_seconds=dwell, exit_grace_seconds=1)
-
 
 
 def test_cameras_come_and_go_while_running(footage_dir) -> None:
@@ -68,23 +67,26 @@ def test_a_failing_sink_does_not_stop_the_cameras(footage_dir) -> None:
         raise RuntimeError("database down")
 
     good = []
-    spec = CameraSpec(SourceConfig(camera="a", url=str(footage_dir / "parking-aisle" / "lot-busy.mp4"),
-                                   sample_fps=2, duration_s=4), [_zone(1.0)])
+    spec = CameraSpec(
+        SourceConfig(camera="a", url=str(footage_dir / "parking-aisle" / "lot-busy.mp4"), sample_fps=2, duration_s=4),
+        [_zone(1.0)],
+    )
     stats = Pipeline([spec], ParkedCarDetector(), event_sinks=[broken, good.append]).run()
     assert stats.frames["a"] >= 7 and any(e.kind == "new" for e in good)
 
 
 def test_a_frame_older_than_the_last_is_skipped_not_fatal() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from lanewatch.camera import CameraState
     from lanewatch.config import TrackerConfig
     from lanewatch.video.frame import Frame
 
     state = CameraState("a", [_zone(5.0)], TrackerConfig(), None)
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     image = np.zeros((100, 200, 3), np.uint8)
     cars = ParkedCarDetector().detect([image])[0]
+
     def step(t: float):
         frame = Frame("a", image, now, t, 0)
         return state.process(state.look(frame), cars)
@@ -137,8 +139,14 @@ def test_a_slow_detector_drops_the_oldest_looks_and_reports_behind_until_it_catc
     specs = [CameraSpec(SourceConfig(camera=c, url=clip, sample_fps=4, replay=True), [_zone(30.0)]) for c in "abc"]
     detector = SlowDetector(0.25)  # 4 looks/s for 12 looks/s of demand
     frames = []
-    pipeline = Pipeline(specs, detector, detector_config=DetectorConfig(batch_size=1),
-                        look_config=LookConfig(change_gate=False), frame_sinks=[frames.append], behind_hold_s=1.5)
+    pipeline = Pipeline(
+        specs,
+        detector,
+        detector_config=DetectorConfig(batch_size=1),
+        look_config=LookConfig(change_gate=False),
+        frame_sinks=[frames.append],
+        behind_hold_s=1.5,
+    )
     runner = threading.Thread(target=pipeline.run, kwargs={"keep_alive": True}, daemon=True)
     runner.start()
     runtime = type("Runtime", (), {})()
@@ -150,8 +158,10 @@ def test_a_slow_detector_drops_the_oldest_looks_and_reports_behind_until_it_catc
         depths, lags = [], []
         for _ in range(20):  # nothing queues without bound, and what is analysed is recent
             depths.append(pipeline.buffers.depth())
-            lags += [(r.frame.timestamp.now(r.frame.timestamp.tzinfo) - r.frame.timestamp).total_seconds()
-                     for r in frames[-3:]]
+            lags += [
+                (r.frame.timestamp.now(r.frame.timestamp.tzinfo) - r.frame.timestamp).total_seconds()
+                for r in frames[-3:]
+            ]
             time.sleep(0.1)
         assert max(depths) <= 3 * LIVE_BUFFER_FRAMES
         # not falling further behind (without the drops the lag grows by 2 s a second: 4 looks/s for 12);
@@ -203,8 +213,9 @@ def test_looks_lost_with_a_crashed_worker_are_dropped_and_the_cameras_go_on(foot
     clip = str(footage_dir / "parking-aisle" / "lot-busy.mp4")
     specs = [CameraSpec(SourceConfig(camera=c, url=clip, sample_fps=2, duration_s=6), [_zone(1.0)]) for c in "ab"]
     detector = CrashingDetector()
-    stats = Pipeline(specs, detector, detector_config=DetectorConfig(batch_size=4),
-                     look_config=LookConfig(change_gate=False)).run()
+    stats = Pipeline(
+        specs, detector, detector_config=DetectorConfig(batch_size=4), look_config=LookConfig(change_gate=False)
+    ).run()
     assert stats.detector_restarts == 1 and stats.detector_errors == 0 and detector.lost >= 1
     assert sum(stats.dropped.values()) == detector.lost  # the lost batch, counted per camera
     assert sum(stats.frames.values()) == 2 * 12 - detector.lost  # everything else analysed
@@ -222,24 +233,52 @@ def test_live_cameras_behind_a_slow_detector_drop_their_oldest_looks_before_deco
         pytest.skip("ffmpeg CLI not installed (Debian package ffmpeg)")
     require_gst_rtsp()
     clip = tmp_path / "gop05.mp4"  # a key frame every 0.5 s: one look per key frame at sample_fps 2
-    subprocess.run([ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-t", "20",
-                    "-c:v", "libx264", "-g", "5", "-bf", "0", "-pix_fmt", "yuv420p", str(clip)], check=True, timeout=60)
+    subprocess.run(
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=10",
+            "-t",
+            "20",
+            "-c:v",
+            "libx264",
+            "-g",
+            "5",
+            "-bf",
+            "0",
+            "-pix_fmt",
+            "yuv420p",
+            str(clip),
+        ],
+        check=True,
+        timeout=60,
+    )
     detector = SlowDetector(0.25)  # 4 looks/s for 6 looks/s of demand
     frames: list = []
-    with RtspServer({c: clip for c in "abc"}) as server:
+    with RtspServer(dict.fromkeys("abc", clip)) as server:
         specs = [CameraSpec(SourceConfig(camera=c, url=server.url(c), sample_fps=2), [_zone(30.0)]) for c in "abc"]
-        pipeline = Pipeline(specs, detector, detector_config=DetectorConfig(batch_size=1),
-                            look_config=LookConfig(change_gate=False), frame_sinks=[frames.append])
+        pipeline = Pipeline(
+            specs,
+            detector,
+            detector_config=DetectorConfig(batch_size=1),
+            look_config=LookConfig(change_gate=False),
+            frame_sinks=[frames.append],
+        )
         runner = threading.Thread(target=pipeline.run, kwargs={"keep_alive": True}, daemon=True)
         runner.start()
         try:
-            assert wait_for(lambda: min(s.superseded for s in pipeline.sources.values()) >= 3, 30), \
+            assert wait_for(lambda: min(s.superseded for s in pipeline.sources.values()) >= 3, 30), (
                 "no key frame was dropped undecoded"
+            )
             time.sleep(1.5)  # the 2 looks a camera may queue until its GOP is measured (full decoding) are gone
             depths, lags = [], []
             for _ in range(20):
                 depths.append(pipeline.buffers.depth())
-                lags += [(datetime.now(timezone.utc) - r.frame.timestamp).total_seconds() for r in frames[-3:]]
+                lags += [(datetime.now(UTC) - r.frame.timestamp).total_seconds() for r in frames[-3:]]
                 time.sleep(0.1)
             superseded = {c: s.superseded for c, s in pipeline.sources.items()}
             health = pipeline.health()
@@ -274,8 +313,9 @@ def test_readers_decode_at_a_lower_priority_than_the_loop_and_the_detector(foota
 
     monkeypatch.setattr(FileSource, "frames", recording)
     clip = str(footage_dir / "parking-aisle" / "lot-busy.mp4")
-    pipeline = Pipeline([CameraSpec(SourceConfig(camera="a", url=clip, duration_s=1), [_zone(30.0)])],
-                        ParkedCarDetector())
+    pipeline = Pipeline(
+        [CameraSpec(SourceConfig(camera="a", url=clip, duration_s=1), [_zone(30.0)])], ParkedCarDetector()
+    )
     pipeline.run()
     assert seen == [READER_NICE] and os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < READER_NICE
 
@@ -307,9 +347,12 @@ def test_looks_the_change_gate_skips_are_never_converted_to_bgr(tmp_path) -> Non
     clip = tmp_path / "still.mp4"
     _still_clip(clip)
     seen: list[tuple[bool, bool]] = []
-    pipeline = Pipeline([CameraSpec(SourceConfig(camera="a", url=str(clip), sample_fps=2), [_zone(5.0)])],
-                        ParkedCarDetector(), look_config=LookConfig(),
-                        frame_sinks=[lambda result: seen.append((result.inferred, result.frame.converted))])
+    pipeline = Pipeline(
+        [CameraSpec(SourceConfig(camera="a", url=str(clip), sample_fps=2), [_zone(5.0)])],
+        ParkedCarDetector(),
+        look_config=LookConfig(),
+        frame_sinks=[lambda result: seen.append((result.inferred, result.frame.converted))],
+    )
     pipeline.run()
     assert len(seen) >= 14
     assert seen[0] == (True, True)  # the first look goes through the detector, in colour
@@ -337,10 +380,14 @@ def test_a_picture_that_will_not_convert_costs_its_own_look_not_the_batch(footag
     clip = str(footage_dir / "parking-aisle" / "lot-busy.mp4")
     detector = ParkedCarDetector()
     seen = []
-    pipeline = Pipeline([CameraSpec(SourceConfig(camera=c, url=clip), [_zone(5.0)]) for c in ("good", "bad")],
-                        detector, frame_sinks=[seen.append])
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    pipeline._process([Frame("good", np.zeros((360, 640, 3), np.uint8), now, 1.0, 0),
-                       Frame("bad", _Unconvertible(), now, 1.0, 0)])
+    pipeline = Pipeline(
+        [CameraSpec(SourceConfig(camera=c, url=clip), [_zone(5.0)]) for c in ("good", "bad")],
+        detector,
+        frame_sinks=[seen.append],
+    )
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    pipeline._process(
+        [Frame("good", np.zeros((360, 640, 3), np.uint8), now, 1.0, 0), Frame("bad", _Unconvertible(), now, 1.0, 0)]
+    )
     assert [r.frame.camera for r in seen] == ["good"] and len(seen[0].detections) == 1
     assert pipeline.sources["bad"].errors == 1 and pipeline.stats.detector_errors == 0

@@ -61,7 +61,7 @@ def seen_key(message: SensorMessage) -> str | None:
 
 
 def _chunks(items: list[Any]) -> list[list[Any]]:
-    return [items[i:i + _QUERY_CHUNK] for i in range(0, len(items), _QUERY_CHUNK)]
+    return [items[i : i + _QUERY_CHUNK] for i in range(0, len(items), _QUERY_CHUNK)]
 
 
 @dataclass
@@ -77,8 +77,17 @@ class Job:
 class BatchApplier:
     """Applies a group of jobs in the caller's session; the caller commits, then publishes `notifier`."""
 
-    def __init__(self, session: Session, notifier: Notifier, settings: AlarmSettings, rules: RulesCache,
-                 engine: RuleEngine, *, escalate_chain: bool, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        notifier: Notifier,
+        settings: AlarmSettings,
+        rules: RulesCache,
+        engine: RuleEngine,
+        *,
+        escalate_chain: bool,
+        clock: Callable[[], datetime],
+    ) -> None:
         self.session = session
         self.notifier = notifier
         self.settings = settings
@@ -102,8 +111,12 @@ class BatchApplier:
         ids = sorted({m.device_id for job in jobs for m in job.messages})
         for chunk in _chunks(ids):
             self.devices.update((d.id, d) for d in self.session.exec(select(DeviceRow).where(DeviceRow.id.in_(chunk))))
-            self.open.update((a.open_key, a) for a in self.session.exec(
-                select(AlarmRow).where(AlarmRow.device_id.in_(chunk), AlarmRow.open_key.is_not(None))))
+            self.open.update(
+                (a.open_key, a)
+                for a in self.session.exec(
+                    select(AlarmRow).where(AlarmRow.device_id.in_(chunk), AlarmRow.open_key.is_not(None))
+                )
+            )
         keys = sorted({k for job in jobs for m in job.messages if (k := seen_key(m)) is not None})
         seen: set[str] = set()
         for chunk in _chunks(keys):
@@ -138,19 +151,31 @@ class BatchApplier:
         self.session.flush()
         self.session.add_all(self.audits)
         for alarm in self.new_alarms.values():
-            lifecycle.emit(self.notifier, alarm, self.devices.get(alarm.device_id), "raised",
-                           f"device:{alarm.source}", None)
+            lifecycle.emit(
+                self.notifier, alarm, self.devices.get(alarm.device_id), "raised", f"device:{alarm.source}", None
+            )
         for alarm, before in self.repeated.values():
             if alarm.id not in self.new_alarms:
-                lifecycle.emit(self.notifier, alarm, self.devices.get(alarm.device_id), "repeated",
-                               f"device:{alarm.source}", before)
+                lifecycle.emit(
+                    self.notifier,
+                    alarm,
+                    self.devices.get(alarm.device_id),
+                    "repeated",
+                    f"device:{alarm.source}",
+                    before,
+                )
         if self.device_events:
-            records = {r.id: r.model_dump(mode="json") for r in device_records(
-                self.session, list({d.id: d for d, _, _ in self.device_events}.values()), self.rules)}
+            records = {
+                r.id: r.model_dump(mode="json")
+                for r in device_records(
+                    self.session, list({d.id: d for d, _, _ in self.device_events}.values()), self.rules
+                )
+            }
             for device, state, detail in self.device_events:
                 payload = device_payload(state, records[device.id], self.now, detail)
-                self.notifier.emit(payload["type"], payload,
-                                   fit_key(f"{device.id}:{state}:{round(self.now.timestamp() * 1000)}"))
+                self.notifier.emit(
+                    payload["type"], payload, fit_key(f"{device.id}:{state}:{round(self.now.timestamp() * 1000)}")
+                )
 
     # -- one message ----------------------------------------------------------------------------
     def _message(self, message: SensorMessage, received_at: datetime) -> None:
@@ -166,11 +191,20 @@ class BatchApplier:
         if kind is MessageKind.HEARTBEAT:
             return
         self.touched.add(device.id)
-        self.messages.append({
-            "device_id": device.id, "kind": kind.value, "alarm_type": _text(message.alarm_type),
-            "quantity": _text(message.quantity),
-            "value": message.value, "detail": message.detail, "source": message.source.value, "test": message.test,
-            "device_time": message.device_time, "received_at": received_at})
+        self.messages.append(
+            {
+                "device_id": device.id,
+                "kind": kind.value,
+                "alarm_type": _text(message.alarm_type),
+                "quantity": _text(message.quantity),
+                "value": message.value,
+                "detail": message.detail,
+                "source": message.source.value,
+                "test": message.test,
+                "device_time": message.device_time,
+                "received_at": received_at,
+            }
+        )
         if kind in (MessageKind.READING, MessageKind.BATTERY):
             if kind is MessageKind.BATTERY:
                 device.battery_pct = message.value
@@ -191,8 +225,11 @@ class BatchApplier:
             offline = self.open.pop(f"{device.id}|{AlarmType.OFFLINE.value}", None)
             if offline is not None:
                 offline.cleared_at = received_at
-                self.audits.append(lifecycle.resolve_now(offline, f"device:{message.source.value}", received_at,
-                                      "the device is sending again"))
+                self.audits.append(
+                    lifecycle.resolve_now(
+                        offline, f"device:{message.source.value}", received_at, "the device is sending again"
+                    )
+                )
                 self._emit_now(offline, "resolved", f"device:{message.source.value}")
 
     def _alarm_or_clear(self, device: DeviceRow, message: SensorMessage, received_at: datetime) -> None:
@@ -223,18 +260,39 @@ class BatchApplier:
             alarm.last_repeat_at = alarm.updated_at = received_at
             if alarm.cleared_at is not None:  # alarming again after the device had cleared it
                 alarm.cleared_at = None
-                self._audit(alarm, "repeated", by, received_at, before=alarm.state,
-                                comment="raised again after the device had cleared it")
+                self._audit(
+                    alarm,
+                    "repeated",
+                    by,
+                    received_at,
+                    before=alarm.state,
+                    comment="raised again after the device had cleared it",
+                )
             return
         severity = SEVERITY_OF.get(alarm_type, Severity.MEDIUM).value
         alarm = AlarmRow(
-            id=uuid.uuid4().hex, open_key=key, device_id=device.id, device_type=device.type,
-            alarm_type=alarm_type.value, severity=severity, priority=priority(severity, AlarmState.ACTIVE),
-            state=AlarmState.ACTIVE.value, test=message.test, source=message.source.value, message_id=message.message_id,
-            detail=message.detail, value=message.value, enterprise=device.enterprise, building=device.building,
-            location=device.location, device_time=message.device_time, received_at=received_at,
-            stored_at=received_at, updated_at=received_at,
-            next_escalation_at=self._first_escalation(severity, message.test, received_at))
+            id=uuid.uuid4().hex,
+            open_key=key,
+            device_id=device.id,
+            device_type=device.type,
+            alarm_type=alarm_type.value,
+            severity=severity,
+            priority=priority(severity, AlarmState.ACTIVE),
+            state=AlarmState.ACTIVE.value,
+            test=message.test,
+            source=message.source.value,
+            message_id=message.message_id,
+            detail=message.detail,
+            value=message.value,
+            enterprise=device.enterprise,
+            building=device.building,
+            location=device.location,
+            device_time=message.device_time,
+            received_at=received_at,
+            stored_at=received_at,
+            updated_at=received_at,
+            next_escalation_at=self._first_escalation(severity, message.test, received_at),
+        )
         self.session.add(alarm)
         self.open[key] = alarm
         self.new_alarms[alarm.id] = alarm
@@ -268,8 +326,9 @@ class BatchApplier:
         self.repeated.pop(alarm.id, None)
         self._emit_now(alarm, "resolved", by, before)
 
-    def _audit(self, alarm: AlarmRow, action: str, by: str, at: datetime, *, before: str | None,
-               comment: str | None = None) -> None:
+    def _audit(
+        self, alarm: AlarmRow, action: str, by: str, at: datetime, *, before: str | None, comment: str | None = None
+    ) -> None:
         self.audits.append(lifecycle.audit_row(alarm, action, by, at, before=before, comment=comment))
 
     def _emit_now(self, alarm: AlarmRow, action: str, by: str, before: dict[str, Any] | None = None) -> None:

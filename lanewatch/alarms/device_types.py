@@ -70,16 +70,26 @@ class ThresholdRule(BaseModel):
 
     quantity: Quantity = Field(title="Quantity", description="Which readings the rule looks at.")
     alarm_type: AlarmType = Field(title="Alarm raised")
-    above: Number | None = Field(None, title="Alarm at or above",
-                                 description="Give exactly one of 'above' and 'below'.")
+    above: Number | None = Field(
+        None, title="Alarm at or above", description="Give exactly one of 'above' and 'below'."
+    )
     below: Number | None = Field(None, title="Alarm at or below")
-    held_s: Number = Field(0.0, ge=0, le=86400, title="Held for (s)",
-                           description="The condition must hold this long, by device time, before the alarm; "
-                                       "one reading back inside the limit restarts the count.")
-    clear_hysteresis: Number = Field(0.0, ge=0, title="Clear margin",
-                                     description="The alarm clears only once the reading is back past the "
-                                                 "limit by this much, so a value hovering at the limit "
-                                                 "does not flap.")
+    held_s: Number = Field(
+        0.0,
+        ge=0,
+        le=86400,
+        title="Held for (s)",
+        description="The condition must hold this long, by device time, before the alarm; "
+        "one reading back inside the limit restarts the count.",
+    )
+    clear_hysteresis: Number = Field(
+        0.0,
+        ge=0,
+        title="Clear margin",
+        description="The alarm clears only once the reading is back past the "
+        "limit by this much, so a value hovering at the limit "
+        "does not flap.",
+    )
 
     @model_validator(mode="after")
     def _one_limit(self) -> ThresholdRule:
@@ -99,12 +109,19 @@ class RateOfRiseRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     quantity: Quantity = Field(Quantity.TEMPERATURE_C, title="Quantity")
-    rise_per_minute: Number = Field(gt=0, title="Rise per minute",
-                                    description="Alarm when the reading climbs at least this much per minute "
-                                                "over the window; clears below half of it.")
-    window_s: Number = Field(ge=1, le=3600, title="Window (s)",
-                             description="The rise is measured from the oldest reading in the last window_s; "
-                                         "it needs readings at least every window_s / 2.")
+    rise_per_minute: Number = Field(
+        gt=0,
+        title="Rise per minute",
+        description="Alarm when the reading climbs at least this much per minute "
+        "over the window; clears below half of it.",
+    )
+    window_s: Number = Field(
+        ge=1,
+        le=3600,
+        title="Window (s)",
+        description="The rise is measured from the oldest reading in the last window_s; "
+        "it needs readings at least every window_s / 2.",
+    )
     alarm_type: AlarmType = Field(AlarmType.HEAT_RISE, title="Alarm raised")
 
     @model_validator(mode="after")
@@ -119,8 +136,10 @@ def _check_distinct(thresholds: list[ThresholdRule]) -> None:
     for index, rule in enumerate(thresholds):
         key = (rule.quantity, rule.alarm_type, rule.above is not None, rule.limit)
         if key in seen:
-            raise ValueError(f"thresholds[{index}]: the same rule as thresholds[{seen[key]}] "
-                             f"({rule.quantity}, {rule.alarm_type}, limit {rule.limit:g})")
+            raise ValueError(
+                f"thresholds[{index}]: the same rule as thresholds[{seen[key]}] "
+                f"({rule.quantity}, {rule.alarm_type}, limit {rule.limit:g})"
+            )
         seen[key] = index
 
 
@@ -129,13 +148,15 @@ class DeviceRules(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    heartbeat_s: HeartbeatSeconds = Field(title="Expected report interval (s)",
-                                          description="A device silent for longer (times the offline grace "
-                                                      "factor) is reported offline.")
+    heartbeat_s: HeartbeatSeconds = Field(
+        title="Expected report interval (s)",
+        description="A device silent for longer (times the offline grace factor) is reported offline.",
+    )
     thresholds: list[ThresholdRule] = Field(default_factory=list, max_length=MAX_THRESHOLDS, title="Thresholds")
     rate_of_rise: RateOfRiseRule | None = Field(None, title="Rate of rise")
-    low_battery_pct: BatteryPercent = Field(20.0, title="Low battery below (%)",
-                                            description="0 turns the low-battery alarm off.")
+    low_battery_pct: BatteryPercent = Field(
+        20.0, title="Low battery below (%)", description="0 turns the low-battery alarm off."
+    )
 
     @model_validator(mode="after")
     def _distinct(self) -> DeviceRules:
@@ -150,7 +171,7 @@ class RuleOverrides(BaseModel):
 
     heartbeat_s: HeartbeatSeconds | None = None
     thresholds: list[ThresholdRule] | None = Field(None, max_length=MAX_THRESHOLDS)
-    rate_of_rise: RateOfRiseRule | None = None   # an explicit null turns the type's rate-of-rise off
+    rate_of_rise: RateOfRiseRule | None = None  # an explicit null turns the type's rate-of-rise off
     low_battery_pct: BatteryPercent | None = None
 
     @field_validator("heartbeat_s", "thresholds", "low_battery_pct", mode="before")
@@ -166,8 +187,8 @@ class RuleOverrides(BaseModel):
         return self
 
 
-_MAINS_S = 300.0       # mains-powered devices report every few minutes
-_NB_IOT_S = 86400.0    # battery NB-IoT detectors report once a day to save battery
+_MAINS_S = 300.0  # mains-powered devices report every few minutes
+_NB_IOT_S = 86400.0  # battery NB-IoT detectors report once a day to save battery
 
 
 def default_rules(device_type: DeviceType) -> DeviceRules:
@@ -179,11 +200,17 @@ def default_rules(device_type: DeviceType) -> DeviceRules:
     electrical = [
         # GB 14287.2: residual-current alarm settable 20–1000 mA; GB 50116-2013 §9.2.3 advises 300–500 mA.
         # Held 10 s to ride through switching transients, well inside the standard's 30 s response time.
-        ThresholdRule(quantity=Quantity.RESIDUAL_CURRENT_MA, alarm_type=AlarmType.RESIDUAL_CURRENT,
-                      above=300, held_s=10, clear_hysteresis=30),
+        ThresholdRule(
+            quantity=Quantity.RESIDUAL_CURRENT_MA,
+            alarm_type=AlarmType.RESIDUAL_CURRENT,
+            above=300,
+            held_s=10,
+            clear_hysteresis=30,
+        ),
         # GB 14287.3: temperature alarm settable 55–140 °C; 70 °C is the PVC cable's rated conductor temperature.
-        ThresholdRule(quantity=Quantity.CABLE_TEMPERATURE_C, alarm_type=AlarmType.CABLE_TEMPERATURE,
-                      above=70, clear_hysteresis=5),
+        ThresholdRule(
+            quantity=Quantity.CABLE_TEMPERATURE_C, alarm_type=AlarmType.CABLE_TEMPERATURE, above=70, clear_hysteresis=5
+        ),
     ]
     gas = [
         # GB 15322.1 / GB/T 50493-2019: first-level alarm ≤ 25 %LEL, second-level ≤ 50 %LEL.
@@ -192,11 +219,21 @@ def default_rules(device_type: DeviceType) -> DeviceRules:
     ]
     pressure = [
         # GB 50974-2014 §5.2.2: at least 0.10 MPa static at the least favourable hydrant (tall public buildings).
-        ThresholdRule(quantity=Quantity.PRESSURE_MPA, alarm_type=AlarmType.PRESSURE_LOW,
-                      below=0.10, held_s=30, clear_hysteresis=0.02),
+        ThresholdRule(
+            quantity=Quantity.PRESSURE_MPA,
+            alarm_type=AlarmType.PRESSURE_LOW,
+            below=0.10,
+            held_s=30,
+            clear_hysteresis=0.02,
+        ),
         # GB 50974-2014 §6.2.1: above 1.20 MPa at a sprinkler the system must be zoned; set to your rating.
-        ThresholdRule(quantity=Quantity.PRESSURE_MPA, alarm_type=AlarmType.PRESSURE_HIGH,
-                      above=1.20, held_s=30, clear_hysteresis=0.05),
+        ThresholdRule(
+            quantity=Quantity.PRESSURE_MPA,
+            alarm_type=AlarmType.PRESSURE_HIGH,
+            above=1.20,
+            held_s=30,
+            clear_hysteresis=0.05,
+        ),
     ]
     # A1R rate-of-rise: GB 4716 tests response at 10 °C/min; one minute of readings shows it.
     rise = RateOfRiseRule(rise_per_minute=10, window_s=60)
@@ -210,9 +247,9 @@ def default_rules(device_type: DeviceType) -> DeviceRules:
         case DeviceType.GAS:
             return DeviceRules(heartbeat_s=_MAINS_S, thresholds=gas)
         case DeviceType.WATER_PRESSURE:
-            return DeviceRules(heartbeat_s=3600, thresholds=pressure)   # battery gauges report hourly
+            return DeviceRules(heartbeat_s=3600, thresholds=pressure)  # battery gauges report hourly
         case DeviceType.WATER_LEVEL:
-            return DeviceRules(heartbeat_s=3600)   # no level default: every tank differs; set it per device
+            return DeviceRules(heartbeat_s=3600)  # no level default: every tank differs; set it per device
         case DeviceType.TRANSMISSION_DEVICE:
             # GB 50440-2007 allows the centre's patrol of a transmission device up to 2 h; they beat far oftener.
             return DeviceRules(heartbeat_s=_MAINS_S)

@@ -67,8 +67,14 @@ def check_rules(device_type: str, overrides: dict[str, Any] | None) -> DeviceRul
 
 def auto_register(message: SensorMessage, now: datetime) -> DeviceRow:
     """A device nobody registered sent a message: keep it (never lose a fire alarm), flagged for review."""
-    return DeviceRow(id=message.device_id, type=(message.device_type or DeviceType.OTHER).value,
-                     name=None, registered=False, created_at=now, updated_at=now)
+    return DeviceRow(
+        id=message.device_id,
+        type=(message.device_type or DeviceType.OTHER).value,
+        name=None,
+        registered=False,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def offline_after(rules: DeviceRules, seen_at: datetime, grace_factor: float) -> datetime:
@@ -81,8 +87,11 @@ def open_alarm_types(session: Session, device_ids: list[str]) -> dict[str, list[
     found: dict[str, list[str]] = {d: [] for d in device_ids}
     if not device_ids:
         return found
-    rows = session.exec(select(AlarmRow.device_id, AlarmRow.alarm_type)
-                        .where(AlarmRow.device_id.in_(device_ids), AlarmRow.open_key.is_not(None)))
+    rows = session.exec(
+        select(AlarmRow.device_id, AlarmRow.alarm_type).where(
+            AlarmRow.device_id.in_(device_ids), AlarmRow.open_key.is_not(None)
+        )
+    )
     for device_id, alarm_type in rows:
         found.setdefault(device_id, []).append(alarm_type)
     return found
@@ -90,5 +99,4 @@ def open_alarm_types(session: Session, device_ids: list[str]) -> dict[str, list[
 
 def device_records(session: Session, rows: list[DeviceRow], cache: RulesCache) -> list[DeviceRecord]:
     open_types = open_alarm_types(session, [r.id for r in rows])
-    return [device_record(r, heartbeat_s=cache.of(r).heartbeat_s, open_alarms=open_types.get(r.id, []))
-            for r in rows]
+    return [device_record(r, heartbeat_s=cache.of(r).heartbeat_s, open_alarms=open_types.get(r.id, [])) for r in rows]

@@ -39,7 +39,7 @@ MARK = "[lanewatch alarms] "
 
 @dataclass(frozen=True, slots=True)
 class Targets:
-    chain: list[tuple[int, AlarmTarget]]   # (webhook pk, target) in order
+    chain: list[tuple[int, AlarmTarget]]  # (webhook pk, target) in order
     forward: tuple[int, AlarmTarget] | None
 
 
@@ -50,11 +50,11 @@ def ensure_targets(engine: Engine, settings: AlarmSettings) -> Targets:
         wanted.append((f"{MARK}119 forward: {settings.forward_119.name}", settings.forward_119))
     pks: dict[str, int] = {}
     with Session(engine) as session:
-        existing = {r.description: r for r in session.exec(select(WebhookRow).where(
-            WebhookRow.description.startswith(MARK)))}
+        existing = {
+            r.description: r for r in session.exec(select(WebhookRow).where(WebhookRow.description.startswith(MARK)))
+        }
         for description, target in wanted:
-            row = existing.pop(description, None) or WebhookRow(description=description, url="", secret="",
-                                                                  events=[])
+            row = existing.pop(description, None) or WebhookRow(description=description, url="", secret="", events=[])
             row.url, row.secret, row.events, row.enabled = target.url, target.secret.get_secret_value(), [], True
             session.add(row)
             session.flush()
@@ -63,19 +63,29 @@ def ensure_targets(engine: Engine, settings: AlarmSettings) -> Targets:
             stale.enabled = False
             session.add(stale)
         session.commit()
-    chain = [(pks[d], t) for d, t in wanted[:len(settings.escalation_chain)]]
+    chain = [(pks[d], t) for d, t in wanted[: len(settings.escalation_chain)]]
     forward = (pks[wanted[-1][0]], settings.forward_119) if settings.forward_119 is not None else None
     return Targets(chain=chain, forward=forward)
 
 
 def due_alarms(session: Session, now: datetime, limit: int = 200) -> list[str]:
-    return list(session.exec(select(AlarmRow.id).where(
-        AlarmRow.state == AlarmState.ACTIVE.value, AlarmRow.next_escalation_at.is_not(None),
-        AlarmRow.next_escalation_at <= now).order_by(AlarmRow.next_escalation_at).limit(limit)))
+    return list(
+        session.exec(
+            select(AlarmRow.id)
+            .where(
+                AlarmRow.state == AlarmState.ACTIVE.value,
+                AlarmRow.next_escalation_at.is_not(None),
+                AlarmRow.next_escalation_at <= now,
+            )
+            .order_by(AlarmRow.next_escalation_at)
+            .limit(limit)
+        )
+    )
 
 
-def escalate(session: Session, notifier: Notifier, settings: AlarmSettings, targets: Targets, alarm_id: str,
-             now: datetime) -> bool:
+def escalate(
+    session: Session, notifier: Notifier, settings: AlarmSettings, targets: Targets, alarm_id: str, now: datetime
+) -> bool:
     """Take the alarm's next escalation step in the caller's transaction; False if it was no longer due."""
     alarm = session.get(AlarmRow, alarm_id)
     if alarm is None or alarm.state != AlarmState.ACTIVE or alarm.next_escalation_at is None or not targets.chain:
@@ -91,19 +101,29 @@ def escalate(session: Session, notifier: Notifier, settings: AlarmSettings, targ
         called = list(targets.chain)
         delay = settings.repeat_s
     following = max(scheduled + timedelta(seconds=delay), now)
-    result = session.exec(update(AlarmRow).where(
-        AlarmRow.id == alarm_id, AlarmRow.state == AlarmState.ACTIVE.value, AlarmRow.escalation_level == level)
+    result = session.exec(
+        update(AlarmRow)
+        .where(AlarmRow.id == alarm_id, AlarmRow.state == AlarmState.ACTIVE.value, AlarmRow.escalation_level == level)
         .values(escalation_level=level + 1, next_escalation_at=following, updated_at=now)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         return False
     session.refresh(alarm)
     names = ", ".join(t.name for _, t in called)
     repeat = level >= steps
-    lifecycle.audit(session, alarm, "escalated", "system", now, before=alarm.state,
-                    comment=f"{'repeat to' if repeat else f'step {level + 1}:'} {names}")
-    payload = alarm_payload("escalated", "system", before, alarm_json(alarm, device), level=level + 1,
-                            target=names, repeat=repeat)
+    lifecycle.audit(
+        session,
+        alarm,
+        "escalated",
+        "system",
+        now,
+        before=alarm.state,
+        comment=f"{'repeat to' if repeat else f'step {level + 1}:'} {names}",
+    )
+    payload = alarm_payload(
+        "escalated", "system", before, alarm_json(alarm, device), level=level + 1, target=names, repeat=repeat
+    )
     key = lifecycle.event_key(alarm, "escalated")
     for pk, _target in called:
         add_delivery(session, pk, payload["type"], payload, key)

@@ -55,8 +55,12 @@ def _zones(session: Session, device: DeviceRow) -> list[tuple[CameraRow, ZoneRow
             wanted.setdefault(camera_id, set()).add(zone)
     if not wanted:
         return []
-    rows = session.exec(select(CameraRow, ZoneRow).join(ZoneRow, ZoneRow.camera_id == CameraRow.id)
-                        .where(CameraRow.id.in_(list(wanted))).order_by(CameraRow.id, ZoneRow.position))
+    rows = session.exec(
+        select(CameraRow, ZoneRow)
+        .join(ZoneRow, ZoneRow.camera_id == CameraRow.id)
+        .where(CameraRow.id.in_(list(wanted)))
+        .order_by(CameraRow.id, ZoneRow.position)
+    )
     return [(c, z) for c, z in rows if wanted[c.id] is None or z.zone_id in wanted[c.id]][:MAX_LANES]
 
 
@@ -78,10 +82,22 @@ def lane_states(session: Session, device: DeviceRow | None) -> list[LaneState]:
         shown = None
         if latest is not None:
             url = f"/api/violations/{quote(latest.id, safe='')}/snapshot.jpg?annotated=1"
-            shown = LaneViolation(id=latest.id, violation_at=as_utc(latest.violation_at),
-                                  active=latest.end_s is None, snapshot_url=url if latest.snapshot else None)
-        states.append(LaneState(
-            camera=camera.id, camera_name=camera.name, zone=zone.zone_id, zone_name=zone.name,
-            blocked=active is not None, active_violation_id=active.id if active else None, latest_violation=shown,
-            frame_url=f"/api/cameras/{quote(camera.id, safe='')}/frame.jpg?zones=1"))
+            shown = LaneViolation(
+                id=latest.id,
+                violation_at=as_utc(latest.violation_at),
+                active=latest.end_s is None,
+                snapshot_url=url if latest.snapshot else None,
+            )
+        states.append(
+            LaneState(
+                camera=camera.id,
+                camera_name=camera.name,
+                zone=zone.zone_id,
+                zone_name=zone.name,
+                blocked=active is not None,
+                active_violation_id=active.id if active else None,
+                latest_violation=shown,
+                frame_url=f"/api/cameras/{quote(camera.id, safe='')}/frame.jpg?zones=1",
+            )
+        )
     return states

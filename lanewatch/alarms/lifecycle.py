@@ -33,14 +33,30 @@ class TransitionError(RuntimeError):
     """The step is not allowed from the alarm's current state (409)."""
 
 
-def audit_row(alarm: AlarmRow, action: str, by: str, at: datetime, *,
-              before: str | None, comment: str | None = None) -> AlarmAuditRow:
-    return AlarmAuditRow(alarm_id=alarm.id, at=at, action=action, by=by[:200], comment=comment,
-                         state_before=before, state_after=alarm.state)
+def audit_row(
+    alarm: AlarmRow, action: str, by: str, at: datetime, *, before: str | None, comment: str | None = None
+) -> AlarmAuditRow:
+    return AlarmAuditRow(
+        alarm_id=alarm.id,
+        at=at,
+        action=action,
+        by=by[:200],
+        comment=comment,
+        state_before=before,
+        state_after=alarm.state,
+    )
 
 
-def audit(session: Session, alarm: AlarmRow, action: str, by: str, at: datetime, *,
-          before: str | None, comment: str | None = None) -> None:
+def audit(
+    session: Session,
+    alarm: AlarmRow,
+    action: str,
+    by: str,
+    at: datetime,
+    *,
+    before: str | None,
+    comment: str | None = None,
+) -> None:
     """One audit row for an alarm that is already in the database."""
     session.add(audit_row(alarm, action, by, at, before=before, comment=comment))
 
@@ -54,8 +70,15 @@ def event_key(alarm: AlarmRow, action: str) -> str:
     return fit_key(f"{alarm.id}:{action}")
 
 
-def emit(notifier: Notifier, alarm: AlarmRow, device: DeviceRow | None, action: str, by: str,
-         before: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
+def emit(
+    notifier: Notifier,
+    alarm: AlarmRow,
+    device: DeviceRow | None,
+    action: str,
+    by: str,
+    before: dict[str, Any] | None,
+    **extra: Any,
+) -> dict[str, Any]:
     payload = alarm_payload(action, by, before, alarm_json(alarm, device), **extra)
     notifier.emit(payload["type"], payload, event_key(alarm, action))
     return payload
@@ -88,8 +111,17 @@ def alarm_or_raise(session: Session, alarm_id: str) -> AlarmRow:
     return alarm
 
 
-def step(session: Session, notifier: Notifier, alarm_id: str, action: str, by: str, at: datetime, *,
-         comment: str | None = None, outcome: Outcome | None = None) -> AlarmRow:
+def step(
+    session: Session,
+    notifier: Notifier,
+    alarm_id: str,
+    action: str,
+    by: str,
+    at: datetime,
+    *,
+    comment: str | None = None,
+    outcome: Outcome | None = None,
+) -> AlarmRow:
     """Apply one operator step (acknowledged / confirmed / resolved) in the caller's transaction."""
     alarm = alarm_or_raise(session, alarm_id)
     device = session.get(DeviceRow, alarm.device_id)
@@ -101,14 +133,28 @@ def step(session: Session, notifier: Notifier, alarm_id: str, action: str, by: s
     if action == "acknowledged":
         values |= {"acknowledged_at": at, "acknowledged_by": by, "next_escalation_at": None}
     elif action == "confirmed":
-        values |= {"confirmed_at": at, "confirmed_by": by, "outcome": outcome.value if outcome else None, "next_escalation_at": None,
-                   "acknowledged_at": func.coalesce(AlarmRow.acknowledged_at, at),
-                   "acknowledged_by": func.coalesce(AlarmRow.acknowledged_by, by)}
+        values |= {
+            "confirmed_at": at,
+            "confirmed_by": by,
+            "outcome": outcome.value if outcome else None,
+            "next_escalation_at": None,
+            "acknowledged_at": func.coalesce(AlarmRow.acknowledged_at, at),
+            "acknowledged_by": func.coalesce(AlarmRow.acknowledged_by, by),
+        }
     else:
-        values |= {"resolved_at": at, "resolved_by": by, "open_key": None, "next_escalation_at": None,
-                   "priority": priority(alarm.severity, AlarmState.RESOLVED)}
-    result = session.exec(update(AlarmRow).where(AlarmRow.id == alarm_id, AlarmRow.state.in_([a.value for a in allowed]))
-                          .values(**values).execution_options(synchronize_session=False))
+        values |= {
+            "resolved_at": at,
+            "resolved_by": by,
+            "open_key": None,
+            "next_escalation_at": None,
+            "priority": priority(alarm.severity, AlarmState.RESOLVED),
+        }
+    result = session.exec(
+        update(AlarmRow)
+        .where(AlarmRow.id == alarm_id, AlarmRow.state.in_([a.value for a in allowed]))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         session.rollback()
         current = alarm_or_raise(session, alarm_id)
@@ -125,8 +171,10 @@ def _refusal(alarm: AlarmRow, action: str) -> str:
     if alarm.state == AlarmState.RESOLVED:
         return f"alarm {alarm.id!r} is already resolved (by {alarm.resolved_by!r}); it cannot be {verb} now"
     if action == "resolved" and alarm.alarm_type == "fire":
-        return (f"alarm {alarm.id!r} is a fire alarm in state {alarm.state}: confirm it (real_fire, false_alarm "
-                "or test) before resolving it")
+        return (
+            f"alarm {alarm.id!r} is a fire alarm in state {alarm.state}: confirm it (real_fire, false_alarm "
+            "or test) before resolving it"
+        )
     if action == "resolved":
         return f"alarm {alarm.id!r} is {alarm.state}: acknowledge it before resolving it"
     who = alarm.confirmed_by if alarm.state == AlarmState.CONFIRMED else alarm.acknowledged_by
@@ -138,8 +186,12 @@ def mark_shown(session: Session, notifier: Notifier, alarm_id: str, by: str, at:
     alarm = alarm_or_raise(session, alarm_id)
     device = session.get(DeviceRow, alarm.device_id)
     before_json = alarm_json(alarm, device)
-    result = session.exec(update(AlarmRow).where(AlarmRow.id == alarm_id, AlarmRow.shown_at.is_(None))
-                          .values(shown_at=at, updated_at=at).execution_options(synchronize_session=False))
+    result = session.exec(
+        update(AlarmRow)
+        .where(AlarmRow.id == alarm_id, AlarmRow.shown_at.is_(None))
+        .values(shown_at=at, updated_at=at)
+        .execution_options(synchronize_session=False)
+    )
     session.refresh(alarm)
     if result.rowcount == 1:
         audit(session, alarm, "shown", by, at, before=alarm.state)
@@ -148,5 +200,8 @@ def mark_shown(session: Session, notifier: Notifier, alarm_id: str, by: str, at:
 
 
 def audit_trail(session: Session, alarm_id: str) -> list[AlarmAuditRow]:
-    return list(session.exec(select(AlarmAuditRow).where(AlarmAuditRow.alarm_id == alarm_id)
-                             .order_by(AlarmAuditRow.at, AlarmAuditRow.pk)))
+    return list(
+        session.exec(
+            select(AlarmAuditRow).where(AlarmAuditRow.alarm_id == alarm_id).order_by(AlarmAuditRow.at, AlarmAuditRow.pk)
+        )
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -24,7 +24,7 @@ class DeviceType(StrEnum):
 
     SMOKE = "smoke_detector"
     HEAT = "heat_detector"
-    ELECTRICAL = "electrical_fire_monitor"   # residual current and cable temperature
+    ELECTRICAL = "electrical_fire_monitor"  # residual current and cable temperature
     GAS = "combustible_gas"
     WATER_PRESSURE = "water_pressure"
     WATER_LEVEL = "water_level"
@@ -36,13 +36,13 @@ class DeviceType(StrEnum):
 class MessageKind(StrEnum):
     """What a message says."""
 
-    READING = "reading"        # an analog value: ``quantity`` + ``value``
-    ALARM = "alarm"            # the device itself reports an alarm of ``alarm_type``
-    CLEAR = "clear"            # the device reports ``alarm_type`` back to normal
-    HEARTBEAT = "heartbeat"    # alive, nothing else to say
-    BATTERY = "battery"        # battery level in percent in ``value``
-    TAMPER = "tamper"          # opened / removed
-    OPERATION = "operation"    # an operator action on the site (reset, silence, test...), in ``detail``
+    READING = "reading"  # an analog value: ``quantity`` + ``value``
+    ALARM = "alarm"  # the device itself reports an alarm of ``alarm_type``
+    CLEAR = "clear"  # the device reports ``alarm_type`` back to normal
+    HEARTBEAT = "heartbeat"  # alive, nothing else to say
+    BATTERY = "battery"  # battery level in percent in ``value``
+    TAMPER = "tamper"  # opened / removed
+    OPERATION = "operation"  # an operator action on the site (reset, silence, test...), in ``detail``
 
 
 class AlarmType(StrEnum):
@@ -50,9 +50,9 @@ class AlarmType(StrEnum):
 
     FIRE = "fire"
     FAULT = "fault"
-    SUPERVISORY = "supervisory"            # 监管 (e.g. a valve or pump state being watched)
-    SHIELD = "shield"                      # 屏蔽 (disabled / isolated)
-    POWER_FAULT = "power_fault"            # main or backup power
+    SUPERVISORY = "supervisory"  # 监管 (e.g. a valve or pump state being watched)
+    SHIELD = "shield"  # 屏蔽 (disabled / isolated)
+    POWER_FAULT = "power_fault"  # main or backup power
     GAS_LEAK = "gas_leak"
     RESIDUAL_CURRENT = "residual_current"
     CABLE_TEMPERATURE = "cable_temperature"
@@ -60,7 +60,7 @@ class AlarmType(StrEnum):
     PRESSURE_HIGH = "pressure_high"
     LEVEL_LOW = "level_low"
     LEVEL_HIGH = "level_high"
-    HEAT_RISE = "heat_rise"                # rate-of-rise of temperature
+    HEAT_RISE = "heat_rise"  # rate-of-rise of temperature
     LOW_BATTERY = "low_battery"
     TAMPER = "tamper"
     OFFLINE = "offline"
@@ -85,7 +85,7 @@ class IngestSource(StrEnum):
     MQTT = "mqtt"
     GB26875 = "gb26875"
     SIMULATOR = "simulator"
-    RULE = "rule"            # raised by lanewatch itself (thresholds, offline)
+    RULE = "rule"  # raised by lanewatch itself (thresholds, offline)
 
 
 class SensorMessage(BaseModel):
@@ -93,17 +93,23 @@ class SensorMessage(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    device_id: str = Field(pattern=DEVICE_ID_PATTERN, title="Device id",
-                           description="Registry id. GB/T 26875.3 components are named "
-                                       "'gb:<transmission device address>:<system type>-<system address>:<component address>'.")
+    device_id: str = Field(
+        pattern=DEVICE_ID_PATTERN,
+        title="Device id",
+        description="Registry id. GB/T 26875.3 components are named "
+        "'gb:<transmission device address>:<system type>-<system address>:<component address>'.",
+    )
     kind: MessageKind
     alarm_type: AlarmType | None = Field(None, description="For alarm and clear messages.")
     quantity: Quantity | None = Field(None, description="For readings.")
     value: float | None = Field(None, allow_inf_nan=False, description="The reading, or the battery percent.")
     device_time: AwareDatetime | None = Field(None, description="When the device says it happened.")
-    message_id: str | None = Field(None, max_length=200,
-                                   description="The sender's id for this message: a repeat (MQTT redelivery, an "
-                                               "HTTP retry) with the same id is counted once.")
+    message_id: str | None = Field(
+        None,
+        max_length=200,
+        description="The sender's id for this message: a repeat (MQTT redelivery, an "
+        "HTTP retry) with the same id is counted once.",
+    )
     test: bool = Field(False, description="The device reports this in test mode. Never a reason to drop a fire alarm.")
     device_type: DeviceType | None = Field(None, description="A hint, used when the device is not registered yet.")
     detail: str | None = Field(None, max_length=500, description="Free text: a component description, an operation.")
@@ -114,7 +120,7 @@ class SensorMessage(BaseModel):
     def _in_utc(cls, value: datetime | None) -> datetime | None:
         """Held in UTC: devices send local times (GB/T 26875.3 in China Standard Time), and SQLite
         keeps a datetime's wall clock but drops its offset, which read an 08:00+08:00 alarm as 08:00 UTC."""
-        return value.astimezone(timezone.utc) if value is not None else None
+        return value.astimezone(UTC) if value is not None else None
 
 
 @dataclass(slots=True)
@@ -129,5 +135,4 @@ class IngestResult:
 class MessageSink(Protocol):
     """Where ingest paths deliver messages. Must be safe to call from any thread; returns once stored."""
 
-    def submit(self, messages: Sequence[SensorMessage], received_at: datetime) -> IngestResult:
-        ...
+    def submit(self, messages: Sequence[SensorMessage], received_at: datetime) -> IngestResult: ...

@@ -32,7 +32,7 @@ import math
 import queue
 import threading
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -73,8 +73,9 @@ class _Received:
 class MqttIngest:
     """Subscribe, parse, batch into ``sink``; `start()` returns at once and keeps reconnecting until `stop()`."""
 
-    def __init__(self, config: MqttConfig, sink: MessageSink, *, queue_size: int = 10_000,
-                 batch_max: int = 500) -> None:
+    def __init__(
+        self, config: MqttConfig, sink: MessageSink, *, queue_size: int = 10_000, batch_max: int = 500
+    ) -> None:
         self.config = config
         self.sink = sink
         self.batch_max = batch_max
@@ -87,8 +88,13 @@ class MqttIngest:
         self._generation = 0
         self._connects = 0
         self._worker = threading.Thread(target=self._run_worker, name="mqtt-ingest", daemon=True)
-        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=config.client_id, clean_session=False,
-                                   protocol=mqtt.MQTTv311, manual_ack=True)
+        self._client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=config.client_id,
+            clean_session=False,
+            protocol=mqtt.MQTTv311,
+            manual_ack=True,
+        )
         if config.username is not None:
             password = config.password.get_secret_value() if config.password is not None else None
             self._client.username_pw_set(config.username, password)
@@ -135,22 +141,28 @@ class MqttIngest:
     # -- paho callbacks (network thread) ----------------------------------------------------
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
-            log.warning("MQTT: broker %s:%d refused the connection: %s", self.config.host, self.config.port,
-                        reason_code)
+            log.warning(
+                "MQTT: broker %s:%d refused the connection: %s", self.config.host, self.config.port, reason_code
+            )
             return
         self._generation += 1
         self._connects += 1
         if self._connects > 1:
             self._count(reconnects=1)
-        log.info("MQTT: connected to %s:%d (session kept by the broker: %s)", self.config.host, self.config.port,
-                 flags.session_present)
+        log.info(
+            "MQTT: connected to %s:%d (session kept by the broker: %s)",
+            self.config.host,
+            self.config.port,
+            flags.session_present,
+        )
         client.subscribe(f"{self.topic_root}/#", qos=self.config.qos)
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self._subscribed.clear()
         if not self._stopping.is_set():
-            log.warning("MQTT: lost the broker %s:%d (%s); reconnecting", self.config.host, self.config.port,
-                        reason_code)
+            log.warning(
+                "MQTT: lost the broker %s:%d (%s); reconnecting", self.config.host, self.config.port, reason_code
+            )
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
         if any(code.is_failure for code in reason_codes):
@@ -168,8 +180,14 @@ class MqttIngest:
             if message.qos > 0:
                 client.ack(message.mid, message.qos)
             return
-        item = _Received(topic=topic, payload=bytes(message.payload), mid=message.mid, qos=message.qos,
-                         generation=self._generation, at=datetime.now(timezone.utc))
+        item = _Received(
+            topic=topic,
+            payload=bytes(message.payload),
+            mid=message.mid,
+            qos=message.qos,
+            generation=self._generation,
+            at=datetime.now(UTC),
+        )
         while not self._stopping.is_set():
             try:
                 self._queue.put(item, timeout=0.5)
@@ -211,8 +229,11 @@ class MqttIngest:
                 return  # stopping while the sink was failing: unacknowledged, so redelivered next time
             invalid += len(result.errors)
             if result.errors:
-                log.warning("MQTT: the alarm service refused %d message(s): %s", len(result.errors),
-                            "; ".join(result.errors[:5]))
+                log.warning(
+                    "MQTT: the alarm service refused %d message(s): %s",
+                    len(result.errors),
+                    "; ".join(result.errors[:5]),
+                )
             self._count(accepted=result.accepted, duplicates=result.duplicates)
         self._count(invalid=invalid)
         for item in batch:
@@ -239,12 +260,13 @@ class MqttIngest:
         messages, errors = parse_payload(item.payload, source=IngestSource.MQTT, default_device_id=device_id)
         if any(m.message_id is None for m in messages):
             digest = hashlib.sha1(item.topic.encode() + b"\n" + item.payload).hexdigest()
-            messages = [m if m.message_id is not None else
-                        m.model_copy(update={"message_id": f"mqtt:{digest}:{index}"})
-                        for index, m in enumerate(messages)]
+            messages = [
+                m if m.message_id is not None else m.model_copy(update={"message_id": f"mqtt:{digest}:{index}"})
+                for index, m in enumerate(messages)
+            ]
         return messages, errors
 
     def device_of(self, topic: str) -> str | None:
         """The device id level of ``<root>/<device_id>[/...]``, or None for the root itself."""
-        rest = topic[len(self.topic_root) + 1:] if topic.startswith(self.topic_root + "/") else ""
+        rest = topic[len(self.topic_root) + 1 :] if topic.startswith(self.topic_root + "/") else ""
         return rest.split("/", 1)[0] or None

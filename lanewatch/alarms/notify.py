@@ -31,8 +31,12 @@ class Notifier:
     def emit(self, event_type: str, payload: dict[str, Any], key: str) -> None:
         """Queue a delivery to every enabled webhook subscribed to `event_type`, and a live event."""
         if self._hooks is None:
-            self._hooks = [(pk, events) for pk, events in self.session.exec(
-                select(WebhookRow.pk, WebhookRow.events).where(WebhookRow.enabled.is_(True)))]
+            self._hooks = [
+                (pk, events)
+                for pk, events in self.session.exec(
+                    select(WebhookRow.pk, WebhookRow.events).where(WebhookRow.enabled.is_(True))
+                )
+            ]
         for pk, events in self._hooks:
             if type_matches(events, event_type):
                 add_delivery(self.session, pk, event_type, payload, key)

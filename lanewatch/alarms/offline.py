@@ -26,27 +26,43 @@ from lanewatch.store.tables import as_utc
 
 def silent_devices(session: Session, now: datetime, rules: RulesCache, limit: int = 1000) -> list[SensorMessage]:
     """An ``offline`` alarm message (source ``rule``) for each online device past its ``offline_after``."""
-    rows = session.exec(select(DeviceRow).where(DeviceRow.offline.is_(False), DeviceRow.offline_after.is_not(None),
-                                                DeviceRow.offline_after <= now)
-                        .order_by(DeviceRow.offline_after).limit(limit))
+    rows = session.exec(
+        select(DeviceRow)
+        .where(DeviceRow.offline.is_(False), DeviceRow.offline_after.is_not(None), DeviceRow.offline_after <= now)
+        .order_by(DeviceRow.offline_after)
+        .limit(limit)
+    )
     messages = []
     for device in rows:
         last = as_utc(device.last_seen_at)
         heard = f"last message at {last.isoformat()}" if last else "never heard from since it was registered"
-        messages.append(SensorMessage(
-            device_id=device.id, kind=MessageKind.ALARM, alarm_type=AlarmType.OFFLINE, source=IngestSource.RULE,
-            device_time=now, detail=f"silent: {heard}; expected a message every {rules.of(device).heartbeat_s:g} s"))
+        messages.append(
+            SensorMessage(
+                device_id=device.id,
+                kind=MessageKind.ALARM,
+                alarm_type=AlarmType.OFFLINE,
+                source=IngestSource.RULE,
+                device_time=now,
+                detail=f"silent: {heard}; expected a message every {rules.of(device).heartbeat_s:g} s",
+            )
+        )
     return messages
 
 
 def prune(session: Session, device_ids: set[str], keep_per_device: int, seen_before: datetime) -> None:
     """Keep the newest `keep_per_device` stored messages of each device named; forget old message ids."""
     for device_id in sorted(device_ids):
-        cutoff = session.exec(select(DeviceMessageRow.pk).where(DeviceMessageRow.device_id == device_id)
-                              .order_by(DeviceMessageRow.pk.desc()).offset(keep_per_device - 1).limit(1)).first()
+        cutoff = session.exec(
+            select(DeviceMessageRow.pk)
+            .where(DeviceMessageRow.device_id == device_id)
+            .order_by(DeviceMessageRow.pk.desc())
+            .offset(keep_per_device - 1)
+            .limit(1)
+        ).first()
         if cutoff is not None:
-            session.exec(delete(DeviceMessageRow).where(DeviceMessageRow.device_id == device_id,
-                                                        DeviceMessageRow.pk < cutoff))
+            session.exec(
+                delete(DeviceMessageRow).where(DeviceMessageRow.device_id == device_id, DeviceMessageRow.pk < cutoff)
+            )
     session.exec(delete(SeenMessageRow).where(SeenMessageRow.seen_at < seen_before))
 
 

@@ -24,8 +24,9 @@ MAX_ERRORS_REPORTED = 50
 """Per-item errors beyond this are summarised in one line, so a broken batch cannot flood a response or a log."""
 
 
-def parse_payload(data: bytes | object, *, source: IngestSource,
-                  default_device_id: str | None = None) -> tuple[list[SensorMessage], list[str]]:
+def parse_payload(
+    data: bytes | object, *, source: IngestSource, default_device_id: str | None = None
+) -> tuple[list[SensorMessage], list[str]]:
     """Parse one payload into (valid messages in order, errors).
 
     ``data`` is raw bytes (JSON text) or an already decoded JSON value.
@@ -69,7 +70,7 @@ def _items_of(data: Any) -> tuple[list[Any], str | None]:
     if isinstance(data, dict):
         return [data], None
     if not isinstance(data, list):
-        return [], "expected a message object, a JSON array of them, or {\"messages\": [...]}"
+        return [], 'expected a message object, a JSON array of them, or {"messages": [...]}'
     if not data:
         return [], "no messages in the payload (empty array)"
     if len(data) > MAX_MESSAGES_PER_PAYLOAD:
@@ -77,8 +78,9 @@ def _items_of(data: Any) -> tuple[list[Any], str | None]:
     return data, None
 
 
-def _parse_item(item: Any, *, source: IngestSource,
-                default_device_id: str | None) -> tuple[SensorMessage | None, str | None]:
+def _parse_item(
+    item: Any, *, source: IngestSource, default_device_id: str | None
+) -> tuple[SensorMessage | None, str | None]:
     if not isinstance(item, dict):
         return None, f"expected a message object, got {type(item).__name__}"
     fields = dict(item)

@@ -19,10 +19,10 @@ from lanewatch.store.tables import as_utc
 class AlarmState(StrEnum):
     """The duty desk's lifecycle of an alarm."""
 
-    ACTIVE = "active"               # raised, nobody has acknowledged it yet (escalates)
-    ACKNOWLEDGED = "acknowledged"   # someone is on it
-    CONFIRMED = "confirmed"         # classified: real fire, false alarm or test
-    RESOLVED = "resolved"           # closed; a new message of the same type raises a new alarm
+    ACTIVE = "active"  # raised, nobody has acknowledged it yet (escalates)
+    ACKNOWLEDGED = "acknowledged"  # someone is on it
+    CONFIRMED = "confirmed"  # classified: real fire, false alarm or test
+    RESOLVED = "resolved"  # closed; a new message of the same type raises a new alarm
 
 
 class Outcome(StrEnum):
@@ -47,8 +47,9 @@ class AlarmRecord(BaseModel):
     device_id: str = Field(title="Device id")
     device_type: str = Field(title="Device type")
     device_name: str | None = Field(title="Device name")
-    registered: bool = Field(title="Device registered",
-                             description="False: the device was auto-registered by this message; review it.")
+    registered: bool = Field(
+        title="Device registered", description="False: the device was auto-registered by this message; review it."
+    )
     alarm_type: str = Field(title="Alarm type")
     severity: str = Field(title="Severity", description="critical (fire), high, medium, low.")
     state: AlarmState = Field(title="State")
@@ -81,18 +82,40 @@ class AlarmRecord(BaseModel):
 
 def alarm_record(row: AlarmRow, device: DeviceRow | None) -> AlarmRecord:
     return AlarmRecord(
-        id=row.id, device_id=row.device_id, device_type=row.device_type,
+        id=row.id,
+        device_id=row.device_id,
+        device_type=row.device_type,
         device_name=device.name if device is not None else None,
         registered=device.registered if device is not None else False,
-        alarm_type=row.alarm_type, severity=row.severity, state=row.state, outcome=row.outcome, test=row.test,
-        source=row.source, detail=row.detail, value=row.value, count=row.count, enterprise=row.enterprise,
-        building=row.building, location=row.location, device_time=as_utc(row.device_time),
-        received_at=as_utc(row.received_at), stored_at=as_utc(row.stored_at), shown_at=as_utc(row.shown_at),
-        acknowledged_at=as_utc(row.acknowledged_at), acknowledged_by=row.acknowledged_by,
-        confirmed_at=as_utc(row.confirmed_at), confirmed_by=row.confirmed_by, forwarded_at=as_utc(row.forwarded_at),
-        resolved_at=as_utc(row.resolved_at), resolved_by=row.resolved_by, cleared_at=as_utc(row.cleared_at),
-        last_repeat_at=as_utc(row.last_repeat_at), escalation_level=row.escalation_level,
-        next_escalation_at=as_utc(row.next_escalation_at), updated_at=as_utc(row.updated_at))
+        alarm_type=row.alarm_type,
+        severity=row.severity,
+        state=row.state,
+        outcome=row.outcome,
+        test=row.test,
+        source=row.source,
+        detail=row.detail,
+        value=row.value,
+        count=row.count,
+        enterprise=row.enterprise,
+        building=row.building,
+        location=row.location,
+        device_time=as_utc(row.device_time),
+        received_at=as_utc(row.received_at),
+        stored_at=as_utc(row.stored_at),
+        shown_at=as_utc(row.shown_at),
+        acknowledged_at=as_utc(row.acknowledged_at),
+        acknowledged_by=row.acknowledged_by,
+        confirmed_at=as_utc(row.confirmed_at),
+        confirmed_by=row.confirmed_by,
+        forwarded_at=as_utc(row.forwarded_at),
+        resolved_at=as_utc(row.resolved_at),
+        resolved_by=row.resolved_by,
+        cleared_at=as_utc(row.cleared_at),
+        last_repeat_at=as_utc(row.last_repeat_at),
+        escalation_level=row.escalation_level,
+        next_escalation_at=as_utc(row.next_escalation_at),
+        updated_at=as_utc(row.updated_at),
+    )
 
 
 def alarm_json(row: AlarmRow, device: DeviceRow | None) -> dict[str, Any]:
@@ -130,9 +153,23 @@ class DeviceRecord(BaseModel):
 
 def device_record(row: DeviceRow, *, heartbeat_s: float | None, open_alarms: list[str]) -> DeviceRecord:
     return DeviceRecord(
-        id=row.id, type=row.type, name=row.name, enterprise=row.enterprise, building=row.building,
-        location=row.location, linked_lanes=[LinkedLane.model_validate(x) for x in row.linked_lanes or []],
-        rules=row.rules or {}, heartbeat_s=heartbeat_s, registered=row.registered, maintenance=row.maintenance,
-        maintenance_reason=row.maintenance_reason, offline=row.offline, offline_since=as_utc(row.offline_since),
-        last_seen_at=as_utc(row.last_seen_at), battery_pct=row.battery_pct, open_alarms=sorted(open_alarms),
-        created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at))
+        id=row.id,
+        type=row.type,
+        name=row.name,
+        enterprise=row.enterprise,
+        building=row.building,
+        location=row.location,
+        linked_lanes=[LinkedLane.model_validate(x) for x in row.linked_lanes or []],
+        rules=row.rules or {},
+        heartbeat_s=heartbeat_s,
+        registered=row.registered,
+        maintenance=row.maintenance,
+        maintenance_reason=row.maintenance_reason,
+        offline=row.offline,
+        offline_since=as_utc(row.offline_since),
+        last_seen_at=as_utc(row.last_seen_at),
+        battery_pct=row.battery_pct,
+        open_alarms=sorted(open_alarms),
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
+    )

@@ -47,13 +47,21 @@ from lanewatch.alarms.device_types import (
 )
 from lanewatch.alarms.messages import AlarmType, IngestSource, MessageKind, Quantity, SensorMessage
 
-__all__ = ["RuleEngine", "Severity", "SEVERITY_OF", "ThresholdRule", "RateOfRiseRule", "DeviceRules",
-           "default_rules", "effective_rules"]
+__all__ = [
+    "SEVERITY_OF",
+    "DeviceRules",
+    "RateOfRiseRule",
+    "RuleEngine",
+    "Severity",
+    "ThresholdRule",
+    "default_rules",
+    "effective_rules",
+]
 
 CLOCK_JUMP_S = 3600.0
 RISE_POINTS_PER_WINDOW = 60
-RISE_CLEAR_FRACTION = 0.5         # a rise alarm clears below half its rate, so it cannot flap
-BATTERY_CLEAR_MARGIN_PCT = 5.0    # battery gauges jitter by a few percent
+RISE_CLEAR_FRACTION = 0.5  # a rise alarm clears below half its rate, so it cannot flap
+BATTERY_CLEAR_MARGIN_PCT = 5.0  # battery gauges jitter by a few percent
 DEFAULT_MAX_DEVICES = 50_000
 
 _LABELS: dict[Quantity, tuple[str, str]] = {
@@ -72,11 +80,11 @@ _LABELS: dict[Quantity, tuple[str, str]] = {
 class _Key(NamedTuple):
     """One rule's identity across rule edits: changing a limit keeps its state, a new rule starts fresh."""
 
-    kind: str                 # "limit", "rise" or "battery"
+    kind: str  # "limit", "rise" or "battery"
     quantity: Quantity
     alarm_type: AlarmType
-    direction: str = ""       # "above" / "below" for limits
-    rank: int = 0             # 0 = mildest limit of the same quantity, alarm and direction
+    direction: str = ""  # "above" / "below" for limits
+    rank: int = 0  # 0 = mildest limit of the same quantity, alarm and direction
 
 
 @dataclass(slots=True)
@@ -89,7 +97,7 @@ class _RuleState:
 class _DeviceState:
     last_t: dict[Quantity, float] = field(default_factory=dict)
     rules: dict[_Key, _RuleState] = field(default_factory=dict)
-    reported: set[AlarmType] = field(default_factory=set)      # ALARM sent, CLEAR not yet
+    reported: set[AlarmType] = field(default_factory=set)  # ALARM sent, CLEAR not yet
     history: dict[Quantity, deque[tuple[float, float]]] = field(default_factory=dict)
 
 
@@ -138,17 +146,22 @@ class RuleEngine:
             return []
         when = message.device_time or at
         t, value = when.timestamp(), message.value
-        relevant = (quantity is Quantity.BATTERY_PCT or any(rule.quantity is quantity for rule in rules.thresholds)
-                    or (rules.rate_of_rise is not None and rules.rate_of_rise.quantity is quantity))
+        relevant = (
+            quantity is Quantity.BATTERY_PCT
+            or any(rule.quantity is quantity for rule in rules.thresholds)
+            or (rules.rate_of_rise is not None and rules.rate_of_rise.quantity is quantity)
+        )
         with self._lock:
             if not relevant and (device_id, message.test) not in self._states:
-                return []             # nothing to watch and nothing remembered: keep no state
+                return []  # nothing to watch and nothing remembered: keep no state
             state = self._state(device_id, message.test)
             if not self._in_order(state, quantity, t):
                 return []
             changes = self._apply(state, rules, quantity, t, value)
-            return [self._derived(device_id, message, when, quantity, kind, alarm_type, detail)
-                    for kind, alarm_type, detail in self._report(state, changes)]
+            return [
+                self._derived(device_id, message, when, quantity, kind, alarm_type, detail)
+                for kind, alarm_type, detail in self._report(state, changes)
+            ]
 
     def _state(self, device_id: str, test: bool) -> _DeviceState:
         key = (device_id, test)
@@ -166,16 +179,17 @@ class RuleEngine:
         last = state.last_t.get(quantity)
         if last is not None and t < last:
             if last - t < CLOCK_JUMP_S:
-                return False          # late delivery, or a repeat of an older reading
-            for key, rule_state in state.rules.items():   # the device clock was set back
+                return False  # late delivery, or a repeat of an older reading
+            for key, rule_state in state.rules.items():  # the device clock was set back
                 if key.quantity is quantity:
                     rule_state.pending_since = None
             state.history.pop(quantity, None)
         state.last_t[quantity] = t
         return True
 
-    def _apply(self, state: _DeviceState, rules: DeviceRules, quantity: Quantity, t: float,
-               value: float) -> dict[AlarmType, list[tuple[_Key, str, str]]]:
+    def _apply(
+        self, state: _DeviceState, rules: DeviceRules, quantity: Quantity, t: float, value: float
+    ) -> dict[AlarmType, list[tuple[_Key, str, str]]]:
         """Steps every rule on `quantity`; returns per alarm type the (key, 'alarm'|'clear', detail) changes."""
         changes: dict[AlarmType, list[tuple[_Key, str, str]]] = {}
 
@@ -201,8 +215,13 @@ class RuleEngine:
         for key, rule in _threshold_keys(rules.thresholds, quantity):
             live.add(key)
             reading, sign = _text(quantity, value), "≥" if rule.above is not None else "≤"
-            step(key, *_threshold_test(rule, value), rule.held_s, f"{reading} {sign} {_unit(quantity, rule.limit)}",
-                 f"{reading}, normal again (clears at {_unit(quantity, _clear_at(rule))})")
+            step(
+                key,
+                *_threshold_test(rule, value),
+                rule.held_s,
+                f"{reading} {sign} {_unit(quantity, rule.limit)}",
+                f"{reading}, normal again (clears at {_unit(quantity, _clear_at(rule))})",
+            )
         rise = rules.rate_of_rise
         if rise is not None and rise.quantity is quantity:
             key = _Key("rise", quantity, rise.alarm_type)
@@ -210,18 +229,29 @@ class RuleEngine:
             rate = _rise_per_minute(state, rise, t, value)
             if rate is not None:
                 floor = rise.rise_per_minute * RISE_CLEAR_FRACTION
-                step(key, rate >= rise.rise_per_minute, rate < floor, 0.0,
-                     f"{_LABELS[quantity][0]} rising {rate:.1f} {_LABELS[quantity][1]}/min "
-                     f"≥ {rise.rise_per_minute:g} over {rise.window_s:g} s",
-                     f"{_LABELS[quantity][0]} rise {rate:.1f} {_LABELS[quantity][1]}/min, below {floor:g}")
+                step(
+                    key,
+                    rate >= rise.rise_per_minute,
+                    rate < floor,
+                    0.0,
+                    f"{_LABELS[quantity][0]} rising {rate:.1f} {_LABELS[quantity][1]}/min "
+                    f"≥ {rise.rise_per_minute:g} over {rise.window_s:g} s",
+                    f"{_LABELS[quantity][0]} rise {rate:.1f} {_LABELS[quantity][1]}/min, below {floor:g}",
+                )
         else:
             state.history.pop(quantity, None)
         if quantity is Quantity.BATTERY_PCT:
             key = _Key("battery", quantity, AlarmType.LOW_BATTERY)
             live.add(key)
             clear_at = min(rules.low_battery_pct + BATTERY_CLEAR_MARGIN_PCT, 100.0)
-            step(key, value < rules.low_battery_pct, value >= clear_at, 0.0,
-                 f"battery {value:g} % < {rules.low_battery_pct:g} %", f"battery {value:g} %, back to {clear_at:g} %")
+            step(
+                key,
+                value < rules.low_battery_pct,
+                value >= clear_at,
+                0.0,
+                f"battery {value:g} % < {rules.low_battery_pct:g} %",
+                f"battery {value:g} %, back to {clear_at:g} %",
+            )
         for key in [key for key in state.rules if key.quantity is quantity and key not in live]:
             changes.setdefault(key.alarm_type, [])
             if state.rules.pop(key).active:
@@ -229,8 +259,9 @@ class RuleEngine:
         return changes
 
     @staticmethod
-    def _report(state: _DeviceState, changes: dict[AlarmType, list[tuple[_Key, str, str]]]
-                ) -> list[tuple[MessageKind, AlarmType, str]]:
+    def _report(
+        state: _DeviceState, changes: dict[AlarmType, list[tuple[_Key, str, str]]]
+    ) -> list[tuple[MessageKind, AlarmType, str]]:
         """One message per alarm type at most: ALARM on any rule's entry, CLEAR when its last rule clears."""
         out: list[tuple[MessageKind, AlarmType, str]] = []
         for alarm_type, steps in changes.items():
@@ -240,22 +271,40 @@ class RuleEngine:
                 state.reported.add(alarm_type)
                 out.append((MessageKind.ALARM, alarm_type, detail))
             elif alarm_type in state.reported and not any(
-                    rule_state.active for key, rule_state in state.rules.items() if key.alarm_type is alarm_type):
+                rule_state.active for key, rule_state in state.rules.items() if key.alarm_type is alarm_type
+            ):
                 state.reported.discard(alarm_type)
                 cleared = [detail for _, what, detail in steps if what == "clear"]
                 out.append((MessageKind.CLEAR, alarm_type, cleared[-1] if cleared else "no rule active"))
         return out
 
     @staticmethod
-    def _derived(device_id: str, message: SensorMessage, when: datetime, quantity: Quantity, kind: MessageKind,
-                 alarm_type: AlarmType, detail: str) -> SensorMessage:
+    def _derived(
+        device_id: str,
+        message: SensorMessage,
+        when: datetime,
+        quantity: Quantity,
+        kind: MessageKind,
+        alarm_type: AlarmType,
+        detail: str,
+    ) -> SensorMessage:
         base = message.message_id or f"{device_id}@{when.isoformat()}"
         message_id = f"{base}#rule:{alarm_type}:{kind}"
         if len(message_id) > 200:
             message_id = "rule:" + hashlib.sha256(message_id.encode()).hexdigest()
-        return SensorMessage(device_id=device_id, kind=kind, alarm_type=alarm_type, quantity=quantity,
-                             value=message.value, device_time=when, message_id=message_id, test=message.test,
-                             device_type=message.device_type, detail=detail[:500], source=IngestSource.RULE)
+        return SensorMessage(
+            device_id=device_id,
+            kind=kind,
+            alarm_type=alarm_type,
+            quantity=quantity,
+            value=message.value,
+            device_time=when,
+            message_id=message_id,
+            test=message.test,
+            device_type=message.device_type,
+            detail=detail[:500],
+            source=IngestSource.RULE,
+        )
 
 
 def _threshold_keys(thresholds: list[ThresholdRule], quantity: Quantity) -> list[tuple[_Key, ThresholdRule]]:

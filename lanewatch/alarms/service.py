@@ -53,12 +53,21 @@ class AlarmService:
         clock: "now" for scans and operator steps (tests pass a controllable one).
     """
 
-    def __init__(self, engine: Engine, bus: EventBus | None, settings: AlarmSettings, *,
-                 clock: Callable[[], datetime] = utcnow, rule_engine: RuleEngine | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        bus: EventBus | None,
+        settings: AlarmSettings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        rule_engine: RuleEngine | None = None,
+    ) -> None:
         bad = [t for t in settings.latching_types if t not in {a.value for a in AlarmType}]
         if bad:
-            raise ValueError(f"alarms.latching_types: unknown alarm type(s) {', '.join(bad)}; use "
-                             f"{', '.join(a.value for a in AlarmType)}")
+            raise ValueError(
+                f"alarms.latching_types: unknown alarm type(s) {', '.join(bad)}; use "
+                f"{', '.join(a.value for a in AlarmType)}"
+            )
         self.engine = engine
         self.bus = bus
         self.settings = settings
@@ -129,8 +138,15 @@ class AlarmService:
     def _apply(self, jobs: list[Job]) -> None:
         with Session(self.engine) as session:
             notifier = Notifier(session)
-            applier = BatchApplier(session, notifier, self.settings, self.rules, self.rule_engine,
-                                   escalate_chain=bool(self.targets.chain), clock=self.clock)
+            applier = BatchApplier(
+                session,
+                notifier,
+                self.settings,
+                self.rules,
+                self.rule_engine,
+                escalate_chain=bool(self.targets.chain),
+                clock=self.clock,
+            )
             applier.apply(jobs)
             session.commit()
         self.commits += 1
@@ -156,8 +172,9 @@ class AlarmService:
         notifier.publish(self.bus)
         return alarm
 
-    def _step(self, alarm_id: str, action: str, by: str, *, comment: str | None,
-              outcome: Outcome | None = None) -> AlarmRow:
+    def _step(
+        self, alarm_id: str, action: str, by: str, *, comment: str | None, outcome: Outcome | None = None
+    ) -> AlarmRow:
         now = self.clock()
         with Session(self.engine, expire_on_commit=False) as session:
             notifier = Notifier(session)
@@ -175,9 +192,15 @@ class AlarmService:
         """Flag a device whose false alarms in the last 24 h exceed the limit."""
         if device.maintenance:
             return
-        count = session.exec(select(func.count()).select_from(AlarmRow).where(
-            AlarmRow.device_id == device.id, AlarmRow.outcome == Outcome.FALSE_ALARM.value,
-            AlarmRow.confirmed_at >= now - timedelta(days=1))).one()
+        count = session.exec(
+            select(func.count())
+            .select_from(AlarmRow)
+            .where(
+                AlarmRow.device_id == device.id,
+                AlarmRow.outcome == Outcome.FALSE_ALARM.value,
+                AlarmRow.confirmed_at >= now - timedelta(days=1),
+            )
+        ).one()
         limit = self.settings.maintenance_false_alarms_per_day
         if count <= limit:
             return
@@ -203,7 +226,9 @@ class AlarmService:
         alarm.forwarded_at = alarm.updated_at = now
         session.add(alarm)
         target = self.targets.forward[1].name if self.targets.forward else "119"
-        lifecycle.audit(session, alarm, "forwarded", "system", now, before=alarm.state, comment=f"delivered to {target}")
+        lifecycle.audit(
+            session, alarm, "forwarded", "system", now, before=alarm.state, comment=f"delivered to {target}"
+        )
         notifier = Notifier(session)
         lifecycle.emit(notifier, alarm, device, "forwarded", "system", before)
         return lambda: notifier.publish(self.bus)
@@ -231,8 +256,12 @@ class AlarmService:
         self._last_prune = time.monotonic()
         touched, self._touched = self._touched, set()
         with Session(self.engine) as session:
-            offline.prune(session, touched, self.settings.readings_per_device,
-                          offline.seen_cutoff(now, self.settings.dedup_window_s))
+            offline.prune(
+                session,
+                touched,
+                self.settings.readings_per_device,
+                offline.seen_cutoff(now, self.settings.dedup_window_s),
+            )
             session.commit()
 
     def start(self) -> None:

@@ -26,7 +26,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -38,7 +38,7 @@ JSON_PATHS = ("http", "mqtt")
 GB_PATH = "gb"
 GB_COMPONENTS_PER_DEVICE = 16
 GB_COMPONENT_KINDS = ((42, "光电感烟探测器"), (23, "手动报警按钮"), (31, "感温探测器"))
-FAULT_PROBABILITY = 0.002      # per message: a device reports a fault
+FAULT_PROBABILITY = 0.002  # per message: a device reports a fault
 EXCURSION_PROBABILITY = 0.003  # per reading: a value starts climbing past its alarm limit
 
 
@@ -83,25 +83,36 @@ class SimDevice:
     device_id: str
     device_type: DeviceType
     path: str
-    level: dict[Quantity, float] = field(default_factory=dict)     # current reading per quantity
+    level: dict[Quantity, float] = field(default_factory=dict)  # current reading per quantity
     excursion: dict[Quantity, float] = field(default_factory=dict)  # quantity -> end of the climb (monotonic s)
     battery: float = 100.0
     open_alarms: set[AlarmType] = field(default_factory=set)
-    gb: tuple[str, int, int] | None = None   # transmission device address, component type, component address
+    gb: tuple[str, int, int] | None = None  # transmission device address, component type, component address
     description: str = ""
 
 
 # quantity: (normal level, noise per message, alarm level during an excursion, lowest, highest)
 _READINGS: dict[DeviceType, dict[Quantity, tuple[float, float, float, float, float]]] = {
-    DeviceType.ELECTRICAL: {Quantity.RESIDUAL_CURRENT_MA: (90.0, 8.0, 420.0, 0.0, 1000.0),
-                            Quantity.CABLE_TEMPERATURE_C: (38.0, 0.6, 78.0, -10.0, 140.0)},
+    DeviceType.ELECTRICAL: {
+        Quantity.RESIDUAL_CURRENT_MA: (90.0, 8.0, 420.0, 0.0, 1000.0),
+        Quantity.CABLE_TEMPERATURE_C: (38.0, 0.6, 78.0, -10.0, 140.0),
+    },
     DeviceType.GAS: {Quantity.GAS_LEL_PCT: (1.0, 0.3, 32.0, 0.0, 100.0)},
     DeviceType.WATER_PRESSURE: {Quantity.PRESSURE_MPA: (0.35, 0.01, 0.06, 0.0, 2.0)},
 }
-_TALK_WEIGHT = {DeviceType.ELECTRICAL: 4.0, DeviceType.GAS: 2.0, DeviceType.WATER_PRESSURE: 1.0,
-                DeviceType.SMOKE: 0.3, DeviceType.TRANSMISSION_DEVICE: 1.0}
-_FLEET_MIX = ((DeviceType.ELECTRICAL, "elec", 3), (DeviceType.GAS, "gas", 2), (DeviceType.WATER_PRESSURE, "water", 2),
-              (DeviceType.SMOKE, "smoke", 4))
+_TALK_WEIGHT = {
+    DeviceType.ELECTRICAL: 4.0,
+    DeviceType.GAS: 2.0,
+    DeviceType.WATER_PRESSURE: 1.0,
+    DeviceType.SMOKE: 0.3,
+    DeviceType.TRANSMISSION_DEVICE: 1.0,
+}
+_FLEET_MIX = (
+    (DeviceType.ELECTRICAL, "elec", 3),
+    (DeviceType.GAS, "gas", 2),
+    (DeviceType.WATER_PRESSURE, "water", 2),
+    (DeviceType.SMOKE, "smoke", 4),
+)
 
 
 class Fleet:
@@ -120,8 +131,12 @@ class Fleet:
             kinds = [k for k in _FLEET_MIX for _ in range(k[2])]
             for index in range(options.devices):
                 device_type, prefix, _ = kinds[index % len(kinds)]
-                device = SimDevice(f"sim-{prefix}-{index:04d}", device_type, json_paths[index % len(json_paths)],
-                                   battery=self.rng.uniform(30, 100))
+                device = SimDevice(
+                    f"sim-{prefix}-{index:04d}",
+                    device_type,
+                    json_paths[index % len(json_paths)],
+                    battery=self.rng.uniform(30, 100),
+                )
                 for quantity, (normal, *_rest) in _READINGS.get(device_type, {}).items():
                     device.level[quantity] = normal * self.rng.uniform(0.8, 1.2)
                 self.devices.append(device)
@@ -129,15 +144,23 @@ class Fleet:
             transmitters = max(1, options.devices // (4 * GB_COMPONENTS_PER_DEVICE))
             for unit in range(transmitters):
                 address = f"0000000a{unit + 1:04x}"
-                self.devices.append(SimDevice(f"gb:{address}", DeviceType.TRANSMISSION_DEVICE, GB_PATH,
-                                              gb=(address, 0, 0)))
+                self.devices.append(
+                    SimDevice(f"gb:{address}", DeviceType.TRANSMISSION_DEVICE, GB_PATH, gb=(address, 0, 0))
+                )
                 for number in range(1, GB_COMPONENTS_PER_DEVICE + 1):
                     component_type, name = GB_COMPONENT_KINDS[number % len(GB_COMPONENT_KINDS)]
-                    self.devices.append(SimDevice(f"gb:{address}:1-1:{number}", DeviceType.SMOKE, GB_PATH,
-                                                  gb=(address, component_type, number),
-                                                  description=f"{number}号{name}"))
-        self._weights = [_TALK_WEIGHT.get(d.device_type, 1.0) if d.gb is None or d.gb[1] == 0 else 0.05
-                         for d in self.devices]
+                    self.devices.append(
+                        SimDevice(
+                            f"gb:{address}:1-1:{number}",
+                            DeviceType.SMOKE,
+                            GB_PATH,
+                            gb=(address, component_type, number),
+                            description=f"{number}号{name}",
+                        )
+                    )
+        self._weights = [
+            _TALK_WEIGHT.get(d.device_type, 1.0) if d.gb is None or d.gb[1] == 0 else 0.05 for d in self.devices
+        ]
         self._fire_capable = [d for d in self.devices if d.device_type is DeviceType.SMOKE]
 
     def take(self, count: int, now: float) -> list[Outgoing]:
@@ -173,8 +196,13 @@ class Fleet:
             return self._alarm(device, AlarmType.FAULT, True, now)
         if device.gb is not None:
             if device.gb[1] == 0:
-                return Outgoing(GB_PATH, device.device_id, gb_address=device.gb[0], gb_info_type=28,
-                                gb_object=encode.device_time(_utcnow()))
+                return Outgoing(
+                    GB_PATH,
+                    device.device_id,
+                    gb_address=device.gb[0],
+                    gb_info_type=28,
+                    gb_object=encode.device_time(_utcnow()),
+                )
             return self._gb_status(device)
         readings = _READINGS.get(device.device_type)
         if readings is None:  # a battery smoke detector: mostly heartbeats, now and then its battery
@@ -191,13 +219,16 @@ class Fleet:
         target = alarm_level if quantity in device.excursion else normal
         level = device.level[quantity] + 0.3 * (target - device.level[quantity]) + self.rng.gauss(0, noise)
         device.level[quantity] = min(highest, max(lowest, level))
-        return self._json(device, kind=MessageKind.READING, quantity=quantity,
-                          value=round(device.level[quantity], 3))
+        return self._json(device, kind=MessageKind.READING, quantity=quantity, value=round(device.level[quantity], 3))
 
     def _json(self, device: SimDevice, **fields) -> Outgoing:
         self.sequence += 1
-        message = {"device_id": device.device_id, "device_type": device.device_type.value,
-                   "device_time": _utcnow().isoformat(), "message_id": f"{device.device_id}-{self.sequence}"}
+        message = {
+            "device_id": device.device_id,
+            "device_type": device.device_type.value,
+            "device_time": _utcnow().isoformat(),
+            "message_id": f"{device.device_id}-{self.sequence}",
+        }
         message.update({k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()})
         return Outgoing(device.path, device.device_id, message=message)
 
@@ -213,7 +244,7 @@ class Fleet:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(slots=True)
@@ -237,8 +268,9 @@ class SimulationSummary:
         return sum(s.errors for s in self.paths.values())
 
 
-def run_simulation(options: SimulationOptions, senders: dict, *, stop: threading.Event | None = None,
-                   tick_s: float = 0.05) -> SimulationSummary:
+def run_simulation(
+    options: SimulationOptions, senders: dict, *, stop: threading.Event | None = None, tick_s: float = 0.05
+) -> SimulationSummary:
     """Send at ``options.rate`` until the duration or count is reached (or ``stop`` is set); close the senders."""
     fleet = Fleet(options)
     stop = stop or threading.Event()
@@ -265,5 +297,6 @@ def run_simulation(options: SimulationOptions, senders: dict, *, stop: threading
     finally:
         for sender in senders.values():
             sender.close()
-    return SimulationSummary({path: sender.stats for path, sender in senders.items()},
-                             time.monotonic() - start, fleet.fires)
+    return SimulationSummary(
+        {path: sender.stats for path, sender in senders.items()}, time.monotonic() - start, fleet.fires
+    )

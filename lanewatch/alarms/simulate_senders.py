@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import paho.mqtt.client as mqtt
@@ -51,7 +51,7 @@ class HttpSender:
 
     def send(self, items: list[Outgoing]) -> None:
         for start in range(0, len(items), self.batch):
-            chunk = [item.message for item in items[start:start + self.batch]]
+            chunk = [item.message for item in items[start : start + self.batch]]
             self.stats.sent += len(chunk)
             body = chunk[0] if len(chunk) == 1 else chunk
             try:
@@ -85,8 +85,9 @@ def _detail(response: httpx.Response) -> str:
 class MqttSender:
     """Publish each message as JSON to ``<topic_root>/<device_id>`` at QoS 1; confirmed = PUBACKs."""
 
-    def __init__(self, host: str, port: int, *, topic_root: str = "lanewatch/alarms", client_id: str | None = None,
-                 qos: int = 1) -> None:
+    def __init__(
+        self, host: str, port: int, *, topic_root: str = "lanewatch/alarms", client_id: str | None = None, qos: int = 1
+    ) -> None:
         self.topic_root = topic_root.rstrip("/")
         self.qos = qos
         self.stats = PathStats()
@@ -141,8 +142,16 @@ class GbSender:
     packet (at most ``objects_per_frame``), as real devices batch them.
     """
 
-    def __init__(self, host: str, port: int, *, centre: str = "000000000000", objects_per_frame: int = 10,
-                 answer_timeout_s: float = 5.0, max_data_bytes: int = 65_535) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        centre: str = "000000000000",
+        objects_per_frame: int = 10,
+        answer_timeout_s: float = 5.0,
+        max_data_bytes: int = 65_535,
+    ) -> None:
         self.host, self.port = host, port
         self.centre = centre
         self.objects_per_frame = objects_per_frame
@@ -162,12 +171,13 @@ class GbSender:
             groups[(item.gb_address, item.gb_info_type)].append(item.gb_object)
         for (address, info_type), objects in groups.items():
             for start in range(0, len(objects), self.objects_per_frame):
-                self._send_frame(address, info_type, objects[start:start + self.objects_per_frame])
+                self._send_frame(address, info_type, objects[start : start + self.objects_per_frame])
 
     def _send_frame(self, address: str, info_type: int, objects: list[bytes]) -> None:
         serial = self._serial[address] = (self._serial[address] + 1) % 65536
-        packet = encode.upload_frame(serial, info_type, objects, source=address, destination=self.centre,
-                                     when=datetime.now(timezone.utc))
+        packet = encode.upload_frame(
+            serial, info_type, objects, source=address, destination=self.centre, when=datetime.now(UTC)
+        )
         self.stats.sent += len(objects)
         try:
             answer = self._exchange(address, packet, serial)

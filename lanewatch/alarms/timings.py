@@ -79,27 +79,43 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-def report(session: Session, *, since: datetime, until: datetime, alarm_type: str = "fire",
-           include_tests: bool = False) -> TimingReport:
+def report(
+    session: Session, *, since: datetime, until: datetime, alarm_type: str = "fire", include_tests: bool = False
+) -> TimingReport:
     """Summarise the alarms of `alarm_type` received in [since, until)."""
-    query = select(AlarmRow).where(AlarmRow.alarm_type == alarm_type, AlarmRow.received_at >= as_utc(since),
-                                   AlarmRow.received_at < as_utc(until))
+    query = select(AlarmRow).where(
+        AlarmRow.alarm_type == alarm_type, AlarmRow.received_at >= as_utc(since), AlarmRow.received_at < as_utc(until)
+    )
     if not include_tests:
-        query = query.where(AlarmRow.test.is_(False),
-                            (AlarmRow.outcome.is_(None)) | (AlarmRow.outcome != "test"))
+        query = query.where(AlarmRow.test.is_(False), (AlarmRow.outcome.is_(None)) | (AlarmRow.outcome != "test"))
     rows = list(session.exec(query.order_by(AlarmRow.received_at).limit(MAX_ALARMS)))
     per_alarm = [(row.id, timings(row)) for row in rows]
     steps = []
     for name, _start, _end in STEPS:
         values = [t[f"{name}_s"] for _id, t in per_alarm if t[f"{name}_s"] is not None]
-        steps.append(StepSummary(step=name, count=len(values), p50_s=percentile(values, 0.5),
-                                 p95_s=percentile(values, 0.95), max_s=max(values) if values else None))
+        steps.append(
+            StepSummary(
+                step=name,
+                count=len(values),
+                p50_s=percentile(values, 0.5),
+                p95_s=percentile(values, 0.95),
+                max_s=max(values) if values else None,
+            )
+        )
     rules = []
     for rule, step, limit in RULES:
         checked = [(alarm_id, t[f"{step}_s"]) for alarm_id, t in per_alarm if t[f"{step}_s"] is not None]
         over = [alarm_id for alarm_id, seconds in checked if seconds > limit]
-        rules.append(RuleCheck(rule=rule, limit_s=limit, checked=len(checked), violations=len(over),
-                               alarm_ids=over[:MAX_LISTED]))
+        rules.append(
+            RuleCheck(rule=rule, limit_s=limit, checked=len(checked), violations=len(over), alarm_ids=over[:MAX_LISTED])
+        )
     not_forwarded = sum(1 for row in rows if row.outcome == "real_fire" and row.forwarded_at is None)
-    return TimingReport(since=as_utc(since), until=as_utc(until), alarm_type=alarm_type, alarms=len(rows),
-                        steps=steps, rules=rules, not_forwarded=not_forwarded)
+    return TimingReport(
+        since=as_utc(since),
+        until=as_utc(until),
+        alarm_type=alarm_type,
+        alarms=len(rows),
+        steps=steps,
+        rules=rules,
+        not_forwarded=not_forwarded,
+    )

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 
 from lanewatch import __version__
 from lanewatch.api.errors import install_error_handlers
@@ -24,8 +24,9 @@ acknowledges and resolves violations, **admin** also edits cameras, zones, keys 
 Errors always answer `{"detail": "..."}` (plus `errors` for invalid input)."""
 
 
-def create_app(runtime: Runtime, *, max_body_bytes: int = 1_000_000,
-               on_shutdown: Callable[[], None] | None = None) -> FastAPI:
+def create_app(
+    runtime: Runtime, *, max_body_bytes: int = 1_000_000, on_shutdown: Callable[[], None] | None = None
+) -> FastAPI:
     """Build the app around a running (or fake) runtime; ``on_shutdown`` runs in the server's graceful shutdown."""
 
     @asynccontextmanager
@@ -41,11 +42,12 @@ def create_app(runtime: Runtime, *, max_body_bytes: int = 1_000_000,
     install_error_handlers(app)
     mounted = [("/api", module.router) for module in (cameras, zones, violations, events, webhooks, keys, alarms)]
     mounted.append(("", health.router))  # /api/health and /metrics
-    mounted.append(("", web.router))     # the web pages at /
+    mounted.append(("", web.router))  # the web pages at /
     for prefix, router in mounted:
         app.include_router(router, prefix=prefix)
-    routes = [prefix + route.path for prefix, router in mounted
-              for route in router.routes if isinstance(route, APIRoute)]
+    routes = [
+        prefix + route.path for prefix, router in mounted for route in router.routes if isinstance(route, APIRoute)
+    ]
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.request_metrics, routes=routes)  # outermost: counts 413s
     return app

@@ -74,13 +74,16 @@ def create_api_key(engine: Engine, role: str, name: str) -> str:
 
 
 def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail,
-                         headers={"WWW-Authenticate": 'Bearer realm="lanewatch"'})
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": 'Bearer realm="lanewatch"'}
+    )
 
 
-def authenticate(session: SessionDep,
-                 bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
-                 header_key: str | None = Security(_header)) -> Caller:
+def authenticate(
+    session: SessionDep,
+    bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
+    header_key: str | None = Security(_header),
+) -> Caller:
     """The caller behind the request's key, or 401."""
     key = bearer.credentials if bearer is not None else header_key
     if not key:
@@ -110,8 +113,9 @@ def require(role: str) -> Callable[..., Caller]:
 
     def dependency(caller: Caller = Depends(authenticate)) -> Caller:
         if caller.role not in ROLES or ROLES.index(caller.role) < needed:
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                detail=f"this needs the {role} role; key {caller.name!r} is {caller.role}")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, detail=f"this needs the {role} role; key {caller.name!r} is {caller.role}"
+            )
         return caller
 
     dependency.__name__ = f"require_{role}"
@@ -124,9 +128,10 @@ def require_one_of(*roles: str) -> Callable[..., Caller]:
 
     def dependency(caller: Caller = Depends(authenticate)) -> Caller:
         if caller.role not in allowed:
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                detail=f"this needs one of the roles {', '.join(allowed)}; "
-                                       f"key {caller.name!r} is {caller.role}")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"this needs one of the roles {', '.join(allowed)}; key {caller.name!r} is {caller.role}",
+            )
         return caller
 
     dependency.__name__ = f"require_{'_or_'.join(allowed)}"

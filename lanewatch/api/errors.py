@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 
 
 class Problem(BaseModel):
-    loc: list[str | int] = Field(title="Location",
-                                 description="Where: 'body', 'query' or 'path', then field names and indexes.")
+    loc: list[str | int] = Field(
+        title="Location", description="Where: 'body', 'query' or 'path', then field names and indexes."
+    )
     msg: str = Field(title="Message", description="What is wrong, in plain words.")
     type: str = Field(title="Kind", description="Machine-readable kind of problem (pydantic's error type).")
 
@@ -86,8 +87,10 @@ def describe(error: dict[str, Any]) -> str:
 def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
     messages = [describe(e) for e in errors]
     summary = messages[0] if len(messages) == 1 else f"{len(messages)} problems: " + "; ".join(messages)
-    problems = [Problem(loc=[p for p in e.get("loc", ()) if isinstance(p, (str, int))], msg=m, type=e["type"])
-                for e, m in zip(errors, messages)]
+    problems = [
+        Problem(loc=[p for p in e.get("loc", ()) if isinstance(p, (str, int))], msg=m, type=e["type"])
+        for e, m in zip(errors, messages)
+    ]
     return {"detail": summary, "errors": [p.model_dump() for p in problems]}
 
 
@@ -113,8 +116,10 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
 async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
     # A value the database refused (too long, out of range, a NUL in a query parameter): the client's input.
     log.info("database refused a value: %s", type(exc.orig).__name__)
-    return JSONResponse({"detail": "a value was refused by the database (too long, out of range, "
-                                   "or holding a NUL character)"}, status_code=422)
+    return JSONResponse(
+        {"detail": "a value was refused by the database (too long, out of range, or holding a NUL character)"},
+        status_code=422,
+    )
 
 
 async def _database_down(_request: Request, exc: Exception) -> JSONResponse:

@@ -81,11 +81,19 @@ class RequestMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("lanewatch_api_requests", "HTTP API requests answered.",
-                                ["method", "route", "status"], registry=self.registry)
-        self.seconds = Histogram("lanewatch_api_request_seconds", "Time to answer an HTTP API request.",
-                                 ["method", "route"], registry=self.registry,
-                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+        self.requests = Counter(
+            "lanewatch_api_requests",
+            "HTTP API requests answered.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.seconds = Histogram(
+            "lanewatch_api_request_seconds",
+            "Time to answer an HTTP API request.",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
 
 
 class MetricsMiddleware:

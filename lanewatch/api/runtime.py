@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class CameraStatus:
     """A camera's live state for /api/health and the dashboard."""
 
-    state: str            # "online" | "offline" | "frozen" | "stopped" (not running)
+    state: str  # "online" | "offline" | "frozen" | "stopped" (not running)
     last_frame_at: datetime | None
     frames: int = 0
     dropped: int = 0
@@ -44,8 +44,7 @@ class Runtime(Protocol):
         """The last analysed frame of a camera and what was detected on it, if any."""
         ...
 
-    def camera_status(self, camera_id: str) -> CameraStatus:
-        ...
+    def camera_status(self, camera_id: str) -> CameraStatus: ...
 
     def reload_camera(self, camera_id: str) -> None:
         """A camera or its zones changed (or it was deleted): apply it to the running pipeline."""

@@ -44,7 +44,7 @@ class CropRect:
             raise ValueError(f"not a crop rectangle: {self}")
 
     @classmethod
-    def full(cls, frame_size: tuple[int, int]) -> "CropRect":
+    def full(cls, frame_size: tuple[int, int]) -> CropRect:
         """The whole (width, height) frame."""
         return cls(0, 0, int(frame_size[0]), int(frame_size[1]))
 
@@ -65,13 +65,18 @@ class CropRect:
 
     def apply(self, image: np.ndarray) -> np.ndarray:
         """The crop of a (H, W, ...) image, as a view of it (no copy)."""
-        return image[self.y1:self.y2, self.x1:self.x2]
+        return image[self.y1 : self.y2, self.x1 : self.x2]
 
     def to_frame(self, detections: Detections) -> Detections:
         """The same boxes in full-frame pixels (the detector saw crop pixels); a new object."""
         shift = np.array([self.x1, self.y1, self.x1, self.y1], dtype=np.float32)
-        return Detections(detections.xyxy + shift, detections.confidence, detections.class_id,
-                          detections.class_name, detections.tracker_id)
+        return Detections(
+            detections.xyxy + shift,
+            detections.confidence,
+            detections.class_id,
+            detections.class_name,
+            detections.tracker_id,
+        )
 
 
 def plan_crop(

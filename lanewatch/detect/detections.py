@@ -7,8 +7,8 @@ annotators never loop over Python objects per box.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 
@@ -46,7 +46,7 @@ class Detections:
         self.tracker_id = np.asarray(self.tracker_id, dtype=np.int64).reshape(n)
 
     @classmethod
-    def empty(cls) -> "Detections":
+    def empty(cls) -> Detections:
         return cls(
             xyxy=np.zeros((0, 4), dtype=np.float32),
             confidence=np.zeros((0,), dtype=np.float32),
@@ -57,7 +57,7 @@ class Detections:
     def __len__(self) -> int:
         return len(self.xyxy)
 
-    def __getitem__(self, index: np.ndarray | slice | int) -> "Detections":
+    def __getitem__(self, index: np.ndarray | slice | int) -> Detections:
         """Select boxes by boolean mask, index array, slice or single index."""
         if isinstance(index, (int, np.integer)):
             index = np.array([index])
@@ -69,7 +69,7 @@ class Detections:
             tracker_id=self.tracker_id[index],
         )
 
-    def __iter__(self) -> Iterator["Detections"]:
+    def __iter__(self) -> Iterator[Detections]:
         for i in range(len(self)):
             yield self[i]
 
@@ -91,12 +91,12 @@ class Detections:
             raise ValueError(f"unknown anchor {anchor!r}")
         return np.stack([x, y], axis=1)
 
-    def with_tracker_ids(self, tracker_id: np.ndarray) -> "Detections":
+    def with_tracker_ids(self, tracker_id: np.ndarray) -> Detections:
         """A copy carrying the given identities."""
         return Detections(self.xyxy, self.confidence, self.class_id, self.class_name, tracker_id)
 
     @classmethod
-    def merge(cls, parts: list["Detections"]) -> "Detections":
+    def merge(cls, parts: list[Detections]) -> Detections:
         """Concatenate several sets (e.g. boxes from several crops of one frame)."""
         parts = [p for p in parts if len(p)]
         if not parts:

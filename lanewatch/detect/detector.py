@@ -7,7 +7,8 @@ cameras in, one `Detections` per frame out, in the same order.
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -35,7 +36,6 @@ def class_ids_for(names: dict[int, str], wanted: Sequence[str]) -> list[int]:
     unknown = [w for w in wanted if w.lower() not in by_name]
     if unknown:
         raise UnknownClassError(
-            f"unknown class name(s) {', '.join(map(repr, unknown))}; "
-            f"the model knows: {', '.join(sorted(by_name))}"
+            f"unknown class name(s) {', '.join(map(repr, unknown))}; the model knows: {', '.join(sorted(by_name))}"
         )
     return sorted({by_name[w.lower()] for w in wanted})

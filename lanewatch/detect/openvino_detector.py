@@ -34,8 +34,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import cv2
 import numpy as np
@@ -61,7 +61,7 @@ def render_sheet(sheet: Sheet, images: Sequence[np.ndarray], imgsz: int) -> np.n
         image = images[tile.index]
         if image.shape[:2] != (tile.height, tile.width):
             image = cv2.resize(image, (tile.width, tile.height), interpolation=cv2.INTER_LINEAR)
-        canvas[tile.y:tile.y + tile.height, tile.x:tile.x + tile.width] = image
+        canvas[tile.y : tile.y + tile.height, tile.x : tile.x + tile.width] = image
     return canvas
 
 
@@ -72,8 +72,14 @@ def to_blob(canvas: np.ndarray) -> np.ndarray:
     return blob
 
 
-def tile_detections(raw: np.ndarray, sheet: Sheet, images: Sequence[np.ndarray], config: DetectorConfig,
-                    class_ids: Sequence[int], names: dict[int, str]) -> list[Detections]:
+def tile_detections(
+    raw: np.ndarray,
+    sheet: Sheet,
+    images: Sequence[np.ndarray],
+    config: DetectorConfig,
+    class_ids: Sequence[int],
+    names: dict[int, str],
+) -> list[Detections]:
     """(4 + classes, anchors) output of one sheet → each tile's boxes in its own image's pixels.
 
     A box belongs to the tile its centre lies in (none: it is dropped, it lies on the grey between)
@@ -88,8 +94,12 @@ def tile_detections(raw: np.ndarray, sheet: Sheet, images: Sequence[np.ndarray],
     cx, cy, w, h = raw[:4, keep]
     confidence, best = confidence[keep], best[keep]
     rects = np.array([(t.x, t.y, t.x + t.width, t.y + t.height) for t in sheet.tiles], np.float32)
-    inside = ((cx[:, None] >= rects[:, 0]) & (cx[:, None] < rects[:, 2])
-              & (cy[:, None] >= rects[:, 1]) & (cy[:, None] < rects[:, 3]))
+    inside = (
+        (cx[:, None] >= rects[:, 0])
+        & (cx[:, None] < rects[:, 2])
+        & (cy[:, None] >= rects[:, 1])
+        & (cy[:, None] < rects[:, 3])
+    )
     has_tile = inside.any(axis=1)
     if not has_tile.any():
         return empty
@@ -100,8 +110,7 @@ def tile_detections(raw: np.ndarray, sheet: Sheet, images: Sequence[np.ndarray],
     xyxy = np.clip(xyxy, own[:, [0, 1, 0, 1]], own[:, [2, 3, 2, 3]])
     xywh = np.concatenate([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]], axis=1)
     groups = tile_of * (max(names) + 1) + best
-    chosen = cv2.dnn.NMSBoxesBatched(xywh.tolist(), confidence.tolist(), groups.tolist(),
-                                     config.confidence, config.iou)
+    chosen = cv2.dnn.NMSBoxesBatched(xywh.tolist(), confidence.tolist(), groups.tolist(), config.confidence, config.iou)
     chosen = np.asarray(chosen, dtype=np.int64).reshape(-1)
     chosen = chosen[np.argsort(-confidence[chosen], kind="stable")]
     result = []
@@ -115,8 +124,9 @@ def tile_detections(raw: np.ndarray, sheet: Sheet, images: Sequence[np.ndarray],
         boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, image_w)
         boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, image_h)
         class_id = best[mine].astype(np.int64)
-        result.append(Detections(boxes, confidence[mine], class_id,
-                                 np.array([names[int(c)] for c in class_id], dtype=object)))
+        result.append(
+            Detections(boxes, confidence[mine], class_id, np.array([names[int(c)] for c in class_id], dtype=object))
+        )
     return result
 
 
@@ -150,7 +160,11 @@ class OpenVinoDetector:
         self.config = config
         self.weights = resolve_weights(config.weights)
         xml = model_xml(self.weights)
-        metadata = yaml.safe_load((xml.parent / "metadata.yaml").read_text()) if (xml.parent / "metadata.yaml").is_file() else {}
+        metadata = (
+            yaml.safe_load((xml.parent / "metadata.yaml").read_text())
+            if (xml.parent / "metadata.yaml").is_file()
+            else {}
+        )
         self.names: dict[int, str] = {int(k): str(v) for k, v in (metadata.get("names") or {}).items()}
         if not self.names:
             raise WeightsNotFoundError(f"{xml.parent}: metadata.yaml with the class names is missing")
@@ -164,8 +178,9 @@ class OpenVinoDetector:
         self.input_size: tuple[int, int] | None = None
         self._compile(config.imgsz)  # the full sheet serves every look until the others are ready
         pending = [h for h in reversed(self.heights) if h != config.imgsz]
-        self._compiler = threading.Thread(target=self._compile_all, args=(pending,), daemon=True,
-                                          name="lanewatch-openvino-compile")
+        self._compiler = threading.Thread(
+            target=self._compile_all, args=(pending,), daemon=True, name="lanewatch-openvino-compile"
+        )
         if background_compile:
             self._compiler.start()
         else:
@@ -174,8 +189,9 @@ class OpenVinoDetector:
     def _compile(self, height: int) -> None:
         model = self._core.read_model(str(self._xml))
         model.reshape([1, 3, height, self.config.imgsz])
-        compiled = self._core.compile_model(model, "CPU", {"PERFORMANCE_HINT": "LATENCY",
-                                                           "INFERENCE_NUM_THREADS": self._threads})
+        compiled = self._core.compile_model(
+            model, "CPU", {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_NUM_THREADS": self._threads}
+        )
         self._compiled[height] = compiled
 
     def _compile_all(self, pending: list[int]) -> None:

@@ -28,8 +28,10 @@ HEIGHT_STEPS = 6  # sheet heights: imgsz × k / HEIGHT_STEPS, k = 1..HEIGHT_STEP
 
 def sheet_heights(imgsz: int) -> tuple[int, ...]:
     """The sheet heights for ``imgsz`` (ascending; the last is ``imgsz``): the detector's only input heights."""
-    steps = {min(imgsz, max(STRIDE, math.ceil(imgsz * k / HEIGHT_STEPS / STRIDE) * STRIDE))
-             for k in range(1, HEIGHT_STEPS + 1)}
+    steps = {
+        min(imgsz, max(STRIDE, math.ceil(imgsz * k / HEIGHT_STEPS / STRIDE) * STRIDE))
+        for k in range(1, HEIGHT_STEPS + 1)
+    }
     return tuple(sorted(steps))
 
 

@@ -16,7 +16,7 @@ import logging
 import os
 import tempfile
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -76,8 +76,14 @@ class UltralyticsDetector:
 
     def _predict(self, images: list[np.ndarray]) -> list:
         return self._model.predict(
-            images, imgsz=self.config.imgsz, conf=self.config.confidence, iou=self.config.iou,
-            classes=self.class_ids, device=self.config.device, batch=len(images), verbose=False,
+            images,
+            imgsz=self.config.imgsz,
+            conf=self.config.confidence,
+            iou=self.config.iou,
+            classes=self.class_ids,
+            device=self.config.device,
+            batch=len(images),
+            verbose=False,
         )
 
     def detect(self, images: Sequence[np.ndarray]) -> list[Detections]:
@@ -89,7 +95,7 @@ class UltralyticsDetector:
                 self._predict([np.zeros((64, 64, 3), np.uint8)])  # sets up the predictor
                 self._pin_imgsz()
             for start in range(0, len(images), self._max_batch):
-                chunk = list(images[start:start + self._max_batch])
+                chunk = list(images[start : start + self._max_batch])
                 out.extend(self._to_detections(r) for r in self._predict(chunk))
         return out
 

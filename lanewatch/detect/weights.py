@@ -30,8 +30,7 @@ def find_in_folder(folder: Path) -> Path | None:
     return candidates[0] if candidates else None
 
 
-def resolve_weights(explicit: str | os.PathLike[str] | None = None, *,
-                    weights_dir: Path = PROJECT_WEIGHTS_DIR) -> str:
+def resolve_weights(explicit: str | os.PathLike[str] | None = None, *, weights_dir: Path = PROJECT_WEIGHTS_DIR) -> str:
     """Return what to hand to ``ultralytics.YOLO``: a real path, or ``yolo11n.pt`` to download."""
     for origin, value in (("--weights", explicit), (WEIGHTS_ENV, os.environ.get(WEIGHTS_ENV))):
         if value:

@@ -22,9 +22,9 @@ import atexit
 import logging
 import multiprocessing as mp
 import os
+from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 from multiprocessing.shared_memory import SharedMemory
-from typing import Sequence
 
 import numpy as np
 
@@ -97,8 +97,9 @@ class _Worker:
 
     def spawn(self) -> None:
         self.conn, child = self.ctx.Pipe(duplex=True)
-        self.process = self.ctx.Process(target=_serve, args=(self.config, self.threads, child),
-                                        name=f"lanewatch-detector-{self.index}", daemon=True)
+        self.process = self.ctx.Process(
+            target=_serve, args=(self.config, self.threads, child), name=f"lanewatch-detector-{self.index}", daemon=True
+        )
         self.process.start()
         child.close()
 
@@ -248,8 +249,7 @@ class ProcessDetector:
             except RuntimeError as exc:
                 errors.append(str(exc))
         if lost:
-            log.error("%s; %d looks in flight dropped; restarting it", "; ".join(lost),
-                      sum(r is None for r in results))
+            log.error("%s; %d looks in flight dropped; restarting it", "; ".join(lost), sum(r is None for r in results))
             for worker in self._workers:
                 if not worker.alive:
                     self._restart(worker)
@@ -279,7 +279,7 @@ class ProcessDetector:
         for worker in self._workers:
             worker.stop()
 
-    def __enter__(self) -> "ProcessDetector":
+    def __enter__(self) -> ProcessDetector:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -19,7 +19,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from lanewatch.events.report import violation_json
@@ -29,10 +29,19 @@ if TYPE_CHECKING:
     from lanewatch.video.health import HealthEvent
 
 EVENT_TYPES = (
-    "violation.new", "violation.update", "violation.end",
-    "camera.online", "camera.offline", "camera.frozen",
-    "alarm.new", "alarm.update", "alarm.end", "alarm.escalated",
-    "device.offline", "device.online", "device.maintenance",
+    "violation.new",
+    "violation.update",
+    "violation.end",
+    "camera.online",
+    "camera.offline",
+    "camera.frozen",
+    "alarm.new",
+    "alarm.update",
+    "alarm.end",
+    "alarm.escalated",
+    "device.offline",
+    "device.online",
+    "device.maintenance",
     "webhook.test",
 )
 ALARM_EVENT_TYPE = {"raised": "alarm.new", "resolved": "alarm.end", "escalated": "alarm.escalated"}
@@ -69,11 +78,18 @@ def health_payload(event: HealthEvent) -> dict[str, Any]:
     return {"type": f"camera.{state}", "camera": event.camera, "at": event.at.isoformat(), "detail": event.detail}
 
 
-def alarm_payload(action: str, by: str, before: dict[str, Any] | None, after: dict[str, Any],
-                  **extra: Any) -> dict[str, Any]:
+def alarm_payload(
+    action: str, by: str, before: dict[str, Any] | None, after: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
     """``{"type": "alarm.new|update|end|escalated", "action", "by", "before": alarm|None, "after": alarm, ...}``."""
-    return {"type": ALARM_EVENT_TYPE.get(action, "alarm.update"), "action": action, "by": by,
-            "before": before, "after": after, **extra}
+    return {
+        "type": ALARM_EVENT_TYPE.get(action, "alarm.update"),
+        "action": action,
+        "by": by,
+        "before": before,
+        "after": after,
+        **extra,
+    }
 
 
 def device_payload(state: str, device: dict[str, Any], at: datetime, detail: str) -> dict[str, Any]:
@@ -101,8 +117,13 @@ class LiveEvent:
 class Subscription:
     """One consumer's bounded queue; async-iterable, ends when closed (or lagging and drained)."""
 
-    def __init__(self, maxsize: int, backlog: list[LiveEvent], missed: bool,
-                 on_close: Callable[[Subscription], None] | None = None) -> None:
+    def __init__(
+        self,
+        maxsize: int,
+        backlog: list[LiveEvent],
+        missed: bool,
+        on_close: Callable[[Subscription], None] | None = None,
+    ) -> None:
         self.maxsize = maxsize
         self.missed = missed
         """The requested Last-Event-ID had already left the ring: events were lost."""
@@ -163,7 +184,7 @@ class Subscription:
                 self._ready.clear()
             try:
                 await asyncio.wait_for(self._ready.wait(), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return None
 
     def __aiter__(self) -> Subscription:
@@ -191,7 +212,7 @@ class EventBus:
         """Number, stamp and deliver one event of type `kind` to every subscriber."""
         with self._lock:
             self._last_id += 1
-            event = LiveEvent(self._last_id, kind, datetime.now(timezone.utc), payload)
+            event = LiveEvent(self._last_id, kind, datetime.now(UTC), payload)
             self._ring.append(event)
             for sub in list(self._subscribers):
                 if not sub._push(event):

@@ -14,13 +14,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ZONE_COLOUR = (0, 215, 255)   # amber (BGR): the lane
-BOX_COLOUR = (0, 0, 255)      # red: the offending object
+ZONE_COLOUR = (0, 215, 255)  # amber (BGR): the lane
+BOX_COLOUR = (0, 0, 255)  # red: the offending object
 TEXT_COLOUR = (255, 255, 255)
 _SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
 
 
-def draw_label(image: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour: tuple[int, int, int]) -> None:
+def draw_label(
+    image: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour: tuple[int, int, int]
+) -> None:
     """Text on a filled background so it stays readable on any scene."""
     thickness = max(1, int(round(scale * 2)))
     (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
@@ -31,8 +33,16 @@ def draw_label(image: np.ndarray, text: str, origin: tuple[int, int], scale: flo
     cv2.putText(image, text, (x + 2, y - base), cv2.FONT_HERSHEY_SIMPLEX, scale, TEXT_COLOUR, thickness, cv2.LINE_AA)
 
 
-def annotate(image: np.ndarray, polygon_px: np.ndarray, box_px: tuple[float, float, float, float], *,
-             label: str, zone_name: str, dwell_s: float, timestamp: datetime) -> np.ndarray:
+def annotate(
+    image: np.ndarray,
+    polygon_px: np.ndarray,
+    box_px: tuple[float, float, float, float],
+    *,
+    label: str,
+    zone_name: str,
+    dwell_s: float,
+    timestamp: datetime,
+) -> np.ndarray:
     """A copy of ``image`` with the zone, the box, the label with dwell time, and the timestamp."""
     out = image.copy()
     scale = max(0.4, min(out.shape[:2]) / 720)
@@ -70,8 +80,9 @@ class EvidenceWriter:
         self.root = Path(root)
         self.quality = quality
 
-    def save(self, violation_id: str, camera: str, image: np.ndarray, annotated: np.ndarray,
-             timestamp: datetime) -> tuple[str, str]:
+    def save(
+        self, violation_id: str, camera: str, image: np.ndarray, annotated: np.ndarray, timestamp: datetime
+    ) -> tuple[str, str]:
         """Write both files; returns (annotated, clean) paths relative to ``root``."""
         folder = Path(_SAFE.sub("_", camera)) / timestamp.strftime("%Y-%m-%d")
         name = _SAFE.sub("_", violation_id)

@@ -14,9 +14,9 @@ within the resume window is ended at its last recorded sighting (none lost).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Callable
 
 import numpy as np
 
@@ -51,16 +51,21 @@ RESUME_IOU = 0.3
 class ViolationRecorder:
     """Per-camera: dwell transitions in, `ViolationEvent`s out."""
 
-    def __init__(self, camera: str, evidence: EvidenceWriter | None, *,
-                 update_interval_s: float = 10.0,
-                 new_id: Callable[[], str] = lambda: uuid.uuid4().hex) -> None:
+    def __init__(
+        self,
+        camera: str,
+        evidence: EvidenceWriter | None,
+        *,
+        update_interval_s: float = 10.0,
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> None:
         self.camera = camera
         self.evidence = evidence
         self.update_interval_s = update_interval_s
         self._new_id = new_id
-        self._active: dict[int, Violation] = {}        # stay_id → current record
-        self._emitted: dict[int, Violation] = {}       # stay_id → record last sent
-        self._resumable: dict[str, Violation] = {}     # violation id → record from before a restart
+        self._active: dict[int, Violation] = {}  # stay_id → current record
+        self._emitted: dict[int, Violation] = {}  # stay_id → record last sent
+        self._resumable: dict[str, Violation] = {}  # violation id → record from before a restart
         self._resume_window_s = 0.0
         self._resume_deadline_s: float | None = None
 
@@ -74,8 +79,9 @@ class ViolationRecorder:
     def active(self) -> list[Violation]:
         return list(self._active.values())
 
-    def handle(self, transitions: list[DwellTransition], frame: Frame,
-               zones: dict[str, ZoneDrawing]) -> list[ViolationEvent]:
+    def handle(
+        self, transitions: list[DwellTransition], frame: Frame, zones: dict[str, ZoneDrawing]
+    ) -> list[ViolationEvent]:
         events: list[ViolationEvent] = []
         if self._resumable and self._resume_deadline_s is None:
             self._resume_deadline_s = frame.offset_s + self._resume_window_s
@@ -101,8 +107,12 @@ class ViolationRecorder:
     def _rebased(self, v: Violation, frame: Frame) -> Violation:
         """The record with its stream offsets moved onto this session's clock (wall times unchanged)."""
         last_seen_at = v.violation_at + timedelta(seconds=v.last_seen_s - v.violation_s)
-        return replace(v, start_s=_offset(frame, v.started_at), violation_s=_offset(frame, v.violation_at),
-                       last_seen_s=_offset(frame, last_seen_at))
+        return replace(
+            v,
+            start_s=_offset(frame, v.started_at),
+            violation_s=_offset(frame, v.violation_at),
+            last_seen_s=_offset(frame, last_seen_at),
+        )
 
     def _match_resumable(self, stay: Stay, frame: Frame) -> ViolationEvent | None:
         box = self._fractions(stay.box, frame)
@@ -141,22 +151,42 @@ class ViolationRecorder:
     def _fractions(self, box: tuple[float, float, float, float], frame: Frame) -> tuple[float, float, float, float]:
         w, h = float(frame.width), float(frame.height)
         x1, y1, x2, y2 = box
-        return (round(max(0.0, x1 / w), 5), round(max(0.0, y1 / h), 5),
-                round(min(1.0, x2 / w), 5), round(min(1.0, y2 / h), 5))
+        return (
+            round(max(0.0, x1 / w), 5),
+            round(max(0.0, y1 / h), 5),
+            round(min(1.0, x2 / w), 5),
+            round(min(1.0, y2 / h), 5),
+        )
 
     def _open(self, stay: Stay, frame: Frame, zone: ZoneDrawing | None) -> ViolationEvent:
         violation_s = stay.violation_s if stay.violation_s is not None else stay.last_seen_s
         record = Violation(
-            id=self._new_id(), camera=self.camera, zone=stay.zone_id,
-            zone_name=zone.name if zone else stay.zone_id, label=stay.label,
-            start_s=stay.entered_s, violation_s=violation_s, last_seen_s=stay.last_seen_s, end_s=None,
-            started_at=_wall(frame, stay.entered_s), violation_at=_wall(frame, violation_s), ended_at=None,
-            confidence=float(stay.best_confidence), box=self._fractions(stay.box, frame),
+            id=self._new_id(),
+            camera=self.camera,
+            zone=stay.zone_id,
+            zone_name=zone.name if zone else stay.zone_id,
+            label=stay.label,
+            start_s=stay.entered_s,
+            violation_s=violation_s,
+            last_seen_s=stay.last_seen_s,
+            end_s=None,
+            started_at=_wall(frame, stay.entered_s),
+            violation_at=_wall(frame, violation_s),
+            ended_at=None,
+            confidence=float(stay.best_confidence),
+            box=self._fractions(stay.box, frame),
         )
         if self.evidence is not None:
             polygon = zone.polygon_px if zone else np.zeros((0, 2))
-            annotated = annotate(frame.image, polygon, stay.box, label=stay.label,
-                                 zone_name=record.zone_name, dwell_s=stay.dwell_s, timestamp=frame.timestamp)
+            annotated = annotate(
+                frame.image,
+                polygon,
+                stay.box,
+                label=stay.label,
+                zone_name=record.zone_name,
+                dwell_s=stay.dwell_s,
+                timestamp=frame.timestamp,
+            )
             snapshot, clean = self.evidence.save(record.id, self.camera, frame.image, annotated, frame.timestamp)
             record = replace(record, snapshot=snapshot, snapshot_clean=clean)
         self._active[stay.stay_id] = record
@@ -165,8 +195,12 @@ class ViolationRecorder:
 
     def _update(self, stay: Stay, frame: Frame) -> ViolationEvent | None:
         before = self._active[stay.stay_id]
-        after = replace(before, last_seen_s=stay.last_seen_s, label=stay.label,
-                        confidence=max(before.confidence, float(stay.best_confidence)))
+        after = replace(
+            before,
+            last_seen_s=stay.last_seen_s,
+            label=stay.label,
+            confidence=max(before.confidence, float(stay.best_confidence)),
+        )
         if stay.best_confidence > before.confidence:
             after = replace(after, box=self._fractions(stay.box, frame))
         self._active[stay.stay_id] = after
@@ -180,6 +214,11 @@ class ViolationRecorder:
         before = self._emitted.pop(stay.stay_id)
         current = self._active.pop(stay.stay_id)
         end_s = stay.ended_s if stay.ended_s is not None else stay.last_seen_s
-        after = replace(current, last_seen_s=stay.last_seen_s, end_s=end_s, ended_at=_wall(frame, end_s),
-                        confidence=max(current.confidence, float(stay.best_confidence)))
+        after = replace(
+            current,
+            last_seen_s=stay.last_seen_s,
+            end_s=end_s,
+            ended_at=_wall(frame, end_s),
+            confidence=max(current.confidence, float(stay.best_confidence)),
+        )
         return ViolationEvent("end", before, after)

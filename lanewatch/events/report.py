@@ -20,6 +20,7 @@ OCCUPANCY_COLUMNS = ("camera", "time_s", "zone", "occupied", "objects", "labels"
 
 def violation_json(v: Violation, snapshot_prefix: str = "") -> dict[str, Any]:
     """The documented JSON shape of one violation (times in s since source start + ISO)."""
+
     def iso(t):
         return t.isoformat() if t is not None else None
 
@@ -27,12 +28,22 @@ def violation_json(v: Violation, snapshot_prefix: str = "") -> dict[str, Any]:
         return f"{snapshot_prefix}{p}" if p else None
 
     return {
-        "id": v.id, "camera": v.camera, "zone": v.zone, "zone_name": v.zone_name, "label": v.label,
-        "start_s": round(v.start_s, 3), "violation_s": round(v.violation_s, 3),
+        "id": v.id,
+        "camera": v.camera,
+        "zone": v.zone,
+        "zone_name": v.zone_name,
+        "label": v.label,
+        "start_s": round(v.start_s, 3),
+        "violation_s": round(v.violation_s, 3),
         "end_s": round(v.end_s, 3) if v.end_s is not None else None,
-        "dwell_s": round(v.dwell_s, 3), "confidence": round(v.confidence, 4), "box": list(v.box),
-        "started_at": iso(v.started_at), "violation_at": iso(v.violation_at), "ended_at": iso(v.ended_at),
-        "snapshot": rel(v.snapshot), "snapshot_clean": rel(v.snapshot_clean),
+        "dwell_s": round(v.dwell_s, 3),
+        "confidence": round(v.confidence, 4),
+        "box": list(v.box),
+        "started_at": iso(v.started_at),
+        "violation_at": iso(v.violation_at),
+        "ended_at": iso(v.ended_at),
+        "snapshot": rel(v.snapshot),
+        "snapshot_clean": rel(v.snapshot_clean),
     }
 
 

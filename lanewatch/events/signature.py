@@ -22,8 +22,15 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return SIGNATURE_PREFIX + mac.hexdigest()
 
 
-def verify_signature(secret: str, timestamp: str, body: bytes | str, header: str, *,
-                     tolerance_s: float | None = 300.0, now: float | None = None) -> bool:
+def verify_signature(
+    secret: str,
+    timestamp: str,
+    body: bytes | str,
+    header: str,
+    *,
+    tolerance_s: float | None = 300.0,
+    now: float | None = None,
+) -> bool:
     """Whether `header` signs `body` sent at `timestamp`, no more than `tolerance_s` from `now`.
 
     Args:

@@ -44,10 +44,20 @@ def decode_alarm_cursor(cursor: str) -> tuple[int, datetime, str]:
 
 
 def list_alarms(
-    session: Session, *, states: Sequence[str] = (), active: bool | None = None, device: str | None = None,
-    alarm_type: str | None = None, severity: str | None = None, enterprise: str | None = None,
-    building: str | None = None, test: bool | None = None, since: datetime | None = None,
-    until: datetime | None = None, after: str | None = None, limit: int = 50,
+    session: Session,
+    *,
+    states: Sequence[str] = (),
+    active: bool | None = None,
+    device: str | None = None,
+    alarm_type: str | None = None,
+    severity: str | None = None,
+    enterprise: str | None = None,
+    building: str | None = None,
+    test: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after: str | None = None,
+    limit: int = 50,
 ) -> tuple[list[AlarmRow], str | None]:
     """One page of alarms and the next page's cursor (None on the last page); filters combine with AND."""
     if not 1 <= limit <= MAX_LIMIT:
@@ -57,9 +67,14 @@ def list_alarms(
         query = query.where(AlarmRow.state.in_(list(states)))
     if active is not None:
         query = query.where(AlarmRow.open_key.is_not(None) if active else AlarmRow.open_key.is_(None))
-    for column, value in ((AlarmRow.device_id, device), (AlarmRow.alarm_type, alarm_type),
-                          (AlarmRow.severity, severity), (AlarmRow.enterprise, enterprise),
-                          (AlarmRow.building, building), (AlarmRow.test, test)):
+    for column, value in (
+        (AlarmRow.device_id, device),
+        (AlarmRow.alarm_type, alarm_type),
+        (AlarmRow.severity, severity),
+        (AlarmRow.enterprise, enterprise),
+        (AlarmRow.building, building),
+        (AlarmRow.test, test),
+    ):
         if value is not None:
             query = query.where(column == value)
     if since is not None:
@@ -68,9 +83,13 @@ def list_alarms(
         query = query.where(AlarmRow.received_at < as_utc(until))
     if after is not None:
         rank, at, alarm_id = decode_alarm_cursor(after)
-        query = query.where(or_(AlarmRow.priority > rank,
-                                and_(AlarmRow.priority == rank, AlarmRow.received_at < at),
-                                and_(AlarmRow.priority == rank, AlarmRow.received_at == at, AlarmRow.id < alarm_id)))
+        query = query.where(
+            or_(
+                AlarmRow.priority > rank,
+                and_(AlarmRow.priority == rank, AlarmRow.received_at < at),
+                and_(AlarmRow.priority == rank, AlarmRow.received_at == at, AlarmRow.id < alarm_id),
+            )
+        )
     query = query.order_by(AlarmRow.priority, AlarmRow.received_at.desc(), AlarmRow.id.desc()).limit(limit + 1)
     rows = list(session.exec(query))
     if len(rows) > limit:
@@ -79,17 +98,29 @@ def list_alarms(
 
 
 def list_devices(
-    session: Session, *, device_type: str | None = None, enterprise: str | None = None, building: str | None = None,
-    offline: bool | None = None, maintenance: bool | None = None, registered: bool | None = None,
-    after: str | None = None, limit: int = 100,
+    session: Session,
+    *,
+    device_type: str | None = None,
+    enterprise: str | None = None,
+    building: str | None = None,
+    offline: bool | None = None,
+    maintenance: bool | None = None,
+    registered: bool | None = None,
+    after: str | None = None,
+    limit: int = 100,
 ) -> tuple[list[DeviceRow], str | None]:
     """One page of devices by id; the cursor is the last id of the page."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
     query = select(DeviceRow)
-    for column, value in ((DeviceRow.type, device_type), (DeviceRow.enterprise, enterprise),
-                          (DeviceRow.building, building), (DeviceRow.offline, offline),
-                          (DeviceRow.maintenance, maintenance), (DeviceRow.registered, registered)):
+    for column, value in (
+        (DeviceRow.type, device_type),
+        (DeviceRow.enterprise, enterprise),
+        (DeviceRow.building, building),
+        (DeviceRow.offline, offline),
+        (DeviceRow.maintenance, maintenance),
+        (DeviceRow.registered, registered),
+    ):
         if value is not None:
             query = query.where(column == value)
     if after is not None:

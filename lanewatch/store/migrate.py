@@ -103,9 +103,11 @@ def ensure_schema(engine: Engine) -> None:
         if current is None:
             _adopt_legacy(connection)
         elif not _known(current):
-            raise SchemaError(f"the database is at schema revision {current!r}, which this lanewatch does not "
-                              f"know (its latest is {head_revision()!r}): it was migrated by a newer lanewatch; "
-                              "run that version, or restore a backup taken before the upgrade")
+            raise SchemaError(
+                f"the database is at schema revision {current!r}, which this lanewatch does not "
+                f"know (its latest is {head_revision()!r}): it was migrated by a newer lanewatch; "
+                "run that version, or restore a backup taken before the upgrade"
+            )
         command.upgrade(config(connection=connection), "head")
 
 
@@ -124,8 +126,9 @@ def _locked_transaction(engine: Engine) -> Iterator[Connection]:
         # turns the driver's transaction handling off and issues BEGIN IMMEDIATE itself.
         locking = create_engine(engine.url, poolclass=NullPool, connect_args={"check_same_thread": False})
         event.listen(locking, "connect", _sqlite_pragmas)
-        event.listen(locking, "connect", lambda dbapi_connection, _record: setattr(
-            dbapi_connection, "isolation_level", None))
+        event.listen(
+            locking, "connect", lambda dbapi_connection, _record: setattr(dbapi_connection, "isolation_level", None)
+        )
         event.listen(locking, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
         try:
             with locking.begin() as connection:
@@ -152,14 +155,16 @@ def _adopt_legacy(connection: Connection) -> None:
         raise SchemaError(
             f"{url} holds tables that were not created by lanewatch's migrations and lacks "
             f"{', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''}; "
-            "move it aside (or point LANEWATCH_DATABASE_URL elsewhere) and lanewatch will create a new one")
+            "move it aside (or point LANEWATCH_DATABASE_URL elsewhere) and lanewatch will create a new one"
+        )
     command.stamp(config(connection=connection), BASELINE)
 
 
 def _shape(connection: Connection) -> dict[str, set[str]]:
     inspector = inspect(connection)
-    return {t: {c["name"] for c in inspector.get_columns(t)}
-            for t in inspector.get_table_names() if t != "alembic_version"}
+    return {
+        t: {c["name"] for c in inspector.get_columns(t)} for t in inspector.get_table_names() if t != "alembic_version"
+    }
 
 
 @cache

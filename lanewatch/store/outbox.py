@@ -62,12 +62,14 @@ def health_key(event: HealthEvent) -> str:
     return fit_key(f"{event.camera}:{event.state.value}:{round(event.at.timestamp() * 1000)}")
 
 
-def add_delivery(session: Session, webhook_pk: int, event_type: str, payload: dict[str, Any],
-                 idempotency_key: str) -> OutboxRow | None:
+def add_delivery(
+    session: Session, webhook_pk: int, event_type: str, payload: dict[str, Any], idempotency_key: str
+) -> OutboxRow | None:
     """One delivery to one webhook in the caller's transaction; None if that key is already queued for it."""
     key = fit_key(idempotency_key)
-    exists = session.exec(select(OutboxRow.pk).where(
-        OutboxRow.webhook_pk == webhook_pk, OutboxRow.idempotency_key == key)).first()
+    exists = session.exec(
+        select(OutboxRow.pk).where(OutboxRow.webhook_pk == webhook_pk, OutboxRow.idempotency_key == key)
+    ).first()
     if exists is not None:
         return None
     row = OutboxRow(webhook_pk=webhook_pk, idempotency_key=key, event_type=event_type, payload=payload)
@@ -81,8 +83,11 @@ def enqueue(session: Session, event_type: str, payload: dict[str, Any], idempote
     A key already queued for a webhook is skipped, so replaying an event enqueues nothing new.
     """
     hooks = session.exec(select(WebhookRow).where(WebhookRow.enabled.is_(True)).order_by(WebhookRow.pk)).all()
-    rows = [add_delivery(session, h.pk, event_type, payload, idempotency_key)
-            for h in hooks if type_matches(h.events, event_type)]
+    rows = [
+        add_delivery(session, h.pk, event_type, payload, idempotency_key)
+        for h in hooks
+        if type_matches(h.events, event_type)
+    ]
     return [r for r in rows if r is not None]
 
 
@@ -130,16 +135,24 @@ class WebhookDispatcher:
         batch_size: rows claimed (and leased) at a time.
     """
 
-    def __init__(self, engine: Engine, config: WebhookConfig, *, poll_s: float = 1.0, batch_size: int = 20,
-                 on_delivered: Callable[[Session, OutboxRow], Callable[[], None] | None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        config: WebhookConfig,
+        *,
+        poll_s: float = 1.0,
+        batch_size: int = 20,
+        on_delivered: Callable[[Session, OutboxRow], Callable[[], None] | None] | None = None,
+    ) -> None:
         self.engine = engine
         self.on_delivered = on_delivered
         """Called in the transaction that records a success; what it returns runs after the commit."""
         self.config = config
         self.poll_s = poll_s
         self.batch_size = batch_size
-        self._client = httpx.Client(timeout=config.timeout_s, follow_redirects=False,
-                                    headers={"User-Agent": f"lanewatch/{__version__}"})
+        self._client = httpx.Client(
+            timeout=config.timeout_s, follow_redirects=False, headers={"User-Agent": f"lanewatch/{__version__}"}
+        )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -185,19 +198,28 @@ class WebhookDispatcher:
         query = (
             select(OutboxRow, WebhookRow.url, WebhookRow.secret)
             .join(WebhookRow, WebhookRow.pk == OutboxRow.webhook_pk)
-            .where(OutboxRow.delivered_at.is_(None), OutboxRow.next_attempt_at <= now,
-                   OutboxRow.attempts < self.config.max_attempts, WebhookRow.enabled.is_(True))
+            .where(
+                OutboxRow.delivered_at.is_(None),
+                OutboxRow.next_attempt_at <= now,
+                OutboxRow.attempts < self.config.max_attempts,
+                WebhookRow.enabled.is_(True),
+            )
             .order_by(OutboxRow.next_attempt_at, OutboxRow.pk)
             .limit(self.batch_size)
             .with_for_update(skip_locked=True, of=OutboxRow)
         )
         with Session(self.engine) as session:
-            claimed = [_Claimed(row.pk, url, secret, row.event_type, row.idempotency_key, row.payload)
-                       for row, url, secret in session.exec(query)]
+            claimed = [
+                _Claimed(row.pk, url, secret, row.event_type, row.idempotency_key, row.payload)
+                for row, url, secret in session.exec(query)
+            ]
             if claimed:  # leased: if this dispatcher dies, the rows come due again when the lease ends
                 lease_until = now + timedelta(seconds=(self.config.timeout_s + 1) * len(claimed) + 10)
-                session.exec(update(OutboxRow).where(OutboxRow.pk.in_([c.pk for c in claimed]))
-                             .values(next_attempt_at=lease_until))
+                session.exec(
+                    update(OutboxRow)
+                    .where(OutboxRow.pk.in_([c.pk for c in claimed]))
+                    .values(next_attempt_at=lease_until)
+                )
             session.commit()
         return claimed
 

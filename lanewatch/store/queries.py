@@ -51,9 +51,17 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 
 def list_violations(
-    session: Session, *, camera: str | None = None, zone: str | None = None, state: str | None = None,
-    label: str | None = None, active: bool | None = None, since: datetime | None = None,
-    until: datetime | None = None, after: str | None = None, limit: int = DEFAULT_LIMIT,
+    session: Session,
+    *,
+    camera: str | None = None,
+    zone: str | None = None,
+    state: str | None = None,
+    label: str | None = None,
+    active: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after: str | None = None,
+    limit: int = DEFAULT_LIMIT,
 ) -> tuple[list[ViolationRow], str | None]:
     """One page of violations, newest first, and the cursor of the next page (None on the last page).
 
@@ -63,8 +71,12 @@ def list_violations(
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
     query = select(ViolationRow)
-    for column, value in ((ViolationRow.camera, camera), (ViolationRow.zone, zone), (ViolationRow.state, state),
-                          (ViolationRow.label, label)):
+    for column, value in (
+        (ViolationRow.camera, camera),
+        (ViolationRow.zone, zone),
+        (ViolationRow.state, state),
+        (ViolationRow.label, label),
+    ):
         if value is not None:
             query = query.where(column == value)
     if active is not None:
@@ -101,9 +113,11 @@ class HealthStore(health_store.HealthStore):
         """The camera's most recent periods, newest first (the open one, if any, leads)."""
         if not 1 <= limit <= MAX_LIMIT:
             raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
-        return list(session.exec(
-            select(HealthEventRow)
-            .where(HealthEventRow.camera_id == camera_id)
-            .order_by(HealthEventRow.started_at.desc(), HealthEventRow.pk.desc())
-            .limit(limit)
-        ))
+        return list(
+            session.exec(
+                select(HealthEventRow)
+                .where(HealthEventRow.camera_id == camera_id)
+                .order_by(HealthEventRow.started_at.desc(), HealthEventRow.pk.desc())
+                .limit(limit)
+            )
+        )

@@ -12,34 +12,77 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from lanewatch.events.violation import Violation, ViolationEvent
-from lanewatch.store.tables import EvidenceRow, ViolationRow, as_utc as _utc, utcnow
+from lanewatch.store.tables import EvidenceRow, ViolationRow, utcnow
+from lanewatch.store.tables import as_utc as _utc
 
 
 def to_row(v: Violation) -> ViolationRow:
     x1, y1, x2, y2 = v.box
     return ViolationRow(
-        id=v.id, camera=v.camera, zone=v.zone, zone_name=v.zone_name, label=v.label,
-        start_s=v.start_s, violation_s=v.violation_s, last_seen_s=v.last_seen_s, end_s=v.end_s,
-        started_at=_utc(v.started_at), violation_at=_utc(v.violation_at), ended_at=_utc(v.ended_at),
-        confidence=v.confidence, box_x1=x1, box_y1=y1, box_x2=x2, box_y2=y2,
-        snapshot=v.snapshot, snapshot_clean=v.snapshot_clean, updated_at=utcnow(),
+        id=v.id,
+        camera=v.camera,
+        zone=v.zone,
+        zone_name=v.zone_name,
+        label=v.label,
+        start_s=v.start_s,
+        violation_s=v.violation_s,
+        last_seen_s=v.last_seen_s,
+        end_s=v.end_s,
+        started_at=_utc(v.started_at),
+        violation_at=_utc(v.violation_at),
+        ended_at=_utc(v.ended_at),
+        confidence=v.confidence,
+        box_x1=x1,
+        box_y1=y1,
+        box_x2=x2,
+        box_y2=y2,
+        snapshot=v.snapshot,
+        snapshot_clean=v.snapshot_clean,
+        updated_at=utcnow(),
     )
 
 
 def from_row(r: ViolationRow) -> Violation:
     return Violation(
-        id=r.id, camera=r.camera, zone=r.zone, zone_name=r.zone_name, label=r.label,
-        start_s=r.start_s, violation_s=r.violation_s, last_seen_s=r.last_seen_s, end_s=r.end_s,
-        started_at=_utc(r.started_at), violation_at=_utc(r.violation_at), ended_at=_utc(r.ended_at),
-        confidence=r.confidence, box=(r.box_x1, r.box_y1, r.box_x2, r.box_y2),
-        snapshot=r.snapshot, snapshot_clean=r.snapshot_clean,
+        id=r.id,
+        camera=r.camera,
+        zone=r.zone,
+        zone_name=r.zone_name,
+        label=r.label,
+        start_s=r.start_s,
+        violation_s=r.violation_s,
+        last_seen_s=r.last_seen_s,
+        end_s=r.end_s,
+        started_at=_utc(r.started_at),
+        violation_at=_utc(r.violation_at),
+        ended_at=_utc(r.ended_at),
+        confidence=r.confidence,
+        box=(r.box_x1, r.box_y1, r.box_x2, r.box_y2),
+        snapshot=r.snapshot,
+        snapshot_clean=r.snapshot_clean,
     )
 
 
 PIPELINE_COLUMNS = (
-    "camera", "zone", "zone_name", "label", "start_s", "violation_s", "last_seen_s", "end_s", "started_at",
-    "violation_at", "ended_at", "confidence", "box_x1", "box_y1", "box_x2", "box_y2", "snapshot",
-    "snapshot_clean", "updated_at",
+    "camera",
+    "zone",
+    "zone_name",
+    "label",
+    "start_s",
+    "violation_s",
+    "last_seen_s",
+    "end_s",
+    "started_at",
+    "violation_at",
+    "ended_at",
+    "confidence",
+    "box_x1",
+    "box_y1",
+    "box_x2",
+    "box_y2",
+    "snapshot",
+    "snapshot_clean",
+    "updated_at",
 )
 
 

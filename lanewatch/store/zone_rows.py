@@ -13,9 +13,16 @@ from lanewatch.zones.zone import Zone
 
 
 def zone_of(row: ZoneRow) -> Zone:
-    return Zone(id=row.zone_id, name=row.name, polygon=[tuple(p) for p in row.polygon],
-                dwell_seconds=row.dwell_seconds, exit_grace_seconds=row.exit_grace_seconds,
-                classes=list(row.classes), anchor=row.anchor, min_overlap=row.min_overlap)
+    return Zone(
+        id=row.zone_id,
+        name=row.name,
+        polygon=[tuple(p) for p in row.polygon],
+        dwell_seconds=row.dwell_seconds,
+        exit_grace_seconds=row.exit_grace_seconds,
+        classes=list(row.classes),
+        anchor=row.anchor,
+        min_overlap=row.min_overlap,
+    )
 
 
 def fill_row(row: ZoneRow, zone: Zone) -> ZoneRow:
@@ -34,5 +41,6 @@ def new_row(camera_id: str, zone: Zone, position: int) -> ZoneRow:
 
 def zone_rows(session: Session, camera_id: str) -> list[ZoneRow]:
     """A camera's zone rows in their display order."""
-    return list(session.exec(select(ZoneRow).where(ZoneRow.camera_id == camera_id)
-                             .order_by(ZoneRow.position, ZoneRow.pk)).all())
+    return list(
+        session.exec(select(ZoneRow).where(ZoneRow.camera_id == camera_id).order_by(ZoneRow.position, ZoneRow.pk)).all()
+    )

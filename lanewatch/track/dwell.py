@@ -218,6 +218,7 @@ class DwellMonitor:
         sighting, so that a tracker id switch just before the grace runs out
         still continues the stay; its `ended_s` stays its own last sighting.
         """
+
         def over(seen_s: float, zone_id: str) -> bool:
             return offset_s - seen_s > self._zones[zone_id].exit_grace_seconds + TIME_TOLERANCE_S
 
@@ -225,14 +226,14 @@ class DwellMonitor:
         pending: dict[int, float] = {}
         for c in self._candidates.values():
             pending[c.stay_id] = max(c.last_s, pending.get(c.stay_id, -math.inf))
-        gone = {s.stay_id for s in self._open
-                if over(max(s.last_seen_s, pending.get(s.stay_id, -math.inf)), s.zone_id)}
+        gone = {s.stay_id for s in self._open if over(max(s.last_seen_s, pending.get(s.stay_id, -math.inf)), s.zone_id)}
         out = [DwellTransition("ended", _ended(s)) for s in self._open if s.stay_id in gone]
         self._open = [s for s in self._open if s.stay_id not in gone]
         return out
 
-    def _sighted(self, zone_id: str, offset_s: float, detections: Detections,
-                 seen_ids: set[int]) -> list[DwellTransition]:
+    def _sighted(
+        self, zone_id: str, offset_s: float, detections: Detections, seen_ids: set[int]
+    ) -> list[DwellTransition]:
         """Match one zone's boxes to its open stays: by id, then by id switch, else new."""
         tids = detections.tracker_id.tolist()
         stays = {s.tracker_id: i for i, s in enumerate(self._open) if s.zone_id == zone_id}
@@ -241,14 +242,18 @@ class DwellMonitor:
             if tid in stays and stays[tid] not in matches.values():
                 matches[d] = stays[tid]
         # Id switch: stays whose id vanished from the frame, boxes with ids new to the zone.
-        orphans = {self._open[i].stay_id: i for i in stays.values()
-                   if self._open[i].tracker_id not in seen_ids}  # stay id -> index
+        orphans = {
+            self._open[i].stay_id: i for i in stays.values() if self._open[i].tracker_id not in seen_ids
+        }  # stay id -> index
         newcomers = [d for d, tid in enumerate(tids) if tid not in stays]
         first_seen, waiting = self._resolve(zone_id, offset_s, detections, newcomers, orphans, matches)
-        waiting |= self._propose(zone_id, offset_s, detections,
-                                 [d for d in newcomers if d not in matches and d not in first_seen
-                                  and d not in waiting],
-                                 [i for i in orphans.values() if i not in matches.values()])
+        waiting |= self._propose(
+            zone_id,
+            offset_s,
+            detections,
+            [d for d in newcomers if d not in matches and d not in first_seen and d not in waiting],
+            [i for i in orphans.values() if i not in matches.values()],
+        )
 
         out: list[DwellTransition] = []
         timing = self._zones[zone_id]
@@ -261,15 +266,24 @@ class DwellMonitor:
             else:
                 first_s, first_confidence = first_seen.get(d, (offset_s, 0.0))
                 index, before = len(self._open), None
-                after = Stay(self._next_stay_id, zone_id, tid, str(detections.class_name[d]), "entered",
-                             first_s, offset_s, None, None,
-                             max(first_confidence, float(detections.confidence[d])), _box(detections, d))
+                after = Stay(
+                    self._next_stay_id,
+                    zone_id,
+                    tid,
+                    str(detections.class_name[d]),
+                    "entered",
+                    first_s,
+                    offset_s,
+                    None,
+                    None,
+                    max(first_confidence, float(detections.confidence[d])),
+                    _box(detections, d),
+                )
                 self._next_stay_id += 1
                 self._open.append(after)
                 stays[tid] = index
                 out.append(DwellTransition("entered", after))
-            if (after.state != "violating"
-                    and offset_s - after.entered_s >= timing.dwell_seconds - TIME_TOLERANCE_S):
+            if after.state != "violating" and offset_s - after.entered_s >= timing.dwell_seconds - TIME_TOLERANCE_S:
                 after = replace(after, state="violating", violation_s=offset_s)
                 out.append(DwellTransition("violation", after))
             elif before is not None and before.state == "violating":
@@ -277,9 +291,15 @@ class DwellMonitor:
             self._open[index] = after
         return out
 
-    def _resolve(self, zone_id: str, offset_s: float, detections: Detections, newcomers: list[int],
-                 orphans: dict[int, int], matches: dict[int, int],
-                 ) -> tuple[dict[int, tuple[float, float]], set[int]]:
+    def _resolve(
+        self,
+        zone_id: str,
+        offset_s: float,
+        detections: Detections,
+        newcomers: list[int],
+        orphans: dict[int, int],
+        matches: dict[int, int],
+    ) -> tuple[dict[int, tuple[float, float]], set[int]]:
         """Decide the candidates seen again: take their stay over (added to `matches`), wait, or not.
 
         Returns the first sighting and best confidence of the candidates that
@@ -294,7 +314,7 @@ class DwellMonitor:
             if candidate is None:
                 continue
             i = orphans.get(candidate.stay_id)
-            box = detections.xyxy[d:d + 1]
+            box = detections.xyxy[d : d + 1]
             confidence = max(candidate.confidence, float(detections.confidence[d]))
             if i is None or i in matches.values() or box_iou(box, [self._open[i].box])[0, 0] < SWITCH_IOU:
                 first_seen[d] = (candidate.first_s, confidence)  # its stay is back, over, or elsewhere
@@ -307,8 +327,9 @@ class DwellMonitor:
                 first_seen[d] = (candidate.first_s, confidence)  # it moved on: a passer
         return first_seen, waiting
 
-    def _propose(self, zone_id: str, offset_s: float, detections: Detections,
-                 newcomers: list[int], orphans: list[int]) -> set[int]:
+    def _propose(
+        self, zone_id: str, offset_s: float, detections: Detections, newcomers: list[int], orphans: list[int]
+    ) -> set[int]:
         """Make newcomers overlapping absent stays candidates; return their box indices."""
         if not newcomers or not orphans:
             return set()
@@ -319,7 +340,8 @@ class DwellMonitor:
             if iou[o, n] >= SWITCH_IOU and same_object_class(stay.label, str(detections.class_name[d])):
                 tid = int(detections.tracker_id[d])
                 self._candidates[(zone_id, tid)] = _Candidate(
-                    stay.stay_id, offset_s, offset_s, float(detections.confidence[d]), _box(detections, d))
+                    stay.stay_id, offset_s, offset_s, float(detections.confidence[d]), _box(detections, d)
+                )
                 waiting.add(d)
         return waiting
 

@@ -195,13 +195,19 @@ class LowRateTracker:
         class_name = detections.class_name.copy()
         for d in np.flatnonzero(ids != -1):
             track = by_id[int(ids[d])]
-            track.observe(detections.xyxy[d], float(detections.confidence[d]),
-                          int(detections.class_id[d]), str(detections.class_name[d]), offset_s)
+            track.observe(
+                detections.xyxy[d],
+                float(detections.confidence[d]),
+                int(detections.class_id[d]),
+                str(detections.class_name[d]),
+                offset_s,
+            )
             class_id[d], class_name[d] = track.class_id, track.label
         return Detections(detections.xyxy, detections.confidence, class_id, class_name, ids)
 
-    def _assign(self, tracks: list[_Track], detections: Detections, offset_s: float,
-                by_shift: bool) -> list[tuple[int, int]]:
+    def _assign(
+        self, tracks: list[_Track], detections: Detections, offset_s: float, by_shift: bool
+    ) -> list[tuple[int, int]]:
         """Optimal (track index, box index) pairs, by IoU or by centre shift, within the gates."""
         if not tracks or not len(detections):
             return []
@@ -211,8 +217,9 @@ class LowRateTracker:
         diagonal = np.maximum(np.linalg.norm(last[:, 2:] - last[:, :2], axis=1), 1.0)[:, None]
         shift = np.minimum(_centre_distance(last, boxes), _centre_distance(predicted, boxes)) / diagonal
         still = np.array([t.still for t in tracks])[:, None]
-        ok = np.array([[same_object_class(t.label, str(name)) for name in detections.class_name]
-                       for t in tracks], dtype=bool)
+        ok = np.array(
+            [[same_object_class(t.label, str(name)) for name in detections.class_name] for t in tracks], dtype=bool
+        )
         ok &= ~still | (shift <= STILL_MAX_SHIFT)
         if by_shift:
             recent = np.array([offset_s - t.last_seen_s <= MAX_PREDICT_S for t in tracks])[:, None]

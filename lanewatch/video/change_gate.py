@@ -175,7 +175,8 @@ class ChangeGate:
                 raise ValueError(
                     f"image is {image.shape[1]}x{image.shape[0]}, not the "
                     f"{self.frame_size[0]}x{self.frame_size[1]} shape the zones were placed on; "
-                    "call set_zones with the new frame size")
+                    "call set_zones with the new frame size"
+                )
             small = area_thumbnail(image, tw, th)
             grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
         return cv2.GaussianBlur(grey.astype(np.float32), (3, 3), 0)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from lanewatch.video.source import Source, SourceError, open_container
 
 log = logging.getLogger(__name__)
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class FileSource(Source):
@@ -62,14 +62,12 @@ class FileSource(Source):
     def _start_time(self, container: av.container.InputContainer) -> datetime:
         if self.config.start_time is not None:
             return self._aware(self.config.start_time)
-        created = (container.metadata.get("creation_time")
-                   or container.streams.video[0].metadata.get("creation_time"))
+        created = container.metadata.get("creation_time") or container.streams.video[0].metadata.get("creation_time")
         if created:
             try:
                 when = self._aware(datetime.fromisoformat(created))
             except ValueError:
-                log.warning("%s: unreadable creation_time %r in %s; using the epoch",
-                            self.camera, created, self.path)
+                log.warning("%s: unreadable creation_time %r in %s; using the epoch", self.camera, created, self.path)
             else:
                 # MP4 writers that never set the field leave its zero: 1904-01-01.
                 if when > EPOCH:

@@ -43,29 +43,38 @@ class Frame:
         index: running number of the frame among those the source emitted.
     """
 
-    __slots__ = ("camera", "timestamp", "offset_s", "index", "_image", "_lazy", "_thumbnails")
+    __slots__ = ("_image", "_lazy", "_thumbnails", "camera", "index", "offset_s", "timestamp")
 
     camera: str
     timestamp: datetime
     offset_s: float
     index: int
 
-    def __init__(self, camera: str, image: np.ndarray | LazyImage, timestamp: datetime, offset_s: float,
-                 index: int) -> None:
+    def __init__(
+        self, camera: str, image: np.ndarray | LazyImage, timestamp: datetime, offset_s: float, index: int
+    ) -> None:
         if timestamp.tzinfo is None:
             raise ValueError("Frame.timestamp must be timezone-aware")
         lazy = None if isinstance(image, np.ndarray) else image
-        for name, value in (("camera", camera), ("timestamp", timestamp), ("offset_s", offset_s),
-                            ("index", index), ("_image", image if lazy is None else None),
-                            ("_lazy", lazy), ("_thumbnails", {})):
+        for name, value in (
+            ("camera", camera),
+            ("timestamp", timestamp),
+            ("offset_s", offset_s),
+            ("index", index),
+            ("_image", image if lazy is None else None),
+            ("_lazy", lazy),
+            ("_thumbnails", {}),
+        ):
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Frame is immutable: cannot set {name}")
 
     def __repr__(self) -> str:
-        return (f"Frame(camera={self.camera!r}, size={self.width}x{self.height}, "
-                f"timestamp={self.timestamp.isoformat()}, offset_s={self.offset_s:.3f}, index={self.index})")
+        return (
+            f"Frame(camera={self.camera!r}, size={self.width}x{self.height}, "
+            f"timestamp={self.timestamp.isoformat()}, offset_s={self.offset_s:.3f}, index={self.index})"
+        )
 
     @property
     def image(self) -> np.ndarray:
@@ -100,7 +109,10 @@ class Frame:
         if thumbnail is None:
             # Always from the luma plane when there is a picture, converted or not: a camera's
             # thumbnails must not switch method from one look to the next.
-            thumbnail = (self._lazy.grey_thumbnail(width, height) if self._lazy is not None
-                         else grey_thumbnail(self._image, width, height))
+            thumbnail = (
+                self._lazy.grey_thumbnail(width, height)
+                if self._lazy is not None
+                else grey_thumbnail(self._image, width, height)
+            )
             self._thumbnails[key] = thumbnail
         return thumbnail

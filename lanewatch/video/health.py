@@ -61,8 +61,7 @@ class HealthMonitor:
             same picture.
     """
 
-    def __init__(self, camera: str, frozen_after_s: float, *, thumb_size: int = 32,
-                 tolerance: float = 4.0) -> None:
+    def __init__(self, camera: str, frozen_after_s: float, *, thumb_size: int = 32, tolerance: float = 4.0) -> None:
         if frozen_after_s <= 0:
             raise ValueError(f"frozen_after_s must be > 0, got {frozen_after_s}")
         self.camera = camera
@@ -97,14 +96,20 @@ class HealthMonitor:
             if self._still_thumb is None or self._changed(thumb):
                 self._still_thumb = thumb
                 self._still_since = (frame.offset_s, frame.timestamp)
-                self._set(SourceState.ONLINE, frame.timestamp,
-                          "receiving frames" if self._state != SourceState.FROZEN else "picture changed")
+                self._set(
+                    SourceState.ONLINE,
+                    frame.timestamp,
+                    "receiving frames" if self._state != SourceState.FROZEN else "picture changed",
+                )
                 return
             assert self._still_since is not None
             still_s = frame.offset_s - self._still_since[0]
             if still_s >= self.frozen_after_s:
-                self._set(SourceState.FROZEN, frame.timestamp,
-                          f"picture unchanged for {still_s:.1f} s since {self._still_since[1].isoformat()}")
+                self._set(
+                    SourceState.FROZEN,
+                    frame.timestamp,
+                    f"picture unchanged for {still_s:.1f} s since {self._still_since[1].isoformat()}",
+                )
 
     def on_disconnect(self, at: datetime, detail: str) -> None:
         """Record a lost or failed connection; the frozen timer restarts on reconnect."""

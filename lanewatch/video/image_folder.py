@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,10 +28,23 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp"})
 
 # What each strptime directive can look like inside a file name.
 _DIRECTIVE_REGEX = {
-    "Y": r"\d{4}", "y": r"\d{2}", "m": r"\d{1,2}", "d": r"\d{1,2}", "H": r"\d{1,2}", "I": r"\d{1,2}",
-    "M": r"\d{1,2}", "S": r"\d{1,2}", "f": r"\d{1,6}", "j": r"\d{1,3}", "p": r"(?i:am|pm)",
-    "b": r"[A-Za-z]{3}", "B": r"[A-Za-z]+", "a": r"[A-Za-z]{3}", "A": r"[A-Za-z]+",
-    "z": r"(?:Z|[+-]\d{2}:?\d{2})", "%": "%",
+    "Y": r"\d{4}",
+    "y": r"\d{2}",
+    "m": r"\d{1,2}",
+    "d": r"\d{1,2}",
+    "H": r"\d{1,2}",
+    "I": r"\d{1,2}",
+    "M": r"\d{1,2}",
+    "S": r"\d{1,2}",
+    "f": r"\d{1,6}",
+    "j": r"\d{1,3}",
+    "p": r"(?i:am|pm)",
+    "b": r"[A-Za-z]{3}",
+    "B": r"[A-Za-z]+",
+    "a": r"[A-Za-z]{3}",
+    "A": r"[A-Za-z]+",
+    "z": r"(?:Z|[+-]\d{2}:?\d{2})",
+    "%": "%",
 }
 
 
@@ -91,7 +104,7 @@ class ImageFolderSource(Source):
                 log.debug("%s: %r matches the pattern but is no valid time", self.camera, path.name)
             else:
                 return when if when.tzinfo is not None else when.replace(tzinfo=self._zone)
-        return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).astimezone(self._zone)
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).astimezone(self._zone)
 
     def frames(self) -> Iterator[Frame]:
         images = self.images()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from lanewatch.config import SourceConfig
@@ -86,7 +86,7 @@ class LiveSource(Source):
 
     def _disconnected(self, reason: str, retry_in_s: float) -> None:
         detail = reason if self.safe_url in reason else f"{self.safe_url}: {reason}"
-        self.health.on_disconnect(datetime.now(timezone.utc), detail)
+        self.health.on_disconnect(datetime.now(UTC), detail)
         level = logging.INFO if self._down_logged else logging.WARNING
         log.log(level, "%s: offline (%s); retrying in %.1f s", self.camera, detail, retry_in_s)
         self._down_logged = True

@@ -26,8 +26,7 @@ import numpy as np
 from lanewatch.video.thumbnail import area_thumbnail, grey_thumbnail
 
 # Pixel formats whose first plane is 8-bit luma at full resolution, one byte per pixel.
-_LUMA_FIRST = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p",
-                         "nv12", "nv21", "gray"})
+_LUMA_FIRST = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21", "gray"})
 _FULL_RANGE_FORMATS = frozenset({"yuvj420p", "yuvj422p", "yuvj444p", "gray"})
 _JPEG_RANGE = 2  # AVCOL_RANGE_JPEG: full range; 0 (unspecified) and 1 (MPEG) mean limited for YUV
 _STRETCH = np.clip((np.arange(256, dtype=np.float32) - 16) * (255 / 219) + 0.5, 0, 255).astype(np.uint8)
@@ -62,7 +61,7 @@ class DecodedPicture:
     where the frame is made.
     """
 
-    __slots__ = ("_picture", "_max_width", "size", "_bgr", "_lock")
+    __slots__ = ("_bgr", "_lock", "_max_width", "_picture", "size")
 
     def __init__(self, picture: av.VideoFrame, max_width: int | None = None) -> None:
         self._picture = picture
@@ -94,7 +93,7 @@ class DecodedPicture:
         if not self.has_luma(picture):
             return grey_thumbnail(self.bgr(), width, height)
         plane = picture.planes[0]
-        luma = np.frombuffer(plane, np.uint8).reshape(picture.height, plane.line_size)[:, :picture.width]
+        luma = np.frombuffer(plane, np.uint8).reshape(picture.height, plane.line_size)[:, : picture.width]
         small = area_thumbnail(luma, width, height)
         full_range = picture.format.name in _FULL_RANGE_FORMATS or picture.color_range == _JPEG_RANGE
         return small if full_range else _STRETCH[small]

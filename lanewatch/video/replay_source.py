@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from lanewatch.video.file_source import FileSource
 from lanewatch.video.frame import Frame
@@ -29,7 +29,7 @@ class ReplaySource(Source):
 
     def frames(self) -> Iterator[Frame]:
         started_wall = time.monotonic()
-        started_at = datetime.now(timezone.utc)
+        started_at = datetime.now(UTC)
         base = 0.0
         while not self.stopped:
             source = FileSource(self._file_config)

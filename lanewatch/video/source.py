@@ -15,7 +15,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar, Literal
 
 import av
@@ -127,10 +127,17 @@ class VideoDecoder:
         keyframes_only: whether non-key frames are currently skipped.
     """
 
-    def __init__(self, container: av.container.InputContainer, *, mode: DecodeMode,
-                 sample_interval_s: float, origin: datetime | None,
-                 on_error: Callable[[str], None], retry_demux: bool,
-                 expected_gop_s: float | None = None) -> None:
+    def __init__(
+        self,
+        container: av.container.InputContainer,
+        *,
+        mode: DecodeMode,
+        sample_interval_s: float,
+        origin: datetime | None,
+        on_error: Callable[[str], None],
+        retry_demux: bool,
+        expected_gop_s: float | None = None,
+    ) -> None:
         self._container = container
         self._stream = container.streams.video[0]
         self._stream.thread_type = "AUTO"
@@ -144,16 +151,22 @@ class VideoDecoder:
         self.origin = origin
         self.gop_s: float | None = None
         self.keyframes_only = False
-        self._set_keyframes_only(mode == "keyframes" or (
-            mode == "auto" and expected_gop_s is not None
-            and sample_interval_s >= expected_gop_s * (1 - _GOP_SLACK_ON)))
+        self._set_keyframes_only(
+            mode == "keyframes"
+            or (
+                mode == "auto"
+                and expected_gop_s is not None
+                and sample_interval_s >= expected_gop_s * (1 - _GOP_SLACK_ON)
+            )
+        )
         self._last_key_s: float | None = None
         self._first_pts: int | None = None
         self._last_rel_s: float | None = None
         self._seen_key = False
 
-    def frames(self, stop: threading.Event,
-               pacing: KeyframePacing | None = None) -> Iterator[tuple[av.VideoFrame, float]]:
+    def frames(
+        self, stop: threading.Event, pacing: KeyframePacing | None = None
+    ) -> Iterator[tuple[av.VideoFrame, float]]:
         """Yields (frame, seconds since the first frame) until the input or ``stop`` ends it.
 
         With ``pacing``, key-frame-only decoding decodes only the key frames the sampler wants (at a
@@ -166,7 +179,7 @@ class VideoDecoder:
         held: av.Packet | None = None
         for packet in self._packets(stop):
             if self.origin is None:
-                self.origin = datetime.now(timezone.utc)
+                self.origin = datetime.now(UTC)
             if packet.is_keyframe:
                 self._seen_key = True
                 if self._mode == "auto" and packet.pts is not None:
@@ -333,21 +346,28 @@ class Source(ABC):
             return True
         return False
 
-    def _decoder(self, container: av.container.InputContainer, origin: datetime | None,
-                 *, retry_demux: bool) -> VideoDecoder:
+    def _decoder(
+        self, container: av.container.InputContainer, origin: datetime | None, *, retry_demux: bool
+    ) -> VideoDecoder:
         """A decoder for a new connection; a live one starts from the GOP last measured (see VideoDecoder)."""
         expected: float | None = None
         if self.live:
             measured = self._last_decoder.gop_s if self._last_decoder is not None else None
             expected = measured or ASSUMED_LIVE_GOP_S
-        self._last_decoder = VideoDecoder(container, mode=self.config.decode,
-                                          sample_interval_s=1 / self.config.sample_fps, origin=origin,
-                                          on_error=self.skip_bad_input, retry_demux=retry_demux,
-                                          expected_gop_s=expected)
+        self._last_decoder = VideoDecoder(
+            container,
+            mode=self.config.decode,
+            sample_interval_s=1 / self.config.sample_fps,
+            origin=origin,
+            on_error=self.skip_bad_input,
+            retry_demux=retry_demux,
+            expected_gop_s=expected,
+        )
         return self._last_decoder
 
-    def _sampled(self, decoder: VideoDecoder, sampler: StreamTimeSampler,
-                 offset_base: Callable[[datetime], float]) -> Iterator[Frame]:
+    def _sampled(
+        self, decoder: VideoDecoder, sampler: StreamTimeSampler, offset_base: Callable[[datetime], float]
+    ) -> Iterator[Frame]:
         """Sample the decoder's frames, convert the taken ones to BGR and emit them.
 
         ``offset_base`` maps the decoder's origin (known at its first packet)

@@ -54,37 +54,63 @@ class Zone(StrictModel):
     """A lane polygon; a vehicle stopped inside it past `dwell_seconds` is a violation."""
 
     id: str = Field(
-        title="Zone id", min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        title="Zone id",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
         description="Slug used in records, file names and the API: lower-case letters, digits, "
-                    "'-' and '_', starting with a letter or digit (e.g. 'front-row').")
+        "'-' and '_', starting with a letter or digit (e.g. 'front-row').",
+    )
     name: str = Field(
-        title="Name", min_length=1, max_length=200,
-        description="Human-readable label shown on pictures and in notifications.")
+        title="Name",
+        min_length=1,
+        max_length=200,
+        description="Human-readable label shown on pictures and in notifications.",
+    )
     polygon: list[Point] = Field(
         title="Polygon (fractions of the frame)",
         description="Corner points [x, y] in order around the outline, as fractions of the frame's "
-                    "width and height (0–1, origin top-left). At least 3 distinct points; the outline "
-                    "must not cross itself. Repeated consecutive points and a closing point equal to "
-                    "the first are dropped.")
+        "width and height (0–1, origin top-left). At least 3 distinct points; the outline "
+        "must not cross itself. Repeated consecutive points and a closing point equal to "
+        "the first are dropped.",
+    )
     dwell_seconds: float = Field(
-        60.0, gt=0, strict=True, title="Dwell before violation (s)",
-        description="Seconds of stream time a vehicle may stay inside before it is a violation.")
+        60.0,
+        gt=0,
+        strict=True,
+        title="Dwell before violation (s)",
+        description="Seconds of stream time a vehicle may stay inside before it is a violation.",
+    )
     exit_grace_seconds: float = Field(
-        5.0, ge=0, strict=True, title="Exit grace (s)",
+        5.0,
+        ge=0,
+        strict=True,
+        title="Exit grace (s)",
         description="Seconds a vehicle may go unseen (occluded, missed by the detector) before its "
-                    "stay is considered over.")
+        "stay is considered over.",
+    )
     classes: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_CLASSES), min_length=1, title="Classes",
-        description="Detector class names that count in this zone; other boxes are ignored.")
+        default_factory=lambda: list(DEFAULT_CLASSES),
+        min_length=1,
+        title="Classes",
+        description="Detector class names that count in this zone; other boxes are ignored.",
+    )
     anchor: AnchorName = Field(
-        "bottom_center", title="Anchor point",
+        "bottom_center",
+        title="Anchor point",
         description="Which point of a box must lie inside the polygon: 'bottom_center' (where the "
-                    "vehicle touches the ground, right for oblique cameras) or 'center' (right for "
-                    "top-down views). Ignored when min_overlap is set.")
+        "vehicle touches the ground, right for oblique cameras) or 'center' (right for "
+        "top-down views). Ignored when min_overlap is set.",
+    )
     min_overlap: float | None = Field(
-        None, gt=0, le=1, strict=True, title="Minimum overlap",
+        None,
+        gt=0,
+        le=1,
+        strict=True,
+        title="Minimum overlap",
         description="If set, a box counts as inside when at least this fraction of its area lies "
-                    "inside the polygon, instead of the anchor test.")
+        "inside the polygon, instead of the anchor test.",
+    )
 
     @field_validator("classes")
     @classmethod
@@ -115,7 +141,8 @@ def clean_polygon(points: list[Point], zone_id: str | None = None) -> list[Point
             raise ZoneError(
                 zone_id,
                 f"polygon[{i}] ({x:g}, {y:g}) is outside the frame: coordinates are "
-                "fractions of the width and height, between 0 and 1")
+                "fractions of the width and height, between 0 and 1",
+            )
 
     distinct = [p for i, p in enumerate(points) if i == 0 or p != points[i - 1]]
     if len(distinct) > 1 and distinct[-1] == distinct[0]:
@@ -123,8 +150,8 @@ def clean_polygon(points: list[Point], zone_id: str | None = None) -> list[Point
     if len(distinct) < 3:
         raise ZoneError(
             zone_id,
-            f"polygon has only {len(distinct)} distinct point(s) once repeated points are "
-            "dropped; it needs at least 3")
+            f"polygon has only {len(distinct)} distinct point(s) once repeated points are dropped; it needs at least 3",
+        )
 
     hull = MultiPoint(distinct).convex_hull
     # Thin compared with its size: a line, not merely a small shape (a square gives 1/16).
@@ -136,8 +163,8 @@ def clean_polygon(points: list[Point], zone_id: str | None = None) -> list[Point
     if shape.area < MIN_AREA_FRACTION:
         raise ZoneError(
             zone_id,
-            f"polygon area is {shape.area:.2g} of the frame, too small to be a lane "
-            f"(at least {MIN_AREA_FRACTION:g})")
+            f"polygon area is {shape.area:.2g} of the frame, too small to be a lane (at least {MIN_AREA_FRACTION:g})",
+        )
     return distinct
 
 

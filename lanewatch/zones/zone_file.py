@@ -25,14 +25,18 @@ class ZoneFile(StrictModel):
     """The zones watched on one camera."""
 
     camera: str = Field(
-        title="Camera id", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$",
-        description="The camera these zones belong to (the source's camera id).")
+        title="Camera id",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_.\-]+$",
+        description="The camera these zones belong to (the source's camera id).",
+    )
     description: str | None = Field(
-        None, title="Description",
-        description="Free text for people: what the camera shows, how the zones were drawn.")
+        None, title="Description", description="Free text for people: what the camera shows, how the zones were drawn."
+    )
     zones: list[Zone] = Field(
-        min_length=1, title="Zones",
-        description="Lane zones of this camera; ids must be unique within the file.")
+        min_length=1, title="Zones", description="Lane zones of this camera; ids must be unique within the file."
+    )
 
     @field_validator("zones")
     @classmethod
@@ -78,7 +82,8 @@ def parse_zone_file(data: str | bytes | Mapping[str, Any], source: str = "<strin
             data = json.loads(data)
         except json.JSONDecodeError as exc:
             raise ZoneFileError(
-                source, [f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from None
+                source, [f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]
+            ) from None
         except UnicodeDecodeError as exc:
             raise ZoneFileError(source, [f"not valid UTF-8 text ({exc})"]) from None
     try:

@@ -5,7 +5,7 @@ The API fixtures (`runtime`, `app`, `client`, `keys`) come from tests/api/confte
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from tests.api.conftest import RecordingBus, app, client, keys, runtime  # noqa:
 from tests.support.mosquitto import Mosquitto, MosquittoUnavailable
 from tests.support.needs import unavailable
 
-T0 = datetime(2026, 6, 1, 8, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 6, 1, 8, 0, 0, tzinfo=UTC)
 
 
 class Clock:
@@ -58,8 +58,9 @@ def device_of(engine, device_id: str) -> DeviceRow | None:
 def audit_of(engine, alarm_id: str) -> list[tuple[str, str, str | None, str]]:
     """(action, by, state_before, state_after) oldest first."""
     with Session(engine) as session:
-        rows = session.exec(select(AlarmAuditRow).where(AlarmAuditRow.alarm_id == alarm_id)
-                            .order_by(AlarmAuditRow.at, AlarmAuditRow.pk))
+        rows = session.exec(
+            select(AlarmAuditRow).where(AlarmAuditRow.alarm_id == alarm_id).order_by(AlarmAuditRow.at, AlarmAuditRow.pk)
+        )
         return [(r.action, r.by, r.state_before, r.state_after) for r in rows]
 
 

@@ -29,13 +29,16 @@ def test_a_chain_from_yaml(tmp_path) -> None:
     assert "0123456789abcdef" not in repr(alarms)
 
 
-@pytest.mark.parametrize("bad, says", [
-    ('alarms: {escalation_chain: [{name: x, url: "ftp://h/x", secret: "0123456789abcdef"}]}', "url"),
-    ('alarms: {escalation_chain: [{name: x, url: "http://h/x", secret: "short"}]}', "secret"),
-    ("alarms: {first_escalation_s: {critical: 0}}", "critical"),
-    ("alarms: {maintenance_false_alarms_per_day: 0}", "maintenance"),
-    ("alarms: {escalation: []}", "escalation"),
-])
+@pytest.mark.parametrize(
+    "bad, says",
+    [
+        ('alarms: {escalation_chain: [{name: x, url: "ftp://h/x", secret: "0123456789abcdef"}]}', "url"),
+        ('alarms: {escalation_chain: [{name: x, url: "http://h/x", secret: "short"}]}', "secret"),
+        ("alarms: {first_escalation_s: {critical: 0}}", "critical"),
+        ("alarms: {maintenance_false_alarms_per_day: 0}", "maintenance"),
+        ("alarms: {escalation: []}", "escalation"),
+    ],
+)
 def test_bad_settings_are_refused_naming_the_field(tmp_path, bad, says) -> None:
     path = tmp_path / "lanewatch.yaml"
     path.write_text(bad)

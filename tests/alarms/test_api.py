@@ -10,8 +10,14 @@ from sqlmodel import Session, select
 from lanewatch.api.auth import create_api_key
 from lanewatch.store.tables import ViolationRow
 
-FIRE = {"device_id": "smoke-b1-3f", "kind": "alarm", "alarm_type": "fire", "message_id": "f-1",
-        "device_time": "2026-06-01T08:00:00+08:00", "device_type": "smoke_detector"}
+FIRE = {
+    "device_id": "smoke-b1-3f",
+    "kind": "alarm",
+    "alarm_type": "fire",
+    "message_id": "f-1",
+    "device_time": "2026-06-01T08:00:00+08:00",
+    "device_type": "smoke_detector",
+}
 
 
 @pytest.fixture
@@ -32,6 +38,7 @@ def _register(client, keys, device_id: str = "smoke-b1-3f", **fields):
 
 # -- ingest --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("wrap", [lambda m: m, lambda m: [m], lambda m: {"messages": [m]}])
 def test_ingest_accepts_one_object_an_array_or_messages(client, device_key, wrap) -> None:
     response = _ingest(client, device_key, wrap(FIRE))
@@ -41,27 +48,35 @@ def test_ingest_accepts_one_object_an_array_or_messages(client, device_key, wrap
 
 
 def test_ingest_keeps_the_good_messages_and_names_the_bad_ones(client, device_key) -> None:
-    body = [FIRE, {"device_id": "x", "kind": "reading", "value": "hot"}, 7,
-            {"device_id": "y", "kind": "alarm"}, {"device_id": "z", "kind": "heartbeat", "source": "rule"}]
+    body = [
+        FIRE,
+        {"device_id": "x", "kind": "reading", "value": "hot"},
+        7,
+        {"device_id": "y", "kind": "alarm"},
+        {"device_id": "z", "kind": "heartbeat", "source": "rule"},
+    ]
     answer = _ingest(client, device_key, body).json()
     assert answer["accepted"] == 2
     assert [e.split(":")[0] for e in answer["errors"]] == ["item 1", "item 2", "item 3"]
     assert "alarm_type" in answer["errors"][2]
 
 
-@pytest.mark.parametrize("body, says", [
-    ("{not json", "not valid JSON"),
-    ("[]", "empty array"),
-    ('{"messages": [], "extra": 1}', "unexpected key"),
-    ('[{"device_id": "bad id!", "kind": "alarm", "alarm_type": "fire"}]', "device_id"),
-    ('{"device_id": "a", "kind": "alarm", "alarm_type": "volcano"}', "alarm_type"),
-    ('{"device_id": "a", "kind": "reading", "quantity": "temperature_c", "value": NaN}', "JSON"),
-    ('{"device_id": "a", "kind": "alarm", "alarm_type": "fire", "device_time": "2026-06-01T08:00:00"}',
-     "timezone"),
-])
+@pytest.mark.parametrize(
+    "body, says",
+    [
+        ("{not json", "not valid JSON"),
+        ("[]", "empty array"),
+        ('{"messages": [], "extra": 1}', "unexpected key"),
+        ('[{"device_id": "bad id!", "kind": "alarm", "alarm_type": "fire"}]', "device_id"),
+        ('{"device_id": "a", "kind": "alarm", "alarm_type": "volcano"}', "alarm_type"),
+        ('{"device_id": "a", "kind": "reading", "quantity": "temperature_c", "value": NaN}', "JSON"),
+        ('{"device_id": "a", "kind": "alarm", "alarm_type": "fire", "device_time": "2026-06-01T08:00:00"}', "timezone"),
+    ],
+)
 def test_ingest_with_nothing_usable_is_422(client, device_key, body, says) -> None:
-    response = client.post("/api/alarms/ingest", headers={**device_key, "Content-Type": "application/json"},
-                           content=body)
+    response = client.post(
+        "/api/alarms/ingest", headers={**device_key, "Content-Type": "application/json"}, content=body
+    )
     assert response.status_code == 422
     assert says in json.dumps(response.json())
     assert response.json()["errors"]
@@ -85,8 +100,12 @@ def test_roles(client, keys, device_key) -> None:
         assert client.get(path, headers=keys.headers("viewer")).status_code == 200, path
     alarm_id = client.get("/api/alarms", headers=keys.headers("viewer")).json()["items"][0]["id"]
     assert client.post(f"/api/alarms/{alarm_id}/ack", headers=keys.headers("viewer")).status_code == 403
-    assert client.post("/api/alarms/devices", headers=keys.headers("operator"),
-                       json={"id": "n", "type": "smoke_detector"}).status_code == 403
+    assert (
+        client.post(
+            "/api/alarms/devices", headers=keys.headers("operator"), json={"id": "n", "type": "smoke_detector"}
+        ).status_code
+        == 403
+    )
 
 
 def test_a_device_key_can_be_created_through_the_api(client, keys) -> None:
@@ -96,9 +115,12 @@ def test_a_device_key_can_be_created_through_the_api(client, keys) -> None:
 
 # -- alarms: search, detail, steps ---------------------------------------------------------------------
 
+
 def test_search_puts_open_fires_first_and_pages(client, keys, device_key) -> None:
-    messages = [{"device_id": f"dev-{i}", "kind": "alarm", "alarm_type": t}
-                for i, t in enumerate(["low_battery", "fault", "fire", "gas_leak", "fire"])]
+    messages = [
+        {"device_id": f"dev-{i}", "kind": "alarm", "alarm_type": t}
+        for i, t in enumerate(["low_battery", "fault", "fire", "gas_leak", "fire"])
+    ]
     assert _ingest(client, device_key, messages).json()["accepted"] == 5
     viewer = keys.headers("viewer")
     items = client.get("/api/alarms", headers=viewer).json()["items"]
@@ -125,15 +147,20 @@ def test_alarm_detail_and_the_duty_steps_over_http(client, keys, device_key, run
     assert acked.status_code == 200 and acked.json()["state"] == "acknowledged"
     again = client.post(f"/api/alarms/{alarm_id}/ack", headers=operator)
     assert again.status_code == 409 and "already acknowledged" in again.json()["detail"]
-    assert client.post(f"/api/alarms/{alarm_id}/confirm", headers=operator,
-                       json={"outcome": "maybe"}).status_code == 422
-    confirmed = client.post(f"/api/alarms/{alarm_id}/confirm", headers=operator,
-                            json={"outcome": "false_alarm", "comment": "steam"})
+    assert (
+        client.post(f"/api/alarms/{alarm_id}/confirm", headers=operator, json={"outcome": "maybe"}).status_code == 422
+    )
+    confirmed = client.post(
+        f"/api/alarms/{alarm_id}/confirm", headers=operator, json={"outcome": "false_alarm", "comment": "steam"}
+    )
     assert confirmed.json()["outcome"] == "false_alarm"
     detail = client.get(f"/api/alarms/{alarm_id}", headers=viewer).json()
     assert [(s["action"], s["by"]) for s in detail["audit"]] == [
-        ("raised", "device:http"), ("shown", "operator-key"), ("acknowledged", "operator-key"),
-        ("confirmed", "operator-key")]
+        ("raised", "device:http"),
+        ("shown", "operator-key"),
+        ("acknowledged", "operator-key"),
+        ("confirmed", "operator-key"),
+    ]
     assert detail["audit"][2]["comment"] == "checking"
     assert detail["device"]["name"] == "3F stair" and detail["device"]["open_alarms"] == ["fire"]
     assert detail["timings"]["device_to_received_s"] is not None
@@ -148,8 +175,7 @@ def test_alarm_detail_and_the_duty_steps_over_http(client, keys, device_key, run
     assert published == ["alarm.new", "alarm.update", "alarm.update", "alarm.update"]
 
 
-def test_lanes_are_clear_when_the_violations_ended_and_follow_explicit_links(client, keys, device_key,
-                                                                           runtime) -> None:
+def test_lanes_are_clear_when_the_violations_ended_and_follow_explicit_links(client, keys, device_key, runtime) -> None:
     with Session(runtime.engine) as session:
         for row in session.exec(select(ViolationRow)):
             row.end_s, row.ended_at = row.last_seen_s + 5, row.violation_at
@@ -168,8 +194,7 @@ def test_unknown_ids_are_404(client, keys) -> None:
     assert client.get("/api/alarms/" + "0" * 32, headers=operator).status_code == 404
     for step in ("ack", "resolve", "shown"):
         assert client.post(f"/api/alarms/{'0' * 32}/{step}", headers=operator).status_code == 404
-    assert client.post(f"/api/alarms/{'0' * 32}/confirm", headers=operator,
-                       json={"outcome": "test"}).status_code == 404
+    assert client.post(f"/api/alarms/{'0' * 32}/confirm", headers=operator, json={"outcome": "test"}).status_code == 404
     for method in ("get", "delete"):
         assert getattr(client, method)("/api/alarms/devices/nope", headers=keys.headers("admin")).status_code == 404
     assert client.get("/api/alarms/devices/nope/history", headers=operator).status_code == 404
@@ -179,27 +204,38 @@ def test_report_route(client, keys, device_key) -> None:
     _ingest(client, device_key, FIRE)
     report = client.get("/api/alarms/report", headers=keys.headers("viewer")).json()
     assert report["alarms"] == 1 and report["rules"][0]["rule"] == "device_to_centre"
-    assert client.get("/api/alarms/report?since=2026-06-02T00:00:00Z&until=2026-06-01T00:00:00Z",
-                      headers=keys.headers("viewer")).status_code == 422
+    assert (
+        client.get(
+            "/api/alarms/report?since=2026-06-02T00:00:00Z&until=2026-06-01T00:00:00Z", headers=keys.headers("viewer")
+        ).status_code
+        == 422
+    )
 
 
 # -- devices -------------------------------------------------------------------------------------------
 
+
 def test_device_registry(client, keys, device_key) -> None:
     admin, viewer = keys.headers("admin"), keys.headers("viewer")
-    created = _register(client, keys, "elec-1", type="electrical_fire_monitor",
-                        rules={"heartbeat_s": 120}, enterprise="Acme")
+    created = _register(
+        client, keys, "elec-1", type="electrical_fire_monitor", rules={"heartbeat_s": 120}, enterprise="Acme"
+    )
     assert created["heartbeat_s"] == 120 and created["registered"] is True
-    assert client.post("/api/alarms/devices", headers=admin,
-                       json={"id": "elec-1", "type": "smoke_detector"}).status_code == 409
-    bad_rules = client.post("/api/alarms/devices", headers=admin,
-                            json={"id": "e2", "type": "smoke_detector", "rules": {"heartbeat_s": 1}})
+    assert (
+        client.post("/api/alarms/devices", headers=admin, json={"id": "elec-1", "type": "smoke_detector"}).status_code
+        == 409
+    )
+    bad_rules = client.post(
+        "/api/alarms/devices", headers=admin, json={"id": "e2", "type": "smoke_detector", "rules": {"heartbeat_s": 1}}
+    )
     assert bad_rules.status_code == 422 and bad_rules.json()["detail"].startswith("rules:")
-    assert client.post("/api/alarms/devices", headers=admin,
-                       json={"id": "e3", "type": "toaster"}).status_code == 422
+    assert client.post("/api/alarms/devices", headers=admin, json={"id": "e3", "type": "toaster"}).status_code == 422
     # an unknown device's message registers it, flagged for review
-    _ingest(client, device_key, {"device_id": "gw-9", "kind": "alarm", "alarm_type": "fault",
-                                 "device_type": "transmission_device"})
+    _ingest(
+        client,
+        device_key,
+        {"device_id": "gw-9", "kind": "alarm", "alarm_type": "fault", "device_type": "transmission_device"},
+    )
     unreviewed = client.get("/api/alarms/devices?registered=false", headers=viewer).json()["items"]
     assert [d["id"] for d in unreviewed] == ["gw-9"] and unreviewed[0]["open_alarms"] == ["fault"]
     conflict = client.post("/api/alarms/devices", headers=admin, json={"id": "gw-9", "type": "transmission_device"})
@@ -209,8 +245,9 @@ def test_device_registry(client, keys, device_key) -> None:
     assert client.patch("/api/alarms/devices/gw-9", headers=admin, json={"colour": "red"}).status_code == 422
     page = client.get("/api/alarms/devices?limit=1", headers=viewer).json()
     assert [d["id"] for d in page["items"]] == ["elec-1"] and page["next"] == "elec-1"
-    assert [d["id"] for d in client.get(f"/api/alarms/devices?after={page['next']}",
-                                        headers=viewer).json()["items"]] == ["gw-9"]
+    assert [
+        d["id"] for d in client.get(f"/api/alarms/devices?after={page['next']}", headers=viewer).json()["items"]
+    ] == ["gw-9"]
     assert client.delete("/api/alarms/devices/gw-9", headers=admin).status_code == 409  # its fault is open
     assert client.delete("/api/alarms/devices/elec-1", headers=admin).status_code == 204
     assert client.get("/api/alarms/devices/elec-1", headers=viewer).status_code == 404
@@ -218,8 +255,9 @@ def test_device_registry(client, keys, device_key) -> None:
 
 def test_device_history(client, keys, device_key) -> None:
     _register(client, keys, "temp-1", type="heat_detector")
-    readings = [{"device_id": "temp-1", "kind": "reading", "quantity": "temperature_c", "value": 20 + i}
-                for i in range(5)]
+    readings = [
+        {"device_id": "temp-1", "kind": "reading", "quantity": "temperature_c", "value": 20 + i} for i in range(5)
+    ]
     _ingest(client, device_key, readings + [{"device_id": "temp-1", "kind": "heartbeat"}])
     history = client.get("/api/alarms/devices/temp-1/history?limit=3", headers=keys.headers("viewer")).json()
     assert [m["value"] for m in history["messages"]] == [24, 23, 22]

@@ -28,25 +28,36 @@ def _chain(urls: list[str], after_s: float) -> list[AlarmTarget]:
 def _sent(engine) -> list[tuple[str, str, int]]:
     """(webhook description, event type, level) of every escalation delivery queued, in order."""
     with Session(engine) as session:
-        rows = session.exec(select(OutboxRow, WebhookRow.description).join(WebhookRow)
-                            .where(OutboxRow.event_type == "alarm.escalated").order_by(OutboxRow.pk))
+        rows = session.exec(
+            select(OutboxRow, WebhookRow.description)
+            .join(WebhookRow)
+            .where(OutboxRow.event_type == "alarm.escalated")
+            .order_by(OutboxRow.pk)
+        )
         return [(d.split(": ", 1)[1], r.event_type, r.payload["level"]) for r, d in rows]
 
 
 @pytest.fixture
 def settings() -> AlarmSettings:
     urls = [f"http://127.0.0.1:9/{n}" for n in range(3)]
-    return AlarmSettings(escalation_chain=_chain(urls, after_s=30), first_escalation_s=FirstEscalation(critical=60),
-                         repeat_s=120)
+    return AlarmSettings(
+        escalation_chain=_chain(urls, after_s=30), first_escalation_s=FirstEscalation(critical=60), repeat_s=120
+    )
 
 
 def test_an_unacknowledged_fire_climbs_the_chain_then_repeats_until_acknowledged(service, clock, bus) -> None:
     t0 = clock()
     service.submit([msg()], t0)
     [alarm] = alarms_of(service.engine)
-    schedule = [(59, []), (60, [("duty desk", 1)]), (89, []), (90, [("micro fire station", 2)]),
-                (120, [("street centre", 3)]), (239, []),
-                (240, [("duty desk", 4), ("micro fire station", 4), ("street centre", 4)])]
+    schedule = [
+        (59, []),
+        (60, [("duty desk", 1)]),
+        (89, []),
+        (90, [("micro fire station", 2)]),
+        (120, [("street centre", 3)]),
+        (239, []),
+        (240, [("duty desk", 4), ("micro fire station", 4), ("street centre", 4)]),
+    ]
     expected: list[tuple[str, int]] = []
     for seconds, new in schedule:
         clock.now_value = t0.__class__.fromtimestamp(t0.timestamp() + seconds, t0.tzinfo)
@@ -96,9 +107,12 @@ def test_real_escalation_deliveries_and_the_119_forward(engine, bus) -> None:
     """Short times, a running scanner and dispatcher, real signed HTTP receivers on 127.0.0.1."""
     desk, station, centre = Receiver(SECRET), Receiver(SECRET), Receiver(SECRET)
     settings = AlarmSettings(
-        escalation_chain=_chain([desk.url, station.url], after_s=0.4), first_escalation_s=FirstEscalation(
-            critical=0.3), repeat_s=0.5, scan_interval_s=0.05,
-        forward_119=AlarmTarget(name="119 centre", url=centre.url, secret=SECRET))
+        escalation_chain=_chain([desk.url, station.url], after_s=0.4),
+        first_escalation_s=FirstEscalation(critical=0.3),
+        repeat_s=0.5,
+        scan_interval_s=0.05,
+        forward_119=AlarmTarget(name="119 centre", url=centre.url, secret=SECRET),
+    )
     service = AlarmService(engine, bus, settings)
     dispatcher = WebhookDispatcher(engine, WebhookConfig(timeout_s=2), poll_s=0.05, on_delivered=service.on_delivered)
     service.start()

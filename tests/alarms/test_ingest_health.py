@@ -30,8 +30,10 @@ def _health(client: TestClient) -> dict:
 
 
 def test_health_shows_mqtt_and_gb26875_and_a_lost_broker(tmp_path: Path, broker) -> None:
-    settings = ServiceSettings(data_dir=tmp_path, alarms={"mqtt": {"enabled": True, "port": broker.port},
-                                                           "gb26875": {"enabled": True, "port": 0}})
+    settings = ServiceSettings(
+        data_dir=tmp_path,
+        alarms={"mqtt": {"enabled": True, "port": broker.port}, "gb26875": {"enabled": True, "port": 0}},
+    )
     service = Service(settings, detector=NoCameraDetector())
     service.start()
     try:

@@ -26,11 +26,13 @@ def test_the_duty_workflow_is_audited_step_by_step(service, clock, bus) -> None:
     assert alarm.state == "resolved" and alarm.outcome == "real_fire" and alarm.open_key is None
     assert (alarm.acknowledged_by, alarm.confirmed_by, alarm.resolved_by) == ("ann", "ann", "bob")
     assert audit_of(service.engine, alarm_id) == [
-        ("raised", "device:http", None, "active"), ("shown", "console", "active", "active"),
-        ("acknowledged", "ann", "active", "acknowledged"), ("confirmed", "ann", "acknowledged", "confirmed"),
-        ("resolved", "bob", "confirmed", "resolved")]
-    assert [t for t, _ in bus.published] == ["alarm.new", "alarm.update", "alarm.update", "alarm.update",
-                                             "alarm.end"]
+        ("raised", "device:http", None, "active"),
+        ("shown", "console", "active", "active"),
+        ("acknowledged", "ann", "active", "acknowledged"),
+        ("confirmed", "ann", "acknowledged", "confirmed"),
+        ("resolved", "bob", "confirmed", "resolved"),
+    ]
+    assert [t for t, _ in bus.published] == ["alarm.new", "alarm.update", "alarm.update", "alarm.update", "alarm.end"]
     assert bus.published[3][1]["before"]["state"] == "acknowledged"
     assert bus.published[3][1]["after"]["outcome"] == "real_fire"
 
@@ -41,20 +43,25 @@ def test_confirming_straight_away_records_the_acknowledgement(service, clock) ->
     assert alarm.acknowledged_by == "ann" and alarm.acknowledged_at == alarm.confirmed_at
 
 
-@pytest.mark.parametrize("steps, refused, says", [
-    ([], "resolve", "confirm it"),                                 # a fire must be confirmed before resolving
-    (["acknowledge"], "resolve", "confirm it"),
-    (["acknowledge"], "acknowledge", "already acknowledged"),
-    (["confirm"], "acknowledge", "already confirmed"),
-    (["confirm"], "confirm", "already confirmed"),
-    (["confirm", "resolve"], "acknowledge", "already resolved"),
-    (["confirm", "resolve"], "resolve", "already resolved"),
-])
+@pytest.mark.parametrize(
+    "steps, refused, says",
+    [
+        ([], "resolve", "confirm it"),  # a fire must be confirmed before resolving
+        (["acknowledge"], "resolve", "confirm it"),
+        (["acknowledge"], "acknowledge", "already acknowledged"),
+        (["confirm"], "acknowledge", "already confirmed"),
+        (["confirm"], "confirm", "already confirmed"),
+        (["confirm", "resolve"], "acknowledge", "already resolved"),
+        (["confirm", "resolve"], "resolve", "already resolved"),
+    ],
+)
 def test_wrong_steps_are_refused_with_the_current_state(service, clock, steps, refused, says) -> None:
     alarm_id = _raise(service, clock)
-    do = {"acknowledge": lambda: service.acknowledge(alarm_id, "ann"),
-          "confirm": lambda: service.confirm(alarm_id, "ann", Outcome.FALSE_ALARM),
-          "resolve": lambda: service.resolve(alarm_id, "ann")}
+    do = {
+        "acknowledge": lambda: service.acknowledge(alarm_id, "ann"),
+        "confirm": lambda: service.confirm(alarm_id, "ann", Outcome.FALSE_ALARM),
+        "resolve": lambda: service.resolve(alarm_id, "ann"),
+    }
     for step in steps:
         do[step]()
     before = audit_of(service.engine, alarm_id)

@@ -6,7 +6,7 @@ import itertools
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -50,8 +50,14 @@ def publisher(broker):
 
 
 def start_ingest(broker: Mosquitto, sink, client_id: str | None = None, **options) -> MqttIngest:
-    config = MqttConfig(enabled=True, host=broker.host, port=broker.port, topic_root=ROOT,
-                        client_id=client_id or f"lanewatch-test-{next(_client_ids)}", reconnect_max_s=1)
+    config = MqttConfig(
+        enabled=True,
+        host=broker.host,
+        port=broker.port,
+        topic_root=ROOT,
+        client_id=client_id or f"lanewatch-test-{next(_client_ids)}",
+        reconnect_max_s=1,
+    )
     ingest = MqttIngest(config, sink, **options)
     ingest.start()
     assert ingest.wait_subscribed(5), f"never subscribed:\n{broker.log_tail()}"
@@ -91,12 +97,18 @@ def test_each_kind_arrives_with_the_device_from_the_topic(ingest, publisher, sin
     got = arrived(sink, len(sent))
     assert got, f"only {len(sink.stored())} of {len(sent)} arrived"
     assert [(m.device_id, m.kind) for m in got] == [
-        ("elec-1", MessageKind.READING), ("elec-1", MessageKind.ALARM), ("elec-1", MessageKind.CLEAR),
-        ("smoke-7", MessageKind.HEARTBEAT), ("smoke-7", MessageKind.BATTERY), ("smoke-7", MessageKind.TAMPER),
-        ("panel-2", MessageKind.OPERATION), ("smoke-8", MessageKind.ALARM)]
+        ("elec-1", MessageKind.READING),
+        ("elec-1", MessageKind.ALARM),
+        ("elec-1", MessageKind.CLEAR),
+        ("smoke-7", MessageKind.HEARTBEAT),
+        ("smoke-7", MessageKind.BATTERY),
+        ("smoke-7", MessageKind.TAMPER),
+        ("panel-2", MessageKind.OPERATION),
+        ("smoke-8", MessageKind.ALARM),
+    ]
     reading = got[0]
     assert reading.quantity is Quantity.RESIDUAL_CURRENT_MA and reading.value == 412.5
-    assert reading.device_time == datetime(2025, 3, 1, 0, 0, tzinfo=timezone.utc)
+    assert reading.device_time == datetime(2025, 3, 1, 0, 0, tzinfo=UTC)
     assert got[1].alarm_type is AlarmType.RESIDUAL_CURRENT
     assert got[5].test is True and got[6].detail == "reset by site staff"
     assert all(m.source is IngestSource.MQTT and m.message_id for m in got)
@@ -108,13 +120,18 @@ def test_each_kind_arrives_with_the_device_from_the_topic(ingest, publisher, sin
 def test_array_and_messages_object_payloads(ingest, publisher, sink):
     readings = [{"kind": "reading", "quantity": "pressure_mpa", "value": v} for v in (0.31, 0.29, 0.12)]
     publisher.send(f"{ROOT}/hydrant-4", readings)
-    publisher.send(f"{ROOT}/gw-1", {"messages": [{"device_id": "gas-1", "kind": "heartbeat"},
-                                                 {"device_id": "gas-2", "kind": "alarm", "alarm_type": "gas_leak",
-                                                  "message_id": "gas-2-0001"}]})
+    publisher.send(
+        f"{ROOT}/gw-1",
+        {
+            "messages": [
+                {"device_id": "gas-1", "kind": "heartbeat"},
+                {"device_id": "gas-2", "kind": "alarm", "alarm_type": "gas_leak", "message_id": "gas-2-0001"},
+            ]
+        },
+    )
     got = arrived(sink, 5)
     assert got, f"only {len(sink.stored())} of 5 arrived"
-    assert [(m.device_id, m.value) for m in got[:3]] == [("hydrant-4", 0.31), ("hydrant-4", 0.29),
-                                                          ("hydrant-4", 0.12)]
+    assert [(m.device_id, m.value) for m in got[:3]] == [("hydrant-4", 0.31), ("hydrant-4", 0.29), ("hydrant-4", 0.12)]
     assert len({m.message_id for m in got[:3]}) == 3, "items of one payload need their own ids"
     assert [m.device_id for m in got[3:]] == ["gas-1", "gas-2"]
     assert got[4].message_id == "gas-2-0001", "the sender's id is kept"
@@ -227,8 +244,9 @@ def test_a_slow_store_gets_batches_and_nothing_is_lost(broker, publisher):
     ingest = start_ingest(broker, sink, queue_size=5)
     try:
         for n in range(300):
-            publisher.client.publish(f"{ROOT}/elec-{n % 7}",
-                                     json.dumps({"kind": "heartbeat", "message_id": f"m{n}"}), qos=1)
+            publisher.client.publish(
+                f"{ROOT}/elec-{n % 7}", json.dumps({"kind": "heartbeat", "message_id": f"m{n}"}), qos=1
+            )
         got = arrived(sink, 300, timeout=8)
         assert got, f"{len(sink.stored())} of 300 stored; counters {ingest.counters()}"
         assert sorted(int(m.message_id[1:]) for m in got) == list(range(300))

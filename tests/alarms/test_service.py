@@ -99,8 +99,12 @@ def test_incomplete_messages_are_refused_by_index(service, clock) -> None:
 
 
 def test_readings_go_through_the_device_rules(service, clock) -> None:
-    add_device(service.engine, "gas-1", "combustible_gas",
-               rules={"thresholds": [{"quantity": "gas_lel_pct", "alarm_type": "gas_leak", "above": 20}]})
+    add_device(
+        service.engine,
+        "gas-1",
+        "combustible_gas",
+        rules={"thresholds": [{"quantity": "gas_lel_pct", "alarm_type": "gas_leak", "above": 20}]},
+    )
     service.submit([msg("gas-1", kind="reading", quantity="gas_lel_pct", value=5)], clock())
     assert alarms_of(service.engine) == []
     service.submit([msg("gas-1", kind="reading", quantity="gas_lel_pct", value=35)], clock.advance(10))
@@ -179,8 +183,12 @@ def test_a_rule_alarm_is_raised_again_after_its_batch_was_rolled_back(service, c
     """The rule engine fired inside a transaction that failed: the retry must raise the alarm, not think it did."""
     from lanewatch.alarms import apply as apply_module
 
-    add_device(service.engine, "gas-2", "combustible_gas",
-               rules={"thresholds": [{"quantity": "gas_lel_pct", "alarm_type": "gas_leak", "above": 20}]})
+    add_device(
+        service.engine,
+        "gas-2",
+        "combustible_gas",
+        rules={"thresholds": [{"quantity": "gas_lel_pct", "alarm_type": "gas_leak", "above": 20}]},
+    )
     original = apply_module.BatchApplier._alarm_or_clear
     failures = iter([True])
 
@@ -200,8 +208,11 @@ def test_a_rule_alarm_is_raised_again_after_its_batch_was_rolled_back(service, c
 @pytest.mark.parametrize("kind", ["reading", "battery", "operation"])
 def test_stored_messages_are_bounded_per_device(service, clock, kind, settings) -> None:
     settings.readings_per_device = 10
-    extra = {"reading": {"quantity": "temperature_c", "value": 21.0}, "battery": {"value": 90},
-             "operation": {"detail": "reset"}}[kind]
+    extra = {
+        "reading": {"quantity": "temperature_c", "value": 21.0},
+        "battery": {"value": 90},
+        "operation": {"detail": "reset"},
+    }[kind]
     service.submit([msg("t-1", kind=kind, **extra) for _ in range(25)], clock())
     service.prune(clock())
     with Session(service.engine) as session:

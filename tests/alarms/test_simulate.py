@@ -31,7 +31,7 @@ class IngestReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests += 1
                 if self.headers.get("Authorization") != f"Bearer {API_KEY}":
@@ -72,13 +72,18 @@ def receiver():
 
 
 def simulate(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lanewatch.cli", "alarms", "simulate", *args],
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "lanewatch.cli", "alarms", "simulate", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_the_fleet_is_seeded_mixed_and_raises_and_clears_alarms():
-    options = SimulationOptions(devices=40, rate=100, count=6000, fire_every_s=5, clear_after_s=2, seed=7,
-                                paths=("http", "mqtt"))
+    options = SimulationOptions(
+        devices=40, rate=100, count=6000, fire_every_s=5, clear_after_s=2, seed=7, paths=("http", "mqtt")
+    )
 
     def traffic(fleet: Fleet) -> list[dict]:
         out = []
@@ -93,8 +98,12 @@ def test_the_fleet_is_seeded_mixed_and_raises_and_clears_alarms():
 
     kinds = Counter(m["kind"] for m in first)
     assert kinds["reading"] > kinds["heartbeat"] > 0 and kinds["battery"] > 0
-    assert Counter(m["device_type"] for m in first).keys() >= {"electrical_fire_monitor", "combustible_gas",
-                                                               "water_pressure", "smoke_detector"}
+    assert Counter(m["device_type"] for m in first).keys() >= {
+        "electrical_fire_monitor",
+        "combustible_gas",
+        "water_pressure",
+        "smoke_detector",
+    }
     fires = [m for m in first if m.get("alarm_type") == "fire"]
     raised = [m for m in fires if m["kind"] == "alarm"]
     assert len(raised) >= 8, "one fire every 5 s over 60 s"
@@ -114,14 +123,35 @@ def test_the_fleet_is_seeded_mixed_and_raises_and_clears_alarms():
 @pytest.mark.mqtt
 def test_simulate_over_http_and_mqtt_delivers_everything(receiver, broker):
     sink = RecordingSink()
-    ingest = MqttIngest(MqttConfig(enabled=True, host=broker.host, port=broker.port, topic_root="sim",
-                                   client_id="lanewatch-sim-test"), sink)
+    ingest = MqttIngest(
+        MqttConfig(enabled=True, host=broker.host, port=broker.port, topic_root="sim", client_id="lanewatch-sim-test"),
+        sink,
+    )
     ingest.start()
     try:
         assert ingest.wait_subscribed(5)
-        done = simulate("--http", receiver.url, "--api-key", API_KEY, "--http-batch", "25",
-                        "--mqtt", f"127.0.0.1:{broker.port}", "--topic-root", "sim", "--devices", "30",
-                        "--rate", "400", "--count", "600", "--fire-every", "0.3", "--clear-after", "0.2")
+        done = simulate(
+            "--http",
+            receiver.url,
+            "--api-key",
+            API_KEY,
+            "--http-batch",
+            "25",
+            "--mqtt",
+            f"127.0.0.1:{broker.port}",
+            "--topic-root",
+            "sim",
+            "--devices",
+            "30",
+            "--rate",
+            "400",
+            "--count",
+            "600",
+            "--fire-every",
+            "0.3",
+            "--clear-after",
+            "0.2",
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         http_messages = receiver.sink.stored()
         assert wait_for(lambda: len(sink.stored()) + len(http_messages) >= 600, 5)
@@ -150,14 +180,17 @@ def test_a_refused_key_is_reported_and_fails_the_run(receiver):
     assert receiver.sink.stored() == []
 
 
-@pytest.mark.parametrize("args, message", [
-    ((), "give at least one of --http, --mqtt, --gb"),
-    (("--http", "http://127.0.0.1:1"), "--http needs --api-key"),
-    (("--mqtt", "127.0.0.1:1", "--count", "5"), "cannot reach the MQTT broker at 127.0.0.1:1"),
-    (("--gb", "127.0.0.1:1", "--count", "5"), "cannot reach the GB/T 26875.3 centre at 127.0.0.1:1"),
-    (("--mqtt", "127.0.0.1:port"), "the port must be a number"),
-    (("--mqtt", "127.0.0.1:1", "--rate", "-5"), "rate"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((), "give at least one of --http, --mqtt, --gb"),
+        (("--http", "http://127.0.0.1:1"), "--http needs --api-key"),
+        (("--mqtt", "127.0.0.1:1", "--count", "5"), "cannot reach the MQTT broker at 127.0.0.1:1"),
+        (("--gb", "127.0.0.1:1", "--count", "5"), "cannot reach the GB/T 26875.3 centre at 127.0.0.1:1"),
+        (("--mqtt", "127.0.0.1:port"), "the port must be a number"),
+        (("--mqtt", "127.0.0.1:1", "--rate", "-5"), "rate"),
+    ],
+)
 def test_bad_options_fail_with_a_clear_message(args, message, monkeypatch):
     monkeypatch.delenv("LANEWATCH_API_KEY", raising=False)
     done = simulate(*args)
@@ -167,16 +200,29 @@ def test_bad_options_fail_with_a_clear_message(args, message, monkeypatch):
 
 
 def test_simulate_over_gb26875_is_confirmed_by_the_server():
-    server_module = pytest.importorskip("lanewatch.alarms.gb26875.server",
-                                        reason="the GB/T 26875.3 server is not written yet")
+    server_module = pytest.importorskip(
+        "lanewatch.alarms.gb26875.server", reason="the GB/T 26875.3 server is not written yet"
+    )
     from lanewatch.config import Gb26875Config
 
     sink = RecordingSink()
     server = server_module.Gb26875ServerThread(sink, Gb26875Config(enabled=True, host="127.0.0.1", port=0))
     server.start()
     try:
-        done = simulate("--gb", f"127.0.0.1:{server.port}", "--devices", "64", "--rate", "200", "--count", "300",
-                        "--fire-every", "0.2", "--clear-after", "0.3")
+        done = simulate(
+            "--gb",
+            f"127.0.0.1:{server.port}",
+            "--devices",
+            "64",
+            "--rate",
+            "200",
+            "--count",
+            "300",
+            "--fire-every",
+            "0.2",
+            "--clear-after",
+            "0.3",
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         assert wait_for(lambda: sink.stored() or None, 5)
     finally:

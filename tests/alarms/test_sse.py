@@ -16,8 +16,9 @@ def test_ingested_alarms_reach_sse_clients_after_they_are_stored(server, keys, r
     reader = SseReader(server.url, keys.viewer)
     try:
         assert wait_for(lambda: runtime.bus.subscriber_count == 1, timeout=10)
-        batch = [{"device_id": f"smoke-{i}", "kind": "alarm", "alarm_type": "fire", "message_id": f"m{i}"}
-                 for i in range(50)]
+        batch = [
+            {"device_id": f"smoke-{i}", "kind": "alarm", "alarm_type": "fire", "message_id": f"m{i}"} for i in range(50)
+        ]
         answer = httpx.post(f"{server.url}/api/alarms/ingest", json=batch, headers=device, timeout=10)
         assert answer.json() == {"accepted": 50, "duplicates": 0, "errors": []}
         assert wait_for(lambda: len([e for e in reader.events if e["event"] == "alarm.new"]) == 50, timeout=10)

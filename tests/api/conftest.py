@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,13 @@ from lanewatch.video.frame import Frame
 SECRET_URL = "rtsp://admin:s3cr3t-pw@10.0.0.5:554/Streaming/101?token=tok-abc123"
 SECRETS = ("s3cr3t-pw", "tok-abc123", "admin:")
 FRAME_W, FRAME_H = 640, 360
-T0 = datetime(2026, 6, 1, 8, 0, 0, tzinfo=timezone.utc)
-LANE = {"id": "lane-a", "name": "Lane A", "polygon": [[0.1, 0.5], [0.9, 0.5], [0.9, 0.95], [0.1, 0.95]],
-        "dwell_seconds": 30.0}
+T0 = datetime(2026, 6, 1, 8, 0, 0, tzinfo=UTC)
+LANE = {
+    "id": "lane-a",
+    "name": "Lane A",
+    "polygon": [[0.1, 0.5], [0.9, 0.5], [0.9, 0.95], [0.1, 0.95]],
+    "dwell_seconds": 30.0,
+}
 
 
 class RecordingBus(EventBus):
@@ -64,8 +68,10 @@ class FakeRuntime:
         self.reloads.append(camera_id)
 
     def metrics_text(self) -> str:
-        return ('# HELP lanewatch_frames_total Frames analysed.\n# TYPE lanewatch_frames_total counter\n'
-                'lanewatch_frames_total{camera="cam1"} 42\n')
+        return (
+            "# HELP lanewatch_frames_total Frames analysed.\n# TYPE lanewatch_frames_total counter\n"
+            'lanewatch_frames_total{camera="cam1"} 42\n'
+        )
 
     def pipeline_health(self) -> None:
         return None  # no pipeline in this process
@@ -86,18 +92,33 @@ BOX = (200 / FRAME_W, 200 / FRAME_H, 360 / FRAME_W, 300 / FRAME_H)
 
 
 def detections() -> Detections:
-    return Detections(xyxy=[[200, 200, 360, 300]], confidence=[0.9], class_id=[2], class_name=["car"],
-                      tracker_id=[7])
+    return Detections(xyxy=[[200, 200, 360, 300]], confidence=[0.9], class_id=[2], class_name=["car"], tracker_id=[7])
 
 
 def violation_row(n: int, **changes: Any) -> ViolationRow:
     at = T0 + timedelta(minutes=n)
-    base = dict(id=f"cam1-lane-a-{n:04d}", camera="cam1", zone="lane-a", zone_name="Lane A", label="car",
-                start_s=n * 60.0, violation_s=n * 60.0 + 30, last_seen_s=n * 60.0 + 40, end_s=None,
-                started_at=at - timedelta(seconds=30), violation_at=at, ended_at=None, confidence=0.8,
-                box_x1=BOX[0], box_y1=BOX[1], box_x2=BOX[2], box_y2=BOX[3],
-                snapshot=f"cam1/2026-06-01/v{n}.jpg", snapshot_clean=f"cam1/2026-06-01/v{n}_clean.jpg",
-                updated_at=utcnow())
+    base = dict(
+        id=f"cam1-lane-a-{n:04d}",
+        camera="cam1",
+        zone="lane-a",
+        zone_name="Lane A",
+        label="car",
+        start_s=n * 60.0,
+        violation_s=n * 60.0 + 30,
+        last_seen_s=n * 60.0 + 40,
+        end_s=None,
+        started_at=at - timedelta(seconds=30),
+        violation_at=at,
+        ended_at=None,
+        confidence=0.8,
+        box_x1=BOX[0],
+        box_y1=BOX[1],
+        box_x2=BOX[2],
+        box_y2=BOX[3],
+        snapshot=f"cam1/2026-06-01/v{n}.jpg",
+        snapshot_clean=f"cam1/2026-06-01/v{n}_clean.jpg",
+        updated_at=utcnow(),
+    )
     return ViolationRow(**{**base, **changes})
 
 
@@ -111,9 +132,19 @@ def runtime(engine: Engine, tmp_path: Path) -> FakeRuntime:
     with Session(engine) as session:
         session.add(CameraRow(id="cam1", name="Gate 1", source_url=SECRET_URL, building="B1"))
         session.add(CameraRow(id="cam2", name="Gate 2", source_url="rtsp://10.0.0.6/stream"))
-        session.add(ZoneRow(camera_id="cam1", zone_id="lane-a", name="Lane A", polygon=LANE["polygon"],
-                            dwell_seconds=30.0, exit_grace_seconds=5.0, classes=["car", "truck"],
-                            anchor="bottom_center", position=0))
+        session.add(
+            ZoneRow(
+                camera_id="cam1",
+                zone_id="lane-a",
+                name="Lane A",
+                polygon=LANE["polygon"],
+                dwell_seconds=30.0,
+                exit_grace_seconds=5.0,
+                classes=["car", "truck"],
+                anchor="bottom_center",
+                position=0,
+            )
+        )
         for n in range(3):
             row = violation_row(n)
             session.add(row)
@@ -149,8 +180,9 @@ class Keys:
 
 @pytest.fixture
 def keys(runtime: FakeRuntime) -> Keys:
-    made = {role: create_api_key(runtime.engine, role=role, name=f"{role}-key")
-            for role in ("viewer", "operator", "admin")}
+    made = {
+        role: create_api_key(runtime.engine, role=role, name=f"{role}-key") for role in ("viewer", "operator", "admin")
+    }
     revoked = create_api_key(runtime.engine, role="admin", name="old-admin")
     with Session(runtime.engine) as session:
         for row in session.exec(select(ApiKeyRow).where(ApiKeyRow.name == "old-admin")):

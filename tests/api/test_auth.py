@@ -47,14 +47,18 @@ def _call(client, method, path, body, headers):
 
 @pytest.mark.parametrize(("method", "path", "role", "body"), ROUTES, ids=[f"{m} {p}" for m, p, _, _ in ROUTES])
 def test_route_needs_a_valid_key_with_enough_role(client, keys, method, path, role, body) -> None:
-    for headers, why in [({}, "missing API key"), ({"Authorization": "Bearer lw_wrong"}, "invalid API key"),
-                         ({"X-API-Key": "lw_wrong"}, "invalid API key"),
-                         (keys.headers("revoked"), "revoked"), ({"Authorization": "Basic abc"}, "missing")]:
+    for headers, why in [
+        ({}, "missing API key"),
+        ({"Authorization": "Bearer lw_wrong"}, "invalid API key"),
+        ({"X-API-Key": "lw_wrong"}, "invalid API key"),
+        (keys.headers("revoked"), "revoked"),
+        ({"Authorization": "Basic abc"}, "missing"),
+    ]:
         r = _call(client, method, path, body, headers)
         assert r.status_code == 401, (headers, r.text)
         assert why in r.json()["detail"]
         assert r.headers["WWW-Authenticate"].startswith("Bearer")
-    for lower in ROLES[:ROLES.index(role)]:
+    for lower in ROLES[: ROLES.index(role)]:
         r = _call(client, method, path, body, keys.headers(lower))
         assert r.status_code == 403, (lower, r.text)
         assert f"needs the {role} role" in r.json()["detail"]
@@ -77,7 +81,7 @@ def test_only_the_hash_is_stored(runtime) -> None:
     with Session(runtime.engine) as session:
         row = session.exec(select(ApiKeyRow).where(ApiKeyRow.name == "desk")).one()
     assert row.key_hash == hashlib.sha256(key.encode()).hexdigest()
-    assert row.prefix == key[:len(row.prefix)] and len(row.prefix) < len(key) // 2
+    assert row.prefix == key[: len(row.prefix)] and len(row.prefix) < len(key) // 2
     assert key not in {row.key_hash, row.prefix, row.name}
 
 
@@ -112,13 +116,16 @@ def test_key_management(client, keys, runtime) -> None:
     assert revoked[0]["revoked_at"] is not None
 
 
-@pytest.mark.parametrize(("body", "problem"), [
-    ({"name": "x", "role": "root"}, "role"),
-    ({"name": "", "role": "viewer"}, "name"),
-    ({"name": "   ", "role": "viewer"}, "name: the key's name must be 1 to 200 characters"),
-    ({"role": "viewer"}, "name: required field is missing"),
-    ({"name": "x", "role": "viewer", "hash": "abc"}, "hash: unknown field"),
-])
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"name": "x", "role": "root"}, "role"),
+        ({"name": "", "role": "viewer"}, "name"),
+        ({"name": "   ", "role": "viewer"}, "name: the key's name must be 1 to 200 characters"),
+        ({"role": "viewer"}, "name: required field is missing"),
+        ({"name": "x", "role": "viewer", "hash": "abc"}, "hash: unknown field"),
+    ],
+)
 def test_key_creation_is_validated(client, keys, body, problem) -> None:
     r = client.post("/api/keys", json=body, headers=keys.headers("admin"))
     assert r.status_code == 422

@@ -29,8 +29,14 @@ def test_list_and_get_hide_credentials_and_show_live_status(client, keys) -> Non
 
 def test_create_update_delete_reload_and_never_echo_credentials(client, keys, runtime) -> None:
     admin = keys.headers("admin")
-    body = {"id": "north.gate-2", "name": "North gate", "source_url": SECRET_URL, "sample_fps": 2,
-            "imgsz": 1280, "site": "HQ"}
+    body = {
+        "id": "north.gate-2",
+        "name": "North gate",
+        "source_url": SECRET_URL,
+        "sample_fps": 2,
+        "imgsz": 1280,
+        "site": "HQ",
+    }
     r = client.post("/api/cameras", json=body, headers=admin)
     assert r.status_code == 201, r.text
     _no_secrets(r.text)
@@ -53,6 +59,7 @@ def test_create_update_delete_reload_and_never_echo_credentials(client, keys, ru
     from sqlmodel import Session
 
     from lanewatch.store.tables import CameraRow
+
     with Session(runtime.engine) as session:
         assert session.get(CameraRow, "north.gate-2").source_url == SECRET_URL
 
@@ -86,19 +93,31 @@ def test_delete_removes_the_zones(client, keys, runtime) -> None:
     assert client.get("/api/cameras/cam1/zones", headers=admin).json() == []
 
 
-@pytest.mark.parametrize(("body", "problem"), [
-    ({"id": "bad id", "name": "x", "source_url": "rtsp://h"}, "id: a camera id may use only letters"),
-    ({"id": "-x", "name": "x", "source_url": "rtsp://h"}, "must start with a letter or digit (got '-x')"),
-    ({"id": "x", "name": "x"}, "source_url: required field is missing"),
-    ({"id": "x", "name": "x", "source_url": ""}, "source_url: String should have at least 1 character"),
-    ({"id": "x", "name": "x", "source_url": "rtsp://h", "sample_fps": 0}, "sample_fps: Input should be greater than 0"),
-    ({"id": "x", "name": "x", "source_url": "rtsp://h", "sample_fps": "2"}, "sample_fps: Input should be a valid number"),
-    ({"id": "x", "name": "x", "source_url": "rtsp://h", "imgsz": 1000}, "imgsz: Input should be a multiple of 32"),
-    ({"id": "x", "name": "x", "source_url": "rtsp://h", "decode": "fast"}, "decode: Input should be"),
-    ({"id": "x", "name": "x", "source_url": "rtsp://h", "enabled": "yes"}, "enabled: Input should be a valid boolean"),
-    ({"id": "x", "name": "x", "source_url": "rtsp://h", "colour": 1}, "colour: unknown field"),
-    ({"id": "x", "name": "x", "source_url": "rtsp://***@h/s"}, "the mask shown in place of credentials"),
-])
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"id": "bad id", "name": "x", "source_url": "rtsp://h"}, "id: a camera id may use only letters"),
+        ({"id": "-x", "name": "x", "source_url": "rtsp://h"}, "must start with a letter or digit (got '-x')"),
+        ({"id": "x", "name": "x"}, "source_url: required field is missing"),
+        ({"id": "x", "name": "x", "source_url": ""}, "source_url: String should have at least 1 character"),
+        (
+            {"id": "x", "name": "x", "source_url": "rtsp://h", "sample_fps": 0},
+            "sample_fps: Input should be greater than 0",
+        ),
+        (
+            {"id": "x", "name": "x", "source_url": "rtsp://h", "sample_fps": "2"},
+            "sample_fps: Input should be a valid number",
+        ),
+        ({"id": "x", "name": "x", "source_url": "rtsp://h", "imgsz": 1000}, "imgsz: Input should be a multiple of 32"),
+        ({"id": "x", "name": "x", "source_url": "rtsp://h", "decode": "fast"}, "decode: Input should be"),
+        (
+            {"id": "x", "name": "x", "source_url": "rtsp://h", "enabled": "yes"},
+            "enabled: Input should be a valid boolean",
+        ),
+        ({"id": "x", "name": "x", "source_url": "rtsp://h", "colour": 1}, "colour: unknown field"),
+        ({"id": "x", "name": "x", "source_url": "rtsp://***@h/s"}, "the mask shown in place of credentials"),
+    ],
+)
 def test_create_is_validated(client, keys, body, problem) -> None:
     r = client.post("/api/cameras", json=body, headers=keys.headers("admin"))
     assert r.status_code == 422, r.text
@@ -107,9 +126,11 @@ def test_create_is_validated(client, keys, body, problem) -> None:
 
 def test_rejected_bodies_never_echo_the_url(client, keys) -> None:
     admin = keys.headers("admin")
-    for body in ({"id": "x y", "name": "x", "source_url": SECRET_URL},
-                 {"id": "x", "source_url": SECRET_URL},            # missing field: pydantic's input is the whole body
-                 {"id": "x", "name": "x", "source_url": SECRET_URL, "extra": SECRET_URL}):
+    for body in (
+        {"id": "x y", "name": "x", "source_url": SECRET_URL},
+        {"id": "x", "source_url": SECRET_URL},  # missing field: pydantic's input is the whole body
+        {"id": "x", "name": "x", "source_url": SECRET_URL, "extra": SECRET_URL},
+    ):
         r = client.post("/api/cameras", json=body, headers=admin)
         assert r.status_code == 422
         _no_secrets(r.text)
@@ -118,11 +139,14 @@ def test_rejected_bodies_never_echo_the_url(client, keys) -> None:
     _no_secrets(r.text)
 
 
-@pytest.mark.parametrize(("body", "problem"), [
-    ({"id": "cam1b"}, "id: unknown field"),
-    ({"name": None}, "name: Input should be a valid string"),
-    ({"sample_fps": 31}, "sample_fps: Input should be less than or equal to 30"),
-])
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"id": "cam1b"}, "id: unknown field"),
+        ({"name": None}, "name: Input should be a valid string"),
+        ({"sample_fps": 31}, "sample_fps: Input should be less than or equal to 30"),
+    ],
+)
 def test_patch_is_validated(client, keys, runtime, body, problem) -> None:
     r = client.patch("/api/cameras/cam1", json=body, headers=keys.headers("admin"))
     assert r.status_code == 422 and problem in r.json()["detail"]
@@ -156,9 +180,9 @@ def test_latest_frame_plain_and_with_zones_and_boxes(client, keys) -> None:
     def diff(a, b, y, x):
         return np.abs(a[y, x].astype(int) - b[y, x].astype(int)).sum()
 
-    lane_edge = (int(0.5 * FRAME_H), int(0.5 * FRAME_W))    # on the lane polygon's top edge
-    box_edge = (250, 200)                                   # on the car box's left edge
-    outside = (20, 600)                                     # far from both
+    lane_edge = (int(0.5 * FRAME_H), int(0.5 * FRAME_W))  # on the lane polygon's top edge
+    box_edge = (250, 200)  # on the car box's left edge
+    outside = (20, 600)  # far from both
     assert diff(zones, base, *lane_edge) > 60 and diff(zones, base, *outside) < 20
     assert diff(boxes, base, *box_edge) > 60 and diff(boxes, base, *lane_edge) < 20
     assert diff(both, zones, *box_edge) > 60 and diff(both, boxes, *lane_edge) > 60

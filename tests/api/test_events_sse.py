@@ -6,7 +6,7 @@ import asyncio
 import json
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -17,13 +17,26 @@ from lanewatch.events.bus import EventBus, health_payload, violation_payload
 from lanewatch.events.violation import Violation, ViolationEvent
 from lanewatch.video.health import HealthEvent, SourceState
 
-START = datetime(2026, 6, 1, 9, 0, 0, tzinfo=timezone.utc)
+START = datetime(2026, 6, 1, 9, 0, 0, tzinfo=UTC)
 
 
 def _v(vid: str, camera: str = "cam1", **changes) -> Violation:
-    base = dict(id=vid, camera=camera, zone="lane-a", zone_name="Lane A", label="car", start_s=0.0,
-                violation_s=30.0, last_seen_s=31.0, end_s=None, started_at=START,
-                violation_at=START + timedelta(seconds=30), ended_at=None, confidence=0.8, box=(0.1, 0.2, 0.3, 0.4))
+    base = dict(
+        id=vid,
+        camera=camera,
+        zone="lane-a",
+        zone_name="Lane A",
+        label="car",
+        start_s=0.0,
+        violation_s=30.0,
+        last_seen_s=31.0,
+        end_s=None,
+        started_at=START,
+        violation_at=START + timedelta(seconds=30),
+        ended_at=None,
+        confidence=0.8,
+        box=(0.1, 0.2, 0.3, 0.4),
+    )
     return Violation(**{**base, **changes})
 
 
@@ -31,8 +44,7 @@ class Server:
     """uvicorn serving the app in a thread, on a free port."""
 
     def __init__(self, app) -> None:
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                                    lifespan="off"))
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 10

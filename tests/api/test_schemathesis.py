@@ -16,8 +16,8 @@ from schemathesis.checks import not_a_server_error
 
 from lanewatch.api.auth import create_api_key
 
-BUDGET_S = 25.0      # per backend, all operations together
-EXAMPLES = 12        # per operation and generation mode
+BUDGET_S = 25.0  # per backend, all operations together
+EXAMPLES = 12  # per operation and generation mode
 SKIP = {"/api/events"}  # an endless Server-Sent-Events stream, with tests of its own
 
 
@@ -35,8 +35,14 @@ def test_no_server_errors(app, runtime) -> None:
                 break
 
             @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             def run(case) -> None:
                 # A fresh key each time: a generated DELETE /api/keys/{pk} may revoke the previous one.
                 key = create_api_key(runtime.engine, role="admin", name="fuzz")

@@ -36,8 +36,12 @@ def test_get_one(client, keys) -> None:
 
 
 def test_filters(client, keys, runtime) -> None:
-    _add(runtime, violation_row(10, camera="cam2", label="truck", zone="lane-z", end_s=700.0,
-                                ended_at=T0 + timedelta(minutes=11)))
+    _add(
+        runtime,
+        violation_row(
+            10, camera="cam2", label="truck", zone="lane-z", end_s=700.0, ended_at=T0 + timedelta(minutes=11)
+        ),
+    )
     viewer = keys.headers("viewer")
 
     def ids(**params):
@@ -54,15 +58,18 @@ def test_filters(client, keys, runtime) -> None:
     assert len(ids(state="new")) == 4
 
 
-@pytest.mark.parametrize(("params", "problem"), [
-    ({"since": "2026-06-01T08:00:00"}, "query parameter 'since': Input should have timezone info"),
-    ({"until": "yesterday"}, "query parameter 'until'"),
-    ({"state": "open"}, "query parameter 'state'"),
-    ({"active": "maybe"}, "query parameter 'active'"),
-    ({"limit": 0}, "query parameter 'limit'"),
-    ({"limit": 501}, "query parameter 'limit'"),
-    ({"after": "not-a-cursor"}, "query parameter 'after'"),
-])
+@pytest.mark.parametrize(
+    ("params", "problem"),
+    [
+        ({"since": "2026-06-01T08:00:00"}, "query parameter 'since': Input should have timezone info"),
+        ({"until": "yesterday"}, "query parameter 'until'"),
+        ({"state": "open"}, "query parameter 'state'"),
+        ({"active": "maybe"}, "query parameter 'active'"),
+        ({"limit": 0}, "query parameter 'limit'"),
+        ({"limit": 501}, "query parameter 'limit'"),
+        ({"after": "not-a-cursor"}, "query parameter 'after'"),
+    ],
+)
 def test_bad_filters(client, keys, params, problem) -> None:
     r = client.get("/api/violations", params=params, headers=keys.headers("viewer"))
     assert r.status_code == 422, r.text
@@ -114,7 +121,9 @@ def test_ack_then_resolve(client, keys, runtime) -> None:
     kinds = [(k, p["action"], p["after"]["state"]) for k, p in runtime.bus.published]
     assert kinds == [("violation.update", "acknowledged", "acknowledged"), ("violation.update", "resolved", "resolved")]
     payload = runtime.bus.published[0][1]
-    assert payload["before"]["state"] == "new" and payload["after"]["camera"] == "cam1" and payload["by"] == "operator-key"
+    assert (
+        payload["before"]["state"] == "new" and payload["after"]["camera"] == "cam1" and payload["by"] == "operator-key"
+    )
 
 
 def test_resolve_straight_from_new_without_a_body(client, keys) -> None:
@@ -124,9 +133,15 @@ def test_resolve_straight_from_new_without_a_body(client, keys) -> None:
     assert [v["id"] for v in r.json()["items"]] == ["cam1-lane-a-0001"]
 
 
-@pytest.mark.parametrize(("body", "status"), [
-    ({"comment": "x" * 2001}, 422), ({"comment": 5}, 422), ({"note": "x"}, 422), ([], 422),
-])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"comment": "x" * 2001}, 422),
+        ({"comment": 5}, 422),
+        ({"note": "x"}, 422),
+        ([], 422),
+    ],
+)
 def test_ack_body_is_validated(client, keys, body, status) -> None:
     r = client.post(f"/api/violations/{V0}/ack", json=body, headers=keys.headers("operator"))
     assert r.status_code == status
@@ -158,7 +173,7 @@ def test_snapshot_variants(client, keys, runtime) -> None:
     crop = _image(client.get(url, params={"crop": 1}, headers=viewer))
     # box 160x100 px + 25 % margin each side = 240x150
     assert crop.shape == (150, 240, 3)
-    assert np.abs(crop[75, 120].astype(int) - (30, 30, 160)).max() < 30   # the 'car' in the middle
+    assert np.abs(crop[75, 120].astype(int) - (30, 30, 160)).max() < 30  # the 'car' in the middle
 
     low = client.get(url, params={"quality": 5}, headers=viewer)
     assert _image(low).shape == (FRAME_H, FRAME_W, 3) and len(low.content) < len(annotated.content)
@@ -176,10 +191,19 @@ def test_snapshot_missing(client, keys, runtime) -> None:
     assert client.get("/api/violations/nope/snapshot.jpg", headers=viewer).status_code == 404
 
 
-@pytest.mark.parametrize("stored", [
-    "../../../../../../etc/passwd", "/etc/passwd", "cam1/../../outside.jpg", "..", ".", "", "cam1/\x00x.jpg",
-    "link-out/secret.jpg",
-])
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "../../../../../../etc/passwd",
+        "/etc/passwd",
+        "cam1/../../outside.jpg",
+        "..",
+        ".",
+        "",
+        "cam1/\x00x.jpg",
+        "link-out/secret.jpg",
+    ],
+)
 def test_snapshot_path_tricks_stay_inside_the_evidence_dir(client, keys, runtime, stored) -> None:
     if "\x00" in stored and runtime.engine.dialect.name == "postgresql":
         pytest.skip("PostgreSQL cannot even store a NUL character")

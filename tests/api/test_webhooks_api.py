@@ -16,8 +16,9 @@ SECRET = "receiver-shared-secret-0001"
 
 
 def _create(client, keys, **body):
-    return client.post("/api/webhooks", headers=keys.headers("admin"),
-                       json={"url": "https://hooks.example.com/lanewatch", **body})
+    return client.post(
+        "/api/webhooks", headers=keys.headers("admin"), json={"url": "https://hooks.example.com/lanewatch", **body}
+    )
 
 
 def test_crud_with_a_write_only_secret(client, keys) -> None:
@@ -32,8 +33,11 @@ def test_crud_with_a_write_only_secret(client, keys) -> None:
     assert client.get(f"/api/webhooks/{pk}", headers=admin).json()["secret"] == masked
     assert [h["secret"] for h in client.get("/api/webhooks", headers=admin).json()] == [masked]
 
-    patched = client.patch(f"/api/webhooks/{pk}", headers=admin,
-                           json={"events": ["*"], "enabled": False, "secret": SECRET, "description": None})
+    patched = client.patch(
+        f"/api/webhooks/{pk}",
+        headers=admin,
+        json={"events": ["*"], "enabled": False, "secret": SECRET, "description": None},
+    )
     assert patched.status_code == 200
     body = patched.json()
     assert (body["events"], body["enabled"], body["description"], body["secret"]) == (["*"], False, None, "****0001")
@@ -48,19 +52,22 @@ def test_a_given_secret_is_kept(client, keys) -> None:
     assert _create(client, keys, secret=SECRET).json()["secret"] == SECRET
 
 
-@pytest.mark.parametrize("body", [
-    {"url": "ftp://hooks.example.com/x"},
-    {"url": "hooks.example.com/x"},
-    {"url": "http://"},
-    {"url": "http://exa mple.com/"},
-    {"url": ""},
-    {"url": "https://ok.example.com/", "events": []},
-    {"url": "https://ok.example.com/", "events": ["sensor.*"]},
-    {"url": "https://ok.example.com/", "events": ["violation"]},
-    {"url": "https://ok.example.com/", "secret": "short"},
-    {"url": "https://ok.example.com/", "colour": "red"},
-    {"events": ["*"]},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"url": "ftp://hooks.example.com/x"},
+        {"url": "hooks.example.com/x"},
+        {"url": "http://"},
+        {"url": "http://exa mple.com/"},
+        {"url": ""},
+        {"url": "https://ok.example.com/", "events": []},
+        {"url": "https://ok.example.com/", "events": ["sensor.*"]},
+        {"url": "https://ok.example.com/", "events": ["violation"]},
+        {"url": "https://ok.example.com/", "secret": "short"},
+        {"url": "https://ok.example.com/", "colour": "red"},
+        {"events": ["*"]},
+    ],
+)
 def test_invalid_bodies_are_422(client, keys, body) -> None:
     response = client.post("/api/webhooks", headers=keys.headers("admin"), json=body)
     assert response.status_code == 422
@@ -73,10 +80,16 @@ def test_invalid_patches_are_422(client, keys, body) -> None:
     assert client.patch(f"/api/webhooks/{pk}", headers=keys.headers("admin"), json=body).status_code == 422
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", "/api/webhooks/999"), ("PATCH", "/api/webhooks/999"), ("DELETE", "/api/webhooks/999"),
-    ("GET", "/api/webhooks/999/deliveries"), ("POST", "/api/webhooks/999/test"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/api/webhooks/999"),
+        ("PATCH", "/api/webhooks/999"),
+        ("DELETE", "/api/webhooks/999"),
+        ("GET", "/api/webhooks/999/deliveries"),
+        ("POST", "/api/webhooks/999/test"),
+    ],
+)
 def test_unknown_webhooks_are_404(client, keys, method, path) -> None:
     kwargs = {"json": {"enabled": True}} if method == "PATCH" else {}
     response = client.request(method, path, headers=keys.headers("admin"), **kwargs)
@@ -93,14 +106,32 @@ def test_only_admins(client, keys, role, status) -> None:
 def test_deliveries_show_attempts_and_errors(client, keys, runtime) -> None:
     pk = _create(client, keys).json()["pk"]
     with Session(runtime.engine) as session:
-        session.add(OutboxRow(webhook_pk=pk, idempotency_key="v1:new", event_type="violation.new",
-                              payload={"type": "violation.new"}, attempts=2, last_error="HTTP 502: bad gateway"))
-        session.add(OutboxRow(webhook_pk=pk, idempotency_key="v1:end", event_type="violation.end",
-                              payload={"type": "violation.end"}, attempts=1, delivered_at=utcnow()))
+        session.add(
+            OutboxRow(
+                webhook_pk=pk,
+                idempotency_key="v1:new",
+                event_type="violation.new",
+                payload={"type": "violation.new"},
+                attempts=2,
+                last_error="HTTP 502: bad gateway",
+            )
+        )
+        session.add(
+            OutboxRow(
+                webhook_pk=pk,
+                idempotency_key="v1:end",
+                event_type="violation.end",
+                payload={"type": "violation.end"},
+                attempts=1,
+                delivered_at=utcnow(),
+            )
+        )
         session.commit()
     got = client.get(f"/api/webhooks/{pk}/deliveries", headers=keys.headers("admin")).json()
     assert [(d["idempotency_key"], d["attempts"], d["last_error"], d["delivered_at"] is None) for d in got] == [
-        ("v1:end", 1, None, False), ("v1:new", 2, "HTTP 502: bad gateway", True)]  # most recent first
+        ("v1:end", 1, None, False),
+        ("v1:new", 2, "HTTP 502: bad gateway", True),
+    ]  # most recent first
     assert got[0]["next_attempt_at"].endswith(("Z", "+00:00"))
     limited = client.get(f"/api/webhooks/{pk}/deliveries?limit=1", headers=keys.headers("admin")).json()
     assert len(limited) == 1
@@ -145,6 +176,11 @@ def test_testing_a_disabled_webhook_is_409(client, keys) -> None:
 
 def test_schema_documents_the_routes(client) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/api/webhooks", "/api/webhooks/{pk}", "/api/webhooks/{pk}/deliveries", "/api/webhooks/{pk}/test",
-            "/api/events"} <= set(paths)
+    assert {
+        "/api/webhooks",
+        "/api/webhooks/{pk}",
+        "/api/webhooks/{pk}/deliveries",
+        "/api/webhooks/{pk}/test",
+        "/api/events",
+    } <= set(paths)
     assert "text/event-stream" in paths["/api/events"]["get"]["responses"]["200"]["content"]

@@ -41,33 +41,42 @@ def test_crud_and_reloads(client, keys, runtime) -> None:
     assert runtime.reloads == ["cam1"] * 3
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("GET", "/api/cameras/nope/zones", None),
-    ("POST", "/api/cameras/nope/zones", LANE),
-    ("GET", "/api/cameras/nope/zones/export", None),
-    ("PUT", "/api/cameras/nope/zones/import", {"camera": "nope", "zones": [LANE]}),
-    ("GET", f"{URL}/nope", None),
-    ("PUT", f"{URL}/nope", {**LANE, "id": "nope"}),
-    ("DELETE", f"{URL}/nope", None),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/cameras/nope/zones", None),
+        ("POST", "/api/cameras/nope/zones", LANE),
+        ("GET", "/api/cameras/nope/zones/export", None),
+        ("PUT", "/api/cameras/nope/zones/import", {"camera": "nope", "zones": [LANE]}),
+        ("GET", f"{URL}/nope", None),
+        ("PUT", f"{URL}/nope", {**LANE, "id": "nope"}),
+        ("DELETE", f"{URL}/nope", None),
+    ],
+)
 def test_unknown_camera_or_zone(client, keys, runtime, method, path, body) -> None:
     r = client.request(method, path, json=body, headers=keys.headers("admin"))
     assert r.status_code == 404 and "nope" in r.json()["detail"]
     assert runtime.reloads == []
 
 
-@pytest.mark.parametrize(("zone", "problem"), [
-    ({**LANE, "polygon": BOWTIE}, "zone 'lane-a': polygon is self-intersecting (edges cross near x=0.50, y=0.50)"),
-    ({**LANE, "polygon": [[0.1, 0.1], [0.2, 0.2]]}, "zone 'lane-a': polygon needs at least 3 points, got 2"),
-    ({**LANE, "polygon": [[0.1, 0.1], [1.5, 0.2], [0.3, 0.9]]}, "zone 'lane-a': polygon[1] (1.5, 0.2) is outside the frame"),
-    ({**LANE, "polygon": [[0.1, 0.1], [0.2, 0.2], [0.3, 0.3]]}, "zone 'lane-a': polygon has zero area"),
-    ({**LANE, "polygon": [["0.1", 0.1], [0.2, 0.2], [0.3, 0.9]]}, "polygon[0][0]: Input should be a valid number"),
-    ({**LANE, "dwell_seconds": 0}, "dwell_seconds: Input should be greater than 0"),
-    ({**LANE, "id": "Lane A"}, "id: String should match pattern"),
-    ({**LANE, "anchor": "top"}, "anchor: Input should be 'bottom_center' or 'center'"),
-    ({**LANE, "colour": "red"}, "colour: unknown field"),
-    ({k: v for k, v in LANE.items() if k != "polygon"}, "polygon: required field is missing"),
-])
+@pytest.mark.parametrize(
+    ("zone", "problem"),
+    [
+        ({**LANE, "polygon": BOWTIE}, "zone 'lane-a': polygon is self-intersecting (edges cross near x=0.50, y=0.50)"),
+        ({**LANE, "polygon": [[0.1, 0.1], [0.2, 0.2]]}, "zone 'lane-a': polygon needs at least 3 points, got 2"),
+        (
+            {**LANE, "polygon": [[0.1, 0.1], [1.5, 0.2], [0.3, 0.9]]},
+            "zone 'lane-a': polygon[1] (1.5, 0.2) is outside the frame",
+        ),
+        ({**LANE, "polygon": [[0.1, 0.1], [0.2, 0.2], [0.3, 0.3]]}, "zone 'lane-a': polygon has zero area"),
+        ({**LANE, "polygon": [["0.1", 0.1], [0.2, 0.2], [0.3, 0.9]]}, "polygon[0][0]: Input should be a valid number"),
+        ({**LANE, "dwell_seconds": 0}, "dwell_seconds: Input should be greater than 0"),
+        ({**LANE, "id": "Lane A"}, "id: String should match pattern"),
+        ({**LANE, "anchor": "top"}, "anchor: Input should be 'bottom_center' or 'center'"),
+        ({**LANE, "colour": "red"}, "colour: unknown field"),
+        ({k: v for k, v in LANE.items() if k != "polygon"}, "polygon: required field is missing"),
+    ],
+)
 def test_invalid_zone_is_explained(client, keys, runtime, zone, problem) -> None:
     for method, path in (("POST", URL), ("PUT", f"{URL}/lane-a")):
         r = client.request(method, path, json=zone, headers=keys.headers("admin"))
@@ -86,6 +95,7 @@ def test_export_then_import_round_trip(client, keys, runtime) -> None:
     assert "description" not in data  # no nulls, like a hand-written zone file
 
     from lanewatch.zones.zone_file import parse_zone_file
+
     assert parse_zone_file(exported.text).zones[0].name == "Lane A"
 
     data["zones"].append({**LANE, "id": "lane-b", "name": "Lane B"})
@@ -97,15 +107,20 @@ def test_export_then_import_round_trip(client, keys, runtime) -> None:
     assert [z["id"] for z in client.get(URL, headers=admin).json()] == ["only"]
 
 
-@pytest.mark.parametrize(("body", "problem"), [
-    ({"camera": "cam1", "zones": [{**LANE, "id": "ok"}, {**LANE, "id": "bad", "polygon": BOWTIE}]},
-     "zones[1] ('bad').polygon: polygon is self-intersecting"),
-    ({"camera": "cam1", "zones": [LANE, LANE]}, "duplicate zone id 'lane-a'"),
-    ({"camera": "cam1", "zones": []}, "zones"),
-    ({"camera": "cam2", "zones": [LANE]}, "the zone file is for camera 'cam2', not 'cam1'"),
-    ({"zones": [LANE]}, "camera: required field is missing"),
-    ([LANE], "request body: Input should be a valid dictionary"),
-])
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (
+            {"camera": "cam1", "zones": [{**LANE, "id": "ok"}, {**LANE, "id": "bad", "polygon": BOWTIE}]},
+            "zones[1] ('bad').polygon: polygon is self-intersecting",
+        ),
+        ({"camera": "cam1", "zones": [LANE, LANE]}, "duplicate zone id 'lane-a'"),
+        ({"camera": "cam1", "zones": []}, "zones"),
+        ({"camera": "cam2", "zones": [LANE]}, "the zone file is for camera 'cam2', not 'cam1'"),
+        ({"zones": [LANE]}, "camera: required field is missing"),
+        ([LANE], "request body: Input should be a valid dictionary"),
+    ],
+)
 def test_import_is_all_or_nothing(client, keys, runtime, body, problem) -> None:
     admin = keys.headers("admin")
     before = client.get(URL, headers=admin).json()
@@ -129,9 +144,15 @@ def test_export_without_zones(client, keys) -> None:
 
 
 def test_malformed_zone_json(client, keys) -> None:
-    r = client.post(URL, content=b'{"id": "x", "polygon": [[0.1, 0.1],', headers={
-        **keys.headers("admin"), "Content-Type": "application/json"})
+    r = client.post(
+        URL,
+        content=b'{"id": "x", "polygon": [[0.1, 0.1],',
+        headers={**keys.headers("admin"), "Content-Type": "application/json"},
+    )
     assert r.status_code == 422 and r.json()["detail"].startswith("request body is not valid JSON")
-    r = client.put(f"{URL}/import", content=json.dumps({"camera": "cam1"})[:-3],
-                   headers={**keys.headers("admin"), "Content-Type": "application/json"})
+    r = client.put(
+        f"{URL}/import",
+        content=json.dumps({"camera": "cam1"})[:-3],
+        headers={**keys.headers("admin"), "Content-Type": "application/json"},
+    )
     assert r.status_code == 422 and "not valid JSON" in r.json()["detail"]

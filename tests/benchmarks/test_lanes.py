@@ -35,12 +35,19 @@ def test_lanes_keep_the_rules_avoid_the_planted_zone_and_it_stays_watched(seed: 
     for lanes in camera_lanes(BASE, STALL, 64, seed=seed):
         assert 1 <= len(lanes) <= 2
         for lane in lanes:
-            assert (lane.dwell_seconds, lane.anchor, lane.classes) == (BASE[0].dwell_seconds, BASE[0].anchor,
-                                                                        BASE[0].classes)
+            assert (lane.dwell_seconds, lane.anchor, lane.classes) == (
+                BASE[0].dwell_seconds,
+                BASE[0].anchor,
+                BASE[0].classes,
+            )
             assert not Polygon(lane.polygon).intersects(Polygon(STALL))
         crop = crop_for([*lanes, PLANTED], SIZE, margin=0.3)
-        assert (crop.x1 <= planted_crop.x1 and crop.y1 <= planted_crop.y1
-                and crop.x2 >= planted_crop.x2 and crop.y2 >= planted_crop.y2)
+        assert (
+            crop.x1 <= planted_crop.x1
+            and crop.y1 <= planted_crop.y1
+            and crop.x2 >= planted_crop.x2
+            and crop.y2 >= planted_crop.y2
+        )
 
 
 def test_the_spread_has_many_crop_shapes_slanted_lanes_and_both_small_and_large_crops() -> None:

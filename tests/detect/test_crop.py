@@ -35,15 +35,18 @@ PLANS = [
     ("tall", [rect(200, 40, 300, 340)], {}, CropRect(185, 0, 315, 360)),
     # lane along the bottom: clamped at the frame's left, right and bottom
     ("bottom band", [rect(0, 288, 640, 360)], {}, CropRect(0, 198, 640, 360)),
-    ("union of two zones", [rect(50, 200, 150, 260), rect(400, 230, 500, 300)], {},
-     CropRect(0, 110, 568, 315)),
+    ("union of two zones", [rect(50, 200, 150, 260), rect(400, 230, 500, 300)], {}, CropRect(0, 110, 568, 315)),
     ("no margins", [rect(200, 150, 400, 250)], NO_MARGINS, CropRect(200, 150, 400, 250)),
     # a tiny zone grows to min_size about its centre ...
     ("tiny", [rect(300, 200, 310, 204)], NO_MARGINS, CropRect(273, 170, 337, 234)),
     # ... pushed back inside the frame at a corner
     ("tiny in the corner", [rect(630, 355, 640, 360)], NO_MARGINS, CropRect(576, 296, 640, 360)),
-    ("min_size above the frame's height", [rect(10, 10, 20, 20)], {**NO_MARGINS, "min_size": 500},
-     CropRect(0, 0, 500, 360)),
+    (
+        "min_size above the frame's height",
+        [rect(10, 10, 20, 20)],
+        {**NO_MARGINS, "min_size": 500},
+        CropRect(0, 0, 500, 360),
+    ),
     ("no zones", [], {}, CropRect(0, 0, 640, 360)),
 ]
 
@@ -101,7 +104,7 @@ def test_to_frame_finds_a_box_drawn_in_the_frame(crop: CropRect) -> None:
     """A box found in the crop's pixels lands on the same frame pixels it was drawn on."""
     frame = np.zeros((H, W), np.uint8)
     drawn = (crop.x1 + 30, crop.y1 + 20, crop.x1 + 90, crop.y1 + 61)  # x2, y2 exclusive
-    frame[drawn[1]:drawn[3], drawn[0]:drawn[2]] = 255
+    frame[drawn[1] : drawn[3], drawn[0] : drawn[2]] = 255
     ys, xs = np.nonzero(crop.apply(frame))
     found = boxes((xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
     back = crop.to_frame(found)
@@ -140,8 +143,7 @@ EDGE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("crop", "box", "kwargs", "kept"), [c[1:] for c in EDGE_CASES],
-                         ids=[c[0] for c in EDGE_CASES])
+@pytest.mark.parametrize(("crop", "box", "kwargs", "kept"), [c[1:] for c in EDGE_CASES], ids=[c[0] for c in EDGE_CASES])
 def test_drop_edge_boxes(crop: CropRect, box, kwargs, kept: bool) -> None:
     out = drop_edge_boxes(boxes(box), crop, (W, H), **kwargs)
     assert len(out) == int(kept)

@@ -9,8 +9,9 @@ from lanewatch.detect.detections import Detections
 
 
 def _dets() -> Detections:
-    return Detections(xyxy=[[0, 0, 10, 20], [10, 10, 30, 30]], confidence=[0.9, 0.4],
-                      class_id=[2, 7], class_name=["car", "truck"])
+    return Detections(
+        xyxy=[[0, 0, 10, 20], [10, 10, 30, 30]], confidence=[0.9, 0.4], class_id=[2, 7], class_name=["car", "truck"]
+    )
 
 
 def test_untracked_boxes_have_tracker_id_minus_one() -> None:
@@ -23,8 +24,7 @@ def test_boolean_mask_selects_all_fields_together() -> None:
     assert picked.xyxy.tolist() == [[10, 10, 30, 30]] and picked.confidence[0] == pytest.approx(0.4)
 
 
-@pytest.mark.parametrize("anchor, expected", [("bottom_center", [[5, 20], [20, 30]]),
-                                              ("center", [[5, 10], [20, 20]])])
+@pytest.mark.parametrize("anchor, expected", [("bottom_center", [[5, 20], [20, 30]]), ("center", [[5, 10], [20, 20]])])
 def test_anchor_points(anchor, expected) -> None:
     assert _dets().anchors(anchor).tolist() == expected
 

@@ -49,10 +49,11 @@ def test_looks_of_many_shapes_share_sheets_with_the_results_of_one_at_a_time(foo
     crops = []
     for frame in frames:
         y, x = int(rng.integers(100, 250)), int(rng.integers(0, 200))
-        crops.append(frame[y:y + int(rng.integers(80, 360 - y)), x:x + int(rng.integers(300, 640 - x))])
+        crops.append(frame[y : y + int(rng.integers(80, 360 - y)), x : x + int(rng.integers(300, 640 - x))])
     assert len({c.shape for c in crops}) == len(crops)
-    detector = OpenVinoDetector(DetectorConfig(weights=str(weights_path), imgsz=640), threads=1,
-                                background_compile=False)
+    detector = OpenVinoDetector(
+        DetectorConfig(weights=str(weights_path), imgsz=640), threads=1, background_compile=False
+    )
     compiled = detector.compiled_shapes
     assert compiled == [(h, 640) for h in detector.heights]
     together = detector.detect(crops)

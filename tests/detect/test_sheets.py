@@ -12,11 +12,14 @@ from lanewatch.detect.openvino_detector import render_sheet, tile_detections
 from lanewatch.detect.sheets import GAP, STRIDE, Sheet, Tile, pack, scaled_size, sheet_heights
 
 
-@pytest.mark.parametrize(("imgsz", "expected"), [
-    (960, (160, 320, 480, 640, 800, 960)),
-    (640, (128, 224, 320, 448, 544, 640)),
-    (1280, (224, 448, 640, 864, 1088, 1280)),
-])
+@pytest.mark.parametrize(
+    ("imgsz", "expected"),
+    [
+        (960, (160, 320, 480, 640, 800, 960)),
+        (640, (128, 224, 320, 448, 544, 640)),
+        (1280, (224, 448, 640, 864, 1088, 1280)),
+    ],
+)
 def test_sheet_heights_are_a_few_stride_multiples_ending_at_imgsz(imgsz, expected) -> None:
     heights = sheet_heights(imgsz)
     assert heights == expected and all(h % STRIDE == 0 for h in heights)
@@ -24,8 +27,12 @@ def test_sheet_heights_are_a_few_stride_multiples_ending_at_imgsz(imgsz, expecte
 
 def overlaps(a: Tile, b: Tile) -> bool:
     """True when the two tiles come closer than GAP pixels."""
-    return not (a.x + a.width + GAP <= b.x or b.x + b.width + GAP <= a.x
-                or a.y + a.height + GAP <= b.y or b.y + b.height + GAP <= a.y)
+    return not (
+        a.x + a.width + GAP <= b.x
+        or b.x + b.width + GAP <= a.x
+        or a.y + a.height + GAP <= b.y
+        or b.y + b.height + GAP <= a.y
+    )
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -40,8 +47,9 @@ def test_every_look_gets_one_tile_at_its_own_density_apart_from_the_others(seed)
         assert (tile.height, tile.width) == scaled_size(h, w, 960)[:2]
     for sheet in sheets:
         assert sheet.height in sheet_heights(960)
-        assert all(t.x >= 0 and t.y >= 0 and t.x + t.width <= 960 and t.y + t.height <= sheet.height
-                   for t in sheet.tiles)
+        assert all(
+            t.x >= 0 and t.y >= 0 and t.x + t.width <= 960 and t.y + t.height <= sheet.height for t in sheet.tiles
+        )
         assert not any(overlaps(a, b) for a, b in itertools.combinations(sheet.tiles, 2))
 
 
@@ -75,7 +83,7 @@ def test_render_sheet_puts_each_picture_in_its_tile_on_grey() -> None:
     canvas = render_sheet(sheet, images, 960)
     assert canvas.shape == (sheet.height, 960, 3)
     for tile in sheet.tiles:
-        assert (canvas[tile.y:tile.y + tile.height, tile.x:tile.x + tile.width] == 10 * (tile.index + 1)).all()
+        assert (canvas[tile.y : tile.y + tile.height, tile.x : tile.x + tile.width] == 10 * (tile.index + 1)).all()
     assert (canvas[300:316] == 114).all()  # the gap between the two strips
 
 
@@ -94,12 +102,14 @@ def test_a_box_belongs_to_the_tile_of_its_centre_is_clipped_to_it_and_maps_back_
     top, bottom = Tile(0, 0, 0, 960, 300, 0.5), Tile(1, 0, 316, 960, 300, 0.5)
     sheet = Sheet(640, [top, bottom])
     images = [np.zeros((600, 1920, 3), np.uint8)] * 2
-    raw = raw_output([
-        (100, 280, 80, 80, 2, 0.9),   # centre in the top tile, reaching into the gap and the bottom tile
-        (500, 400, 60, 40, 2, 0.8),   # the bottom tile
-        (500, 308, 60, 40, 2, 0.95),  # centre on the grey gap: nobody's
-        (700, 100, 60, 40, 0, 0.9),   # a class not asked for
-    ])
+    raw = raw_output(
+        [
+            (100, 280, 80, 80, 2, 0.9),  # centre in the top tile, reaching into the gap and the bottom tile
+            (500, 400, 60, 40, 2, 0.8),  # the bottom tile
+            (500, 308, 60, 40, 2, 0.95),  # centre on the grey gap: nobody's
+            (700, 100, 60, 40, 0, 0.9),  # a class not asked for
+        ]
+    )
     found = tile_detections(raw, sheet, images, DetectorConfig(), [2, 3, 5, 7], names)
     assert [len(f) for f in found] == [1, 1]
     assert found[0].xyxy[0].tolist() == pytest.approx([120, 480, 280, 600])  # clipped at the tile's bottom

@@ -22,8 +22,9 @@ def make_detector(weights_path: Path):
     def make(imgsz: int, classes: list[str] | None = None):
         key = (imgsz, tuple(classes or ()))
         if key not in _DETECTORS:
-            config = DetectorConfig(weights=str(weights_path), imgsz=imgsz, processes=0,
-                                    **({"classes": classes} if classes else {}))
+            config = DetectorConfig(
+                weights=str(weights_path), imgsz=imgsz, processes=0, **({"classes": classes} if classes else {})
+            )
             _DETECTORS[key] = build_detector(config)
         return _DETECTORS[key]
 

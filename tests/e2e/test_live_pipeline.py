@@ -18,12 +18,11 @@ from lanewatch.config import DetectorConfig, SourceConfig
 from lanewatch.events.evidence import EvidenceWriter
 from lanewatch.pipeline import CameraSpec, Pipeline
 from lanewatch.zones.zone_file import load_zone_file
-from tests.support.serve import wait_for
 from tests.support.rtsp import RtspServer, require_gst_rtsp
+from tests.support.serve import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.rtsp, pytest.mark.timeout(180)]
 REPO = Path(__file__).resolve().parents[2]
-
 
 
 def test_live_camera_survives_server_restart_and_reports_violations(footage_dir, make_detector, tmp_path) -> None:
@@ -33,11 +32,23 @@ def test_live_camera_survives_server_restart_and_reports_violations(footage_dir,
     detector = make_detector(640)
     frames, health, events = [], [], []
     with RtspServer({"lot": footage_dir / "parking-aisle" / "lot-busy.mp4"}) as server:
-        source = SourceConfig(camera="gate", url=server.url("lot"), sample_fps=2, io_timeout_s=1.0,
-                              reconnect_initial_s=0.2, reconnect_max_s=1.0)
-        pipeline = Pipeline([CameraSpec(source, zones)], detector, detector_config=DetectorConfig(imgsz=640),
-                            evidence=EvidenceWriter(tmp_path), event_sinks=[events.append],
-                            health_sinks=[health.append], frame_sinks=[frames.append])
+        source = SourceConfig(
+            camera="gate",
+            url=server.url("lot"),
+            sample_fps=2,
+            io_timeout_s=1.0,
+            reconnect_initial_s=0.2,
+            reconnect_max_s=1.0,
+        )
+        pipeline = Pipeline(
+            [CameraSpec(source, zones)],
+            detector,
+            detector_config=DetectorConfig(imgsz=640),
+            evidence=EvidenceWriter(tmp_path),
+            event_sinks=[events.append],
+            health_sinks=[health.append],
+            frame_sinks=[frames.append],
+        )
         runner = threading.Thread(target=pipeline.run, daemon=True)
         runner.start()
         try:

@@ -31,8 +31,19 @@ def _iou(a, b) -> float:
 @pytest.fixture(scope="module")
 def eval_run(footage_dir: Path, weights_path: Path, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("eval-lot-busy")
-    cmd = [sys.executable, "-m", "lanewatch.cli", "eval", str(footage_dir / "parking-aisle" / "lot-busy.mp4"),
-           "--zones", str(REPO / "zones" / "lot-busy.json"), "--out", str(out), "--weights", str(weights_path)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "lanewatch.cli",
+        "eval",
+        str(footage_dir / "parking-aisle" / "lot-busy.mp4"),
+        "--zones",
+        str(REPO / "zones" / "lot-busy.json"),
+        "--out",
+        str(out),
+        "--weights",
+        str(weights_path),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "lanewatch eval" in done.stdout  # the summary table
@@ -51,7 +62,7 @@ def test_one_violation_per_parked_car_and_none_for_cars_that_leave(eval_run: Pat
         assert 0.8 <= y2 <= 1.0 and 0 <= x1 < x2 <= 1  # bottom centre in the front-row zone
         assert not (x2 < 0.25 and y2 > 0.95), "the SUV that left is not a violation"
     boxes = [v["box"] for v in violations]
-    assert all(_iou(a, b) < 0.3 for i, a in enumerate(boxes) for b in boxes[i + 1:]), "one violation per car"
+    assert all(_iou(a, b) < 0.3 for i, a in enumerate(boxes) for b in boxes[i + 1 :]), "one violation per car"
 
 
 def test_evidence_snapshots_are_readable_jpegs(eval_run: Path) -> None:
@@ -78,13 +89,26 @@ def test_store_holds_the_same_violations(eval_run: Path) -> None:
     assert stored == listed
 
 
-def test_gating_and_cropping_lose_no_violation(eval_run: Path, footage_dir: Path, weights_path: Path,
-                                              tmp_path: Path) -> None:
+def test_gating_and_cropping_lose_no_violation(
+    eval_run: Path, footage_dir: Path, weights_path: Path, tmp_path: Path
+) -> None:
     """The same clip with every look run full-frame through the detector gives the same violations."""
     out = tmp_path / "plain"
-    cmd = [sys.executable, "-m", "lanewatch.cli", "eval", str(footage_dir / "parking-aisle" / "lot-busy.mp4"),
-           "--zones", str(REPO / "zones" / "lot-busy.json"), "--out", str(out), "--weights", str(weights_path),
-           "--no-gate", "--no-crop"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "lanewatch.cli",
+        "eval",
+        str(footage_dir / "parking-aisle" / "lot-busy.mp4"),
+        "--zones",
+        str(REPO / "zones" / "lot-busy.json"),
+        "--out",
+        str(out),
+        "--weights",
+        str(weights_path),
+        "--no-gate",
+        "--no-crop",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     plain = json.loads((out / "violations.json").read_text())

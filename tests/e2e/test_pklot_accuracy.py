@@ -8,7 +8,7 @@ it. Compared with the hand labels in the XML files.
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -24,12 +24,11 @@ SEQUENCES = ["sequence0", "sequence1", "sequence2", "sequence3"]
 def _run(footage_dir: Path, detector, looks: LookConfig) -> dict[tuple[str, str], dict[str, bool]]:
     root = footage_dir / "pklot-ufpr05"
     zones = pklot_zone_file(next((root / "sequence0" / "bounding_boxes").glob("*.xml"))).zones
-    specs = [CameraSpec(SourceConfig(camera=s, url=str(root / s / "frames"), timezone="UTC"), zones)
-             for s in SEQUENCES]
+    specs = [CameraSpec(SourceConfig(camera=s, url=str(root / s / "frames"), timezone="UTC"), zones) for s in SEQUENCES]
     seen: dict[tuple[str, float], dict[str, bool]] = {}
 
     def on_frame(result) -> None:
-        stamp = result.frame.timestamp.astimezone(timezone.utc).strftime("%Y-%m-%d_%H_%M_%S")
+        stamp = result.frame.timestamp.astimezone(UTC).strftime("%Y-%m-%d_%H_%M_%S")
         seen[(result.frame.camera, stamp)] = {z: len(d) > 0 for z, d in result.inside.items()}
 
     Pipeline(specs, detector, frame_sinks=[on_frame], look_config=looks).run()
@@ -54,9 +53,12 @@ def test_pklot_space_occupancy_accuracy_at_1280(footage_dir: Path, make_detector
     detector = make_detector(1280)
     accuracy, correct, total = _accuracy(footage_dir, _run(footage_dir, detector, LookConfig()))
     plain, plain_correct, _ = _accuracy(
-        footage_dir, _run(footage_dir, detector, LookConfig(change_gate=False, crop_to_zones=False)))
-    print(f"PKLot per-space accuracy at imgsz 1280: {accuracy:.4f} ({correct}/{total}); "
-          f"full frame, no gate: {plain:.4f} ({plain_correct}/{total})")
+        footage_dir, _run(footage_dir, detector, LookConfig(change_gate=False, crop_to_zones=False))
+    )
+    print(
+        f"PKLot per-space accuracy at imgsz 1280: {accuracy:.4f} ({correct}/{total}); "
+        f"full frame, no gate: {plain:.4f} ({plain_correct}/{total})"
+    )
     assert total == 20 * 40
     assert accuracy >= 0.95
     assert correct >= plain_correct

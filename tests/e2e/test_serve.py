@@ -46,15 +46,25 @@ def test_serve_camera_zone_violation_sse_snapshot_webhook(db_url, footage_dir, w
             hook = api.post("/api/webhooks", json={"url": receiver.url, "secret": SECRET, "events": ["violation.*"]})
             assert hook.status_code == 201, hook.text
             sse = SseReader(serve.base, key)
-            camera = api.post("/api/cameras", json={"id": "gate", "name": "Gate lane",
-                                                    "source_url": rtsp.url("lot", userinfo="cam:pw"), "sample_fps": 2})
+            camera = api.post(
+                "/api/cameras",
+                json={
+                    "id": "gate",
+                    "name": "Gate lane",
+                    "source_url": rtsp.url("lot", userinfo="cam:pw"),
+                    "sample_fps": 2,
+                },
+            )
             assert camera.status_code == 201, camera.text
             assert "pw" not in camera.text  # credentials never come back
             created = api.post("/api/cameras/gate/zones", json=front_row_zone())
             assert created.status_code == 201, created.text
 
-            page = wait_for(lambda: (r := api.get("/api/violations", params={"camera": "gate"}).json())["items"] and r,
-                            120, step=1.0)
+            page = wait_for(
+                lambda: (r := api.get("/api/violations", params={"camera": "gate"}).json())["items"] and r,
+                120,
+                step=1.0,
+            )
             assert page, serve.log_tail()
             violation = page["items"][0]
             assert violation["camera"] == "gate" and violation["zone"] == "front-row"
@@ -68,8 +78,10 @@ def test_serve_camera_zone_violation_sse_snapshot_webhook(db_url, footage_dir, w
             assert new_events, sse.events
             assert {e["data"]["after"]["id"] for e in new_events} >= {violation["id"]}
 
-            deliveries = wait_for(lambda: [r for r in receiver.delivered()
-                                           if r["headers"].get("X-Lanewatch-Event") == "violation.new"], 60)
+            deliveries = wait_for(
+                lambda: [r for r in receiver.delivered() if r["headers"].get("X-Lanewatch-Event") == "violation.new"],
+                60,
+            )
             assert deliveries, receiver.requests
             assert all(r["valid"] for r in deliveries)  # HMAC-SHA256 signature checks out
             assert deliveries[0]["headers"].get("Idempotency-Key")

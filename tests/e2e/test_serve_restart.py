@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 from lanewatch.track.tracker import box_iou
-
 from tests.e2e.test_serve import front_row_zone
 from tests.support.rtsp import RtspServer, require_gst_rtsp
 from tests.support.serve import ServeProcess, wait_for
@@ -37,18 +36,24 @@ def test_active_violations_survive_kill_9(footage_dir, weights_path, tmp_path) -
     with RtspServer({"lot": footage_dir / "parking-aisle" / "lot-busy.mp4"}) as rtsp:
         serve.start()
         try:
-            assert api.post("/api/cameras", json={"id": "gate", "name": "Gate", "source_url": rtsp.url("lot"),
-                                                  "sample_fps": 2}).status_code == 201
+            assert (
+                api.post(
+                    "/api/cameras", json={"id": "gate", "name": "Gate", "source_url": rtsp.url("lot"), "sample_fps": 2}
+                ).status_code
+                == 201
+            )
             assert api.post("/api/cameras/gate/zones", json=front_row_zone()).status_code == 201
             # the six cars that never move (the SUV's stall at the front-left is excluded)
-            parked = wait_for(lambda: (p := [v for v in _active(api) if v["box"][0] > 0.25]) and len(p) >= 5 and p,
-                              90, step=1.0)
+            parked = wait_for(
+                lambda: (p := [v for v in _active(api) if v["box"][0] > 0.25]) and len(p) >= 5 and p, 90, step=1.0
+            )
             assert parked, serve.log_tail()
             serve.kill()
 
             serve.start()
-            assert wait_for(lambda: api.get("/api/cameras/gate").json()["status"]["frames"] >= 30, 90, step=1.0), \
+            assert wait_for(lambda: api.get("/api/cameras/gate").json()["status"]["frames"] >= 30, 90, step=1.0), (
                 serve.log_tail()
+            )
             after = _active(api)
             everything = api.get("/api/violations", params={"camera": "gate", "limit": 500}).json()["items"]
         finally:

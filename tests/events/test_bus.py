@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,13 +13,26 @@ from lanewatch.events.bus import EventBus, health_payload, type_matches, valid_p
 from lanewatch.events.violation import Violation, ViolationEvent
 from lanewatch.video.health import HealthEvent, SourceState
 
-START = datetime(2026, 6, 1, 9, 0, 0, tzinfo=timezone.utc)
+START = datetime(2026, 6, 1, 9, 0, 0, tzinfo=UTC)
 
 
 def _v(**changes) -> Violation:
-    base = dict(id="v1", camera="cam", zone="lane", zone_name="Lane", label="car", start_s=0.0, violation_s=8.0,
-                last_seen_s=9.0, end_s=None, started_at=START, violation_at=START + timedelta(seconds=8),
-                ended_at=None, confidence=0.7, box=(0.1, 0.2, 0.3, 0.4))
+    base = dict(
+        id="v1",
+        camera="cam",
+        zone="lane",
+        zone_name="Lane",
+        label="car",
+        start_s=0.0,
+        violation_s=8.0,
+        last_seen_s=9.0,
+        end_s=None,
+        started_at=START,
+        violation_at=START + timedelta(seconds=8),
+        ended_at=None,
+        confidence=0.7,
+        box=(0.1, 0.2, 0.3, 0.4),
+    )
     return Violation(**{**base, **changes})
 
 
@@ -47,6 +60,7 @@ def test_fan_out_to_every_subscriber_in_order() -> None:
             assert events == published
         assert all(e.at.tzinfo is not None for e in published)
         assert published == sorted(published, key=lambda e: e.at)
+
     asyncio.run(main())
 
 
@@ -62,17 +76,21 @@ def test_a_slow_subscriber_is_bounded_marked_lagging_and_dropped() -> None:
         assert slow.lagging and bus.subscriber_count == 1
         assert [e.payload["i"] for e in await _drain(slow)] == [0, 1, 2]  # what it had, then the end
         assert not fast.lagging
+
     asyncio.run(main())
 
 
-@pytest.mark.parametrize("last_id, expected, missed", [
-    (None, [], False),
-    (5, [6, 7, 8], False),
-    (3, [4, 5, 6, 7, 8], False),
-    (8, [], False),
-    (1, [4, 5, 6, 7, 8], True),      # 2 and 3 have left the ring
-    (100, [4, 5, 6, 7, 8], False),   # an id from an earlier run of the service: all we have
-])
+@pytest.mark.parametrize(
+    "last_id, expected, missed",
+    [
+        (None, [], False),
+        (5, [6, 7, 8], False),
+        (3, [4, 5, 6, 7, 8], False),
+        (8, [], False),
+        (1, [4, 5, 6, 7, 8], True),  # 2 and 3 have left the ring
+        (100, [4, 5, 6, 7, 8], False),  # an id from an earlier run of the service: all we have
+    ],
+)
 def test_last_event_id_replays_what_the_ring_still_holds(last_id, expected, missed) -> None:
     async def main():
         bus = EventBus(ring_size=5)
@@ -83,6 +101,7 @@ def test_last_event_id_replays_what_the_ring_still_holds(last_id, expected, miss
         bus.publish("violation.end", {"i": 8})  # live events follow the replay
         got = await _take(sub, len(expected) + 1)
         assert [e.id for e in got] == expected + [9]
+
     asyncio.run(main())
 
 
@@ -108,6 +127,7 @@ def test_publishing_from_threads_while_consuming() -> None:
             assert ids == sorted(ids) == list(range(1, threads_n * per_thread + 1))
             for t in range(threads_n):  # each publisher's own order kept
                 assert [e.payload["i"] for e in events if e.payload["t"] == t] == list(range(per_thread))
+
     asyncio.run(main())
 
 
@@ -123,6 +143,7 @@ def test_timeouts_close_and_bus_shutdown_end_waiting_consumers() -> None:
         late = bus.subscribe()
         assert late.closed and await _drain(late) == []
         bus.publish("camera.online", {})  # publishing after close is harmless
+
     asyncio.run(main())
 
 
@@ -144,28 +165,46 @@ def test_violation_payload_shape() -> None:
 
 def test_health_payload_shape() -> None:
     event = HealthEvent("cam", SourceState.FROZEN, START, "picture unchanged")
-    assert health_payload(event) == {"type": "camera.frozen", "camera": "cam", "at": START.isoformat(),
-                                      "detail": "picture unchanged"}
+    assert health_payload(event) == {
+        "type": "camera.frozen",
+        "camera": "cam",
+        "at": START.isoformat(),
+        "detail": "picture unchanged",
+    }
 
 
-@pytest.mark.parametrize("patterns, event_type, expected", [
-    (["*"], "violation.new", True),
-    (["violation.*"], "violation.end", True),
-    (["violation.*"], "camera.offline", False),
-    (["camera.*"], "camera.offline", True),
-    (["violation.new"], "violation.new", True),
-    (["violation.new"], "violation.newer", False),
-    (["violation"], "violation.new", False),
-    (["violation.new", "camera.*"], "camera.frozen", True),
-    ([], "violation.new", False),
-])
+@pytest.mark.parametrize(
+    "patterns, event_type, expected",
+    [
+        (["*"], "violation.new", True),
+        (["violation.*"], "violation.end", True),
+        (["violation.*"], "camera.offline", False),
+        (["camera.*"], "camera.offline", True),
+        (["violation.new"], "violation.new", True),
+        (["violation.new"], "violation.newer", False),
+        (["violation"], "violation.new", False),
+        (["violation.new", "camera.*"], "camera.frozen", True),
+        ([], "violation.new", False),
+    ],
+)
 def test_type_matching(patterns, event_type, expected) -> None:
     assert type_matches(patterns, event_type) is expected
 
 
-@pytest.mark.parametrize("pattern, ok", [
-    ("*", True), ("violation.*", True), ("camera.*", True), ("camera.frozen", True), ("webhook.test", True),
-    ("camera", False), ("alarm.*", True), ("sensor.*", False), ("violation.created", False), ("", False),
-])
+@pytest.mark.parametrize(
+    "pattern, ok",
+    [
+        ("*", True),
+        ("violation.*", True),
+        ("camera.*", True),
+        ("camera.frozen", True),
+        ("webhook.test", True),
+        ("camera", False),
+        ("alarm.*", True),
+        ("sensor.*", False),
+        ("violation.created", False),
+        ("", False),
+    ],
+)
 def test_valid_patterns(pattern, ok) -> None:
     assert valid_pattern(pattern) is ok

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import cv2
 import numpy as np
 
 from lanewatch.events.evidence import EvidenceWriter, annotate
 
-WHEN = datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+WHEN = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 
 
 def test_annotation_draws_zone_box_and_labels_without_touching_the_input() -> None:

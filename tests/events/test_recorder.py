@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import cv2
 import numpy as np
@@ -14,7 +14,7 @@ from lanewatch.events.recorder import ViolationRecorder, ZoneDrawing
 from lanewatch.track.dwell import DwellMonitor, ZoneTiming
 from lanewatch.video.frame import Frame
 
-T0 = datetime(2026, 5, 1, 8, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 5, 1, 8, 0, 0, tzinfo=UTC)
 ZONES = {"lane": ZoneDrawing("Fire lane", np.array([[0, 50], [200, 50], [200, 100], [0, 100]], np.int32))}
 
 

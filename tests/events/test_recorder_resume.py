@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -12,7 +12,7 @@ from lanewatch.events.recorder import ViolationRecorder, ZoneDrawing
 from lanewatch.track.dwell import DwellMonitor, ZoneTiming
 from lanewatch.video.frame import Frame
 
-T0 = datetime(2026, 5, 1, 8, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 5, 1, 8, 0, 0, tzinfo=UTC)
 ZONES = {"lane": ZoneDrawing("Lane", np.array([[0, 50], [200, 50], [200, 100], [0, 100]], np.int32))}
 TIMING = {"lane": ZoneTiming(dwell_seconds=8, exit_grace_seconds=3)}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -13,13 +13,28 @@ from lanewatch.events.report import OccupancyCsv, ViolationsJson
 from lanewatch.events.violation import Violation, ViolationEvent
 from lanewatch.video.frame import Frame
 
-NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def _violation(**changes) -> Violation:
-    base = dict(id="a1", camera="cam", zone="lane", zone_name="Lane", label="car", start_s=1.0, violation_s=9.0,
-                last_seen_s=12.0, end_s=None, started_at=NOW, violation_at=NOW, ended_at=None, confidence=0.81,
-                box=(0.1, 0.2, 0.3, 0.4), snapshot="cam/x.jpg", snapshot_clean="cam/x_clean.jpg")
+    base = dict(
+        id="a1",
+        camera="cam",
+        zone="lane",
+        zone_name="Lane",
+        label="car",
+        start_s=1.0,
+        violation_s=9.0,
+        last_seen_s=12.0,
+        end_s=None,
+        started_at=NOW,
+        violation_at=NOW,
+        ended_at=None,
+        confidence=0.81,
+        box=(0.1, 0.2, 0.3, 0.4),
+        snapshot="cam/x.jpg",
+        snapshot_clean="cam/x_clean.jpg",
+    )
     return Violation(**{**base, **changes})
 
 
@@ -31,8 +46,20 @@ def test_violations_json_is_rewritten_on_every_event(tmp_path) -> None:
     [row] = json.loads((tmp_path / "violations.json").read_text())
     assert row["end_s"] is None and row["dwell_s"] == 11.0 and row["snapshot"] == "snapshots/cam/x.jpg"
     assert row["started_at"] == NOW.isoformat() and row["box"] == [0.1, 0.2, 0.3, 0.4]
-    required = {"id", "camera", "zone", "label", "start_s", "violation_s", "end_s", "dwell_s", "confidence",
-                "box", "snapshot", "snapshot_clean"}
+    required = {
+        "id",
+        "camera",
+        "zone",
+        "label",
+        "start_s",
+        "violation_s",
+        "end_s",
+        "dwell_s",
+        "confidence",
+        "box",
+        "snapshot",
+        "snapshot_clean",
+    }
     assert required <= row.keys()
     sink(ViolationEvent("end", first, _violation(end_s=20.0, ended_at=NOW)))
     [row] = json.loads((tmp_path / "violations.json").read_text())

@@ -71,8 +71,9 @@ def test_a_database_made_by_create_all_is_adopted(empty_db_url) -> None:
     """Before migrations, `open_engine` ran create_all: such a database is stamped and kept, data included."""
     engine = make_engine(empty_db_url)
     # the tables of that time: those of lanewatch/store/tables.py (the alarm tables came with revision 0002)
-    SQLModel.metadata.create_all(engine, tables=[m.__table__ for m in vars(tables).values()
-                                                 if isinstance(m, type) and hasattr(m, "__table__")])
+    SQLModel.metadata.create_all(
+        engine, tables=[m.__table__ for m in vars(tables).values() if isinstance(m, type) and hasattr(m, "__table__")]
+    )
     with Session(engine) as session:
         session.add(tables.CameraRow(id="gate", name="Gate", source_url="rtsp://h/s"))
         session.commit()
@@ -123,12 +124,15 @@ def test_other_applications_tables_are_left_alone(empty_db_url) -> None:
     engine.dispose()
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("postgresql://u:p@h:5432/db", "postgresql+psycopg://u:p@h:5432/db"),
-    ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
-    ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
-    ("sqlite:////var/lib/lanewatch.db", "sqlite:////var/lib/lanewatch.db"),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("postgresql://u:p@h:5432/db", "postgresql+psycopg://u:p@h:5432/db"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////var/lib/lanewatch.db", "sqlite:////var/lib/lanewatch.db"),
+    ],
+)
 def test_normalise_url(url, expected) -> None:
     assert normalise_url(url) == expected
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -20,14 +20,27 @@ from lanewatch.store.tables import HealthEventRow, OutboxRow, ViolationRow, Webh
 from lanewatch.video.health import HealthEvent, SourceState
 from tests.support.webhook_receiver import Receiver, free_port
 
-START = datetime(2026, 6, 1, 9, 0, 0, tzinfo=timezone.utc)
+START = datetime(2026, 6, 1, 9, 0, 0, tzinfo=UTC)
 FAST = WebhookConfig(timeout_s=2.0, retry_initial_s=0.05, retry_max_s=0.2, max_attempts=50)
 
 
 def _v(vid: str = "v1", **changes) -> Violation:
-    base = dict(id=vid, camera="cam", zone="lane", zone_name="Lane", label="car", start_s=0.0, violation_s=8.0,
-                last_seen_s=9.0, end_s=None, started_at=START, violation_at=START + timedelta(seconds=8),
-                ended_at=None, confidence=0.7, box=(0.1, 0.2, 0.3, 0.4))
+    base = dict(
+        id=vid,
+        camera="cam",
+        zone="lane",
+        zone_name="Lane",
+        label="car",
+        start_s=0.0,
+        violation_s=8.0,
+        last_seen_s=9.0,
+        end_s=None,
+        started_at=START,
+        violation_at=START + timedelta(seconds=8),
+        ended_at=None,
+        confidence=0.7,
+        box=(0.1, 0.2, 0.3, 0.4),
+    )
     return Violation(**{**base, **changes})
 
 
@@ -55,6 +68,7 @@ def _wait(predicate, timeout: float = 10.0, what: str = "condition") -> None:
 
 # -- enqueue / OutboxSink -------------------------------------------------------------------
 
+
 def test_deliveries_go_to_the_enabled_webhooks_subscribed_to_the_type(engine) -> None:
     every = _hook(engine, ["*"])
     violations = _hook(engine, ["violation.*"])
@@ -66,8 +80,15 @@ def test_deliveries_go_to_the_enabled_webhooks_subscribed_to_the_type(engine) ->
     sink(ViolationEvent("new", None, new))
     sink(ViolationEvent("end", new, _v(end_s=30.0, ended_at=START + timedelta(seconds=30))))
     got = sorted((r.event_type, r.webhook_pk) for r in _rows(engine))
-    assert got == sorted([("violation.new", every), ("violation.new", violations),
-                          ("violation.end", every), ("violation.end", violations), ("violation.end", ends)])
+    assert got == sorted(
+        [
+            ("violation.new", every),
+            ("violation.new", violations),
+            ("violation.end", every),
+            ("violation.end", violations),
+            ("violation.end", ends),
+        ]
+    )
     row = next(r for r in _rows(engine) if r.event_type == "violation.end")
     assert row.idempotency_key == "v1:end" and row.payload["after"]["end_s"] == 30.0
     assert row.payload["before"]["end_s"] is None and row.delivered_at is None and row.attempts == 0
@@ -87,7 +108,7 @@ def test_the_violation_and_its_deliveries_commit_together_or_not_at_all(engine, 
         OutboxSink(engine)(ViolationEvent("new", None, _v()))
     with Session(engine) as session:
         assert session.get(ViolationRow, "v1") is None  # no violation without its notifications...
-    assert _rows(engine) == []                           # ...and no notification without its violation
+    assert _rows(engine) == []  # ...and no notification without its violation
     monkeypatch.setattr(outbox, "add_delivery", real)
     OutboxSink(engine)(ViolationEvent("new", None, _v()))  # the pipeline's retry then stores both
     with Session(engine) as session:
@@ -100,9 +121,12 @@ def test_replayed_events_enqueue_nothing_new(engine) -> None:
     sink = OutboxSink(engine)
     new = _v()
     later = _v(last_seen_s=20.0)
-    events = [ViolationEvent("new", None, new), ViolationEvent("update", new, later),
-              ViolationEvent("update", later, _v(last_seen_s=31.0)),
-              ViolationEvent("end", later, _v(last_seen_s=31.0, end_s=31.0, ended_at=START + timedelta(seconds=31)))]
+    events = [
+        ViolationEvent("new", None, new),
+        ViolationEvent("update", new, later),
+        ViolationEvent("update", later, _v(last_seen_s=31.0)),
+        ViolationEvent("end", later, _v(last_seen_s=31.0, end_s=31.0, ended_at=START + timedelta(seconds=31))),
+    ]
     for event in events + events:  # everything replayed after a crash
         sink(event)
     assert [r.idempotency_key for r in _rows(engine)] == ["v1:new", "v1:update:20000", "v1:update:31000", "v1:end"]
@@ -117,8 +141,12 @@ def test_health_changes_are_stored_with_their_deliveries(engine) -> None:
         sink.health(event)
     rows = _rows(engine)
     assert [(r.webhook_pk, r.event_type) for r in rows] == [(hook, "camera.offline"), (hook, "camera.online")]
-    assert rows[0].payload == {"type": "camera.offline", "camera": "cam", "at": START.isoformat(),
-                               "detail": "connection refused"}
+    assert rows[0].payload == {
+        "type": "camera.offline",
+        "camera": "cam",
+        "at": START.isoformat(),
+        "detail": "connection refused",
+    }
     with Session(engine) as session:
         periods = session.exec(select(HealthEventRow).order_by(HealthEventRow.pk)).all()
         assert [(p.state, p.ended_at is None) for p in periods] == [("offline", False), ("online", True)]
@@ -137,15 +165,19 @@ def test_long_keys_are_hashed_to_fit_the_column(engine) -> None:
 
 # -- signatures -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("secret, timestamp, body, now, expected", [
-    ("k" * 20, "1000", b'{"a":1}', 1000, True),
-    ("k" * 20, "1000", '{"a":1}', 1100, True),        # str bodies too, within tolerance
-    ("other-secret-value", "1000", b'{"a":1}', 1000, False),
-    ("k" * 20, "1000", b'{"a":2}', 1000, False),      # tampered body
-    ("k" * 20, "1001", b'{"a":1}', 1000, False),      # tampered timestamp
-    ("k" * 20, "1000", b'{"a":1}', 2000, False),      # replayed long after
-    ("k" * 20, "soon", b'{"a":1}', 1000, False),
-])
+
+@pytest.mark.parametrize(
+    "secret, timestamp, body, now, expected",
+    [
+        ("k" * 20, "1000", b'{"a":1}', 1000, True),
+        ("k" * 20, "1000", '{"a":1}', 1100, True),  # str bodies too, within tolerance
+        ("other-secret-value", "1000", b'{"a":1}', 1000, False),
+        ("k" * 20, "1000", b'{"a":2}', 1000, False),  # tampered body
+        ("k" * 20, "1001", b'{"a":1}', 1000, False),  # tampered timestamp
+        ("k" * 20, "1000", b'{"a":1}', 2000, False),  # replayed long after
+        ("k" * 20, "soon", b'{"a":1}', 1000, False),
+    ],
+)
 def test_verify_signature(secret, timestamp, body, now, expected) -> None:
     header = sign("k" * 20, "1000", b'{"a":1}')
     assert header.startswith("sha256=") and len(header) == 7 + 64
@@ -155,6 +187,7 @@ def test_verify_signature(secret, timestamp, body, now, expected) -> None:
 
 
 # -- the dispatcher against a real receiver -------------------------------------------------
+
 
 @pytest.fixture
 def receivers():
@@ -218,8 +251,8 @@ def test_a_500_is_retried_until_accepted(engine, receivers, dispatchers) -> None
     [row] = _rows(engine)
     assert row.attempts == 3 and row.last_error.startswith("HTTP 503")
     gaps = [b["at"] - a["at"] for a, b in zip(receiver.requests, receiver.requests[1:])]
-    assert gaps[0] >= FAST.retry_initial_s * 0.5 - 0.01   # backed off, not hammered
-    assert gaps[1] >= FAST.retry_initial_s - 0.01          # and doubled (with 50-100 % jitter)
+    assert gaps[0] >= FAST.retry_initial_s * 0.5 - 0.01  # backed off, not hammered
+    assert gaps[1] >= FAST.retry_initial_s - 0.01  # and doubled (with 50-100 % jitter)
 
 
 def test_receiver_down_then_up_is_delivered_after_retries(engine, receivers, dispatchers) -> None:
@@ -283,8 +316,9 @@ def test_gives_up_after_max_attempts_and_skips_disabled_webhooks(engine, receive
     assert gave_up.last_error.startswith("gave up after 3 attempts: HTTP 500") and gave_up.delivered_at is None
 
 
-@pytest.mark.parametrize("attempts, low, high", [(1, 0.5, 1.0), (2, 1.0, 2.0), (3, 2.0, 4.0), (10, 5.0, 10.0),
-                                                  (500, 5.0, 10.0)])
+@pytest.mark.parametrize(
+    "attempts, low, high", [(1, 0.5, 1.0), (2, 1.0, 2.0), (3, 2.0, 4.0), (10, 5.0, 10.0), (500, 5.0, 10.0)]
+)
 def test_backoff_doubles_with_jitter_up_to_the_cap(attempts, low, high) -> None:
     dispatcher = WebhookDispatcher(None, WebhookConfig(retry_initial_s=1.0, retry_max_s=10.0))
     delays = [dispatcher.backoff_s(attempts) for _ in range(200)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import Session
@@ -14,15 +14,28 @@ from lanewatch.store.tables import ViolationRow, as_utc
 from lanewatch.store.violation_store import ViolationStore
 from lanewatch.video.health import HealthEvent, SourceState
 
-T0 = datetime(2026, 6, 1, 8, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 6, 1, 8, 0, 0, tzinfo=UTC)
 CST = timezone(timedelta(hours=8))
 
 
 def _v(vid: str, minute: float, **changes) -> Violation:
     at = T0 + timedelta(minutes=minute)
-    base = dict(id=vid, camera="cam-a", zone="lane", zone_name="Lane", label="car", start_s=0.0, violation_s=8.0,
-                last_seen_s=9.0, end_s=None, started_at=at - timedelta(seconds=8), violation_at=at, ended_at=None,
-                confidence=0.7, box=(0.1, 0.2, 0.3, 0.4))
+    base = dict(
+        id=vid,
+        camera="cam-a",
+        zone="lane",
+        zone_name="Lane",
+        label="car",
+        start_s=0.0,
+        violation_s=8.0,
+        last_seen_s=9.0,
+        end_s=None,
+        started_at=at - timedelta(seconds=8),
+        violation_at=at,
+        ended_at=None,
+        confidence=0.7,
+        box=(0.1, 0.2, 0.3, 0.4),
+    )
     return Violation(**{**base, **changes})
 
 
@@ -53,13 +66,15 @@ def _all_pages(engine, limit: int, between_pages=None, **filters) -> list[list[s
 @pytest.fixture
 def stocked(engine):
     """Six violations, with two pairs sharing a violation_at (so the id breaks the tie)."""
-    _add(engine,
-         _v("v1", 0),
-         _v("v2", 10, camera="cam-b", label="truck"),
-         _v("v3", 10, zone="gate"),
-         _v("v4", 20, end_s=60.0, ended_at=T0 + timedelta(minutes=21)),
-         _v("v5", 30, camera="cam-b"),
-         _v("v6", 30, label="truck"))
+    _add(
+        engine,
+        _v("v1", 0),
+        _v("v2", 10, camera="cam-b", label="truck"),
+        _v("v3", 10, zone="gate"),
+        _v("v4", 20, end_s=60.0, ended_at=T0 + timedelta(minutes=21)),
+        _v("v5", 30, camera="cam-b"),
+        _v("v6", 30, label="truck"),
+    )
     with Session(engine) as session:
         session.get(ViolationRow, "v4").state = "resolved"
         session.get(ViolationRow, "v5").state = "acknowledged"
@@ -71,24 +86,32 @@ def test_newest_first_ties_broken_by_id(stocked) -> None:
     assert _ids(stocked) == ["v6", "v5", "v4", "v3", "v2", "v1"]
 
 
-@pytest.mark.parametrize("filters, expected", [
-    ({"camera": "cam-b"}, ["v5", "v2"]),
-    ({"zone": "gate"}, ["v3"]),
-    ({"state": "new"}, ["v6", "v3", "v2", "v1"]),
-    ({"state": "resolved"}, ["v4"]),
-    ({"label": "truck"}, ["v6", "v2"]),
-    ({"active": True}, ["v6", "v5", "v3", "v2", "v1"]),
-    ({"active": False}, ["v4"]),
-    ({"camera": "cam-b", "label": "truck"}, ["v2"]),
-    ({"camera": "nowhere"}, []),
-    # since is inclusive, until exclusive, both on violation_at; any time zone, naive = UTC
-    ({"since": T0 + timedelta(minutes=10)}, ["v6", "v5", "v4", "v3", "v2"]),
-    ({"until": T0 + timedelta(minutes=10)}, ["v1"]),
-    ({"since": (T0 + timedelta(minutes=10)).astimezone(CST), "until": (T0 + timedelta(minutes=30)).astimezone(CST)},
-     ["v4", "v3", "v2"]),
-    ({"since": datetime(2026, 6, 1, 8, 20)}, ["v6", "v5", "v4"]),
-    ({"since": T0 + timedelta(minutes=10, microseconds=1)}, ["v6", "v5", "v4"]),
-])
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        ({"camera": "cam-b"}, ["v5", "v2"]),
+        ({"zone": "gate"}, ["v3"]),
+        ({"state": "new"}, ["v6", "v3", "v2", "v1"]),
+        ({"state": "resolved"}, ["v4"]),
+        ({"label": "truck"}, ["v6", "v2"]),
+        ({"active": True}, ["v6", "v5", "v3", "v2", "v1"]),
+        ({"active": False}, ["v4"]),
+        ({"camera": "cam-b", "label": "truck"}, ["v2"]),
+        ({"camera": "nowhere"}, []),
+        # since is inclusive, until exclusive, both on violation_at; any time zone, naive = UTC
+        ({"since": T0 + timedelta(minutes=10)}, ["v6", "v5", "v4", "v3", "v2"]),
+        ({"until": T0 + timedelta(minutes=10)}, ["v1"]),
+        (
+            {
+                "since": (T0 + timedelta(minutes=10)).astimezone(CST),
+                "until": (T0 + timedelta(minutes=30)).astimezone(CST),
+            },
+            ["v4", "v3", "v2"],
+        ),
+        ({"since": datetime(2026, 6, 1, 8, 20)}, ["v6", "v5", "v4"]),
+        ({"since": T0 + timedelta(minutes=10, microseconds=1)}, ["v6", "v5", "v4"]),
+    ],
+)
 def test_filters(stocked, filters, expected) -> None:
     assert _ids(stocked, **filters) == expected
 
@@ -119,7 +142,7 @@ def test_pages_are_stable_while_new_violations_arrive(engine) -> None:
     seen = [i for page in pages for i in page]
     assert seen == [f"old-{i:02d}" for i in reversed(range(10))]
     assert inserted and not set(inserted) & set(seen)
-    assert _ids(engine)[:len(inserted)] == list(reversed(inserted))  # they are the next first page
+    assert _ids(engine)[: len(inserted)] == list(reversed(inserted))  # they are the next first page
 
 
 def test_a_row_tied_with_the_cursor_sorts_by_id(engine) -> None:
@@ -139,12 +162,19 @@ def test_cursor_survives_microseconds_and_time_zones(engine) -> None:
     assert _all_pages(engine, 1) == [["m3"], ["m2"], ["m1"], ["m0"]]
 
 
-@pytest.mark.parametrize("cursor", [
-    "not base64 !", "", "aGVsbG8", base64.urlsafe_b64encode(b'["2026-06-01T08:00:00", "v1"]').decode(),
-    base64.urlsafe_b64encode(b'["yesterday", "v1"]').decode(), base64.urlsafe_b64encode(b'{"a": 1}').decode(),
-    base64.urlsafe_b64encode(b'["2026-06-01T08:00:00+00:00", 7]').decode(),
-    base64.urlsafe_b64encode(b"\xff\xfe").decode(),
-])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not base64 !",
+        "",
+        "aGVsbG8",
+        base64.urlsafe_b64encode(b'["2026-06-01T08:00:00", "v1"]').decode(),
+        base64.urlsafe_b64encode(b'["yesterday", "v1"]').decode(),
+        base64.urlsafe_b64encode(b'{"a": 1}').decode(),
+        base64.urlsafe_b64encode(b'["2026-06-01T08:00:00+00:00", 7]').decode(),
+        base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+    ],
+)
 def test_invalid_cursor(engine, cursor) -> None:
     with Session(engine) as session, pytest.raises(InvalidCursor):
         list_violations(session, after=cursor)

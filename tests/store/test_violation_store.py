@@ -18,9 +18,22 @@ START = datetime(2026, 6, 1, 9, 0, 0, 123456, tzinfo=CST)
 
 
 def _v(vid: str, **changes) -> Violation:
-    base = dict(id=vid, camera="cam", zone="lane", zone_name="Lane", label="car", start_s=0.0, violation_s=8.0,
-                last_seen_s=9.0, end_s=None, started_at=START, violation_at=START + timedelta(seconds=8),
-                ended_at=None, confidence=0.7, box=(0.1, 0.2, 0.3, 0.4))
+    base = dict(
+        id=vid,
+        camera="cam",
+        zone="lane",
+        zone_name="Lane",
+        label="car",
+        start_s=0.0,
+        violation_s=8.0,
+        last_seen_s=9.0,
+        end_s=None,
+        started_at=START,
+        violation_at=START + timedelta(seconds=8),
+        ended_at=None,
+        confidence=0.7,
+        box=(0.1, 0.2, 0.3, 0.4),
+    )
     return Violation(**{**base, **changes})
 
 
@@ -71,7 +84,11 @@ def test_pipeline_updates_never_overwrite_the_operators_state(engine) -> None:
     with Session(engine) as session:
         row = session.get(ViolationRow, "a")
         assert (row.state, row.acknowledged_by, row.ack_comment, row.last_seen_s) == (
-            "acknowledged", "duty-1", "guard sent", 40.0)
+            "acknowledged",
+            "duty-1",
+            "guard sent",
+            40.0,
+        )
 
 
 def _evidence(engine) -> list[tuple[str, str, str]]:
@@ -85,8 +102,11 @@ def test_a_new_violation_records_its_two_evidence_files_once(engine) -> None:
     shot = _v("a", snapshot="cam/a.jpg", snapshot_clean="cam/a-clean.jpg")
     store(ViolationEvent("new", None, shot))
     store(ViolationEvent("new", None, shot))  # replayed
-    store(ViolationEvent("update", shot, _v("a", snapshot="cam/a.jpg", snapshot_clean="cam/a-clean.jpg",
-                                              last_seen_s=20.0)))
+    store(
+        ViolationEvent(
+            "update", shot, _v("a", snapshot="cam/a.jpg", snapshot_clean="cam/a-clean.jpg", last_seen_s=20.0)
+        )
+    )
     store(ViolationEvent("new", None, _v("b")))  # no snapshots (no evidence writer): no rows
     assert _evidence(engine) == [("a", "annotated", "cam/a.jpg"), ("a", "clean", "cam/a-clean.jpg")]
 

@@ -45,7 +45,8 @@ class Mosquitto:
             "persistence false\n"
             "log_dest stderr\n"
             "log_type error\nlog_type warning\nlog_type notice\n"
-            f"{extra_config}")
+            f"{extra_config}"
+        )
         self.log_path = self.root / "mosquitto.log"
         self.process: subprocess.Popen | None = None
 
@@ -54,8 +55,9 @@ class Mosquitto:
         if self.process is not None and self.process.poll() is None:
             return
         with open(self.log_path, "a") as log:
-            self.process = subprocess.Popen([self.binary, "-c", str(self.config_path)],
-                                            stdout=log, stderr=subprocess.STDOUT, cwd=self.root)
+            self.process = subprocess.Popen(
+                [self.binary, "-c", str(self.config_path)], stdout=log, stderr=subprocess.STDOUT, cwd=self.root
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

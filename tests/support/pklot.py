@@ -66,8 +66,8 @@ def pklot_zone_file(xml_path: str | os.PathLike[str], width: int = 1280, height:
     return ZoneFile(
         camera=f"pklot-{lot}",
         description=f"PKLot {lot.upper()}: one zone per annotated parking space, from the dataset's "
-                    f"contour polygons ({width}x{height} images). Used to measure occupancy accuracy, "
-                    "not a fire lane.",
+        f"contour polygons ({width}x{height} images). Used to measure occupancy accuracy, "
+        "not a fire lane.",
         zones=zones,
     )
 

@@ -36,7 +36,8 @@ def find_bindir() -> Path:
             return bindir
     raise PostgresUnavailable(
         "PostgreSQL server binaries (initdb, pg_ctl) not found via $LANEWATCH_PG_BINDIR, pg_config or "
-        "/usr/lib/postgresql/*/bin; install Debian's `postgresql` package")
+        "/usr/lib/postgresql/*/bin; install Debian's `postgresql` package"
+    )
 
 
 def _default_bindirs() -> list[Path]:
@@ -45,8 +46,11 @@ def _default_bindirs() -> list[Path]:
         out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
         if out.returncode == 0 and out.stdout.strip():
             found.append(Path(out.stdout.strip()))
-    found += sorted((Path(p) for p in glob.glob("/usr/lib/postgresql/*/bin")),
-                    key=lambda p: _version_key(p.parent.name), reverse=True)
+    found += sorted(
+        (Path(p) for p in glob.glob("/usr/lib/postgresql/*/bin")),
+        key=lambda p: _version_key(p.parent.name),
+        reverse=True,
+    )
     if shutil.which("initdb"):
         found.append(Path(shutil.which("initdb")).parent)
     return found
@@ -81,18 +85,34 @@ class PostgresCluster:
             try:
                 owner = pwd.getpwnam(SUPERUSER)
             except KeyError:
-                raise PostgresUnavailable(f"running as root but there is no {SUPERUSER!r} user to own the "
-                                          "cluster (initdb refuses root)") from None
+                raise PostgresUnavailable(
+                    f"running as root but there is no {SUPERUSER!r} user to own the cluster (initdb refuses root)"
+                ) from None
             os.chown(self.root, owner.pw_uid, owner.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8",
-                  "--locale=C", "--no-sync")
+        self._run(
+            "initdb", "-D", str(self.data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"
+        )
         last_error = ""
         for _ in range(3):  # the free port can be taken between choosing and binding it
             self.port = _free_port()
-            options = (f"-k {self.root} -h 127.0.0.1 -p {self.port} -c fsync=off -c synchronous_commit=off "
-                       "-c full_page_writes=off -c max_connections=200")
-            result = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w",
-                               "-t", "60", "start", check=False)
+            options = (
+                f"-k {self.root} -h 127.0.0.1 -p {self.port} -c fsync=off -c synchronous_commit=off "
+                "-c full_page_writes=off -c max_connections=200"
+            )
+            result = self._run(
+                "pg_ctl",
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+                check=False,
+            )
             if result.returncode == 0:
                 return
             last_error = result.stdout + result.stderr + self._log_tail()
@@ -119,8 +139,9 @@ class PostgresCluster:
     def _admin(self, sql: str) -> None:
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname="postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user=SUPERUSER, dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(sql)
 
     # -- helpers --------------------------------------------------------------------
@@ -138,4 +159,3 @@ class PostgresCluster:
             return self.log.read_text(errors="replace")[-2000:]
         except OSError:
             return ""
-

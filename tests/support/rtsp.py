@@ -23,8 +23,10 @@ import pytest
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 SERVER_SCRIPT = Path(__file__).with_name("rtsp_server.py")
-_PROBE = ("import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0'); "
-          "from gi.repository import Gst, GstRtspServer")
+_PROBE = (
+    "import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0'); "
+    "from gi.repository import Gst, GstRtspServer"
+)
 
 
 @functools.cache
@@ -34,8 +36,10 @@ def gst_rtsp_missing() -> str | None:
         return f"{SYSTEM_PYTHON} not found"
     probe = subprocess.run([SYSTEM_PYTHON, "-c", _PROBE], capture_output=True, text=True, timeout=30)
     if probe.returncode != 0:
-        return (f"{SYSTEM_PYTHON} cannot import gi GstRtspServer (install python3-gi "
-                f"gir1.2-gst-rtsp-server-1.0): {probe.stderr.strip().splitlines()[-1:]}")
+        return (
+            f"{SYSTEM_PYTHON} cannot import gi GstRtspServer (install python3-gi "
+            f"gir1.2-gst-rtsp-server-1.0): {probe.stderr.strip().splitlines()[-1:]}"
+        )
     return None
 
 
@@ -63,8 +67,13 @@ class RtspServer:
     call ``start()`` / ``stop()``.
     """
 
-    def __init__(self, files: Mapping[str, Path], port: int | None = None,
-                 ready_timeout_s: float = 15.0, start_delays_s: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        files: Mapping[str, Path],
+        port: int | None = None,
+        ready_timeout_s: float = 15.0,
+        start_delays_s: Mapping[str, float] | None = None,
+    ) -> None:
         """``start_delays_s``: a mount's file starts playing this long after READY (so that several
         cameras' key frames are not in step, as real cameras' are not)."""
         if not files:
@@ -100,8 +109,9 @@ class RtspServer:
         while True:
             self._stderr.seek(0)
             self._stderr.truncate()
-            self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                             stderr=self._stderr)
+            self._process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr
+            )
             if self._wait_ready(deadline):
                 return self
             self.kill()
@@ -149,8 +159,9 @@ class RtspServer:
     def __enter__(self) -> RtspServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
         self._stderr.close()
 

@@ -30,12 +30,16 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
-FEEDER = ("filesrc name=file ! qtdemux ! h264parse config-interval=-1 ! "
-          "video/x-h264,stream-format=byte-stream,alignment=au ! "
-          "appsink name=sink sync=true emit-signals=true max-buffers=8")
-MEDIA = ("( appsrc name=src is-live=true do-timestamp=true format=time "
-         "caps=video/x-h264,stream-format=byte-stream,alignment=au "
-         "! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 )")
+FEEDER = (
+    "filesrc name=file ! qtdemux ! h264parse config-interval=-1 ! "
+    "video/x-h264,stream-format=byte-stream,alignment=au ! "
+    "appsink name=sink sync=true emit-signals=true max-buffers=8"
+)
+MEDIA = (
+    "( appsrc name=src is-live=true do-timestamp=true format=time "
+    "caps=video/x-h264,stream-format=byte-stream,alignment=au "
+    "! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1 )"
+)
 
 
 class Feeder:
@@ -106,12 +110,25 @@ def _mount(spec: str) -> tuple[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--mount", type=_mount, action="append", required=True,
-                        help="name=/path/file.mp4 (H.264), served as rtsp://127.0.0.1:PORT/name")
-    parser.add_argument("--start-delay", type=_delay, action="append", default=[],
-                        help="name=SECONDS: that mount's file starts playing this long after READY")
-    parser.add_argument("--exit-with-stdin", action="store_true",
-                        help="quit when stdin reaches end of file (the parent closed it or died)")
+    parser.add_argument(
+        "--mount",
+        type=_mount,
+        action="append",
+        required=True,
+        help="name=/path/file.mp4 (H.264), served as rtsp://127.0.0.1:PORT/name",
+    )
+    parser.add_argument(
+        "--start-delay",
+        type=_delay,
+        action="append",
+        default=[],
+        help="name=SECONDS: that mount's file starts playing this long after READY",
+    )
+    parser.add_argument(
+        "--exit-with-stdin",
+        action="store_true",
+        help="quit when stdin reaches end of file (the parent closed it or died)",
+    )
     args = parser.parse_args()
 
     Gst.init(None)
@@ -138,8 +155,9 @@ def main() -> int:
         print(f"cannot listen on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)
         return 1
     if args.exit_with_stdin:
-        GLib.io_add_watch(sys.stdin.fileno(), GLib.PRIORITY_DEFAULT, GLib.IO_HUP | GLib.IO_IN | GLib.IO_ERR,
-                          _on_stdin, loop)
+        GLib.io_add_watch(
+            sys.stdin.fileno(), GLib.PRIORITY_DEFAULT, GLib.IO_HUP | GLib.IO_IN | GLib.IO_ERR, _on_stdin, loop
+        )
     for signum in (2, 15):  # SIGINT, SIGTERM
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signum, loop.quit)
     print("READY", flush=True)
@@ -164,8 +182,9 @@ def _delay(spec: str) -> tuple[str, float]:
     raise argparse.ArgumentTypeError(f"expected name=SECONDS (0 or more), got {spec!r}")
 
 
-def _on_media_configure(_factory: GstRtspServer.RTSPMediaFactory, media: GstRtspServer.RTSPMedia,
-                        feeder: Feeder) -> None:
+def _on_media_configure(
+    _factory: GstRtspServer.RTSPMediaFactory, media: GstRtspServer.RTSPMedia, feeder: Feeder
+) -> None:
     appsrc = media.get_element().get_child_by_name("src")
     feeder.attach(appsrc)
     media.connect("unprepared", lambda _media: feeder.detach(appsrc))

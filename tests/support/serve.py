@@ -30,26 +30,53 @@ def wait_for(condition, timeout: float = 20.0, step: float = 0.1):
 class ServeProcess:
     """`lanewatch serve` on 127.0.0.1 with its own data dir; log in ``workdir/serve.log``."""
 
-    def __init__(self, workdir: Path, database_url: str, weights: Path, config: str = "detector:\n  imgsz: 640\n") -> None:
+    def __init__(
+        self, workdir: Path, database_url: str, weights: Path, config: str = "detector:\n  imgsz: 640\n"
+    ) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.config = workdir / "lanewatch.yaml"
         self.config.write_text(config)
-        self.env = {**os.environ, "LANEWATCH_WEIGHTS": str(weights), "LANEWATCH_DATA_DIR": str(workdir / "data"),
-                    "LANEWATCH_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+        self.env = {
+            **os.environ,
+            "LANEWATCH_WEIGHTS": str(weights),
+            "LANEWATCH_DATA_DIR": str(workdir / "data"),
+            "LANEWATCH_DATABASE_URL": database_url,
+            "PYTHONUNBUFFERED": "1",
+        }
         self.log_path = workdir / "serve.log"
         self.process: subprocess.Popen | None = None
 
     def cli(self, *args: str) -> str:
-        return subprocess.run([sys.executable, "-m", "lanewatch.cli", *args], env=self.env, cwd=self.workdir,
-                              capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            [sys.executable, "-m", "lanewatch.cli", *args],
+            env=self.env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
 
     def start(self, timeout: float = 60) -> None:
         log = open(self.log_path, "a")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "lanewatch.cli", "serve", "--config", str(self.config), "--port", str(self.port),
-             "-v"], env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "lanewatch.cli",
+                "serve",
+                "--config",
+                str(self.config),
+                "--port",
+                str(self.port),
+                "-v",
+            ],
+            env=self.env,
+            cwd=self.workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         log.close()
         if not wait_for(self.up, timeout):
             raise AssertionError(f"lanewatch serve did not come up:\n{self.log_tail()}")

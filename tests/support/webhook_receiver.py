@@ -23,15 +23,24 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 with receiver.lock:
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
-                    receiver.requests.append({
-                        "headers": dict(self.headers), "body": body, "status": status,
-                        "valid": verify_signature(receiver.secret, self.headers["X-Lanewatch-Timestamp"], body,
-                                                  self.headers["X-Lanewatch-Signature"]),
-                        "at": time.monotonic()})
+                    receiver.requests.append(
+                        {
+                            "headers": dict(self.headers),
+                            "body": body,
+                            "status": status,
+                            "valid": verify_signature(
+                                receiver.secret,
+                                self.headers["X-Lanewatch-Timestamp"],
+                                body,
+                                self.headers["X-Lanewatch-Signature"],
+                            ),
+                            "at": time.monotonic(),
+                        }
+                    )
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()

@@ -26,8 +26,7 @@ def frame(t: float, *sightings: tuple[int, object], zones: tuple[str, ...] = ("l
 def run(monitor: DwellMonitor, frames: list[Frame]) -> list[DwellTransition]:
     out: list[DwellTransition] = []
     for t, inside in frames:
-        out += monitor.update(t, {z: detections((box, 0.8, "car", tid) for tid, box in s)
-                                  for z, s in inside.items()})
+        out += monitor.update(t, {z: detections((box, 0.8, "car", tid) for tid, box in s) for z, s in inside.items()})
     return out
 
 
@@ -150,16 +149,21 @@ def test_car_driving_past_a_hidden_parked_car_does_not_take_its_stay(step_s: flo
     assert passer.entered_s == passer_first_s  # its own stay, from its first sighting
 
 
-@pytest.mark.parametrize(("case", "sighting"), [
-    ("new id far away", (2, shifted(SPOT, 150))),  # IoU 0.14: another car, not a switch
-    ("old id still seen elsewhere", None),
-])
+@pytest.mark.parametrize(
+    ("case", "sighting"),
+    [
+        ("new id far away", (2, shifted(SPOT, 150))),  # IoU 0.14: another car, not a switch
+        ("old id still seen elsewhere", None),
+    ],
+)
 def test_no_id_switch_without_the_rule(case: str, sighting) -> None:
     monitor = DwellMonitor({**LANE, "street": ZoneTiming(600.0, 10.0)})
     run(monitor, parked(1, SPOT, 0.0, 40.0))
     if sighting is None:  # car 1 drove out into the street; car 2 arrives at its spot
-        inside = {"street": detections([(shifted(SPOT, 0, 200), 0.8, "car", 1)]),
-                  "lane": detections([(SPOT, 0.8, "car", 2)])}
+        inside = {
+            "street": detections([(shifted(SPOT, 0, 200), 0.8, "car", 1)]),
+            "lane": detections([(SPOT, 0.8, "car", 2)]),
+        }
     else:
         inside = {"lane": detections([(sighting[1], 0.8, "car", sighting[0])])}
     out = monitor.update(42.0, inside)
@@ -196,11 +200,15 @@ def test_car_leaves_and_another_parks_there_after_grace_is_a_second_violation(se
 
 def test_finish_reports_open_stays_without_ending_active_violations() -> None:
     monitor = DwellMonitor(LANE)
-    run(monitor, parked(1, SPOT, 0.0, 100.0) + [
-        frame(102.0, (1, SPOT), (2, NEXT_SPOT)),
-        frame(104.0, (1, SPOT), (2, NEXT_SPOT), (3, shifted(SPOT, 0, 300))),  # 3: a passer-by
-        frame(110.0, (1, SPOT), (2, NEXT_SPOT)),
-    ])
+    run(
+        monitor,
+        parked(1, SPOT, 0.0, 100.0)
+        + [
+            frame(102.0, (1, SPOT), (2, NEXT_SPOT)),
+            frame(104.0, (1, SPOT), (2, NEXT_SPOT), (3, shifted(SPOT, 0, 300))),  # 3: a passer-by
+            frame(110.0, (1, SPOT), (2, NEXT_SPOT)),
+        ],
+    )
     out = monitor.finish(116.0)
     by_tid = {tr.stay.tracker_id: tr for tr in out}
     assert len(out) == 3
@@ -243,8 +251,9 @@ def test_stay_snapshot_fields() -> None:
     monitor = DwellMonitor(LANE)
     monitor.update(0.0, {"lane": detections([(SPOT, 0.5, "car", 1)])})
     # No transition for entered → dwelling; the untracked box (-1) is ignored.
-    assert monitor.update(2.0, {"lane": detections([(shifted(SPOT, 4), 0.9, "truck", 1),
-                                                    (SPOT, 0.9, "car", -1)])}) == []
+    assert (
+        monitor.update(2.0, {"lane": detections([(shifted(SPOT, 4), 0.9, "truck", 1), (SPOT, 0.9, "car", -1)])}) == []
+    )
     [stay] = monitor.open_stays
     assert stay.state == "dwelling" and stay.label == "truck" and stay.best_confidence == pytest.approx(0.9)
     assert stay.box == (104.0, 200.0, 304.0, 300.0) and stay.dwell_s == 2.0

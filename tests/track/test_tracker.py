@@ -100,8 +100,9 @@ def test_box_jumping_away_from_a_standing_car_is_another_object() -> None:
 def test_moving_car_at_one_fps_keeps_its_id(step_px: int) -> None:
     """120 px on a 200 px car leaves IoU 0.25 < match_iou: the centre-shift fallback keeps it."""
     tracker = LowRateTracker(TrackerConfig())
-    ids = [ids_of(tracker.update(detections([(shifted(CAR, step_px * k), 0.8, "car")]), float(k)))[0]
-           for k in range(15)]
+    ids = [
+        ids_of(tracker.update(detections([(shifted(CAR, step_px * k), 0.8, "car")]), float(k)))[0] for k in range(15)
+    ]
     assert set(ids) == {1}
 
 
@@ -181,10 +182,17 @@ def test_empty_frames_and_time_going_back() -> None:
         tracker.update(detections([]), 4.0)
 
 
-@pytest.mark.parametrize(("a", "b", "same"), [
-    ("car", "car", True), ("car", "truck", True), ("bus", "truck", True),
-    ("car", "person", False), ("car", "motorcycle", False), ("person", "person", True),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("car", "car", True),
+        ("car", "truck", True),
+        ("bus", "truck", True),
+        ("car", "person", False),
+        ("car", "motorcycle", False),
+        ("person", "person", True),
+    ],
+)
 def test_same_object_class(a: str, b: str, same: bool) -> None:
     assert same_object_class(a, b) is same
 

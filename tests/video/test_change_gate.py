@@ -72,8 +72,12 @@ LOOKS: list[tuple[str, Callable[[np.ndarray], np.ndarray], str, tuple[int, ...]]
     ("car in right lane", lambda im: with_box(im, 420, 270, 560, 330), "changed", (1,)),
     # a small car, 1 % of the frame (64 x 36 px), in the left lane; grey, so only brightness differs
     ("small car in left lane", lambda im: with_box(im, 100, 300, 164, 336, (40, 40, 40)), "changed", (0,)),
-    ("cars in both lanes",
-     lambda im: with_box(with_box(im, 100, 300, 164, 336), 420, 270, 560, 330), "changed", (0, 1)),
+    (
+        "cars in both lanes",
+        lambda im: with_box(with_box(im, 100, 300, 164, 336), 420, 270, 560, 330),
+        "changed",
+        (0, 1),
+    ),
     # a car straddling the left lane's top border: half of it outside the lane still counts
     ("car entering across the border", lambda im: with_box(im, 100, 236, 164, 260), "changed", (0,)),
     ("big change outside the lanes", lambda im: with_box(im, 0, 0, W, 220, (250, 250, 250)), "unchanged", ()),
@@ -109,6 +113,7 @@ def test_slow_brightening_over_twenty_skipped_looks_stays_unchanged() -> None:
 
 # --- sequences: the clock and the reference -----------------------------------------------------
 
+
 def test_first_look_infers_and_refresh_comes_after_refresh_s() -> None:
     gate = ChangeGate(ZONES, (W, H), refresh_s=30.0)
     base = scene()
@@ -119,9 +124,20 @@ def test_first_look_infers_and_refresh_comes_after_refresh_s() -> None:
         if decision.infer:
             gate.mark_inferred(base, float(t))
     assert reasons == [
-        (0, "first"), (5, "unchanged"), (10, "unchanged"), (15, "unchanged"), (20, "unchanged"),
-        (25, "unchanged"), (30, "refresh"), (35, "unchanged"), (40, "unchanged"), (45, "unchanged"),
-        (50, "unchanged"), (55, "unchanged"), (60, "refresh"), (65, "unchanged"),
+        (0, "first"),
+        (5, "unchanged"),
+        (10, "unchanged"),
+        (15, "unchanged"),
+        (20, "unchanged"),
+        (25, "unchanged"),
+        (30, "refresh"),
+        (35, "unchanged"),
+        (40, "unchanged"),
+        (45, "unchanged"),
+        (50, "unchanged"),
+        (55, "unchanged"),
+        (60, "refresh"),
+        (65, "unchanged"),
     ]
     assert (gate.looks, gate.inferred, gate.skipped) == (14, 3, 11)
 
@@ -193,8 +209,12 @@ def test_a_ready_made_grey_thumbnail_gives_the_same_decision() -> None:
     car = with_box(base, 420, 270, 560, 330)
     small = cv2.cvtColor(cv2.resize(car, gate.thumb_size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
     assert gate.decide(small, 1.0).changed_zones == gate.decide(car, 1.0).changed_zones == (1,)
-    assert gate.decide(cv2.cvtColor(cv2.resize(base, gate.thumb_size, interpolation=cv2.INTER_AREA),
-                                    cv2.COLOR_BGR2GRAY), 1.0).reason == "unchanged"
+    assert (
+        gate.decide(
+            cv2.cvtColor(cv2.resize(base, gate.thumb_size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY), 1.0
+        ).reason
+        == "unchanged"
+    )
 
 
 def test_an_image_of_another_shape_is_refused() -> None:
@@ -204,13 +224,16 @@ def test_an_image_of_another_shape_is_refused() -> None:
 
 
 def test_imports_without_the_detector_stack() -> None:
-    code = ("import sys, lanewatch.video.change_gate, lanewatch.detect.crop; "
-            "print(sorted(m for m in ('torch', 'ultralytics', 'openvino') if m in sys.modules))")
+    code = (
+        "import sys, lanewatch.video.change_gate, lanewatch.detect.crop; "
+        "print(sorted(m for m in ('torch', 'ultralytics', 'openvino') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 # --- real footage --------------------------------------------------------------------------------
+
 
 def sample_1fps(path) -> tuple[list[np.ndarray], list[float]]:
     """Decode a clip with PyAV, keeping the first frame of every second of stream time."""
@@ -225,8 +248,7 @@ def sample_1fps(path) -> tuple[list[np.ndarray], list[float]]:
     return images, offsets
 
 
-def run_gate(images: list[np.ndarray], offsets: list[float],
-             zones_frac: list[tuple]) -> tuple[ChangeGate, list[str]]:
+def run_gate(images: list[np.ndarray], offsets: list[float], zones_frac: list[tuple]) -> tuple[ChangeGate, list[str]]:
     """Feed a camera's looks through the gate the way the pipeline does: mark every inferred look."""
     height, width = images[0].shape[:2]
     gate = ChangeGate([rect_px(*z, size=(width, height)) for z in zones_frac], (width, height))
@@ -242,30 +264,44 @@ def run_gate(images: list[np.ndarray], offsets: list[float],
 REAL = [
     # lot-busy, the front row (bottom 20 %): the SUV backs out at ~2-9 s, a car drives across
     # the bottom at ~14-18 s and people get into cars in between; only look 1 is quiet.
-    ("parking-aisle/lot-busy.mp4", [(0.0, 0.8, 1.0, 1.0)],
-     {"changed": [*range(2, 10), *range(14, 19)], "unchanged": [1]}, 1),
+    (
+        "parking-aisle/lot-busy.mp4",
+        [(0.0, 0.8, 1.0, 1.0)],
+        {"changed": [*range(2, 10), *range(14, 19)], "unchanged": [1]},
+        1,
+    ),
     # the right half of the front row is quiet until people reach their cars (~6 s)
-    ("parking-aisle/lot-busy.mp4", [(0.5, 0.8, 1.0, 1.0)],
-     {"changed": [17, 18, 19], "unchanged": [1, 2, 3, 4, 5]}, 6),
+    ("parking-aisle/lot-busy.mp4", [(0.5, 0.8, 1.0, 1.0)], {"changed": [17, 18, 19], "unchanged": [1, 2, 3, 4, 5]}, 6),
     # top-down road, a lane down the middle: cars pass at ~5-9, 15-19 and 26-28 s; the camera's
     # auto-exposure darkens the road by 44 % when a white car is in view and recovers after it
     # (looks 29-30: road median grey 64 -> 88 -> 108), which must not count as a change.
-    ("intel/car-detection.mp4", [(0.3, 0.0, 0.7, 1.0)],
-     {"changed": [5, 6, 7, 8, 16, 17, 18, 26, 27, 28],
-      "unchanged": [1, 2, 3, 4, 11, 12, 13, 14, 21, 22, 23, 24, 29, 30]}, 15),
+    (
+        "intel/car-detection.mp4",
+        [(0.3, 0.0, 0.7, 1.0)],
+        {
+            "changed": [5, 6, 7, 8, 16, 17, 18, 26, 27, 28],
+            "unchanged": [1, 2, 3, 4, 11, 12, 13, 14, 21, 22, 23, 24, 29, 30],
+        },
+        15,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("clip", "zones", "expect", "min_skipped"), REAL,
-                         ids=["lot-busy-front-row", "lot-busy-front-right", "car-detection-lane"])
+@pytest.mark.parametrize(
+    ("clip", "zones", "expect", "min_skipped"),
+    REAL,
+    ids=["lot-busy-front-row", "lot-busy-front-right", "car-detection-lane"],
+)
 def test_real_footage(footage_dir, clip: str, zones, expect: dict[str, list[int]], min_skipped: int) -> None:
     images, offsets = sample_1fps(footage_dir / clip)
     gate, reasons = run_gate(images, offsets, zones)
-    print(f"{clip} {zones}: skipped {gate.skipped}/{gate.looks}: "
-          + " ".join(f"{i}:{r[0]}" for i, r in enumerate(reasons)))
+    print(
+        f"{clip} {zones}: skipped {gate.skipped}/{gate.looks}: "
+        + " ".join(f"{i}:{r[0]}" for i, r in enumerate(reasons))
+    )
     assert reasons[0] == "first"
     for reason, looks in expect.items():
-        assert {i: reasons[i] for i in looks} == {i: reason for i in looks}
+        assert {i: reasons[i] for i in looks} == dict.fromkeys(looks, reason)
     assert gate.skipped >= min_skipped
 
 

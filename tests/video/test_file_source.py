@@ -6,7 +6,7 @@ import random
 import shutil
 import subprocess
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,8 +15,8 @@ import pytest
 
 from lanewatch.config import SourceConfig
 from lanewatch.video import FileSource, SourceError, SourceState, VideoDecoder
-from lanewatch.video.source import KeyframePacing
 from lanewatch.video.file_source import EPOCH
+from lanewatch.video.source import KeyframePacing
 
 EPS = 1 / 24 + 1e-6  # one frame of lot-busy.mp4
 
@@ -44,8 +44,24 @@ def config(path: Path, **overrides: object) -> SourceConfig:
 
 def synthetic(ffmpeg: str, path: Path, *metadata: str, seconds: int = 8, gop: int = 10) -> Path:
     """A 10 fps H.264 test pattern with a key frame every ``gop`` frames."""
-    args = [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", str(seconds),
-            "-c:v", "libx264", "-g", str(gop), "-pix_fmt", "yuv420p"]
+    args = [
+        ffmpeg,
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=160x120:rate=10",
+        "-t",
+        str(seconds),
+        "-c:v",
+        "libx264",
+        "-g",
+        str(gop),
+        "-pix_fmt",
+        "yuv420p",
+    ]
     for item in metadata:
         args += ["-metadata", item]
     run(*args, str(path))
@@ -81,12 +97,19 @@ def test_decode_modes(lot_busy: Path, decode: str, expected_offsets: list[float]
 
 
 @pytest.mark.parametrize(("mode", "max_decoded"), [("all", 80), ("auto", 17), ("keyframes", 8)])
-def test_auto_switches_to_keyframes_once_the_gop_fits_the_interval(ffmpeg: str, tmp_path: Path, mode: str,
-                                                                   max_decoded: int) -> None:
+def test_auto_switches_to_keyframes_once_the_gop_fits_the_interval(
+    ffmpeg: str, tmp_path: Path, mode: str, max_decoded: int
+) -> None:
     path = synthetic(ffmpeg, tmp_path / "gop1s.mp4")  # 8 s, key frame every 1 s
     with av.open(str(path)) as container:
-        decoder = VideoDecoder(container, mode=mode, sample_interval_s=2.0, origin=EPOCH,  # type: ignore[arg-type]
-                               on_error=pytest.fail, retry_demux=True)
+        decoder = VideoDecoder(
+            container,
+            mode=mode,
+            sample_interval_s=2.0,
+            origin=EPOCH,  # type: ignore[arg-type]
+            on_error=pytest.fail,
+            retry_demux=True,
+        )
         decoded = [rel for _, rel in decoder.frames(threading.Event())]
     assert len(decoded) == max_decoded
     assert decoded[-1] == pytest.approx(7.9 if mode == "all" else 7.0)
@@ -98,8 +121,9 @@ def test_each_key_frame_comes_out_as_soon_as_its_packet_is_in(ffmpeg: str, tmp_p
     """No frame-threading or reordering delay: with non-key frames skipped, that delay was whole GOPs."""
     path = synthetic(ffmpeg, tmp_path / "gop1s.mp4")
     with av.open(str(path)) as container:
-        decoder = VideoDecoder(container, mode="keyframes", sample_interval_s=2.0, origin=EPOCH,
-                               on_error=pytest.fail, retry_demux=False)
+        decoder = VideoDecoder(
+            container, mode="keyframes", sample_interval_s=2.0, origin=EPOCH, on_error=pytest.fail, retry_demux=False
+        )
         sent: list[int | None] = []
         demux = decoder._packets
 
@@ -122,16 +146,23 @@ def test_auto_mode_yields_the_sampled_frames(ffmpeg: str, tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("metadata", "overrides", "expected_start"),
     [
-        ("creation_time=2024-05-01T08:30:00Z", {}, datetime(2024, 5, 1, 8, 30, tzinfo=timezone.utc)),
-        ("creation_time=2024-05-01T08:30:00Z", {"start_time": datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)},
-         datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)),
-        (None, {"start_time": datetime(2025, 1, 2, 3, 4, 5), "timezone": "Europe/Berlin"},
-         datetime(2025, 1, 2, 3, 4, 5, tzinfo=ZoneInfo("Europe/Berlin"))),
+        ("creation_time=2024-05-01T08:30:00Z", {}, datetime(2024, 5, 1, 8, 30, tzinfo=UTC)),
+        (
+            "creation_time=2024-05-01T08:30:00Z",
+            {"start_time": datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)},
+            datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),
+        ),
+        (
+            None,
+            {"start_time": datetime(2025, 1, 2, 3, 4, 5), "timezone": "Europe/Berlin"},
+            datetime(2025, 1, 2, 3, 4, 5, tzinfo=ZoneInfo("Europe/Berlin")),
+        ),
         (None, {}, EPOCH),
     ],
 )
-def test_start_time(ffmpeg: str, tmp_path: Path, metadata: str | None, overrides: dict[str, object],
-                    expected_start: datetime) -> None:
+def test_start_time(
+    ffmpeg: str, tmp_path: Path, metadata: str | None, overrides: dict[str, object], expected_start: datetime
+) -> None:
     path = synthetic(ffmpeg, tmp_path / "clip.mp4", *([metadata] if metadata else []), seconds=3)
     frames = list(FileSource(config(path, sample_fps=1, **overrides)).frames())
     assert [f.timestamp for f in frames] == [expected_start + timedelta(seconds=s) for s in range(3)]
@@ -179,7 +210,7 @@ def test_corrupt_bytes_mid_stream_do_not_stop_decoding(ffmpeg: str, lot_busy: Pa
     data = bytearray(ts.read_bytes())
     rng = random.Random(1)
     middle = len(data) // 3
-    data[middle:middle + 40_000] = bytes(rng.randrange(256) for _ in range(40_000))
+    data[middle : middle + 40_000] = bytes(rng.randrange(256) for _ in range(40_000))
     ts.write_bytes(bytes(data))
     frames = list(FileSource(config(ts, sample_fps=1)).frames())
     assert len(frames) >= 18
@@ -207,8 +238,9 @@ def test_max_width_scales_frames_while_converting(footage_dir) -> None:
     from lanewatch.config import SourceConfig
     from lanewatch.video.file_source import FileSource
 
-    config = SourceConfig(camera="c", url=str(footage_dir / "parking-aisle" / "lot-busy.mp4"), duration_s=2,
-                          max_width=320)
+    config = SourceConfig(
+        camera="c", url=str(footage_dir / "parking-aisle" / "lot-busy.mp4"), duration_s=2, max_width=320
+    )
     frames = list(FileSource(config).frames())
     assert frames and all(f.image.shape == (180, 320, 3) for f in frames)
     wide = SourceConfig(camera="c", url=config.url, duration_s=1, max_width=1920)  # never upscales
@@ -222,8 +254,9 @@ def test_auto_mode_does_not_flap_when_the_gop_jitters_around_the_interval() -> N
     from lanewatch.video.source import VideoDecoder
 
     container = MagicMock()
-    decoder = VideoDecoder(container, mode="auto", sample_interval_s=2.0, origin=None,
-                           on_error=lambda _m: None, retry_demux=False)
+    decoder = VideoDecoder(
+        container, mode="auto", sample_interval_s=2.0, origin=None, on_error=lambda _m: None, retry_demux=False
+    )
     switches, state = 0, decoder.keyframes_only
     t = 0.0
     for gop in [2.0, 2.02, 1.98, 2.03, 2.0, 2.04, 1.99, 2.02]:
@@ -239,31 +272,41 @@ def test_auto_mode_does_not_flap_when_the_gop_jitters_around_the_interval() -> N
     assert not decoder.keyframes_only
 
 
-@pytest.mark.parametrize(("gop_frames", "first_offsets", "keyframes_only_at_end"), [
-    (10, [0.0, 1.0, 2.0, 3.0], True),   # the expected 2 s GOP or shorter: key frames from the first packet on
-    (40, [0.0, 4.0, 4.1, 4.2], False),  # longer than expected: the 2nd key frame turns full decoding on
-])
-def test_an_expected_gop_starts_auto_in_key_frame_mode(ffmpeg: str, tmp_path: Path, gop_frames: int,
-                                                        first_offsets: list[float],
-                                                        keyframes_only_at_end: bool) -> None:
+@pytest.mark.parametrize(
+    ("gop_frames", "first_offsets", "keyframes_only_at_end"),
+    [
+        (10, [0.0, 1.0, 2.0, 3.0], True),  # the expected 2 s GOP or shorter: key frames from the first packet on
+        (40, [0.0, 4.0, 4.1, 4.2], False),  # longer than expected: the 2nd key frame turns full decoding on
+    ],
+)
+def test_an_expected_gop_starts_auto_in_key_frame_mode(
+    ffmpeg: str, tmp_path: Path, gop_frames: int, first_offsets: list[float], keyframes_only_at_end: bool
+) -> None:
     """A live camera's first GOP is not decoded in full when its GOP is the usual one (many cameras connecting
     at once used to decode all their first GOPs at once); when it is longer, only the first GOP's looks are lost."""
     path = synthetic(ffmpeg, tmp_path / f"gop{gop_frames}.mp4", gop=gop_frames)
     with av.open(str(path)) as container:
-        decoder = VideoDecoder(container, mode="auto", sample_interval_s=2.0, origin=EPOCH, on_error=pytest.fail,
-                               retry_demux=True, expected_gop_s=2.0)
+        decoder = VideoDecoder(
+            container,
+            mode="auto",
+            sample_interval_s=2.0,
+            origin=EPOCH,
+            on_error=pytest.fail,
+            retry_demux=True,
+            expected_gop_s=2.0,
+        )
         assert decoder.keyframes_only
         decoded = [rel for _, rel in decoder.frames(threading.Event())]
     assert decoded[:4] == pytest.approx(first_offsets)
     assert decoder.keyframes_only is keyframes_only_at_end
 
 
-def test_without_an_expected_gop_auto_decodes_everything_until_it_has_measured_one(ffmpeg: str,
-                                                                                   tmp_path: Path) -> None:
+def test_without_an_expected_gop_auto_decodes_everything_until_it_has_measured_one(ffmpeg: str, tmp_path: Path) -> None:
     path = synthetic(ffmpeg, tmp_path / "gop1s.mp4")
     with av.open(str(path)) as container:
-        decoder = VideoDecoder(container, mode="auto", sample_interval_s=2.0, origin=EPOCH, on_error=pytest.fail,
-                               retry_demux=True)
+        decoder = VideoDecoder(
+            container, mode="auto", sample_interval_s=2.0, origin=EPOCH, on_error=pytest.fail, retry_demux=True
+        )
         assert not decoder.keyframes_only
         decoded = [rel for _, rel in decoder.frames(threading.Event())]
     assert decoded[:11] == pytest.approx([i / 10 for i in range(11)])  # all of the first GOP, then key frames
@@ -271,12 +314,14 @@ def test_without_an_expected_gop_auto_decodes_everything_until_it_has_measured_o
 
 
 def paced_decoder(container: av.container.InputContainer) -> VideoDecoder:
-    return VideoDecoder(container, mode="keyframes", sample_interval_s=1.0, origin=EPOCH, on_error=pytest.fail,
-                        retry_demux=False)
+    return VideoDecoder(
+        container, mode="keyframes", sample_interval_s=1.0, origin=EPOCH, on_error=pytest.fail, retry_demux=False
+    )
 
 
-def test_paced_key_frames_wait_for_the_consumer_and_the_oldest_undecoded_one_is_dropped(ffmpeg: str,
-                                                                                        tmp_path: Path) -> None:
+def test_paced_key_frames_wait_for_the_consumer_and_the_oldest_undecoded_one_is_dropped(
+    ffmpeg: str, tmp_path: Path
+) -> None:
     """While the consumer is busy no key frame is decoded; a newer one replaces the one held (oldest first), and
     the one decoded when the consumer is ready keeps its own stream time."""
     path = synthetic(ffmpeg, tmp_path / "gop1s.mp4")  # 8 s at 10 fps, key frames at 0, 1, ..., 7 s
@@ -298,12 +343,15 @@ def test_paced_key_frames_wait_for_the_consumer_and_the_oldest_undecoded_one_is_
 
         decoder._packets, decoder._decode = clocked, counted  # type: ignore[method-assign]
         superseded: list[float] = []
-        pacing = KeyframePacing(ready=lambda: not 0.0 <= now["s"] < 2.5, wanted=lambda rel_s: True,
-                                superseded=lambda: superseded.append(now["s"]))
+        pacing = KeyframePacing(
+            ready=lambda: not 0.0 <= now["s"] < 2.5,
+            wanted=lambda rel_s: True,
+            superseded=lambda: superseded.append(now["s"]),
+        )
         out = [rel for _, rel in decoder.frames(threading.Event(), pacing)]
-    assert superseded == pytest.approx([1.0, 2.0])    # key frames 0 and 1 dropped undecoded, when 1 and 2 came
+    assert superseded == pytest.approx([1.0, 2.0])  # key frames 0 and 1 dropped undecoded, when 1 and 2 came
     assert decoded == pytest.approx([2.0, 3.0, 4.0, 5.0, 6.0, 7.0])  # nothing decoded that was not emitted
-    assert out == pytest.approx([2.0, 3.0, 4.0, 5.0, 6.0, 7.0])      # stream time counted from key frame 0
+    assert out == pytest.approx([2.0, 3.0, 4.0, 5.0, 6.0, 7.0])  # stream time counted from key frame 0
 
 
 def test_paced_key_frames_the_sampler_does_not_want_are_never_decoded(ffmpeg: str, tmp_path: Path) -> None:
@@ -318,30 +366,39 @@ def test_paced_key_frames_the_sampler_does_not_want_are_never_decoded(ffmpeg: st
 
         decoder._decode = counted  # type: ignore[method-assign]
         superseded: list[int] = []
-        pacing = KeyframePacing(ready=lambda: True, wanted=lambda rel_s: round(rel_s) % 3 == 0,
-                                superseded=lambda: superseded.append(1))
+        pacing = KeyframePacing(
+            ready=lambda: True, wanted=lambda rel_s: round(rel_s) % 3 == 0, superseded=lambda: superseded.append(1)
+        )
         out = [rel for _, rel in decoder.frames(threading.Event(), pacing)]
     assert out == pytest.approx([0.0, 3.0, 6.0]) and len(decoded) == 3 and not superseded
 
 
-def test_paced_decoding_hands_over_to_full_decoding_when_the_gop_outgrows_the_interval(ffmpeg: str,
-                                                                                      tmp_path: Path) -> None:
+def test_paced_decoding_hands_over_to_full_decoding_when_the_gop_outgrows_the_interval(
+    ffmpeg: str, tmp_path: Path
+) -> None:
     """``auto`` started in key-frame mode on a 4 s GOP: the held key frame is superseded by the next one,
     which starts full decoding, so no picture goes missing from there on."""
     path = synthetic(ffmpeg, tmp_path / "gop4s.mp4", gop=40)
     with av.open(str(path)) as container:
-        decoder = VideoDecoder(container, mode="auto", sample_interval_s=2.0, origin=EPOCH, on_error=pytest.fail,
-                               retry_demux=True, expected_gop_s=2.0)
+        decoder = VideoDecoder(
+            container,
+            mode="auto",
+            sample_interval_s=2.0,
+            origin=EPOCH,
+            on_error=pytest.fail,
+            retry_demux=True,
+            expected_gop_s=2.0,
+        )
         superseded: list[int] = []
-        pacing = KeyframePacing(ready=lambda: False, wanted=lambda rel_s: True,
-                                superseded=lambda: superseded.append(1))
+        pacing = KeyframePacing(ready=lambda: False, wanted=lambda rel_s: True, superseded=lambda: superseded.append(1))
         out = [rel for _, rel in decoder.frames(threading.Event(), pacing)]
     assert superseded == [1] and not decoder.keyframes_only
     assert out == pytest.approx([4.0 + i / 10 for i in range(40)])
 
 
-def test_key_frames_the_look_interval_skips_are_not_decoded(ffmpeg: str, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_frames_the_look_interval_skips_are_not_decoded(
+    ffmpeg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A 1 s GOP watched once per 2 s: every other key frame would be decoded only to be thrown away."""
     path = synthetic(ffmpeg, tmp_path / "gop1s.mp4")
     decoded: list[int] = []

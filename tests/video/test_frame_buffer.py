@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
 from lanewatch.video.frame import Frame
 from lanewatch.video.frame_buffer import FrameBuffers
 
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _f(camera: str, i: int) -> Frame:
@@ -82,7 +82,7 @@ def test_under_overload_every_camera_gets_its_share() -> None:
     cams = [f"c{i}" for i in range(6)]
     for cam in cams:
         buffers.add_camera(cam)
-    served = {cam: 0 for cam in cams}
+    served = dict.fromkeys(cams, 0)
     for round_ in range(30):
         for i, cam in enumerate(cams):  # every camera delivers each round, some earlier than others
             buffers.put(_f(cam, round_ * 10 + i), drop_oldest=True)

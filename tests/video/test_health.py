@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from lanewatch.video.frame import Frame
 from lanewatch.video.health import HealthEvent, HealthMonitor, SourceState
 
-T0 = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 
 
 def scene(seed: int = 0) -> np.ndarray:
@@ -36,7 +36,7 @@ def with_noise(image: np.ndarray, sigma: float, seed: int) -> np.ndarray:
 
 def with_car(image: np.ndarray, x: int) -> np.ndarray:
     moved = image.copy()
-    moved[200:260, x:x + 90] = (30, 30, 200)
+    moved[200:260, x : x + 90] = (30, 30, 200)
     return moved
 
 
@@ -75,7 +75,7 @@ def test_noise_is_tolerated_but_change_is_seen(name: str, make, frozen: bool) ->
 
 def _clock(image: np.ndarray, i: int) -> np.ndarray:
     ticked = image.copy()
-    ticked[10:30, 10 + 12 * (i % 3):20 + 12 * (i % 3)] = 255  # a digit-sized blob that moves each second
+    ticked[10:30, 10 + 12 * (i % 3) : 20 + 12 * (i % 3)] = 255  # a digit-sized blob that moves each second
     return ticked
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,8 +15,13 @@ from lanewatch.config import SourceConfig
 from lanewatch.video import ImageFolderSource, SourceError
 from lanewatch.video.image_folder import pattern_regex
 
-PKLOT_TIMES = ["2013-02-24 10:05:04", "2013-02-24 10:35:04", "2013-02-24 11:30:05",
-               "2013-02-24 15:10:09", "2013-02-24 17:55:12"]
+PKLOT_TIMES = [
+    "2013-02-24 10:05:04",
+    "2013-02-24 10:35:04",
+    "2013-02-24 11:30:05",
+    "2013-02-24 15:10:09",
+    "2013-02-24 17:55:12",
+]
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +55,7 @@ def test_sampling_applies_to_capture_times(pklot: Path, tmp_path: Path) -> None:
 
 def test_mtime_orders_files_without_a_time_in_the_name(pklot: Path, tmp_path: Path) -> None:
     image = next(pklot.iterdir())
-    base = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc)
+    base = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
     for name, minutes in [("a.jpg", 20), ("b.JPG", 0), ("c.jpeg", 10)]:
         shutil.copy(image, tmp_path / name)
         stamp = (base + timedelta(minutes=minutes)).timestamp()
@@ -61,8 +66,9 @@ def test_mtime_orders_files_without_a_time_in_the_name(pklot: Path, tmp_path: Pa
     assert [f.offset_s for f in frames] == [0.0, 600.0, 1200.0]
 
 
-def test_corrupt_image_is_skipped_logged_and_counted(pklot: Path, tmp_path: Path,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_corrupt_image_is_skipped_logged_and_counted(
+    pklot: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     good = sorted(pklot.iterdir())
     shutil.copy(good[0], tmp_path / "2013-02-24_10_05_04.jpg")
     (tmp_path / "2013-02-24_10_20_00.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is no jpeg")
@@ -102,8 +108,12 @@ def test_file_name_patterns(stem: str, pattern: str, expected: str | None) -> No
         (lambda p: p.mkdir(), {"filename_pattern": "%Y-%Q"}, "unsupported directive %Q"),
     ],
 )
-def test_unusable_folders_raise_source_error(tmp_path: Path, make, overrides: dict[str, object],  # type: ignore[no-untyped-def]
-                                             message: str) -> None:
+def test_unusable_folders_raise_source_error(
+    tmp_path: Path,
+    make,
+    overrides: dict[str, object],  # type: ignore[no-untyped-def]
+    message: str,
+) -> None:
     folder = tmp_path / "snaps"
     make(folder)
     with pytest.raises(SourceError, match=message):

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,8 +28,14 @@ def server(footage_dir: Path) -> Iterator[RtspServer]:
 
 
 def live_config(url: str, **overrides: object) -> SourceConfig:
-    settings: dict[str, object] = {"camera": "gate", "url": url, "sample_fps": 4, "io_timeout_s": 1.0,
-                                   "reconnect_initial_s": 0.1, "reconnect_max_s": 0.4}
+    settings: dict[str, object] = {
+        "camera": "gate",
+        "url": url,
+        "sample_fps": 4,
+        "io_timeout_s": 1.0,
+        "reconnect_initial_s": 0.1,
+        "reconnect_max_s": 0.4,
+    }
     return SourceConfig(**(settings | overrides))
 
 
@@ -47,7 +53,7 @@ class Consumer:
     def _run(self) -> None:
         try:
             self.frames.extend(self.source.frames())  # list.extend on a generator appends as it goes
-        except BaseException as exc:  # noqa: BLE001 - the test asserts there is none
+        except BaseException as exc:
             self.error = exc
 
     def wait(self, condition: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -69,12 +75,11 @@ class Consumer:
         return time.monotonic() - started
 
 
-def test_survives_server_kill_and_resumes_on_restart(server: RtspServer,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_survives_server_kill_and_resumes_on_restart(server: RtspServer, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     source = LiveSource(live_config(server.url("lot", userinfo=f"admin:{SECRET}")))
     consumer = Consumer(source)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
 
     consumer.wait(lambda: len(consumer.frames) >= 4, 10, "first frames")
     first = list(consumer.frames)
@@ -128,8 +133,8 @@ def test_hung_server_times_out_and_recovers(server: RtspServer) -> None:
     [("no server", "Connection refused"), ("wrong path", "Not Found")],
 )
 def test_unreachable_camera_is_offline_and_retried_until_stopped(
-        scenario: str, detail: str, footage_dir: Path, request: pytest.FixtureRequest,
-        caplog: pytest.LogCaptureFixture) -> None:
+    scenario: str, detail: str, footage_dir: Path, request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     if scenario == "no server":
         url = f"rtsp://admin:{SECRET}@127.0.0.1:{free_port()}/lot"
@@ -161,14 +166,18 @@ def test_duration_ends_a_live_source(server: RtspServer) -> None:
     assert source.stopped
 
 
-@pytest.mark.parametrize(("sample_fps", "measured_gop_s", "keyframes_first"), [
-    (0.5, None, True),    # first connection: the usual CCTV GOP (2 s) fits one look per 2 s
-    (1.0, None, False),   # one look per second needs more than key frames of a 2 s GOP
-    (0.5, 1.0, True),     # a reconnection starts from the GOP the last connection measured ...
-    (0.5, 6.0, False),    # ... also when that one was too long for key frames only
-])
-def test_a_connection_starts_decoding_from_the_gop_expected(sample_fps: float, measured_gop_s: float | None,
-                                                            keyframes_first: bool) -> None:
+@pytest.mark.parametrize(
+    ("sample_fps", "measured_gop_s", "keyframes_first"),
+    [
+        (0.5, None, True),  # first connection: the usual CCTV GOP (2 s) fits one look per 2 s
+        (1.0, None, False),  # one look per second needs more than key frames of a 2 s GOP
+        (0.5, 1.0, True),  # a reconnection starts from the GOP the last connection measured ...
+        (0.5, 6.0, False),  # ... also when that one was too long for key frames only
+    ],
+)
+def test_a_connection_starts_decoding_from_the_gop_expected(
+    sample_fps: float, measured_gop_s: float | None, keyframes_first: bool
+) -> None:
     from unittest.mock import MagicMock
 
     source = LiveSource(SourceConfig(camera="gate", url="rtsp://127.0.0.1:1/x", sample_fps=sample_fps))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import av
 import numpy as np
@@ -12,7 +12,7 @@ from lanewatch.video.frame import Frame
 from lanewatch.video.picture import DecodedPicture, scaled_size, to_bgr
 from lanewatch.video.thumbnail import grey_thumbnail
 
-T0 = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 
 
 def textured(height: int = 360, width: int = 640, seed: int = 0) -> np.ndarray:

@@ -10,8 +10,13 @@ from lanewatch.video.replay_source import ReplaySource
 
 
 def test_replay_loops_in_real_time_with_increasing_offsets(footage_dir) -> None:
-    config = SourceConfig(camera="demo", url=str(footage_dir / "parking-aisle" / "lot-busy.mp4"),
-                          sample_fps=4, replay=True, duration_s=2.5)
+    config = SourceConfig(
+        camera="demo",
+        url=str(footage_dir / "parking-aisle" / "lot-busy.mp4"),
+        sample_fps=4,
+        replay=True,
+        duration_s=2.5,
+    )
     source = open_source(config)
     assert isinstance(source, ReplaySource) and source.live
     started = time.monotonic()
@@ -27,8 +32,21 @@ def test_replay_continues_the_clock_when_the_file_loops(footage_dir, tmp_path) -
     import subprocess
 
     short = tmp_path / "short.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(footage_dir / "parking-aisle" / "lot-busy.mp4"),
-                    "-t", "1", "-c", "copy", str(short)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(footage_dir / "parking-aisle" / "lot-busy.mp4"),
+            "-t",
+            "1",
+            "-c",
+            "copy",
+            str(short),
+        ],
+        check=True,
+    )
     source = open_source(SourceConfig(camera="demo", url=str(short), sample_fps=4, replay=True, duration_s=2.6))
     offsets = [f.offset_s for f in source.frames()]
     assert offsets == sorted(offsets) and len(offsets) >= 8  # two passes over a 1 s file

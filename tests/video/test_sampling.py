@@ -28,8 +28,9 @@ def steady(fps: float, start: float, end: float) -> list[float]:
         (1, 1, 5, [0.0, 1.0, 2.0, 3.0, 4.0]),
     ],
 )
-def test_steady_stream_takes_one_frame_per_slot(source_fps: float, sample_fps: float, seconds: float,
-                                                expected: list[float]) -> None:
+def test_steady_stream_takes_one_frame_per_slot(
+    source_fps: float, sample_fps: float, seconds: float, expected: list[float]
+) -> None:
     assert taken(sample_fps, steady(source_fps, 0, seconds)) == pytest.approx(expected, abs=1e-9)
 
 

@@ -9,16 +9,19 @@ import pytest
 from lanewatch.video.thumbnail import area_reduce, area_thumbnail
 
 
-@pytest.mark.parametrize("shape,size", [
-    ((1080, 1920, 3), (32, 32)),
-    ((1080, 1920, 3), (96, 54)),
-    ((720, 1280), (64, 36)),
-    ((361, 641, 3), (40, 23)),     # odd sizes: a few edge rows/columns are cut before the exact reduction
-    ((50, 60, 3), (32, 32)),       # too small to pre-reduce: passes straight through
-])
+@pytest.mark.parametrize(
+    "shape,size",
+    [
+        ((1080, 1920, 3), (32, 32)),
+        ((1080, 1920, 3), (96, 54)),
+        ((720, 1280), (64, 36)),
+        ((361, 641, 3), (40, 23)),  # odd sizes: a few edge rows/columns are cut before the exact reduction
+        ((50, 60, 3), (32, 32)),  # too small to pre-reduce: passes straight through
+    ],
+)
 def test_area_thumbnail_matches_a_plain_area_resize(shape, size) -> None:
     rng = np.random.default_rng(7)
-    y, x = np.mgrid[0:shape[0], 0:shape[1]]
+    y, x = np.mgrid[0 : shape[0], 0 : shape[1]]
     scene = (x * 180 // shape[1] + y * 60 // shape[0]).astype(np.uint8)  # a smooth gradient, like light
     image = np.clip(scene[..., None] if len(shape) == 3 else scene, 0, 255)
     image = np.broadcast_to(image, shape).astype(np.int16) + rng.normal(0, 12, shape).astype(np.int16)

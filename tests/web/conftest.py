@@ -25,8 +25,15 @@ from tests.support.serve import ServeProcess
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "web"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 CAMERA = "gate"
@@ -69,14 +76,17 @@ def service(tmp_path_factory, footage_dir, weights_path) -> Iterator[Service]:
     require_gst_rtsp()
     workdir = tmp_path_factory.mktemp("web-serve")
     serve = ServeProcess(workdir, f"sqlite:///{workdir / 'lanewatch.db'}", weights_path)
-    keys = {role: serve.cli("keys", "create", "--role", role, "--name", f"{role}-desk")
-            for role in ("viewer", "operator", "admin")}
+    keys = {
+        role: serve.cli("keys", "create", "--role", role, "--name", f"{role}-desk")
+        for role in ("viewer", "operator", "admin")
+    }
     with RtspServer({"lot": footage_dir / "parking-aisle" / "lot-busy.mp4"}) as rtsp:
         serve.start()
         api = httpx.Client(base_url=serve.base, headers={"Authorization": f"Bearer {keys['admin']}"}, timeout=10)
         try:
-            made = api.post("/api/cameras", json={"id": CAMERA, "name": "Gate lane", "source_url": rtsp.url("lot"),
-                                                  "sample_fps": 2})
+            made = api.post(
+                "/api/cameras", json={"id": CAMERA, "name": "Gate lane", "source_url": rtsp.url("lot"), "sample_fps": 2}
+            )
             assert made.status_code == 201, made.text
             zone = api.post(f"/api/cameras/{CAMERA}/zones", json=front_row_zone())
             assert zone.status_code == 201, zone.text
@@ -115,8 +125,9 @@ def open_page(browser, service, request) -> Iterator[Callable]:
     console = Console()
 
     def opener(path: str = "/", role: str | None = "admin", viewport: dict = DESKTOP, sign_in_form: bool = False):
-        context = browser.new_context(viewport=viewport, base_url=service.base,
-                                      has_touch=viewport is PHONE, is_mobile=viewport is PHONE)
+        context = browser.new_context(
+            viewport=viewport, base_url=service.base, has_touch=viewport is PHONE, is_mobile=viewport is PHONE
+        )
         contexts.append(context)
         if role is not None and not sign_in_form:
             context.add_init_script(f"sessionStorage.setItem('lanewatch.key', {json.dumps(service.keys[role])});")

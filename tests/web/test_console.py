@@ -3,7 +3,7 @@ reported as shown, and go through acknowledge / confirm / resolve in at most two
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,9 +15,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.rtsp, pytest.mar
 
 
 def _ingest(service, device_id: str, alarm_type: str, device_type: str, message_id: str) -> None:
-    message = {"device_id": device_id, "kind": "alarm", "alarm_type": alarm_type, "device_type": device_type,
-               "device_time": datetime.now(timezone.utc).isoformat(), "message_id": message_id,
-               "detail": f"{alarm_type.replace('_', ' ')} reported by {device_id}"}
+    message = {
+        "device_id": device_id,
+        "kind": "alarm",
+        "alarm_type": alarm_type,
+        "device_type": device_type,
+        "device_time": datetime.now(UTC).isoformat(),
+        "message_id": message_id,
+        "detail": f"{alarm_type.replace('_', ' ')} reported by {device_id}",
+    }
     answer = service.api.post("/api/alarms/ingest", json=message)
     assert answer.status_code == 200 and answer.json()["accepted"] == 1, answer.text
 

@@ -74,7 +74,9 @@ def test_live_violation_arrives_in_the_feed_and_an_operator_acknowledges_it(open
     stored = service.api.get(f"/api/violations/{violation_id}").json()
     assert stored["state"] == "acknowledged" and stored["acknowledged_by"] == "operator-desk"
     assert stored["ack_comment"] == "Driver asked to move"
-    page.locator("#live-feed li[data-type='violation.update']").filter(has_text="Acknowledged by operator-desk").first.wait_for()
+    page.locator("#live-feed li[data-type='violation.update']").filter(
+        has_text="Acknowledged by operator-desk"
+    ).first.wait_for()
     assert service.api.delete(f"/api/cameras/{CAMERA}/zones/live-lane").status_code == 204  # leave the camera as found
 
 
@@ -98,9 +100,14 @@ def test_history_filters_pages_and_exports_csv(open_page, service) -> None:
     page.select_option("#history-camera", CAMERA)
     page.fill("#history-zone", "front-row")
     page.click("#history-form button[type=submit]")
-    expected = service.api.get("/api/violations", params={"camera": CAMERA, "zone": "front-row", "limit": 500}).json()["items"]
-    shown = until(page, """(() => { const rows = [...document.querySelectorAll('#history-table tbody tr')];
-        return rows.length && rows.every((r) => r.textContent.includes('Fire lane A')) && rows.length; })()""")
+    expected = service.api.get("/api/violations", params={"camera": CAMERA, "zone": "front-row", "limit": 500}).json()[
+        "items"
+    ]
+    shown = until(
+        page,
+        """(() => { const rows = [...document.querySelectorAll('#history-table tbody tr')];
+        return rows.length && rows.every((r) => r.textContent.includes('Fire lane A')) && rows.length; })()""",
+    )
     assert min(25, len(expected)) <= shown <= 25 and "Page 1" in page.inner_text("#history-pager")
     page.fill("#history-zone", "no-such-zone")
     page.click("#history-form button[type=submit]")
@@ -109,7 +116,9 @@ def test_history_filters_pages_and_exports_csv(open_page, service) -> None:
     with page.expect_download() as download_info:
         page.click("#history-export")
     rows = list(csv.DictReader(io.StringIO(open(download_info.value.path(), encoding="utf-8").read())))
-    now = service.api.get("/api/violations", params={"camera": CAMERA, "zone": "front-row", "limit": 500}).json()["items"]
+    now = service.api.get("/api/violations", params={"camera": CAMERA, "zone": "front-row", "limit": 500}).json()[
+        "items"
+    ]
     assert len(expected) <= len(rows) <= len(now)  # the pipeline may add violations meanwhile
     assert {r["zone"] for r in rows} == {"front-row"} and {r["camera"] for r in rows} == {CAMERA}
     assert rows[0]["id"] in {v["id"] for v in now}
@@ -119,6 +128,7 @@ def test_phone_lists_active_violations_with_thumbnails_and_acknowledges_in_one_t
     def fresh():
         items = service.api.get("/api/violations", params={"active": "true", "state": "new"}).json()["items"]
         return items
+
     assert wait_for(fresh, 120, 1.0)
     page = open_page("/phone", role="operator", viewport=PHONE)
     first = page.locator("#active-list li").first
@@ -131,10 +141,16 @@ def test_phone_lists_active_violations_with_thumbnails_and_acknowledges_in_one_t
     violation_id = button.get_attribute("data-violation")
     button = page.locator(f"#active-list li[data-violation='{violation_id}']")  # pinned: the list updates live
     button.get_by_role("button", name="Acknowledge").tap()
-    assert wait_for(lambda: service.api.get(f"/api/violations/{violation_id}").json()["acknowledged_by"] == "operator-desk", 10)
+    assert wait_for(
+        lambda: service.api.get(f"/api/violations/{violation_id}").json()["acknowledged_by"] == "operator-desk", 10
+    )
     # The list shows it acknowledged (or drops it, if the car left meanwhile): no second Acknowledge for it.
-    until(page, f"""(() => {{ const li = document.querySelector("#active-list li[data-violation='{violation_id}']");
-        return !li || (li.textContent.includes('acknowledged') && !li.textContent.includes('Acknowledge')); }})()""", 10)
+    until(
+        page,
+        f"""(() => {{ const li = document.querySelector("#active-list li[data-violation='{violation_id}']");
+        return !li || (li.textContent.includes('acknowledged') && !li.textContent.includes('Acknowledge')); }})()""",
+        10,
+    )
 
 
 @pytest.mark.parametrize("path", ["/", "/editor", "/phone", "/console"])

@@ -94,11 +94,16 @@ def test_draw_a_zone_by_clicks_edit_points_save_and_see_it_after_reload(open_pag
     assert service.api.get(f"/api/cameras/{CAMERA}/zones/side-lane").status_code == 404
 
 
-@pytest.mark.parametrize(("name", "points", "says"), [
-    ("Bow tie", [(0.1, 0.1), (0.4, 0.4), (0.4, 0.1), (0.1, 0.4)], "self-intersecting"),
-    ("Flat", [(0.2, 0.5), (0.5, 0.5), (0.8, 0.5)], "zero area"),
-])
-def test_refused_polygon_is_explained_next_to_the_zone_and_nothing_is_saved(open_page, service, name, points, says) -> None:
+@pytest.mark.parametrize(
+    ("name", "points", "says"),
+    [
+        ("Bow tie", [(0.1, 0.1), (0.4, 0.4), (0.4, 0.1), (0.1, 0.4)], "self-intersecting"),
+        ("Flat", [(0.2, 0.5), (0.5, 0.5), (0.8, 0.5)], "zero area"),
+    ],
+)
+def test_refused_polygon_is_explained_next_to_the_zone_and_nothing_is_saved(
+    open_page, service, name, points, says
+) -> None:
     open_page.allow(422, f"/api/cameras/{CAMERA}/zones")  # the refusal this test provokes
     page = open_page(f"/editor?camera={CAMERA}")
     page.wait_for_selector("#new-zone")

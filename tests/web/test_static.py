@@ -24,8 +24,10 @@ def client(tmp_path):
     engine.dispose()
 
 
-@pytest.mark.parametrize(("path", "title"), [("/", "Dashboard"), ("/editor", "Zone editor"), ("/phone", "Active violations"),
-                                             ("/console", "Duty console")])
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [("/", "Dashboard"), ("/editor", "Zone editor"), ("/phone", "Active violations"), ("/console", "Duty console")],
+)
 def test_pages_load_without_a_key_with_a_strict_policy(client, path, title) -> None:
     r = client.get(path)
     assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
@@ -36,13 +38,16 @@ def test_pages_load_without_a_key_with_a_strict_policy(client, path, title) -> N
     assert again.status_code == 304 and again.content == b""
 
 
-@pytest.mark.parametrize(("path", "content_type"), [
-    ("/web/js/api.js", "text/javascript; charset=utf-8"),
-    ("/web/css/app.css", "text/css; charset=utf-8"),
-    ("/web/icons/icon-192.png", "image/png"),
-    ("/manifest.webmanifest", "application/manifest+json"),
-    ("/sw.js", "text/javascript; charset=utf-8"),
-])
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/web/js/api.js", "text/javascript; charset=utf-8"),
+        ("/web/css/app.css", "text/css; charset=utf-8"),
+        ("/web/icons/icon-192.png", "image/png"),
+        ("/manifest.webmanifest", "application/manifest+json"),
+        ("/sw.js", "text/javascript; charset=utf-8"),
+    ],
+)
 def test_assets_have_their_content_types(client, path, content_type) -> None:
     r = client.get(path)
     assert r.status_code == 200 and r.headers["content-type"] == content_type
@@ -63,8 +68,17 @@ def test_service_worker_never_caches_api_answers(client) -> None:
     assert 'url.pathname.startsWith("/api/")' in worker
 
 
-@pytest.mark.parametrize("path", ["/web/../routers/web.py", "/web/%2e%2e/routers/web.py", "/web/icons/make_icons.py",
-                                  "/web/dashboard.html", "/web/nope.js", "/web/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/web/../routers/web.py",
+        "/web/%2e%2e/routers/web.py",
+        "/web/icons/make_icons.py",
+        "/web/dashboard.html",
+        "/web/nope.js",
+        "/web/",
+    ],
+)
 def test_only_web_assets_are_served(client, path) -> None:
     r = client.get(path)
     assert r.status_code == 404 and "APIRouter" not in r.text and r.json()["detail"]

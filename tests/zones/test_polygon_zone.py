@@ -73,8 +73,12 @@ def test_degenerate_box_is_never_inside_by_overlap():
 @pytest.mark.parametrize(
     "classes, names, expected",
     [
-        pytest.param(["car", "truck", "bus", "motorcycle"], ["car", "person", "truck", "bicycle"],
-                     [True, False, True, False], id="default vehicles"),
+        pytest.param(
+            ["car", "truck", "bus", "motorcycle"],
+            ["car", "person", "truck", "bicycle"],
+            [True, False, True, False],
+            id="default vehicles",
+        ),
         pytest.param(["person"], ["car", "person", "truck", "bicycle"], [False, True, False, False], id="people only"),
         pytest.param(["bus"], ["car", "person", "truck", "bicycle"], [False, False, False, False], id="none match"),
     ],
@@ -91,8 +95,12 @@ def test_class_filter(classes, names, expected):
 def test_fraction_polygon_scales_with_frame(width, height):
     zone = PolygonZone(make_zone(polygon=[(0.25, 0.5), (0.75, 0.5), (0.75, 1.0), (0.25, 1.0)]), width, height)
     assert zone.polygon.dtype == np.int32
-    assert zone.polygon.tolist() == [[width // 4, height // 2], [3 * width // 4, height // 2],
-                                     [3 * width // 4, height], [width // 4, height]]
+    assert zone.polygon.tolist() == [
+        [width // 4, height // 2],
+        [3 * width // 4, height // 2],
+        [3 * width // 4, height],
+        [width // 4, height],
+    ]
     assert zone.bounding_rect() == (width // 4, height // 2, 3 * width // 4, height)
     # The same relative box is inside at every size; one just left of the zone is not.
     inside = (0.4 * width, 0.6 * height, 0.6 * width, 0.9 * height)

@@ -41,19 +41,24 @@ def test_repeated_points_are_dropped(polygon, expected):
     [
         pytest.param([(0.1, 0.1), (0.9, 0.1)], "needs at least 3 points, got 2", id="two points"),
         pytest.param([], "needs at least 3 points, got 0", id="no points"),
-        pytest.param([(0.1, 0.1), (1.2, 0.1), (0.9, 0.9)], "polygon[1] (1.2, 0.1) is outside the frame",
-                     id="x above 1"),
-        pytest.param([(0.1, -0.1), (0.9, 0.1), (0.9, 0.9)], "polygon[0] (0.1, -0.1) is outside the frame",
-                     id="y below 0"),
-        pytest.param([(0.1, 0.1), (math.nan, 0.1), (0.9, 0.9)], "polygon[1] (nan, 0.1) is not a finite number",
-                     id="NaN"),
+        pytest.param(
+            [(0.1, 0.1), (1.2, 0.1), (0.9, 0.9)], "polygon[1] (1.2, 0.1) is outside the frame", id="x above 1"
+        ),
+        pytest.param(
+            [(0.1, -0.1), (0.9, 0.1), (0.9, 0.9)], "polygon[0] (0.1, -0.1) is outside the frame", id="y below 0"
+        ),
+        pytest.param(
+            [(0.1, 0.1), (math.nan, 0.1), (0.9, 0.9)], "polygon[1] (nan, 0.1) is not a finite number", id="NaN"
+        ),
         pytest.param([(0.1, 0.1), (math.inf, 0.1), (0.9, 0.9)], "is not a finite number", id="infinity"),
-        pytest.param([(0, 0), (1, 1), (1, 0), (0, 1)], "self-intersecting (edges cross near x=0.50, y=0.50)",
-                     id="bowtie"),
+        pytest.param(
+            [(0, 0), (1, 1), (1, 0), (0, 1)], "self-intersecting (edges cross near x=0.50, y=0.50)", id="bowtie"
+        ),
         pytest.param([(0.1, 0.1), (0.5, 0.5), (0.9, 0.9)], "zero area", id="collinear"),
         pytest.param([(0.1, 0.1), (0.5, 0.5), (0.9, 0.9), (0.5, 0.5000001)], "zero area", id="nearly collinear"),
-        pytest.param([(0.5, 0.5), (0.5, 0.5), (0.6, 0.6), (0.5, 0.5)], "only 2 distinct point(s)",
-                     id="repeats leave 2"),
+        pytest.param(
+            [(0.5, 0.5), (0.5, 0.5), (0.6, 0.6), (0.5, 0.5)], "only 2 distinct point(s)", id="repeats leave 2"
+        ),
         pytest.param([(0.1, 0.1), (0.1001, 0.1), (0.1001, 0.1001), (0.1, 0.1001)], "too small", id="tiny square"),
     ],
 )

@@ -15,12 +15,16 @@ EXAMPLES = sorted((REPO_ROOT / "zones").glob("*.json"))
 GOOD = {
     "camera": "lot-busy",
     "zones": [
-        {"id": "front-row", "name": "Fire lane A",
-         "polygon": [[0.0, 0.75], [1.0, 0.75], [1.0, 1.0], [0.0, 1.0]],
-         "dwell_seconds": 8, "exit_grace_seconds": 3,
-         "classes": ["car", "truck", "bus", "motorcycle"], "anchor": "bottom_center"},
-        {"id": "lane-b", "name": "Fire lane B", "polygon": [[0.1, 0.1], [0.4, 0.1], [0.4, 0.3]],
-         "min_overlap": 0.5},
+        {
+            "id": "front-row",
+            "name": "Fire lane A",
+            "polygon": [[0.0, 0.75], [1.0, 0.75], [1.0, 1.0], [0.0, 1.0]],
+            "dwell_seconds": 8,
+            "exit_grace_seconds": 3,
+            "classes": ["car", "truck", "bus", "motorcycle"],
+            "anchor": "bottom_center",
+        },
+        {"id": "lane-b", "name": "Fire lane B", "polygon": [[0.1, 0.1], [0.4, 0.1], [0.4, 0.3]], "min_overlap": 0.5},
     ],
 }
 
@@ -41,8 +45,11 @@ def test_minimal_example_parses():
 @pytest.mark.parametrize(
     "data, expected",
     [
-        pytest.param('{"camera": "a",\n  "zones": [}', "not valid JSON: Expecting value at line 2, column 13",
-                     id="malformed JSON"),
+        pytest.param(
+            '{"camera": "a",\n  "zones": [}',
+            "not valid JSON: Expecting value at line 2, column 13",
+            id="malformed JSON",
+        ),
         pytest.param("", "not valid JSON", id="empty text"),
         pytest.param("[1, 2]", "(whole file): Input should be a valid dictionary", id="not an object"),
         pytest.param({"zones": GOOD["zones"]}, "camera: required field is missing", id="missing camera"),
@@ -51,29 +58,49 @@ def test_minimal_example_parses():
         pytest.param({**GOOD, "camra": "x"}, "camra: unknown field", id="unknown top-level field"),
         pytest.param({"camera": "a b", "zones": GOOD["zones"]}, "camera: a camera id may use only", id="bad camera"),
         pytest.param(with_zone(1, colour="red"), "zones[1] ('lane-b').colour: unknown field", id="unknown zone field"),
-        pytest.param({"camera": "a", "zones": [{"id": "x", "polygon": [[0, 0], [1, 0], [1, 1]]}]},
-                     "zones[0] ('x').name: required field is missing", id="missing zone field"),
-        pytest.param(with_zone(1, polygon=[[0.1, 0.1], [1.4, 0.1], [0.4, 0.3]]),
-                     "zones[1] ('lane-b').polygon: polygon[1] (1.4, 0.1) is outside the frame",
-                     id="coordinate out of range"),
-        pytest.param(with_zone(0, polygon=[[0, 0], [1, 1], [1, 0], [0, 1]]),
-                     "zones[0] ('front-row').polygon: polygon is self-intersecting (edges cross near x=0.50, y=0.50)",
-                     id="bowtie"),
-        pytest.param(with_zone(1, polygon=[[0.1, 0.1], [0.4, "0.1"], [0.4, 0.3]]),
-                     "zones[1] ('lane-b').polygon[1][1]: Input should be a valid number (got '0.1')",
-                     id="coordinate as string"),
-        pytest.param(with_zone(0, dwell_seconds=-2),
-                     "zones[0] ('front-row').dwell_seconds: Input should be greater than 0 (got -2)",
-                     id="negative dwell"),
-        pytest.param(with_zone(0, anchor="top"),
-                     "zones[0] ('front-row').anchor: Input should be 'bottom_center' or 'center' (got 'top')",
-                     id="unknown anchor"),
-        pytest.param(with_zone(1, id="Lane B"), "zones[1] ('Lane B').id: a zone id may use only lower-case letters",
-                     id="id not a slug"),
-        pytest.param(with_zone(1, id="front-row"), "zones: duplicate zone id 'front-row' (zones[0] and zones[1])",
-                     id="duplicate id"),
-        pytest.param({"camera": "a", "zones": "front-row"}, "zones: Input should be a valid list",
-                     id="zones not a list"),
+        pytest.param(
+            {"camera": "a", "zones": [{"id": "x", "polygon": [[0, 0], [1, 0], [1, 1]]}]},
+            "zones[0] ('x').name: required field is missing",
+            id="missing zone field",
+        ),
+        pytest.param(
+            with_zone(1, polygon=[[0.1, 0.1], [1.4, 0.1], [0.4, 0.3]]),
+            "zones[1] ('lane-b').polygon: polygon[1] (1.4, 0.1) is outside the frame",
+            id="coordinate out of range",
+        ),
+        pytest.param(
+            with_zone(0, polygon=[[0, 0], [1, 1], [1, 0], [0, 1]]),
+            "zones[0] ('front-row').polygon: polygon is self-intersecting (edges cross near x=0.50, y=0.50)",
+            id="bowtie",
+        ),
+        pytest.param(
+            with_zone(1, polygon=[[0.1, 0.1], [0.4, "0.1"], [0.4, 0.3]]),
+            "zones[1] ('lane-b').polygon[1][1]: Input should be a valid number (got '0.1')",
+            id="coordinate as string",
+        ),
+        pytest.param(
+            with_zone(0, dwell_seconds=-2),
+            "zones[0] ('front-row').dwell_seconds: Input should be greater than 0 (got -2)",
+            id="negative dwell",
+        ),
+        pytest.param(
+            with_zone(0, anchor="top"),
+            "zones[0] ('front-row').anchor: Input should be 'bottom_center' or 'center' (got 'top')",
+            id="unknown anchor",
+        ),
+        pytest.param(
+            with_zone(1, id="Lane B"),
+            "zones[1] ('Lane B').id: a zone id may use only lower-case letters",
+            id="id not a slug",
+        ),
+        pytest.param(
+            with_zone(1, id="front-row"),
+            "zones: duplicate zone id 'front-row' (zones[0] and zones[1])",
+            id="duplicate id",
+        ),
+        pytest.param(
+            {"camera": "a", "zones": "front-row"}, "zones: Input should be a valid list", id="zones not a list"
+        ),
     ],
 )
 def test_problems_are_reported_in_plain_words(data, expected):
@@ -113,7 +140,7 @@ def test_dump_then_load_round_trips(tmp_path: Path):
     path = tmp_path / "lot-busy.json"
     dump_zone_file(original, path)
     assert load_zone_file(path) == original
-    assert '[0.0, 0.75]' in path.read_text()  # one point per line, readable by hand
+    assert "[0.0, 0.75]" in path.read_text()  # one point per line, readable by hand
     assert not list(tmp_path.glob("*.tmp"))
 
 

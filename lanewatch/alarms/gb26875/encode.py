@@ -39,8 +39,19 @@ from lanewatch.alarms.gb26875.info_objects import (
 )
 
 __all__ = [
-    "Command", "analog_raw", "component_analog", "component_status", "device_operation", "device_status",
-    "device_time", "encode_frame", "operation_info", "system_status", "time_tag", "upload", "upload_frame",
+    "Command",
+    "analog_raw",
+    "component_analog",
+    "component_status",
+    "device_operation",
+    "device_status",
+    "device_time",
+    "encode_frame",
+    "operation_info",
+    "system_status",
+    "time_tag",
+    "upload",
+    "upload_frame",
 ]
 
 TimeLike = datetime | bytes
@@ -55,28 +66,54 @@ def time_tag(when: TimeLike, tz: tzinfo = CHINA_TZ) -> bytes:
     return bytes(when)
 
 
-def system_status(system_type: int, system_address: int, status: int, when: TimeLike, *,
-                  tz: tzinfo = CHINA_TZ) -> bytes:
+def system_status(
+    system_type: int, system_address: int, status: int, when: TimeLike, *, tz: tzinfo = CHINA_TZ
+) -> bytes:
     """Type 1 object: a building system's status word (``info_objects.SystemState`` bits)."""
     return pack_object(SystemStatus(system_type, system_address, int(status), time_tag(when, tz)))
 
 
-def component_status(system_type: int, system_address: int, component_type: int, component_address: int,
-                     status: int, description: str, when: TimeLike, *, tz: tzinfo = CHINA_TZ) -> bytes:
+def component_status(
+    system_type: int,
+    system_address: int,
+    component_type: int,
+    component_address: int,
+    status: int,
+    description: str,
+    when: TimeLike,
+    *,
+    tz: tzinfo = CHINA_TZ,
+) -> bytes:
     """Type 2 object: a component's status word (``ComponentState`` bits) and description (≤ 31 GB18030 bytes)."""
-    return pack_object(ComponentStatus(system_type, system_address, component_type, component_address,
-                                       int(status), description, time_tag(when, tz)))
+    return pack_object(
+        ComponentStatus(
+            system_type, system_address, component_type, component_address, int(status), description, time_tag(when, tz)
+        )
+    )
 
 
-def component_analog(system_type: int, system_address: int, component_type: int, component_address: int,
-                     analog_type: int, raw_value: int, when: TimeLike, *, tz: tzinfo = CHINA_TZ) -> bytes:
+def component_analog(
+    system_type: int,
+    system_address: int,
+    component_type: int,
+    component_address: int,
+    analog_type: int,
+    raw_value: int,
+    when: TimeLike,
+    *,
+    tz: tzinfo = CHINA_TZ,
+) -> bytes:
     """Type 3 object: an analog value as raw counts (-32768..32767; see ``analog_raw``)."""
-    return pack_object(ComponentAnalog(system_type, system_address, component_type, component_address,
-                                       analog_type, raw_value, time_tag(when, tz)))
+    return pack_object(
+        ComponentAnalog(
+            system_type, system_address, component_type, component_address, analog_type, raw_value, time_tag(when, tz)
+        )
+    )
 
 
-def operation_info(system_type: int, system_address: int, flags: int, operator: int, when: TimeLike, *,
-                   tz: tzinfo = CHINA_TZ) -> bytes:
+def operation_info(
+    system_type: int, system_address: int, flags: int, operator: int, when: TimeLike, *, tz: tzinfo = CHINA_TZ
+) -> bytes:
     """Type 4 object: an operation on a building system (``SystemOperation`` bits) by operator number."""
     return pack_object(SystemOperationInfo(system_type, system_address, int(flags), operator, time_tag(when, tz)))
 
@@ -115,15 +152,34 @@ def upload(info_type: int, objects: Sequence[bytes]) -> bytes:
     return bytes((info_type, len(objects))) + b"".join(objects)
 
 
-def encode_frame(serial: int, command: int, data: bytes, *, source: str, destination: str, when: TimeLike,
-                 version: tuple[int, int] = (1, 0), tz: tzinfo = CHINA_TZ) -> bytes:
+def encode_frame(
+    serial: int,
+    command: int,
+    data: bytes,
+    *,
+    source: str,
+    destination: str,
+    when: TimeLike,
+    version: tuple[int, int] = (1, 0),
+    tz: tzinfo = CHINA_TZ,
+) -> bytes:
     """One whole packet. ``source``/``destination`` are 12 hex digits; ``when`` is the send time."""
-    return pack_frame(serial, int(command), data, source=source, destination=destination,
-                      time_tag=time_tag(when, tz), version=version)
+    return pack_frame(
+        serial, int(command), data, source=source, destination=destination, time_tag=time_tag(when, tz), version=version
+    )
 
 
-def upload_frame(serial: int, info_type: int, objects: Sequence[bytes], *, source: str, destination: str,
-                 when: TimeLike, tz: tzinfo = CHINA_TZ) -> bytes:
+def upload_frame(
+    serial: int,
+    info_type: int,
+    objects: Sequence[bytes],
+    *,
+    source: str,
+    destination: str,
+    when: TimeLike,
+    tz: tzinfo = CHINA_TZ,
+) -> bytes:
     """Shortcut: a send-data packet (command 2) carrying one data unit of ``objects``."""
-    return encode_frame(serial, Command.SEND_DATA, upload(info_type, objects), source=source,
-                        destination=destination, when=when, tz=tz)
+    return encode_frame(
+        serial, Command.SEND_DATA, upload(info_type, objects), source=source, destination=destination, when=when, tz=tz
+    )

@@ -24,25 +24,25 @@ from zoneinfo import ZoneInfo
 
 START = b"@@"
 END = b"##"
-HEADER_SIZE = 27            # start .. command byte
-TRAILER_SIZE = 3            # checksum + end
+HEADER_SIZE = 27  # start .. command byte
+TRAILER_SIZE = 3  # checksum + end
 LENGTH_OFFSET = 24
 TIME_TAG_SIZE = 6
 ADDRESS_SIZE = 6
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 
-_HEADER = struct.Struct("<2sH2B6s6s6sHB")   # start, serial, major, minor, time, source, destination, length, command
+_HEADER = struct.Struct("<2sH2B6s6s6sHB")  # start, serial, major, minor, time, source, destination, length, command
 
 
 class Command(IntEnum):
     """The control unit's command byte (6.6, table 3)."""
 
-    CONTROL = 1     # centre -> device (e.g. time sync)
-    SEND_DATA = 2   # an upload: alarms and states
-    CONFIRM = 3     # answer to control / send data
-    REQUEST = 4     # a query
-    RESPONSE = 5    # answer to a query
-    DENY = 6        # negative answer: checksum, length, markers wrong
+    CONTROL = 1  # centre -> device (e.g. time sync)
+    SEND_DATA = 2  # an upload: alarms and states
+    CONFIRM = 3  # answer to control / send data
+    REQUEST = 4  # a query
+    RESPONSE = 5  # answer to a query
+    DENY = 6  # negative answer: checksum, length, markers wrong
 
 
 class FrameError(ValueError):
@@ -122,8 +122,16 @@ def header_fields(head: bytes | bytearray) -> tuple[int, str, str, int]:
     return serial, address_from_bytes(source), address_from_bytes(destination), length
 
 
-def pack_frame(serial: int, command: int, data: bytes, *, source: str, destination: str,
-               time_tag: bytes, version: tuple[int, int] = (1, 0)) -> bytes:
+def pack_frame(
+    serial: int,
+    command: int,
+    data: bytes,
+    *,
+    source: str,
+    destination: str,
+    time_tag: bytes,
+    version: tuple[int, int] = (1, 0),
+) -> bytes:
     """Lay out one packet with its checksum. Values out of range raise ValueError."""
     if not 0 <= serial <= 0xFFFF:
         raise ValueError(f"the serial number is 0-65535, not {serial}")
@@ -133,8 +141,17 @@ def pack_frame(serial: int, command: int, data: bytes, *, source: str, destinati
         raise ValueError("the application data unit holds at most 65535 bytes")
     if len(time_tag) != TIME_TAG_SIZE:
         raise ValueError("a time tag is 6 bytes")
-    head = _HEADER.pack(START, serial, version[0], version[1], bytes(time_tag), address_to_bytes(source),
-                        address_to_bytes(destination), len(data), command)
+    head = _HEADER.pack(
+        START,
+        serial,
+        version[0],
+        version[1],
+        bytes(time_tag),
+        address_to_bytes(source),
+        address_to_bytes(destination),
+        len(data),
+        command,
+    )
     body = head[2:] + bytes(data)
     return START + body + bytes((checksum(body),)) + END
 
@@ -150,11 +167,19 @@ def decode_frame(packet: bytes | bytearray, *, max_data_bytes: int = 0xFFFF) -> 
         raise FrameError(f"oversized: {length} bytes of data announced, at most {max_data_bytes} accepted")
     total = HEADER_SIZE + length + TRAILER_SIZE
     if len(packet) < total:
-        raise FrameError(f"truncated: {length} bytes of data announced, {len(packet) - HEADER_SIZE - TRAILER_SIZE} present")
-    if len(packet) > total or packet[total - 2:total] != END:
+        raise FrameError(
+            f"truncated: {length} bytes of data announced, {len(packet) - HEADER_SIZE - TRAILER_SIZE} present"
+        )
+    if len(packet) > total or packet[total - 2 : total] != END:
         raise FrameError("bad end marker: the announced length does not fit the packet")
-    if checksum(packet[2:total - 3]) != packet[total - 3]:
+    if checksum(packet[2 : total - 3]) != packet[total - 3]:
         raise FrameError("bad checksum")
-    return Frame(serial=serial, version=(major, minor), time_tag=bytes(time_tag),
-                 source=address_from_bytes(source), destination=address_from_bytes(destination),
-                 command=command, data=bytes(packet[HEADER_SIZE:HEADER_SIZE + length]))
+    return Frame(
+        serial=serial,
+        version=(major, minor),
+        time_tag=bytes(time_tag),
+        source=address_from_bytes(source),
+        destination=address_from_bytes(destination),
+        command=command,
+        data=bytes(packet[HEADER_SIZE : HEADER_SIZE + length]),
+    )

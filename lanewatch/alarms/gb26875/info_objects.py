@@ -37,7 +37,7 @@ class SystemState(IntFlag):
     MAIN_POWER_FAULT = 1 << 8
     BACKUP_POWER_FAULT = 1 << 9
     BUS_FAULT = 1 << 10
-    MANUAL = 1 << 11            # the standard: 1 manual, 0 automatic
+    MANUAL = 1 << 11  # the standard: 1 manual, 0 automatic
     CONFIG_CHANGED = 1 << 12
     RESET = 1 << 13
 
@@ -64,8 +64,8 @@ class DeviceState(IntFlag):
     FAULT = 1 << 2
     MAIN_POWER_FAULT = 1 << 3
     BACKUP_POWER_FAULT = 1 << 4
-    CHANNEL_FAULT = 1 << 5       # the link to the monitoring centre
-    LINE_FAULT = 1 << 6          # the wiring to the monitored panels
+    CHANNEL_FAULT = 1 << 5  # the link to the monitoring centre
+    LINE_FAULT = 1 << 6  # the wiring to the monitored panels
 
 
 class SystemOperation(IntFlag):
@@ -88,7 +88,7 @@ class DeviceOperation(IntFlag):
     MANUAL_ALARM = 1 << 2
     ALARM_CLEARED = 1 << 3
     SELF_TEST = 1 << 4
-    CHECK_RESPONSE = 1 << 5      # the answer to the centre's duty check (查岗应答)
+    CHECK_RESPONSE = 1 << 5  # the answer to the centre's duty check (查岗应答)
     TEST = 1 << 6
 
 
@@ -193,10 +193,27 @@ class DeviceTime:
     time_tag: bytes
 
 
-InfoObject = (SystemStatus | ComponentStatus | ComponentAnalog | SystemOperationInfo
-              | DeviceStatus | DeviceOperationInfo | DeviceTime)
-OBJECT_CLASSES: dict[int, type] = {cls.TYPE: cls for cls in (
-    SystemStatus, ComponentStatus, ComponentAnalog, SystemOperationInfo, DeviceStatus, DeviceOperationInfo, DeviceTime)}
+InfoObject = (
+    SystemStatus
+    | ComponentStatus
+    | ComponentAnalog
+    | SystemOperationInfo
+    | DeviceStatus
+    | DeviceOperationInfo
+    | DeviceTime
+)
+OBJECT_CLASSES: dict[int, type] = {
+    cls.TYPE: cls
+    for cls in (
+        SystemStatus,
+        ComponentStatus,
+        ComponentAnalog,
+        SystemOperationInfo,
+        DeviceStatus,
+        DeviceOperationInfo,
+        DeviceTime,
+    )
+}
 
 
 def pack_object(obj: InfoObject) -> bytes:
@@ -237,7 +254,6 @@ def decode_upload(data: bytes) -> Upload:
         return Upload(type_flag, count, (), known=False)
     size = cls.FORMAT.size
     if len(data) - 2 != count * size:
-        raise DataUnitError(f"type {type_flag} with {count} objects needs {2 + count * size} bytes, "
-                            f"got {len(data)}")
-    objects = tuple(_unpack_object(cls, data[2 + i * size:2 + (i + 1) * size]) for i in range(count))
+        raise DataUnitError(f"type {type_flag} with {count} objects needs {2 + count * size} bytes, got {len(data)}")
+    objects = tuple(_unpack_object(cls, data[2 + i * size : 2 + (i + 1) * size]) for i in range(count))
     return Upload(type_flag, count, objects, known=True)

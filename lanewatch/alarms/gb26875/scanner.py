@@ -39,8 +39,8 @@ class FrameScanner:
     def __init__(self, max_data_bytes: int, *, max_garbage_bytes: int = DEFAULT_MAX_GARBAGE_BYTES) -> None:
         self.max_data_bytes = max_data_bytes
         self.max_garbage_bytes = max_garbage_bytes
-        self.bytes_discarded = 0      # every byte thrown away, over the scanner's life
-        self.garbage_run = 0          # bytes thrown away since the last good packet
+        self.bytes_discarded = 0  # every byte thrown away, over the scanner's life
+        self.garbage_run = 0  # bytes thrown away since the last good packet
         self._buffer = bytearray()
 
     @property
@@ -68,7 +68,7 @@ class FrameScanner:
         while True:
             start = self._buffer.find(START)
             if start < 0:
-                keep = 1 if self._buffer.endswith(START[:1]) else 0   # maybe the first half of "@@"
+                keep = 1 if self._buffer.endswith(START[:1]) else 0  # maybe the first half of "@@"
                 self._discard(len(self._buffer) - keep)
                 return None
             self._discard(start)
@@ -77,30 +77,35 @@ class FrameScanner:
             serial, source, destination, length = header_fields(self._buffer)
             if length > self.max_data_bytes:
                 plausible = self._plausible_header()
-                self._discard(1)          # resynchronise on the next start marker
+                self._discard(1)  # resynchronise on the next start marker
                 if not plausible:
                     continue
-                return BadFrame(f"oversized: {length} bytes of data announced, at most "
-                                f"{self.max_data_bytes} accepted", serial, source, destination)
+                return BadFrame(
+                    f"oversized: {length} bytes of data announced, at most {self.max_data_bytes} accepted",
+                    serial,
+                    source,
+                    destination,
+                )
             total = HEADER_SIZE + length + TRAILER_SIZE
             if len(self._buffer) < total:
                 later = self._valid_packet_after_start()
                 if later is None:
                     return None
-                self._discard(later)      # a false start: the real packet behind it wins
+                self._discard(later)  # a false start: the real packet behind it wins
                 continue
-            if self._buffer[total - 2:total] != END:
+            if self._buffer[total - 2 : total] != END:
                 plausible = self._plausible_header()
-                self._discard(1)          # the length lies, so the boundary is unknown: rescan
+                self._discard(1)  # the length lies, so the boundary is unknown: rescan
                 if not plausible:
                     continue
-                return BadFrame("bad end marker: the announced length does not fit the packet",
-                                serial, source, destination)
+                return BadFrame(
+                    "bad end marker: the announced length does not fit the packet", serial, source, destination
+                )
             packet = bytes(self._buffer[:total])
             try:
                 frame = decode_frame(packet, max_data_bytes=self.max_data_bytes)
             except FrameError as exc:
-                self._discard(total)      # boundary confirmed by the end marker: skip the packet
+                self._discard(total)  # boundary confirmed by the end marker: skip the packet
                 return BadFrame(exc.reason, serial, source, destination)
             del self._buffer[:total]
             return frame
@@ -117,7 +122,7 @@ class FrameScanner:
             end = self._complete_length_at(position)
             if end is not None:
                 try:
-                    decode_frame(self._buffer[position:position + end], max_data_bytes=self.max_data_bytes)
+                    decode_frame(self._buffer[position : position + end], max_data_bytes=self.max_data_bytes)
                     return position
                 except FrameError:
                     pass
@@ -128,7 +133,7 @@ class FrameScanner:
         """The packet length announced at ``position`` if the buffer holds all of it."""
         if len(self._buffer) - position < HEADER_SIZE:
             return None
-        length = int.from_bytes(self._buffer[position + 24:position + 26], "little")
+        length = int.from_bytes(self._buffer[position + 24 : position + 26], "little")
         total = HEADER_SIZE + length + TRAILER_SIZE
         if length > self.max_data_bytes or len(self._buffer) - position < total:
             return None

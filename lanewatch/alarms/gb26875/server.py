@@ -25,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from lanewatch.alarms.gb26875.encode import encode_frame
 from lanewatch.alarms.gb26875.frame import CHINA_TZ, BadFrame, Command, Frame
@@ -44,19 +44,25 @@ _UNANSWERED = frozenset({Command.CONFIRM, Command.RESPONSE, Command.DENY})
 class Gb26875Server:
     """asyncio TCP server: packets in, messages to the sink, confirm/deny out."""
 
-    def __init__(self, sink: MessageSink, config: Gb26875Config, *, tz: tzinfo = CHINA_TZ,
-                 max_garbage_bytes: int = DEFAULT_MAX_GARBAGE_BYTES) -> None:
+    def __init__(
+        self,
+        sink: MessageSink,
+        config: Gb26875Config,
+        *,
+        tz: tzinfo = CHINA_TZ,
+        max_garbage_bytes: int = DEFAULT_MAX_GARBAGE_BYTES,
+    ) -> None:
         self.sink = sink
         self.config = config
         self.tz = tz
         self.max_garbage_bytes = max_garbage_bytes
-        self.frames_ok = 0          # uploads stored and confirmed
-        self.frames_denied = 0      # deny answers sent
-        self.frames_ignored = 0     # answers from devices (3, 5, 6), not answered
-        self.frames_dropped = 0     # oversized, or cut off by a disconnect
-        self.bytes_discarded = 0    # garbage and bad packets skipped while resynchronising
-        self.messages = 0           # messages handed to the sink
-        self.connections = 0        # connections accepted, ever
+        self.frames_ok = 0  # uploads stored and confirmed
+        self.frames_denied = 0  # deny answers sent
+        self.frames_ignored = 0  # answers from devices (3, 5, 6), not answered
+        self.frames_dropped = 0  # oversized, or cut off by a disconnect
+        self.bytes_discarded = 0  # garbage and bad packets skipped while resynchronising
+        self.messages = 0  # messages handed to the sink
+        self.connections = 0  # connections accepted, ever
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task] = set()
 
@@ -73,8 +79,7 @@ class Gb26875Server:
 
     async def start(self) -> None:
         """Bind and listen; raises OSError when the address is taken."""
-        self._server = await asyncio.start_server(self._accept, self.config.host, self.config.port,
-                                                  limit=READ_SIZE)
+        self._server = await asyncio.start_server(self._accept, self.config.host, self.config.port, limit=READ_SIZE)
         log.info("GB/T 26875.3 listening on %s:%d", self.config.host, self.port)
 
     async def stop(self) -> None:
@@ -91,10 +96,16 @@ class Gb26875Server:
 
     def counters(self) -> dict[str, int]:
         """A snapshot for metrics and the status page."""
-        return {"frames_ok": self.frames_ok, "frames_denied": self.frames_denied,
-                "frames_ignored": self.frames_ignored, "frames_dropped": self.frames_dropped,
-                "bytes_discarded": self.bytes_discarded, "messages": self.messages,
-                "connections": self.connections, "active_connections": self.active_connections}
+        return {
+            "frames_ok": self.frames_ok,
+            "frames_denied": self.frames_denied,
+            "frames_ignored": self.frames_ignored,
+            "frames_dropped": self.frames_dropped,
+            "bytes_discarded": self.bytes_discarded,
+            "messages": self.messages,
+            "connections": self.connections,
+            "active_connections": self.active_connections,
+        }
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -127,7 +138,7 @@ class Gb26875Server:
                     return
                 if not chunk:
                     return
-                received_at = datetime.now(timezone.utc)
+                received_at = datetime.now(UTC)
                 discarded_before = scanner.bytes_discarded
                 items = scanner.feed(chunk)
                 self.bytes_discarded += scanner.bytes_discarded - discarded_before
@@ -175,8 +186,12 @@ class Gb26875Server:
             log.warning("GB/T 26875.3 %s: serial %d from %s: %s", peer, frame.serial, frame.source, exc)
             return False
         if not upload.known:
-            log.info("GB/T 26875.3 %s: type %d from %s is not decoded, confirmed without messages",
-                     peer, upload.type_flag, frame.source)
+            log.info(
+                "GB/T 26875.3 %s: type %d from %s is not decoded, confirmed without messages",
+                peer,
+                upload.type_flag,
+                frame.source,
+            )
             return True
         messages = upload_to_messages(frame, upload, tz=self.tz)
         if messages:
@@ -189,15 +204,28 @@ class Gb26875Server:
     def _reply(self, command: Command, serial: int, device: str) -> bytes:
         if command == Command.DENY:
             self.frames_denied += 1
-        return encode_frame(serial, command, b"", source=self.config.centre_address.lower(), destination=device,
-                            when=datetime.now(timezone.utc), tz=self.tz)
+        return encode_frame(
+            serial,
+            command,
+            b"",
+            source=self.config.centre_address.lower(),
+            destination=device,
+            when=datetime.now(UTC),
+            tz=self.tz,
+        )
 
 
 class Gb26875ServerThread:
     """The server on its own event loop in a daemon thread, for the synchronous service."""
 
-    def __init__(self, sink: MessageSink, config: Gb26875Config, *, tz: tzinfo = CHINA_TZ,
-                 max_garbage_bytes: int = DEFAULT_MAX_GARBAGE_BYTES) -> None:
+    def __init__(
+        self,
+        sink: MessageSink,
+        config: Gb26875Config,
+        *,
+        tz: tzinfo = CHINA_TZ,
+        max_garbage_bytes: int = DEFAULT_MAX_GARBAGE_BYTES,
+    ) -> None:
         self.server = Gb26875Server(sink, config, tz=tz, max_garbage_bytes=max_garbage_bytes)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -227,7 +255,7 @@ class Gb26875ServerThread:
     def stop(self, timeout: float = 10.0) -> None:
         """Close the listener and every connection, then end the thread."""
         if self._loop is not None and self._stopping is not None and self._thread is not None:
-            with contextlib.suppress(RuntimeError):       # the loop already ended
+            with contextlib.suppress(RuntimeError):  # the loop already ended
                 self._loop.call_soon_threadsafe(self._stopping.set)
             self._thread.join(timeout)
 

@@ -74,12 +74,14 @@ def upload_to_messages(frame: Frame, upload: Upload, *, tz: tzinfo = CHINA_TZ) -
     for index, obj in enumerate(upload.objects):
         for number, fields in enumerate(_object_fields(frame.source, obj)):
             tag = getattr(obj, "time_tag", frame.time_tag)
-            messages.append(SensorMessage(
-                device_time=decode_time_tag(tag, tz),
-                message_id=f"gb:{frame.source}:{frame.serial}:{index}:{number}:{tag.hex()}",
-                source=IngestSource.GB26875,
-                **fields,
-            ))
+            messages.append(
+                SensorMessage(
+                    device_time=decode_time_tag(tag, tz),
+                    message_id=f"gb:{frame.source}:{frame.serial}:{index}:{number}:{tag.hex()}",
+                    source=IngestSource.GB26875,
+                    **fields,
+                )
+            )
     return messages
 
 
@@ -93,43 +95,65 @@ def _object_fields(address: str, obj: InfoObject) -> list[dict]:
     if isinstance(obj, ComponentStatus):
         component = f"{_system_id(device, obj.system_type, obj.system_address)}:{obj.component_address}"
         context = _component_text(obj.description, obj.component_type, obj.system_type, obj.system_address)
-        return _status_fields(component, codes.component_device_type(obj.component_type),
-                              ComponentState(obj.status), _COMPONENT_ALARMS, context)
+        return _status_fields(
+            component,
+            codes.component_device_type(obj.component_type),
+            ComponentState(obj.status),
+            _COMPONENT_ALARMS,
+            context,
+        )
     if isinstance(obj, ComponentAnalog):
         return [_analog_fields(device, obj)]
     if isinstance(obj, DeviceStatus):
-        return _status_fields(device, DeviceType.TRANSMISSION_DEVICE, DeviceState(obj.status), _DEVICE_ALARMS,
-                              "transmission device")
+        return _status_fields(
+            device, DeviceType.TRANSMISSION_DEVICE, DeviceState(obj.status), _DEVICE_ALARMS, "transmission device"
+        )
     if isinstance(obj, SystemOperationInfo):
         system = _system_id(device, obj.system_type, obj.system_address)
-        text = f"{_operations(SystemOperation(obj.flags))} by operator {obj.operator} · " \
-               f"{_system_text(obj.system_type, obj.system_address)}"
+        text = (
+            f"{_operations(SystemOperation(obj.flags))} by operator {obj.operator} · "
+            f"{_system_text(obj.system_type, obj.system_address)}"
+        )
         return [_operation_fields(system, text)]
     if isinstance(obj, DeviceOperationInfo):
         text = f"{_operations(DeviceOperation(obj.flags))} by operator {obj.operator} · transmission device"
         return [_operation_fields(device, text)]
     if isinstance(obj, DeviceTime):
-        return [{"device_id": device, "kind": MessageKind.HEARTBEAT, "device_type": DeviceType.TRANSMISSION_DEVICE,
-                 "detail": "transmission device clock"}]
+        return [
+            {
+                "device_id": device,
+                "kind": MessageKind.HEARTBEAT,
+                "device_type": DeviceType.TRANSMISSION_DEVICE,
+                "detail": "transmission device clock",
+            }
+        ]
     return []
 
 
-def _status_fields(device_id: str, device_type: DeviceType, state: IntFlag,
-                   alarms: Iterable[tuple[AlarmType, IntFlag]], context: str) -> list[dict]:
+def _status_fields(
+    device_id: str, device_type: DeviceType, state: IntFlag, alarms: Iterable[tuple[AlarmType, IntFlag]], context: str
+) -> list[dict]:
     """One ALARM or CLEAR per alarm type the status word can express; test when bit 0 is clear."""
     test = not state & 1
     detail = _clip(f"{context} · state: {_flag_names(state, skip=1) or 'normal'}{' (test mode)' if test else ''}")
-    return [{"device_id": device_id, "kind": MessageKind.ALARM if state & bits else MessageKind.CLEAR,
-             "alarm_type": alarm_type, "test": test, "device_type": device_type, "detail": detail}
-            for alarm_type, bits in alarms]
+    return [
+        {
+            "device_id": device_id,
+            "kind": MessageKind.ALARM if state & bits else MessageKind.CLEAR,
+            "alarm_type": alarm_type,
+            "test": test,
+            "device_type": device_type,
+            "detail": detail,
+        }
+        for alarm_type, bits in alarms
+    ]
 
 
 def _analog_fields(device: str, obj: ComponentAnalog) -> dict:
     """A reading in lanewatch's quantity and unit; OTHER (with the unit in the detail) when it has none."""
     component = f"{_system_id(device, obj.system_type, obj.system_address)}:{obj.component_address}"
     spec = codes.ANALOG_TYPES.get(obj.analog_type)
-    where = f"{codes.component_type_name(obj.component_type)} · " \
-            f"{_system_text(obj.system_type, obj.system_address)}"
+    where = f"{codes.component_type_name(obj.component_type)} · {_system_text(obj.system_type, obj.system_address)}"
     if spec is None:
         quantity, value = Quantity.OTHER, float(obj.raw_value)
         detail = f"analog type {obj.analog_type}: raw {obj.raw_value} · {where}"
@@ -141,8 +165,14 @@ def _analog_fields(device: str, obj: ComponentAnalog) -> dict:
         elif obj.analog_type == 9 and obj.component_type == codes.RESIDUAL_CURRENT_COMPONENT:
             quantity, value = Quantity.RESIDUAL_CURRENT_MA, round(measured * 1000, 6)
         detail = f"{spec.name} {measured:g} {spec.unit}".rstrip() + f" · {where}"
-    return {"device_id": component, "kind": MessageKind.READING, "quantity": quantity, "value": value,
-            "device_type": codes.component_device_type(obj.component_type), "detail": _clip(detail)}
+    return {
+        "device_id": component,
+        "kind": MessageKind.READING,
+        "quantity": quantity,
+        "value": value,
+        "device_type": codes.component_device_type(obj.component_type),
+        "detail": _clip(detail),
+    }
 
 
 def _operation_fields(device_id: str, text: str) -> dict:
@@ -166,8 +196,7 @@ def _component_text(description: str, component_type: int, system_type: int, sys
 
 def _flag_names(flags: IntFlag, *, skip: int = 0) -> str:
     """The set bits as words (``MAIN_POWER_FAULT`` -> "main power fault"), leaving out ``skip``."""
-    return ", ".join(flag.name.lower().replace("_", " ") for flag in type(flags)
-                     if flag & flags and flag != skip)
+    return ", ".join(flag.name.lower().replace("_", " ") for flag in type(flags) if flag & flags and flag != skip)
 
 
 def _operations(flags: IntFlag) -> str:
@@ -175,4 +204,4 @@ def _operations(flags: IntFlag) -> str:
 
 
 def _clip(text: str) -> str:
-    return text if len(text) <= DETAIL_LIMIT else text[:DETAIL_LIMIT - 1] + "…"
+    return text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1] + "…"

@@ -39,8 +39,11 @@ class DeviceFields(BaseModel):
     building: Text200 = Field(None, title="Building", description="Cameras of the same building are its lanes.")
     location: str | None = Field(None, max_length=500, title="Floor / location")
     linked_lanes: list[LinkedLane] = Field(default_factory=list, max_length=50, title="Linked lanes")
-    rules: dict[str, Any] = Field(default_factory=dict, title="Rule overrides",
-                                  description="Any of heartbeat_s, thresholds, rate_of_rise, low_battery_pct.")
+    rules: dict[str, Any] = Field(
+        default_factory=dict,
+        title="Rule overrides",
+        description="Any of heartbeat_s, thresholds, rate_of_rise, low_battery_pct.",
+    )
 
 
 class DeviceCreate(DeviceFields):
@@ -98,7 +101,9 @@ def _record(session: Session, runtime, row: DeviceRow) -> DeviceRecord:
 
 @router.get("", response_model=DevicePage, responses=responses(401, 403, 422), summary="List devices")
 def search_devices(
-    session: SessionDep, runtime: RuntimeDep, _: Viewer,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Viewer,
     type: Annotated[DeviceType | None, Query(description="Device type.")] = None,
     enterprise: Annotated[str | None, Query(max_length=200)] = None,
     building: Annotated[str | None, Query(max_length=200)] = None,
@@ -108,42 +113,71 @@ def search_devices(
     after: Annotated[str | None, Query(max_length=100, description="The previous page's `next`.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> DevicePage:
-    rows, next_cursor = list_devices(session, device_type=type.value if type else None, enterprise=enterprise,
-                                     building=building, offline=offline, maintenance=maintenance,
-                                     registered=registered, after=after, limit=limit)
+    rows, next_cursor = list_devices(
+        session,
+        device_type=type.value if type else None,
+        enterprise=enterprise,
+        building=building,
+        offline=offline,
+        maintenance=maintenance,
+        registered=registered,
+        after=after,
+        limit=limit,
+    )
     return DevicePage(items=device_records(session, rows, runtime.alarms.rules), next=next_cursor)
 
 
-@router.post("", response_model=DeviceRecord, status_code=status.HTTP_201_CREATED,
-             responses=responses(401, 403, 409, 413, 422), summary="Register a device (admin)")
+@router.post(
+    "",
+    response_model=DeviceRecord,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 403, 409, 413, 422),
+    summary="Register a device (admin)",
+)
 def create_device(body: DeviceCreate, session: SessionDep, runtime: RuntimeDep, _: Admin) -> DeviceRecord:
     rules = _checked_rules(body.type.value, body.rules)
     existing = session.get(DeviceRow, body.id)
     if existing is not None:
-        hint = " (auto-registered from its messages: PATCH it with \"registered\": true)" if not existing.registered else ""
+        hint = (
+            ' (auto-registered from its messages: PATCH it with "registered": true)' if not existing.registered else ""
+        )
         raise HTTPException(status.HTTP_409_CONFLICT, detail=f"device {body.id!r} exists already{hint}")
     now = utcnow()
-    row = DeviceRow(id=body.id, type=body.type.value, name=body.name, enterprise=body.enterprise,
-                    building=body.building, location=body.location,
-                    linked_lanes=[lane.model_dump() for lane in body.linked_lanes], rules=body.rules,
-                    offline_after=offline_after(rules, now, runtime.alarms.settings.offline_grace_factor),
-                    created_at=now, updated_at=now)
+    row = DeviceRow(
+        id=body.id,
+        type=body.type.value,
+        name=body.name,
+        enterprise=body.enterprise,
+        building=body.building,
+        location=body.location,
+        linked_lanes=[lane.model_dump() for lane in body.linked_lanes],
+        rules=body.rules,
+        offline_after=offline_after(rules, now, runtime.alarms.settings.offline_grace_factor),
+        created_at=now,
+        updated_at=now,
+    )
     session.add(row)
     session.commit()
     session.refresh(row)
     return _record(session, runtime, row)
 
 
-@router.get("/{device_id}", response_model=DeviceRecord, responses=responses(401, 403, 404, 422),
-            summary="Get a device")
+@router.get(
+    "/{device_id}", response_model=DeviceRecord, responses=responses(401, 403, 404, 422), summary="Get a device"
+)
 def get_device(device_id: DevicePath, session: SessionDep, runtime: RuntimeDep, _: Viewer) -> DeviceRecord:
     return _record(session, runtime, device_or_404(session, device_id))
 
 
-@router.patch("/{device_id}", response_model=DeviceRecord, responses=responses(401, 403, 404, 413, 422),
-              summary="Edit a device (admin)")
-def update_device(device_id: DevicePath, body: DevicePatch, session: SessionDep, runtime: RuntimeDep,
-                  _: Admin) -> DeviceRecord:
+@router.patch(
+    "/{device_id}",
+    response_model=DeviceRecord,
+    responses=responses(401, 403, 404, 413, 422),
+    summary="Edit a device (admin)",
+)
+def update_device(
+    device_id: DevicePath, body: DevicePatch, session: SessionDep, runtime: RuntimeDep, _: Admin
+) -> DeviceRecord:
     row = device_or_404(session, device_id)
     fields = body.model_fields_set
     for name in ("type", "registered", "maintenance"):
@@ -169,16 +203,22 @@ def update_device(device_id: DevicePath, body: DevicePatch, session: SessionDep,
     return _record(session, runtime, row)
 
 
-@router.delete("/{device_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404, 409, 422),
-               summary="Delete a device (admin)")
+@router.delete(
+    "/{device_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(401, 403, 404, 409, 422),
+    summary="Delete a device (admin)",
+)
 def delete_device(device_id: DevicePath, session: SessionDep, runtime: RuntimeDep, _: Admin) -> Response:
     """Its alarms stay in the history; its stored messages go. Refused while it has open alarms."""
     row = device_or_404(session, device_id)
-    open_count = len(session.exec(select(AlarmRow.id).where(AlarmRow.device_id == device_id,
-                                                            AlarmRow.open_key.is_not(None))).all())
+    open_count = len(
+        session.exec(select(AlarmRow.id).where(AlarmRow.device_id == device_id, AlarmRow.open_key.is_not(None))).all()
+    )
     if open_count:
-        raise HTTPException(status.HTTP_409_CONFLICT,
-                            detail=f"device {device_id!r} has {open_count} open alarm(s): resolve them first")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail=f"device {device_id!r} has {open_count} open alarm(s): resolve them first"
+        )
     session.exec(delete(DeviceMessageRow).where(DeviceMessageRow.device_id == device_id))
     session.delete(row)
     session.commit()
@@ -186,12 +226,19 @@ def delete_device(device_id: DevicePath, session: SessionDep, runtime: RuntimeDe
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{device_id}/history", response_model=DeviceHistory, responses=responses(401, 403, 404, 422),
-            summary="A device's recent messages and alarms")
-def device_history(device_id: DevicePath, session: SessionDep, _: Viewer,
-                   limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                   since: Annotated[AwareDatetime | None, Query(description="Received at or after.")] = None,
-                   ) -> DeviceHistory:
+@router.get(
+    "/{device_id}/history",
+    response_model=DeviceHistory,
+    responses=responses(401, 403, 404, 422),
+    summary="A device's recent messages and alarms",
+)
+def device_history(
+    device_id: DevicePath,
+    session: SessionDep,
+    _: Viewer,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    since: Annotated[AwareDatetime | None, Query(description="Received at or after.")] = None,
+) -> DeviceHistory:
     device = device_or_404(session, device_id)
     messages = select(DeviceMessageRow).where(DeviceMessageRow.device_id == device_id)
     alarms = select(AlarmRow).where(AlarmRow.device_id == device_id)
@@ -200,8 +247,22 @@ def device_history(device_id: DevicePath, session: SessionDep, _: Viewer,
         alarms = alarms.where(AlarmRow.received_at >= as_utc(since))
     found = session.exec(messages.order_by(DeviceMessageRow.pk.desc()).limit(limit))
     return DeviceHistory(
-        messages=[DeviceMessage(kind=m.kind, alarm_type=m.alarm_type, quantity=m.quantity, value=m.value,
-                                detail=m.detail, source=m.source, test=m.test, device_time=as_utc(m.device_time),
-                                received_at=as_utc(m.received_at)) for m in found],
-        alarms=[alarm_record(a, device) for a in session.exec(
-            alarms.order_by(AlarmRow.received_at.desc(), AlarmRow.id.desc()).limit(limit))])
+        messages=[
+            DeviceMessage(
+                kind=m.kind,
+                alarm_type=m.alarm_type,
+                quantity=m.quantity,
+                value=m.value,
+                detail=m.detail,
+                source=m.source,
+                test=m.test,
+                device_time=as_utc(m.device_time),
+                received_at=as_utc(m.received_at),
+            )
+            for m in found
+        ],
+        alarms=[
+            alarm_record(a, device)
+            for a in session.exec(alarms.order_by(AlarmRow.received_at.desc(), AlarmRow.id.desc()).limit(limit))
+        ],
+    )

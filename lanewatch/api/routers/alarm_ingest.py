@@ -30,7 +30,9 @@ router = APIRouter(prefix="/alarms", tags=["alarm ingest"])
 
 class IngestAnswer(BaseModel):
     accepted: int = Field(description="New messages stored and applied.")
-    duplicates: int = Field(description="Messages whose message_id was seen before for that device (not applied again).")
+    duplicates: int = Field(
+        description="Messages whose message_id was seen before for that device (not applied again)."
+    )
     errors: list[str] = Field(description="Refused items, as 'item <index>: <reason>'.")
 
 
@@ -54,12 +56,18 @@ def _message_schema() -> dict[str, Any]:
 
 
 _MESSAGE_SCHEMA = _message_schema()
-_BODY_SCHEMA = {"oneOf": [
-    _MESSAGE_SCHEMA,
-    {"type": "array", "items": _MESSAGE_SCHEMA, "minItems": 1},
-    {"type": "object", "properties": {"messages": {"type": "array", "items": _MESSAGE_SCHEMA, "minItems": 1}},
-     "required": ["messages"], "additionalProperties": False},
-]}
+_BODY_SCHEMA = {
+    "oneOf": [
+        _MESSAGE_SCHEMA,
+        {"type": "array", "items": _MESSAGE_SCHEMA, "minItems": 1},
+        {
+            "type": "object",
+            "properties": {"messages": {"type": "array", "items": _MESSAGE_SCHEMA, "minItems": 1}},
+            "required": ["messages"],
+            "additionalProperties": False,
+        },
+    ]
+}
 
 
 def _items(data: Any) -> tuple[list[Any], list[str]]:
@@ -78,8 +86,11 @@ def parse_items(items: list[Any]) -> tuple[list[SensorMessage], list[str]]:
     usable: list[SensorMessage] = []
     errors: list[str] = []
     for index, item in enumerate(items):
-        parsed, problems = parse_payload(item, source=IngestSource.HTTP) if isinstance(item, dict) else (
-            [], [f"expected a message object, got {type(item).__name__}"])
+        parsed, problems = (
+            parse_payload(item, source=IngestSource.HTTP)
+            if isinstance(item, dict)
+            else ([], [f"expected a message object, got {type(item).__name__}"])
+        )
         problem = "; ".join(problems) if problems else check_message(parsed[0])
         if problem is None:
             usable.append(parsed[0])
@@ -88,10 +99,13 @@ def parse_items(items: list[Any]) -> tuple[list[SensorMessage], list[str]]:
     return usable, errors
 
 
-@router.post("/ingest", response_model=IngestAnswer, summary="Deliver sensor messages",
-             responses=responses(401, 403, 413, 422, 503),
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                 "schema": _BODY_SCHEMA}}}})
+@router.post(
+    "/ingest",
+    response_model=IngestAnswer,
+    summary="Deliver sensor messages",
+    responses=responses(401, 403, 413, 422, 503),
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _BODY_SCHEMA}}}},
+)
 async def ingest(request: Request, runtime: RuntimeDep, session: SessionDep, _: Ingester) -> IngestAnswer:
     """Store readings, device alarms, clears, heartbeats, battery, tamper and operation messages."""
     received_at = utcnow()
@@ -107,8 +121,10 @@ async def ingest(request: Request, runtime: RuntimeDep, session: SessionDep, _: 
     items, errors = _items(data)
     limit = runtime.alarms.settings.max_batch
     if len(items) > limit:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
-                            detail=f"{len(items)} messages in one request; at most {limit} per request: split it")
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            detail=f"{len(items)} messages in one request; at most {limit} per request: split it",
+        )
     usable, item_errors = parse_items(items)
     errors += item_errors
     if not usable:

@@ -40,8 +40,9 @@ Severity = Annotated[str, Query(pattern="^(critical|high|medium|low)$", descript
 
 
 class AlarmPage(BaseModel):
-    items: list[AlarmRecord] = Field(description="Open alarms first by severity (fire first), newest first; then "
-                                                 "resolved ones.")
+    items: list[AlarmRecord] = Field(
+        description="Open alarms first by severity (fire first), newest first; then resolved ones."
+    )
     next: str | None = Field(description="Pass as `after` for the next page; null at the end.")
 
 
@@ -69,7 +70,8 @@ class Note(BaseModel):
 
 class Confirmation(Note):
     outcome: Literal["real_fire", "false_alarm", "test"] = Field(
-        title="Outcome", description="real_fire (forwarded to 119), false_alarm or test.")
+        title="Outcome", description="real_fire (forwarded to 119), false_alarm or test."
+    )
 
 
 def _page_records(session: Session, rows: list[AlarmRow]) -> list[AlarmRecord]:
@@ -80,7 +82,8 @@ def _page_records(session: Session, rows: list[AlarmRow]) -> list[AlarmRecord]:
 
 @alarms.get("", response_model=AlarmPage, responses=responses(401, 403, 422), summary="Search alarms")
 def search_alarms(
-    session: SessionDep, _: Viewer,
+    session: SessionDep,
+    _: Viewer,
     state: Annotated[list[AlarmState], Query(description="Any of these states.")] = [],  # noqa: B006
     active: Annotated[bool | None, Query(description="true: not resolved; false: resolved.")] = None,
     device: Annotated[str | None, Query(max_length=100)] = None,
@@ -96,18 +99,34 @@ def search_alarms(
 ) -> AlarmPage:
     try:
         rows, next_cursor = list_alarms(
-            session, states=[s.value for s in state], active=active, device=device,
-            alarm_type=type.value if type else None, severity=severity, enterprise=enterprise, building=building,
-            test=test, since=since, until=until, after=after, limit=limit)
+            session,
+            states=[s.value for s in state],
+            active=active,
+            device=device,
+            alarm_type=type.value if type else None,
+            severity=severity,
+            enterprise=enterprise,
+            building=building,
+            test=test,
+            since=since,
+            until=until,
+            after=after,
+            limit=limit,
+        )
     except InvalidCursor as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"query parameter 'after': {exc}") from None
     return AlarmPage(items=_page_records(session, rows), next=next_cursor)
 
 
-@alarms.get("/report", response_model=TimingReport, responses=responses(401, 403, 422),
-            summary="Alarm timings against the 10 s / 3 s rules")
+@alarms.get(
+    "/report",
+    response_model=TimingReport,
+    responses=responses(401, 403, 422),
+    summary="Alarm timings against the 10 s / 3 s rules",
+)
 def timing_report(
-    session: SessionDep, _: Viewer,
+    session: SessionDep,
+    _: Viewer,
     since: Annotated[AwareDatetime | None, Query(description="Default: 24 h before `until`.")] = None,
     until: Annotated[AwareDatetime | None, Query(description="Default: now.")] = None,
     type: Annotated[AlarmType, Query(description="Alarm type.")] = AlarmType.FIRE,
@@ -131,15 +150,29 @@ def _detail(session: Session, runtime, row: AlarmRow) -> AlarmDetail:
     device = session.get(DeviceRow, row.device_id)
     return AlarmDetail(
         **alarm_record(row, device).model_dump(),
-        audit=[AuditStep(at=as_utc(a.at), action=a.action, by=a.by, comment=a.comment, state_before=a.state_before,
-                         state_after=a.state_after) for a in audit_trail(session, row.id)],
+        audit=[
+            AuditStep(
+                at=as_utc(a.at),
+                action=a.action,
+                by=a.by,
+                comment=a.comment,
+                state_before=a.state_before,
+                state_after=a.state_after,
+            )
+            for a in audit_trail(session, row.id)
+        ],
         timings=timings(row),
         device=device_records(session, [device], runtime.alarms.rules)[0] if device is not None else None,
-        lanes=lane_states(session, device))
+        lanes=lane_states(session, device),
+    )
 
 
-@alarms.get("/{alarm_id}", response_model=AlarmDetail, responses=responses(401, 403, 404, 422),
-            summary="An alarm with its audit trail, timings, device and fire lanes")
+@alarms.get(
+    "/{alarm_id}",
+    response_model=AlarmDetail,
+    responses=responses(401, 403, 404, 422),
+    summary="An alarm with its audit trail, timings, device and fire lanes",
+)
 def get_alarm(alarm_id: AlarmPath, session: SessionDep, runtime: RuntimeDep, _: Viewer) -> AlarmDetail:
     return _detail(session, runtime, _alarm_or_404(session, alarm_id))
 
@@ -163,28 +196,38 @@ NoteBody = Annotated[Note | None, Body(description="Optional comment.")]
 ACTION_ERRORS = responses(401, 403, 404, 409, 413, 422)
 
 
-@alarms.post("/{alarm_id}/shown", response_model=AlarmRecord, responses=responses(401, 403, 404, 422),
-             summary="The console displayed the alarm (operator; idempotent)")
+@alarms.post(
+    "/{alarm_id}/shown",
+    response_model=AlarmRecord,
+    responses=responses(401, 403, 404, 422),
+    summary="The console displayed the alarm (operator; idempotent)",
+)
 def shown(alarm_id: AlarmPath, runtime: RuntimeDep, caller: Operator) -> AlarmRecord:
     return _act(runtime, caller, alarm_id, "shown")
 
 
-@alarms.post("/{alarm_id}/ack", response_model=AlarmRecord, responses=ACTION_ERRORS,
-             summary="Acknowledge an alarm (operator)")
+@alarms.post(
+    "/{alarm_id}/ack", response_model=AlarmRecord, responses=ACTION_ERRORS, summary="Acknowledge an alarm (operator)"
+)
 def acknowledge(alarm_id: AlarmPath, runtime: RuntimeDep, caller: Operator, body: NoteBody = None) -> AlarmRecord:
     """active → acknowledged: someone is on it; escalation stops."""
     return _act(runtime, caller, alarm_id, "acknowledge", comment=body.comment if body else None)
 
 
-@alarms.post("/{alarm_id}/confirm", response_model=AlarmRecord, responses=ACTION_ERRORS,
-             summary="Confirm what an alarm was (operator)")
+@alarms.post(
+    "/{alarm_id}/confirm",
+    response_model=AlarmRecord,
+    responses=ACTION_ERRORS,
+    summary="Confirm what an alarm was (operator)",
+)
 def confirm(alarm_id: AlarmPath, body: Confirmation, runtime: RuntimeDep, caller: Operator) -> AlarmRecord:
     """active or acknowledged → confirmed. A real fire is forwarded to the 119 target."""
     return _act(runtime, caller, alarm_id, "confirm", outcome=Outcome(body.outcome), comment=body.comment)
 
 
-@alarms.post("/{alarm_id}/resolve", response_model=AlarmRecord, responses=ACTION_ERRORS,
-             summary="Resolve an alarm (operator)")
+@alarms.post(
+    "/{alarm_id}/resolve", response_model=AlarmRecord, responses=ACTION_ERRORS, summary="Resolve an alarm (operator)"
+)
 def resolve(alarm_id: AlarmPath, runtime: RuntimeDep, caller: Operator, body: NoteBody = None) -> AlarmRecord:
     """acknowledged or confirmed → resolved; a fire alarm must be confirmed first."""
     return _act(runtime, caller, alarm_id, "resolve", comment=body.comment if body else None)

@@ -42,25 +42,46 @@ def _not_masked(url: str) -> str:
 
 def _slug(camera_id: str) -> str:
     if not re.fullmatch(CAMERA_ID_PATTERN, camera_id):
-        raise ValueError("a camera id may use only letters, digits, '.', '-' and '_', and must start with "
-                         f"a letter or digit (got {camera_id[:40]!r})")
+        raise ValueError(
+            "a camera id may use only letters, digits, '.', '-' and '_', and must start with "
+            f"a letter or digit (got {camera_id[:40]!r})"
+        )
     return camera_id
 
 
-CameraId = Annotated[str, Field(
-    min_length=1, max_length=100, json_schema_extra={"pattern": CAMERA_ID_PATTERN}, title="Camera id",
-    description="Short id used in records, file names and the API: letters, digits, '.', '-' and '_', "
-                "starting with a letter or digit."), AfterValidator(_slug)]
+CameraId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        json_schema_extra={"pattern": CAMERA_ID_PATTERN},
+        title="Camera id",
+        description="Short id used in records, file names and the API: letters, digits, '.', '-' and '_', "
+        "starting with a letter or digit.",
+    ),
+    AfterValidator(_slug),
+]
 Name = Annotated[str, Field(min_length=1, max_length=200, title="Name", description="Shown to people.")]
-SourceUrl = Annotated[str, Field(
-    min_length=1, max_length=2000, title="Source",
-    description="rtsp:// or rtsps:// URL, video file or image folder. May hold credentials; they are "
-                "never returned (responses show them as ***).")]
+SourceUrl = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=2000,
+        title="Source",
+        description="rtsp:// or rtsps:// URL, video file or image folder. May hold credentials; they are "
+        "never returned (responses show them as ***).",
+    ),
+]
 SampleFps = Annotated[float, Field(gt=0, le=30, allow_inf_nan=False, title="Analysed frames per second")]
 Imgsz = Annotated[int, Field(ge=128, le=2560, multiple_of=32, title="Inference size (px)")]
-Decode = Annotated[Literal["auto", "all", "keyframes"], Field(
-    title="Decode mode", description="'keyframes' decodes only key frames; 'auto' does so when the sampling "
-                                     "interval is at least the GOP; 'all' decodes every frame.")]
+Decode = Annotated[
+    Literal["auto", "all", "keyframes"],
+    Field(
+        title="Decode mode",
+        description="'keyframes' decodes only key frames; 'auto' does so when the sampling "
+        "interval is at least the GOP; 'all' decodes every frame.",
+    ),
+]
 Enabled = Annotated[bool, Field(title="Enabled", description="A disabled camera is kept but not watched.")]
 Place = Annotated[str | None, Field(max_length=200, title="Site / building", description="Free text for grouping.")]
 
@@ -99,8 +120,9 @@ class CameraPatch(BaseModel):
 class DetectionOut(BaseModel):
     label: str = Field(title="Class")
     confidence: float = Field(title="Detector confidence")
-    box: list[float] = Field(min_length=4, max_length=4, title="Box",
-                             description="x1, y1, x2, y2 as fractions of the frame.")
+    box: list[float] = Field(
+        min_length=4, max_length=4, title="Box", description="x1, y1, x2, y2 as fractions of the frame."
+    )
     track_id: int | None = Field(title="Track id", description="Null until the tracker has identified the object.")
 
 
@@ -143,10 +165,20 @@ class CameraOut(BaseModel):
 
     @classmethod
     def of(cls, row: CameraRow, runtime: Runtime) -> CameraOut:
-        return cls(id=row.id, name=row.name, source_url=redact_url(row.source_url), sample_fps=row.sample_fps,
-                   imgsz=row.imgsz, decode=row.decode, enabled=row.enabled, site=row.site, building=row.building,
-                   created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
-                   status=CameraStatusOut.of(runtime.camera_status(row.id)))
+        return cls(
+            id=row.id,
+            name=row.name,
+            source_url=redact_url(row.source_url),
+            sample_fps=row.sample_fps,
+            imgsz=row.imgsz,
+            decode=row.decode,
+            enabled=row.enabled,
+            site=row.site,
+            building=row.building,
+            created_at=as_utc(row.created_at),
+            updated_at=as_utc(row.updated_at),
+            status=CameraStatusOut.of(runtime.camera_status(row.id)),
+        )
 
 
 CameraPath = Annotated[str, Path(max_length=100, title="Camera id")]
@@ -164,8 +196,13 @@ def list_cameras(session: SessionDep, runtime: RuntimeDep, _: Viewer) -> list[Ca
     return [CameraOut.of(row, runtime) for row in session.exec(select(CameraRow).order_by(CameraRow.id))]
 
 
-@router.post("", response_model=CameraOut, status_code=status.HTTP_201_CREATED,
-             responses=responses(401, 403, 409, 413, 422), summary="Add a camera")
+@router.post(
+    "",
+    response_model=CameraOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 403, 409, 413, 422),
+    summary="Add a camera",
+)
 def create_camera(body: CameraCreate, session: SessionDep, runtime: RuntimeDep, _: Admin) -> CameraOut:
     if session.get(CameraRow, body.id) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=f"camera {body.id!r} already exists")
@@ -185,10 +222,12 @@ def get_camera(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, 
     return CameraOut.of(camera_or_404(session, camera_id), runtime)
 
 
-@router.patch("/{camera_id}", response_model=CameraOut, responses=responses(401, 403, 404, 413, 422),
-              summary="Change a camera")
-def update_camera(camera_id: CameraPath, body: CameraPatch, session: SessionDep, runtime: RuntimeDep,
-                  _: Admin) -> CameraOut:
+@router.patch(
+    "/{camera_id}", response_model=CameraOut, responses=responses(401, 403, 404, 413, 422), summary="Change a camera"
+)
+def update_camera(
+    camera_id: CameraPath, body: CameraPatch, session: SessionDep, runtime: RuntimeDep, _: Admin
+) -> CameraOut:
     row = camera_or_404(session, camera_id)
     changes = body.model_dump(exclude_unset=True)  # only site and building accept null
     url = changes.get("source_url")
@@ -206,8 +245,12 @@ def update_camera(camera_id: CameraPath, body: CameraPatch, session: SessionDep,
     return CameraOut.of(row, runtime)
 
 
-@router.delete("/{camera_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404, 422),
-               summary="Remove a camera and its zones")
+@router.delete(
+    "/{camera_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(401, 403, 404, 422),
+    summary="Remove a camera and its zones",
+)
 def delete_camera(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, _: Admin) -> None:
     """Its violations and evidence stay (they are records of what happened)."""
     row = camera_or_404(session, camera_id)
@@ -221,32 +264,51 @@ def _latest_or_503(runtime: Runtime, camera_id: str) -> tuple[Frame, Detections]
     latest = runtime.latest_frame(camera_id)
     if latest is None:
         state = runtime.camera_status(camera_id).state
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            detail=f"camera {camera_id!r} has no frame yet (state: {state}); try again shortly",
-                            headers={"Retry-After": "5"})
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail=f"camera {camera_id!r} has no frame yet (state: {state}); try again shortly",
+            headers={"Retry-After": "5"},
+        )
     return latest
 
 
-@router.get("/{camera_id}/detections", response_model=FrameDetections, responses=responses(401, 403, 404, 422, 503),
-            summary="Detections on the latest analysed frame")
+@router.get(
+    "/{camera_id}/detections",
+    response_model=FrameDetections,
+    responses=responses(401, 403, 404, 422, 503),
+    summary="Detections on the latest analysed frame",
+)
 def latest_detections(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, _: Viewer) -> FrameDetections:
     """Boxes as fractions of the frame, so they overlay `frame.jpg` at any display size."""
     camera_or_404(session, camera_id)
     frame, found = _latest_or_503(runtime, camera_id)
     w, h = frame.width, frame.height
-    boxes = [DetectionOut(label=str(name), confidence=round(float(conf), 4),
-                          box=[round(min(max(float(v) / size, 0.0), 1.0), 5)
-                               for v, size in zip(xyxy, (w, h, w, h))],
-                          track_id=int(track) if track >= 0 else None)
-             for xyxy, name, conf, track in zip(found.xyxy, found.class_name, found.confidence, found.tracker_id)]
+    boxes = [
+        DetectionOut(
+            label=str(name),
+            confidence=round(float(conf), 4),
+            box=[round(min(max(float(v) / size, 0.0), 1.0), 5) for v, size in zip(xyxy, (w, h, w, h))],
+            track_id=int(track) if track >= 0 else None,
+        )
+        for xyxy, name, conf, track in zip(found.xyxy, found.class_name, found.confidence, found.tracker_id)
+    ]
     return FrameDetections(camera=camera_id, timestamp=as_utc(frame.timestamp), width=w, height=h, detections=boxes)
 
 
-@router.get("/{camera_id}/frame.jpg", response_class=Response, summary="Latest analysed frame",
-            responses={200: {"content": {"image/jpeg": {}}, "description": "JPEG picture."},
-                       **responses(401, 403, 404, 422, 503)})
+@router.get(
+    "/{camera_id}/frame.jpg",
+    response_class=Response,
+    summary="Latest analysed frame",
+    responses={
+        200: {"content": {"image/jpeg": {}}, "description": "JPEG picture."},
+        **responses(401, 403, 404, 422, 503),
+    },
+)
 def latest_frame(
-    camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, _: Viewer,
+    camera_id: CameraPath,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Viewer,
     zones: Annotated[bool, Query(description="Draw the camera's zones (outline and name).")] = False,
     detections: Annotated[bool, Query(description="Draw the boxes detected on this frame.")] = False,
     quality: Annotated[int, Query(ge=1, le=100, description="JPEG quality.")] = 85,
@@ -258,10 +320,14 @@ def latest_frame(
     if zones or detections:
         image = image.copy()
     if zones:
-        rows = session.exec(select(ZoneRow).where(ZoneRow.camera_id == camera_id)
-                            .order_by(ZoneRow.position, ZoneRow.pk)).all()
+        rows = session.exec(
+            select(ZoneRow).where(ZoneRow.camera_id == camera_id).order_by(ZoneRow.position, ZoneRow.pk)
+        ).all()
         draw_zones(image, [(r.name, r.polygon) for r in rows])
     if detections:
         draw_detections(image, found)
-    return Response(encode_jpeg(image, quality), media_type="image/jpeg",
-                    headers={"Cache-Control": "no-store", "X-Frame-Timestamp": frame.timestamp.isoformat()})
+    return Response(
+        encode_jpeg(image, quality),
+        media_type="image/jpeg",
+        headers={"Cache-Control": "no-store", "X-Frame-Timestamp": frame.timestamp.isoformat()},
+    )

@@ -41,8 +41,7 @@ def _encode(event: LiveEvent) -> str:
 
 
 def _wanted(event: LiveEvent, cameras: list[str], types: list[str]) -> bool:
-    return ((not cameras or payload_camera(event.payload) in cameras)
-            and (not types or type_matches(types, event.type)))
+    return (not cameras or payload_camera(event.payload) in cameras) and (not types or type_matches(types, event.type))
 
 
 async def _stream(sub: Subscription, cameras: list[str], types: list[str]) -> AsyncIterator[str]:
@@ -72,19 +71,33 @@ def _parse_id(value: str | None) -> int | None:
         return None
 
 
-@router.get("/events", dependencies=[Depends(require("viewer"))], response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}, "description":
-                             "Server-Sent Events: violation.new|update|end, camera.online|offline|frozen"},
-                        **responses(401, 403)})
-async def events(runtime: RuntimeDep, session: SessionDep,
-                 camera: list[str] = Query(default=[], description="Only events about these cameras."),
-                 type: list[str] = Query(default=[], description="Only these types or prefixes (violation.*)."),
-                 last_event_id: str | None = Query(default=None, description="Resume after this id (as the header)."),
-                 last_event_id_header: str | None = Header(default=None, alias="Last-Event-ID")) -> StreamingResponse:
+@router.get(
+    "/events",
+    dependencies=[Depends(require("viewer"))],
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "Server-Sent Events: violation.new|update|end, camera.online|offline|frozen",
+        },
+        **responses(401, 403),
+    },
+)
+async def events(
+    runtime: RuntimeDep,
+    session: SessionDep,
+    camera: list[str] = Query(default=[], description="Only events about these cameras."),
+    type: list[str] = Query(default=[], description="Only these types or prefixes (violation.*)."),
+    last_event_id: str | None = Query(default=None, description="Resume after this id (as the header)."),
+    last_event_id_header: str | None = Header(default=None, alias="Last-Event-ID"),
+) -> StreamingResponse:
     """Live events as Server-Sent Events (viewer role)."""
     session.close()  # the key check is done: hold no database connection for the stream's lifetime
     bus = runtime.bus
     resume = _parse_id(last_event_id_header)
     sub = bus.subscribe(resume if resume is not None else _parse_id(last_event_id))
-    return StreamingResponse(_stream(sub, camera, type), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        _stream(sub, camera, type),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

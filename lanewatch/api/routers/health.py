@@ -18,8 +18,8 @@ from lanewatch import __version__
 from lanewatch.api.auth import Viewer
 from lanewatch.api.deps import RuntimeDep
 from lanewatch.api.errors import responses
-from lanewatch.api.runtime import Runtime
 from lanewatch.api.routers.cameras import CameraStatusOut
+from lanewatch.api.runtime import Runtime
 from lanewatch.store.tables import CameraRow, utcnow
 
 router = APIRouter(tags=["health"])
@@ -42,7 +42,8 @@ class PipelineHealthOut(BaseModel):
     state: Literal["ok", "behind"] = Field(
         title="Detector state",
         description="behind: looks were dropped (oldest first) in the last seconds or wait too long for the "
-                    "detector; clears once the backlog has drained.")
+        "detector; clears once the backlog has drained.",
+    )
     backlog: int = Field(title="Looks waiting for the detector")
     oldest_wait_s: float = Field(title="Longest wait of a live camera's look (s)")
     dropped: int = Field(title="Looks dropped so far")
@@ -56,22 +57,31 @@ class IngestPathHealth(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok", "degraded", "unavailable"] = Field(
-        title="Status", description="ok; degraded: an enabled camera is not online, or the detector is behind; "
-                                    "unavailable: no database (503).")
+        title="Status",
+        description="ok; degraded: an enabled camera is not online, or the detector is behind; "
+        "unavailable: no database (503).",
+    )
     version: str = Field(title="lanewatch version")
     uptime_s: float = Field(title="Seconds since the API started")
     database: DatabaseHealth = Field(title="Database")
     cameras: list[CameraHealth] = Field(title="Cameras", description="Empty when the database is unreachable.")
-    pipeline: PipelineHealthOut | None = Field(None, title="Detector pipeline",
-                                               description="None when this process runs no pipeline.")
+    pipeline: PipelineHealthOut | None = Field(
+        None, title="Detector pipeline", description="None when this process runs no pipeline."
+    )
     alarm_ingest: dict[str, IngestPathHealth] = Field(
-        default_factory=dict, title="Sensor ingest paths",
-        description="The enabled ones besides HTTP: 'mqtt' and 'gb26875'. One that is down makes the status degraded.")
+        default_factory=dict,
+        title="Sensor ingest paths",
+        description="The enabled ones besides HTTP: 'mqtt' and 'gb26875'. One that is down makes the status degraded.",
+    )
     checked_at: datetime = Field(title="Checked at")
 
 
-@router.get("/api/health", response_model=Health, summary="Service health (no key needed)",
-            responses={503: {"model": Health, "description": "The database is unreachable."}})
+@router.get(
+    "/api/health",
+    response_model=Health,
+    summary="Service health (no key needed)",
+    responses={503: {"model": Health, "description": "The database is unreachable."}},
+)
 def health(runtime: RuntimeDep) -> JSONResponse:
     """Process up, database reachable (with latency), each camera's live state and last frame time."""
     start = time.perf_counter()
@@ -89,32 +99,55 @@ def health(runtime: RuntimeDep) -> JSONResponse:
     except SQLAlchemyError as exc:
         database = DatabaseHealth(ok=False, latency_ms=None, error=type(exc).__name__)
     pipeline = _pipeline_health(runtime)
-    ingest = {name: IngestPathHealth(up=up, counters=counters)
-              for name, (up, counters) in runtime.alarm_ingest_health().items()}
+    ingest = {
+        name: IngestPathHealth(up=up, counters=counters)
+        for name, (up, counters) in runtime.alarm_ingest_health().items()
+    }
     if not database.ok:
         state = "unavailable"
-    elif (any(c.enabled and c.state != "online" for c in cameras) or (pipeline and pipeline.state == "behind")
-          or not all(path.up for path in ingest.values())):
+    elif (
+        any(c.enabled and c.state != "online" for c in cameras)
+        or (pipeline and pipeline.state == "behind")
+        or not all(path.up for path in ingest.values())
+    ):
         state = "degraded"
     else:
         state = "ok"
-    body = Health(status=state, version=__version__, uptime_s=round(time.monotonic() - _STARTED, 3),
-                  database=database, cameras=cameras, pipeline=pipeline, alarm_ingest=ingest, checked_at=utcnow())
-    return JSONResponse(body.model_dump(mode="json"), status_code=503 if state == "unavailable" else 200,
-                        headers={"Cache-Control": "no-store"})
+    body = Health(
+        status=state,
+        version=__version__,
+        uptime_s=round(time.monotonic() - _STARTED, 3),
+        database=database,
+        cameras=cameras,
+        pipeline=pipeline,
+        alarm_ingest=ingest,
+        checked_at=utcnow(),
+    )
+    return JSONResponse(
+        body.model_dump(mode="json"),
+        status_code=503 if state == "unavailable" else 200,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _pipeline_health(runtime: Runtime) -> PipelineHealthOut | None:
     h = runtime.pipeline_health()
     if h is None:
         return None
-    return PipelineHealthOut(state=h.state, backlog=h.backlog, oldest_wait_s=h.oldest_wait_s, dropped=h.dropped,
-                             since=h.since)
+    return PipelineHealthOut(
+        state=h.state, backlog=h.backlog, oldest_wait_s=h.oldest_wait_s, dropped=h.dropped, since=h.since
+    )
 
 
-@router.get("/metrics", response_class=Response, summary="Prometheus metrics (viewer key)",
-            responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format."},
-                       **responses(401, 403)})
+@router.get(
+    "/metrics",
+    response_class=Response,
+    summary="Prometheus metrics (viewer key)",
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format."},
+        **responses(401, 403),
+    },
+)
 def metrics(request: Request, runtime: RuntimeDep, _: Viewer) -> Response:
     """The pipeline's counters (frames, inferences, queue depth, violations) and the API's request counters.
 

@@ -26,8 +26,10 @@ class KeyCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=200, title="Name", description="Who or what uses the key.")
     role: Literal["viewer", "operator", "admin", "device"] = Field(
-        title="Role", description="viewer (read), operator (also ack/resolve), admin (also cameras, zones, keys); "
-                                  "device: only delivers alarm messages (POST /api/alarms/ingest).")
+        title="Role",
+        description="viewer (read), operator (also ack/resolve), admin (also cameras, zones, keys); "
+        "device: only delivers alarm messages (POST /api/alarms/ingest).",
+    )
 
 
 class KeyOut(BaseModel):
@@ -43,8 +45,15 @@ class KeyOut(BaseModel):
 
     @classmethod
     def of(cls, row: ApiKeyRow) -> KeyOut:
-        return cls(pk=row.pk, name=row.name, role=row.role, prefix=row.prefix, created_at=as_utc(row.created_at),
-                   last_used_at=as_utc(row.last_used_at), revoked_at=as_utc(row.revoked_at))
+        return cls(
+            pk=row.pk,
+            name=row.name,
+            role=row.role,
+            prefix=row.prefix,
+            created_at=as_utc(row.created_at),
+            last_used_at=as_utc(row.last_used_at),
+            revoked_at=as_utc(row.revoked_at),
+        )
 
 
 class KeyCreated(KeyOut):
@@ -56,8 +65,13 @@ def list_keys(session: SessionDep, _: Admin) -> list[KeyOut]:
     return [KeyOut.of(row) for row in session.exec(select(ApiKeyRow).order_by(ApiKeyRow.pk))]
 
 
-@router.post("", response_model=KeyCreated, status_code=status.HTTP_201_CREATED,
-             responses=responses(401, 403, 413, 422), summary="Create an API key (shown once)")
+@router.post(
+    "",
+    response_model=KeyCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 403, 413, 422),
+    summary="Create an API key (shown once)",
+)
 def create_key(body: KeyCreate, session: SessionDep, _: Admin) -> KeyCreated:
     try:
         row, key = new_key_row(body.role, body.name)
@@ -69,8 +83,12 @@ def create_key(body: KeyCreate, session: SessionDep, _: Admin) -> KeyCreated:
     return KeyCreated(**KeyOut.of(row).model_dump(), key=key)
 
 
-@router.delete("/{pk}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404, 422),
-               summary="Revoke an API key")
+@router.delete(
+    "/{pk}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(401, 403, 404, 422),
+    summary="Revoke an API key",
+)
 def revoke_key(pk: KeyPk, session: SessionDep, _: Admin) -> None:
     """The key stops working at once; it stays in the list with `revoked_at` set. Revoking twice is harmless."""
     row = session.get(ApiKeyRow, pk)

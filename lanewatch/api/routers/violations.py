@@ -54,8 +54,9 @@ class ViolationOut(BaseModel):
     violation_at: datetime = Field(title="Became a violation at")
     ended_at: datetime | None = Field(title="Ended at")
     confidence: float = Field(title="Detector confidence")
-    box: list[float] = Field(min_length=4, max_length=4, title="Box",
-                             description="x1, y1, x2, y2 as fractions of the frame.")
+    box: list[float] = Field(
+        min_length=4, max_length=4, title="Box", description="x1, y1, x2, y2 as fractions of the frame."
+    )
     state: State = Field(title="Operator state")
     acknowledged_by: str | None = Field(title="Acknowledged by (key name)")
     acknowledged_at: datetime | None = Field(title="Acknowledged at")
@@ -72,16 +73,33 @@ class ViolationOut(BaseModel):
         url = f"/api/violations/{quote(row.id, safe='')}/snapshot.jpg"
         end_or_seen = row.end_s if row.end_s is not None else row.last_seen_s
         return cls(
-            id=row.id, camera=row.camera, zone=row.zone, zone_name=row.zone_name, label=row.label,
-            active=row.end_s is None, start_s=row.start_s, violation_s=row.violation_s,
-            last_seen_s=row.last_seen_s, end_s=row.end_s, dwell_s=end_or_seen - row.start_s,
-            started_at=as_utc(row.started_at), violation_at=as_utc(row.violation_at), ended_at=as_utc(row.ended_at),
-            confidence=row.confidence, box=[row.box_x1, row.box_y1, row.box_x2, row.box_y2], state=row.state,
-            acknowledged_by=row.acknowledged_by, acknowledged_at=as_utc(row.acknowledged_at),
-            ack_comment=row.ack_comment, resolved_by=row.resolved_by, resolved_at=as_utc(row.resolved_at),
-            resolve_comment=row.resolve_comment, updated_at=as_utc(row.updated_at),
+            id=row.id,
+            camera=row.camera,
+            zone=row.zone,
+            zone_name=row.zone_name,
+            label=row.label,
+            active=row.end_s is None,
+            start_s=row.start_s,
+            violation_s=row.violation_s,
+            last_seen_s=row.last_seen_s,
+            end_s=row.end_s,
+            dwell_s=end_or_seen - row.start_s,
+            started_at=as_utc(row.started_at),
+            violation_at=as_utc(row.violation_at),
+            ended_at=as_utc(row.ended_at),
+            confidence=row.confidence,
+            box=[row.box_x1, row.box_y1, row.box_x2, row.box_y2],
+            state=row.state,
+            acknowledged_by=row.acknowledged_by,
+            acknowledged_at=as_utc(row.acknowledged_at),
+            ack_comment=row.ack_comment,
+            resolved_by=row.resolved_by,
+            resolved_at=as_utc(row.resolved_at),
+            resolve_comment=row.resolve_comment,
+            updated_at=as_utc(row.updated_at),
             snapshot_url=f"{url}?annotated=1" if row.snapshot else None,
-            clean_snapshot_url=f"{url}?annotated=0" if row.snapshot_clean else None)
+            clean_snapshot_url=f"{url}?annotated=0" if row.snapshot_clean else None,
+        )
 
 
 class ViolationPage(BaseModel):
@@ -106,39 +124,64 @@ def violation_or_404(session: Session, violation_id: str) -> ViolationRow:
 
 @router.get("", response_model=ViolationPage, responses=responses(401, 403, 422), summary="Search violations")
 def search_violations(
-    session: SessionDep, _: Viewer,
+    session: SessionDep,
+    _: Viewer,
     camera: Annotated[str | None, Query(max_length=100, description="Camera id.")] = None,
     zone: Annotated[str | None, Query(max_length=100, description="Zone id.")] = None,
     state: Annotated[State | None, Query(description="Operator state.")] = None,
     label: Annotated[str | None, Query(max_length=50, description="Class (car, truck, ...).")] = None,
     active: Annotated[bool | None, Query(description="true: still in the lane; false: ended.")] = None,
-    since: Annotated[AwareDatetime | None, Query(
-        description="Became a violation at or after this time (ISO 8601 with a time zone).")] = None,
-    until: Annotated[AwareDatetime | None, Query(
-        description="Became a violation before this time (ISO 8601 with a time zone).")] = None,
+    since: Annotated[
+        AwareDatetime | None, Query(description="Became a violation at or after this time (ISO 8601 with a time zone).")
+    ] = None,
+    until: Annotated[
+        AwareDatetime | None, Query(description="Became a violation before this time (ISO 8601 with a time zone).")
+    ] = None,
     after: Annotated[str | None, Query(max_length=500, description="Cursor from the previous page's `next`.")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
 ) -> ViolationPage:
     try:
-        rows, next_cursor = list_violations(session, camera=camera, zone=zone, state=state, label=label,
-                                            active=active, since=since, until=until, after=after, limit=limit)
+        rows, next_cursor = list_violations(
+            session,
+            camera=camera,
+            zone=zone,
+            state=state,
+            label=label,
+            active=active,
+            since=since,
+            until=until,
+            after=after,
+            limit=limit,
+        )
     except InvalidCursor as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail=f"query parameter 'after': {exc or 'not a cursor from this API'}") from None
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"query parameter 'after': {exc or 'not a cursor from this API'}",
+        ) from None
     return ViolationPage(items=[ViolationOut.of(r) for r in rows], next=next_cursor)
 
 
-@router.get("/{violation_id}", response_model=ViolationOut, responses=responses(401, 403, 404, 422),
-            summary="Get a violation")
+@router.get(
+    "/{violation_id}", response_model=ViolationOut, responses=responses(401, 403, 404, 422), summary="Get a violation"
+)
 def get_violation(violation_id: ViolationPath, session: SessionDep, _: Viewer) -> ViolationOut:
     return ViolationOut.of(violation_or_404(session, violation_id))
 
 
 def _event_shape(row: ViolationRow) -> dict[str, Any]:
     """The pipeline's violation JSON plus the operator state."""
-    operator = ViolationOut.of(row).model_dump(mode="json", include={
-        "state", "acknowledged_by", "acknowledged_at", "ack_comment", "resolved_by", "resolved_at",
-        "resolve_comment"})
+    operator = ViolationOut.of(row).model_dump(
+        mode="json",
+        include={
+            "state",
+            "acknowledged_by",
+            "acknowledged_at",
+            "ack_comment",
+            "resolved_by",
+            "resolved_at",
+            "resolve_comment",
+        },
+    )
     return {**violation_json(from_row(row)), **operator}
 
 
@@ -150,8 +193,15 @@ def _publish(runtime: Runtime, payload: dict[str, Any]) -> None:
         log.exception("could not publish the %s of violation %s", payload["action"], payload["after"]["id"])
 
 
-def _transition(session: Session, runtime: Runtime, caller: Caller, violation_id: str, *,
-                action: Literal["acknowledged", "resolved"], comment: str | None) -> ViolationOut:
+def _transition(
+    session: Session,
+    runtime: Runtime,
+    caller: Caller,
+    violation_id: str,
+    *,
+    action: Literal["acknowledged", "resolved"],
+    comment: str | None,
+) -> ViolationOut:
     before = _event_shape(violation_or_404(session, violation_id))
     now = utcnow()
     if action == "acknowledged":
@@ -160,41 +210,64 @@ def _transition(session: Session, runtime: Runtime, caller: Caller, violation_id
     else:
         allowed = ("new", "acknowledged")
         values = {"resolved_by": caller.name, "resolved_at": now, "resolve_comment": comment}
-    result = session.exec(update(ViolationRow)
-                          .where(ViolationRow.id == violation_id, ViolationRow.state.in_(allowed))
-                          .values(state=action, updated_at=now, **values))
+    result = session.exec(
+        update(ViolationRow)
+        .where(ViolationRow.id == violation_id, ViolationRow.state.in_(allowed))
+        .values(state=action, updated_at=now, **values)
+    )
     session.commit()
     after = violation_or_404(session, violation_id)
     session.refresh(after)
     if result.rowcount != 1:
         who = after.resolved_by if after.state == "resolved" else after.acknowledged_by
-        raise HTTPException(status.HTTP_409_CONFLICT,
-                            detail=f"violation {violation_id!r} is already {after.state} (by {who!r}); "
-                                   f"it cannot be {action} now")
-    _publish(runtime, {"type": "violation.update", "action": action, "by": caller.name,
-                       "before": before, "after": _event_shape(after)})
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"violation {violation_id!r} is already {after.state} (by {who!r}); it cannot be {action} now",
+        )
+    _publish(
+        runtime,
+        {
+            "type": "violation.update",
+            "action": action,
+            "by": caller.name,
+            "before": before,
+            "after": _event_shape(after),
+        },
+    )
     return ViolationOut.of(after)
 
 
 NoteBody = Annotated[OperatorNote | None, Body(description="Optional comment.")]
 
 
-@router.post("/{violation_id}/ack", response_model=ViolationOut, responses=responses(401, 403, 404, 409, 413, 422),
-             summary="Acknowledge a violation (operator)")
-def acknowledge(violation_id: ViolationPath, session: SessionDep, runtime: RuntimeDep, caller: Operator,
-                body: NoteBody = None) -> ViolationOut:
+@router.post(
+    "/{violation_id}/ack",
+    response_model=ViolationOut,
+    responses=responses(401, 403, 404, 409, 413, 422),
+    summary="Acknowledge a violation (operator)",
+)
+def acknowledge(
+    violation_id: ViolationPath, session: SessionDep, runtime: RuntimeDep, caller: Operator, body: NoteBody = None
+) -> ViolationOut:
     """new → acknowledged. Someone is on it."""
-    return _transition(session, runtime, caller, violation_id, action="acknowledged",
-                       comment=body.comment if body else None)
+    return _transition(
+        session, runtime, caller, violation_id, action="acknowledged", comment=body.comment if body else None
+    )
 
 
-@router.post("/{violation_id}/resolve", response_model=ViolationOut,
-             responses=responses(401, 403, 404, 409, 413, 422), summary="Resolve a violation (operator)")
-def resolve(violation_id: ViolationPath, session: SessionDep, runtime: RuntimeDep, caller: Operator,
-            body: NoteBody = None) -> ViolationOut:
+@router.post(
+    "/{violation_id}/resolve",
+    response_model=ViolationOut,
+    responses=responses(401, 403, 404, 409, 413, 422),
+    summary="Resolve a violation (operator)",
+)
+def resolve(
+    violation_id: ViolationPath, session: SessionDep, runtime: RuntimeDep, caller: Operator, body: NoteBody = None
+) -> ViolationOut:
     """new or acknowledged → resolved. The lane was cleared (or it was a false alarm: say so in the comment)."""
-    return _transition(session, runtime, caller, violation_id, action="resolved",
-                       comment=body.comment if body else None)
+    return _transition(
+        session, runtime, caller, violation_id, action="resolved", comment=body.comment if body else None
+    )
 
 
 def evidence_path(evidence_dir: FsPath, stored: str) -> FsPath | None:
@@ -209,13 +282,20 @@ def evidence_path(evidence_dir: FsPath, stored: str) -> FsPath | None:
     return path if path != root and path.is_relative_to(root) else None
 
 
-@router.get("/{violation_id}/snapshot.jpg", response_class=Response, summary="Evidence picture",
-            responses={200: {"content": {"image/jpeg": {}}, "description": "JPEG picture."},
-                       **responses(401, 403, 404, 422)})
+@router.get(
+    "/{violation_id}/snapshot.jpg",
+    response_class=Response,
+    summary="Evidence picture",
+    responses={200: {"content": {"image/jpeg": {}}, "description": "JPEG picture."}, **responses(401, 403, 404, 422)},
+)
 def snapshot(
-    violation_id: ViolationPath, session: SessionDep, runtime: RuntimeDep, _: Viewer,
-    annotated: Annotated[bool, Query(
-        description="The annotated picture (zone, box, label) or the clean frame.")] = True,
+    violation_id: ViolationPath,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Viewer,
+    annotated: Annotated[
+        bool, Query(description="The annotated picture (zone, box, label) or the clean frame.")
+    ] = True,
     crop: Annotated[bool, Query(description="Only the offending object's box, with a margin.")] = False,
     quality: Annotated[int | None, Query(ge=1, le=100, description="Re-encode at this JPEG quality.")] = None,
 ) -> Response:
@@ -227,18 +307,23 @@ def snapshot(
     path = evidence_path(runtime.evidence_dir, stored)
     if path is None:
         log.warning("violation %s: %s snapshot path points outside the evidence directory", violation_id, kind)
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            detail=f"the {kind} snapshot of violation {violation_id!r} is not in the evidence store")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            detail=f"the {kind} snapshot of violation {violation_id!r} is not in the evidence store",
+        )
     try:
         data = path.read_bytes()
     except OSError:  # deleted by retention, or never written
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            detail=f"the {kind} snapshot file of violation {violation_id!r} is missing") from None
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"the {kind} snapshot file of violation {violation_id!r} is missing"
+        ) from None
     if crop or quality is not None:
         image = decode_jpeg(data)
         if image is None:
-            raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR,
-                                detail=f"the {kind} snapshot of violation {violation_id!r} is not a readable picture")
+            raise HTTPException(
+                status.HTTP_500_INTERNAL_SERVER_ERROR,
+                detail=f"the {kind} snapshot of violation {violation_id!r} is not a readable picture",
+            )
         if crop:
             image = crop_box(image, (row.box_x1, row.box_y1, row.box_x2, row.box_y2))
         data = encode_jpeg(image, quality if quality is not None else 90)

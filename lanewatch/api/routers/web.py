@@ -37,8 +37,10 @@ CONTENT_TYPES = {
 
 # Only our own scripts, styles and pictures; API calls go to this origin. Blob URLs carry the
 # pictures fetched with the key (an <img> cannot send an Authorization header).
-CSP = ("default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; "
-       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 
 router = APIRouter()
 
@@ -50,8 +52,13 @@ class Me(BaseModel):
     role: str = Field(title="Role", description="viewer, operator or admin.")
 
 
-@router.get("/api/me", response_model=Me, tags=["keys"], responses=responses(401, 403),
-            summary="The calling key's name and role")
+@router.get(
+    "/api/me",
+    response_model=Me,
+    tags=["keys"],
+    responses=responses(401, 403),
+    summary="The calling key's name and role",
+)
 def me(caller: Viewer) -> Me:
     """Lets a page check a key at sign-in and show only the actions the key's role allows."""
     return Me(name=caller.name, role=caller.role)
@@ -69,8 +76,7 @@ def _asset(path: Path, request: Request, extra_headers: dict[str, str] | None = 
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no such page or file: {request.url.path}")
     stat = path.stat()
     etag = _etag(path, stat.st_mtime_ns, stat.st_size)
-    headers = {"Cache-Control": "no-cache", "ETag": etag, "X-Content-Type-Options": "nosniff",
-               **(extra_headers or {})}
+    headers = {"Cache-Control": "no-cache", "ETag": etag, "X-Content-Type-Options": "nosniff", **(extra_headers or {})}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(path.read_bytes(), media_type=content_type, headers=headers)
@@ -86,8 +92,10 @@ def _inside_web_dir(relative: str) -> Path | None:
 
 def _page(name: str):
     def page(request: Request) -> Response:
-        return _asset(WEB_DIR / PAGES[name], request,
-                      {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer"})
+        return _asset(
+            WEB_DIR / PAGES[name], request, {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer"}
+        )
+
     page.__name__ = f"page_{name or 'dashboard'}"
     return page
 

@@ -37,19 +37,38 @@ def _check_url(url: str) -> str:
 def _check_patterns(patterns: list[str]) -> list[str]:
     bad = [p for p in patterns if not valid_pattern(p)]
     if bad:
-        raise ValueError(f"unknown event type(s) {', '.join(map(repr, bad))}: use '*', a prefix such as "
-                         f"'violation.*' or 'camera.*', or one of {', '.join(EVENT_TYPES)}")
+        raise ValueError(
+            f"unknown event type(s) {', '.join(map(repr, bad))}: use '*', a prefix such as "
+            f"'violation.*' or 'camera.*', or one of {', '.join(EVENT_TYPES)}"
+        )
     return list(dict.fromkeys(patterns))
 
 
-WebhookUrl = Annotated[str, AfterValidator(_check_url), Field(
-    min_length=1, max_length=2000, title="URL", description="Where deliveries are POSTed (http or https).")]
-EventPatterns = Annotated[list[str], AfterValidator(_check_patterns), Field(
-    min_length=1, max_length=20, title="Events",
-    description="Event types to deliver: '*', a prefix ('violation.*', 'camera.*') or exact types "
-                f"({', '.join(EVENT_TYPES)}).")]
-Secret = Annotated[str, Field(min_length=16, max_length=200, title="Signing secret",
-                              description="HMAC-SHA256 key for X-Lanewatch-Signature; write-only.")]
+WebhookUrl = Annotated[
+    str,
+    AfterValidator(_check_url),
+    Field(min_length=1, max_length=2000, title="URL", description="Where deliveries are POSTed (http or https)."),
+]
+EventPatterns = Annotated[
+    list[str],
+    AfterValidator(_check_patterns),
+    Field(
+        min_length=1,
+        max_length=20,
+        title="Events",
+        description="Event types to deliver: '*', a prefix ('violation.*', 'camera.*') or exact types "
+        f"({', '.join(EVENT_TYPES)}).",
+    ),
+]
+Secret = Annotated[
+    str,
+    Field(
+        min_length=16,
+        max_length=200,
+        title="Signing secret",
+        description="HMAC-SHA256 key for X-Lanewatch-Signature; write-only.",
+    ),
+]
 Description = Annotated[str | None, Field(max_length=500, title="Description")]
 WebhookPk = Annotated[int, Path(ge=1, le=2**31 - 1, title="Webhook number", description="The webhook's `pk`.")]
 
@@ -83,8 +102,10 @@ class WebhookOut(BaseModel):
     description: str | None
     enabled: bool
     created_at: datetime
-    secret: str = Field(description="The full secret in the answer that creates the webhook; "
-                                    "afterwards '****' and its last 4 characters.")
+    secret: str = Field(
+        description="The full secret in the answer that creates the webhook; "
+        "afterwards '****' and its last 4 characters."
+    )
 
 
 class DeliveryOut(BaseModel):
@@ -104,15 +125,29 @@ def _mask(secret: str) -> str:
 
 
 def _out(row: WebhookRow, *, reveal: bool = False) -> WebhookOut:
-    return WebhookOut(pk=row.pk, url=row.url, events=row.events, description=row.description, enabled=row.enabled,
-                      created_at=as_utc(row.created_at), secret=row.secret if reveal else _mask(row.secret))
+    return WebhookOut(
+        pk=row.pk,
+        url=row.url,
+        events=row.events,
+        description=row.description,
+        enabled=row.enabled,
+        created_at=as_utc(row.created_at),
+        secret=row.secret if reveal else _mask(row.secret),
+    )
 
 
 def _delivery(row: OutboxRow) -> DeliveryOut:
-    return DeliveryOut(pk=row.pk, event_type=row.event_type, idempotency_key=row.idempotency_key,
-                       attempts=row.attempts, next_attempt_at=as_utc(row.next_attempt_at),
-                       delivered_at=as_utc(row.delivered_at), last_error=row.last_error,
-                       created_at=as_utc(row.created_at), payload=row.payload)
+    return DeliveryOut(
+        pk=row.pk,
+        event_type=row.event_type,
+        idempotency_key=row.idempotency_key,
+        attempts=row.attempts,
+        next_attempt_at=as_utc(row.next_attempt_at),
+        delivered_at=as_utc(row.delivered_at),
+        last_error=row.last_error,
+        created_at=as_utc(row.created_at),
+        payload=row.payload,
+    )
 
 
 def _get(session: Session, pk: int) -> WebhookRow:
@@ -130,8 +165,13 @@ def list_webhooks(session: SessionDep) -> list[WebhookOut]:
 @router.post("/webhooks", status_code=status.HTTP_201_CREATED, responses=responses(401, 403, 422))
 def create_webhook(body: WebhookCreate, session: SessionDep) -> WebhookOut:
     """Subscribe a URL; the answer is the only one that shows the secret."""
-    row = WebhookRow(url=body.url, events=body.events, description=body.description, enabled=body.enabled,
-                     secret=body.secret or "whsec_" + secrets.token_urlsafe(24))
+    row = WebhookRow(
+        url=body.url,
+        events=body.events,
+        description=body.description,
+        enabled=body.enabled,
+        secret=body.secret or "whsec_" + secrets.token_urlsafe(24),
+    )
     session.add(row)
     session.commit()
     session.refresh(row)
@@ -165,11 +205,11 @@ def delete_webhook(pk: WebhookPk, session: SessionDep) -> Response:
 
 
 @router.get("/webhooks/{pk}/deliveries", responses=responses(401, 403, 404, 422))
-def list_deliveries(pk: WebhookPk, session: SessionDep,
-                    limit: int = Query(50, ge=1, le=500, description="Most recent first.")) -> list[DeliveryOut]:
+def list_deliveries(
+    pk: WebhookPk, session: SessionDep, limit: int = Query(50, ge=1, le=500, description="Most recent first.")
+) -> list[DeliveryOut]:
     _get(session, pk)
-    rows = session.exec(select(OutboxRow).where(OutboxRow.webhook_pk == pk)
-                        .order_by(OutboxRow.pk.desc()).limit(limit))
+    rows = session.exec(select(OutboxRow).where(OutboxRow.webhook_pk == pk).order_by(OutboxRow.pk.desc()).limit(limit))
     return [_delivery(r) for r in rows]
 
 
@@ -179,8 +219,12 @@ def test_webhook(pk: WebhookPk, session: SessionDep) -> DeliveryOut:
     row = _get(session, pk)
     if not row.enabled:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=f"webhook {pk} is disabled; enable it to test it")
-    payload = {"type": "webhook.test", "webhook": pk, "at": utcnow().isoformat(),
-               "detail": "test delivery from lanewatch"}
+    payload = {
+        "type": "webhook.test",
+        "webhook": pk,
+        "at": utcnow().isoformat(),
+        "detail": "test delivery from lanewatch",
+    }
     delivery = add_delivery(session, pk, "webhook.test", payload, f"test:{uuid.uuid4().hex}")
     session.commit()
     session.refresh(delivery)

@@ -22,8 +22,8 @@ from lanewatch.api.auth import Admin, Viewer
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
 from lanewatch.api.errors import Unprocessable, responses
 from lanewatch.api.routers.cameras import CameraPath, camera_or_404
-from lanewatch.store.zone_rows import fill_row, new_row, zone_of, zone_rows
 from lanewatch.store.tables import ZoneRow
+from lanewatch.store.zone_rows import fill_row, new_row, zone_of, zone_rows
 from lanewatch.zones.zone import Zone
 from lanewatch.zones.zone_file import ZoneFile, ZoneFileError, parse_zone_file
 
@@ -34,8 +34,9 @@ ZonePath = Annotated[str, Path(max_length=64, title="Zone id")]
 _ZONE_FILE_BODY = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": ZoneFile.model_json_schema(
-            ref_template="#/components/schemas/{model}")}},
+        "content": {
+            "application/json": {"schema": ZoneFile.model_json_schema(ref_template="#/components/schemas/{model}")}
+        },
     },
 }
 
@@ -58,8 +59,13 @@ def list_zones(camera_id: CameraPath, session: SessionDep, _: Viewer) -> list[Zo
     return [zone_of(row) for row in zone_rows(session, camera_id)]
 
 
-@router.post("", response_model=Zone, status_code=status.HTTP_201_CREATED,
-             responses=responses(401, 403, 404, 409, 413, 422), summary="Add a zone")
+@router.post(
+    "",
+    response_model=Zone,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 403, 404, 409, 413, 422),
+    summary="Add a zone",
+)
 def create_zone(camera_id: CameraPath, zone: Zone, session: SessionDep, runtime: RuntimeDep, _: Admin) -> Zone:
     camera_or_404(session, camera_id)
     taken = session.exec(select(ZoneRow.pk).where(ZoneRow.camera_id == camera_id, ZoneRow.zone_id == zone.id)).first()
@@ -76,8 +82,13 @@ def create_zone(camera_id: CameraPath, zone: Zone, session: SessionDep, runtime:
     return zone
 
 
-@router.get("/export", response_model=ZoneFile, response_model_exclude_none=True,
-            responses=responses(401, 403, 404, 422), summary="Export the zones as a zone file")
+@router.get(
+    "/export",
+    response_model=ZoneFile,
+    response_model_exclude_none=True,
+    responses=responses(401, 403, 404, 422),
+    summary="Export the zones as a zone file",
+)
 def export_zones(camera_id: CameraPath, session: SessionDep, response: Response, _: Viewer) -> ZoneFile:
     """The camera's zones as zone-file JSON, ready for `lanewatch zones check` or a later import."""
     camera_or_404(session, camera_id)
@@ -88,10 +99,17 @@ def export_zones(camera_id: CameraPath, session: SessionDep, response: Response,
     return ZoneFile(camera=camera_id, zones=[zone_of(row) for row in rows])
 
 
-@router.put("/import", response_model=ZoneFile, response_model_exclude_none=True, openapi_extra=_ZONE_FILE_BODY,
-            responses=responses(401, 403, 404, 413, 422), summary="Replace all zones from a zone file")
-def import_zones(camera_id: CameraPath, body: Annotated[dict[str, Any], Body()], session: SessionDep,
-                 runtime: RuntimeDep, _: Admin) -> ZoneFile:
+@router.put(
+    "/import",
+    response_model=ZoneFile,
+    response_model_exclude_none=True,
+    openapi_extra=_ZONE_FILE_BODY,
+    responses=responses(401, 403, 404, 413, 422),
+    summary="Replace all zones from a zone file",
+)
+def import_zones(
+    camera_id: CameraPath, body: Annotated[dict[str, Any], Body()], session: SessionDep, runtime: RuntimeDep, _: Admin
+) -> ZoneFile:
     """All or nothing: a file with any problem changes nothing, and every problem is reported."""
     camera_or_404(session, camera_id)
     try:
@@ -99,8 +117,10 @@ def import_zones(camera_id: CameraPath, body: Annotated[dict[str, Any], Body()],
     except ZoneFileError as exc:
         raise Unprocessable(str(exc), exc.problems, "zone_file") from None
     if zone_file.camera != camera_id:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail=f"the zone file is for camera {zone_file.camera!r}, not {camera_id!r}")
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"the zone file is for camera {zone_file.camera!r}, not {camera_id!r}",
+        )
     session.exec(delete(ZoneRow).where(ZoneRow.camera_id == camera_id))
     session.add_all(new_row(camera_id, zone, i) for i, zone in enumerate(zone_file.zones))
     session.commit()
@@ -114,23 +134,28 @@ def get_zone(camera_id: CameraPath, zone_id: ZonePath, session: SessionDep, _: V
 
 
 @router.put("/{zone_id}", response_model=Zone, responses=responses(401, 403, 404, 413, 422), summary="Replace a zone")
-def replace_zone(camera_id: CameraPath, zone_id: ZonePath, zone: Zone, session: SessionDep, runtime: RuntimeDep,
-                 _: Admin) -> Zone:
+def replace_zone(
+    camera_id: CameraPath, zone_id: ZonePath, zone: Zone, session: SessionDep, runtime: RuntimeDep, _: Admin
+) -> Zone:
     row = _row_or_404(session, camera_id, zone_id)
     if zone.id != zone_id:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail=f"the body's id {zone.id!r} differs from the URL's zone {zone_id!r}; "
-                                   "zone ids cannot be changed")
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"the body's id {zone.id!r} differs from the URL's zone {zone_id!r}; zone ids cannot be changed",
+        )
     session.add(fill_row(row, zone))
     session.commit()
     runtime.reload_camera(camera_id)
     return zone
 
 
-@router.delete("/{zone_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404, 422),
-               summary="Remove a zone")
-def delete_zone(camera_id: CameraPath, zone_id: ZonePath, session: SessionDep, runtime: RuntimeDep,
-                _: Admin) -> None:
+@router.delete(
+    "/{zone_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(401, 403, 404, 422),
+    summary="Remove a zone",
+)
+def delete_zone(camera_id: CameraPath, zone_id: ZonePath, session: SessionDep, runtime: RuntimeDep, _: Admin) -> None:
     session.delete(_row_or_404(session, camera_id, zone_id))
     session.commit()
     runtime.reload_camera(camera_id)

@@ -22,8 +22,9 @@ def _configure(**kw) -> None:
 
 
 def run_offline() -> None:
-    _configure(url=context.config.get_main_option("sqlalchemy.url"), literal_binds=True,
-               dialect_opts={"paramstyle": "named"})
+    _configure(
+        url=context.config.get_main_option("sqlalchemy.url"), literal_binds=True, dialect_opts={"paramstyle": "named"}
+    )
     with context.begin_transaction():
         context.run_migrations()
 

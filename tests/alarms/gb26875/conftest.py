@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from lanewatch.alarms.messages import IngestResult, SensorMessage
 
 DEVICE = "0000000a0001"
 CENTRE = "00000000c001"
-WHEN = datetime(2024, 5, 6, 2, 30, 15, tzinfo=timezone.utc)   # 10:30:15 in Shanghai
+WHEN = datetime(2024, 5, 6, 2, 30, 15, tzinfo=UTC)  # 10:30:15 in Shanghai
 
 
 class RecordingSink:
@@ -49,5 +49,5 @@ def upload_packet(serial: int, info_type: int, objects: list[bytes], *, source: 
 
 def fire_packet(serial: int, *, test: bool = False, description: str = "3楼东走廊烟感") -> bytes:
     """A point photoelectric smoke detector (type 42) at address 10005 in fire alarm."""
-    status = 0b10 if test else 0b11          # bit 1 fire; bit 0 normal (clear = test mode)
+    status = 0b10 if test else 0b11  # bit 1 fire; bit 0 normal (clear = test mode)
     return upload_packet(serial, 2, [encode.component_status(1, 1, 42, 10_005, status, description, WHEN)])

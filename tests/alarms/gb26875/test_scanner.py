@@ -37,10 +37,8 @@ CASES = [
     ("garbage between", [A + b"noise" + B], [("ok", 1), ("ok", 2)], 5),
     ("garbage ending in @", [A + b"xyz@", B], [("ok", 1), ("ok", 2)], 4),
     ("lone @ before a packet", [b"@" + A], [("ok", 1)], 1),
-    ("bad checksum between good ones", [A + _bad_checksum(B) + C], [("ok", 1), ("bad checksum", 2), ("ok", 3)],
-     len(B)),
-    ("length lies (too small)", [A[:24] + bytes([A[24] - 1]) + A[25:] + B], [("bad end marker", 1), ("ok", 2)],
-     len(A)),
+    ("bad checksum between good ones", [A + _bad_checksum(B) + C], [("ok", 1), ("bad checksum", 2), ("ok", 3)], len(B)),
+    ("length lies (too small)", [A[:24] + bytes([A[24] - 1]) + A[25:] + B], [("bad end marker", 1), ("ok", 2)], len(A)),
     ("bad end marker", [A[:-1] + b"!" + B], [("bad end marker", 1), ("ok", 2)], len(A)),
     ("implausible false start is skipped quietly", [b"@@" + bytes(30) + A], [("ok", 1)], 32),
 ]
@@ -82,11 +80,11 @@ def test_garbage_without_a_start_marker_floods_and_a_good_packet_resets_the_coun
     assert not scanner.flooded and scanner.garbage_run == 0
     scanner.feed(b"x" * 101)
     assert scanner.flooded
-    assert scanner.pending == 0           # garbage is never buffered
+    assert scanner.pending == 0  # garbage is never buffered
 
 
 def test_the_buffer_stays_bounded_by_one_packet():
     scanner = FrameScanner(64)
     for _ in range(200):
-        scanner.feed(b"@" * 512)          # an endless false start: "@@@@..." announcing 0x4040 bytes
+        scanner.feed(b"@" * 512)  # an endless false start: "@@@@..." announcing 0x4040 bytes
         assert scanner.pending <= 27

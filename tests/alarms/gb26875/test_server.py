@@ -79,13 +79,18 @@ def _wait(condition, timeout: float = 2.0) -> bool:
 
 def _is_answer(frame: Frame, command: Command, serial: int) -> bool:
     return (frame.command, frame.serial, frame.source, frame.destination, frame.data) == (
-        command, serial, CENTRE, DEVICE, b"")
+        command,
+        serial,
+        CENTRE,
+        DEVICE,
+        b"",
+    )
 
 
 def test_an_upload_is_confirmed_with_its_serial_after_the_sink_stored_it(start):
     class SlowSink(RecordingSink):
         def submit(self, messages, received_at):
-            time.sleep(0.2)                  # a slow database: the confirm must still come after it
+            time.sleep(0.2)  # a slow database: the confirm must still come after it
             return super().submit(messages, received_at)
 
     slow = SlowSink()
@@ -93,7 +98,7 @@ def test_an_upload_is_confirmed_with_its_serial_after_the_sink_stored_it(start):
     client.send(fire_packet(513))
     [answer] = client.answers(1)
     assert _is_answer(answer, Command.CONFIRM, 513)
-    assert decode_time_tag(answer.time_tag) is not None           # the answer carries the current time
+    assert decode_time_tag(answer.time_tag) is not None  # the answer carries the current time
     assert [(m.kind, m.alarm_type) for m in slow.messages][0] == (MessageKind.ALARM, AlarmType.FIRE)
     assert slow.messages[0].device_id == f"gb:{DEVICE}:1-1:10005"
     assert server.server.frames_ok == 1
@@ -111,10 +116,10 @@ def test_a_packet_split_across_sends_is_reassembled(start, sink, pieces):
     server, client = start()
     packet = fire_packet(77)
     if pieces == "bytes":
-        chunks = [packet[i:i + 1] for i in range(len(packet))]
+        chunks = [packet[i : i + 1] for i in range(len(packet))]
     else:
         size = -(-len(packet) // pieces)
-        chunks = [packet[i:i + size] for i in range(0, len(packet), size)]
+        chunks = [packet[i : i + size] for i in range(0, len(packet), size)]
     for chunk in chunks:
         client.send(chunk)
         time.sleep(0.002)
@@ -131,12 +136,15 @@ def test_garbage_before_a_good_packet_is_skipped_and_counted(start, sink):
     assert server.server.bytes_discarded == len(garbage)
 
 
-@pytest.mark.parametrize(("name", "corrupt"), [
-    ("wrong checksum", lambda p: p[:-3] + bytes([(p[-3] + 1) % 256]) + p[-2:]),
-    ("length does not fit", lambda p: p[:24] + bytes([p[24] - 2]) + p[25:]),
-    ("bad end marker", lambda p: p[:-2] + b"#!"),
-    ("malformed data unit", lambda p: upload_packet(9, 2, [bytes(45)])),
-])
+@pytest.mark.parametrize(
+    ("name", "corrupt"),
+    [
+        ("wrong checksum", lambda p: p[:-3] + bytes([(p[-3] + 1) % 256]) + p[-2:]),
+        ("length does not fit", lambda p: p[:24] + bytes([p[24] - 2]) + p[25:]),
+        ("bad end marker", lambda p: p[:-2] + b"#!"),
+        ("malformed data unit", lambda p: upload_packet(9, 2, [bytes(45)])),
+    ],
+)
 def test_a_bad_packet_is_denied_and_the_next_good_one_confirmed(start, sink, name, corrupt):
     server, client = start()
     client.send(corrupt(fire_packet(9)) + fire_packet(10))
@@ -154,7 +162,7 @@ def test_a_sink_that_raises_gets_a_deny_and_the_resend_is_stored(start, sink):
     assert _is_answer(client.answers(1)[0], Command.DENY, 300)
     assert sink.messages == []
     sink.fail = False
-    client.send(fire_packet(300))                                  # the device resends the same packet
+    client.send(fire_packet(300))  # the device resends the same packet
     assert _is_answer(client.answers(1)[0], Command.CONFIRM, 300)
     assert sink.messages[0].alarm_type == AlarmType.FIRE
 
@@ -180,7 +188,7 @@ def test_an_oversized_packet_is_denied_dropped_and_skipped(start, sink):
 
 def test_unknown_type_flags_are_confirmed_without_messages(start, sink):
     server, client = start()
-    client.send(upload_packet(20, 25, [bytes([2, 1])]))            # transmission device software version
+    client.send(upload_packet(20, 25, [bytes([2, 1])]))  # transmission device software version
     assert _is_answer(client.answers(1)[0], Command.CONFIRM, 20)
     assert sink.batches == []
 
@@ -190,7 +198,7 @@ def test_answers_from_the_device_are_not_answered_and_requests_are_denied(start,
     confirm = encode.encode_frame(1, Command.CONFIRM, b"", source=DEVICE, destination=CENTRE, when=WHEN)
     request = encode.encode_frame(2, Command.REQUEST, bytes([61, 1]), source=DEVICE, destination=CENTRE, when=WHEN)
     client.send(confirm + request + fire_packet(3))
-    deny, ok = client.answers(2)                                   # nothing came back for the confirm
+    deny, ok = client.answers(2)  # nothing came back for the confirm
     assert _is_answer(deny, Command.DENY, 2) and _is_answer(ok, Command.CONFIRM, 3)
     assert server.server.frames_ignored == 1
 

@@ -18,8 +18,13 @@ from lanewatch.alarms.gb26875.to_messages import upload_to_messages
 from lanewatch.alarms.messages import AlarmType, DeviceType, IngestSource, MessageKind, Quantity
 from tests.alarms.gb26875.conftest import DEVICE, WHEN, fire_packet, upload_packet
 
-FIRE, FAULT, SHIELD, SUPERVISORY, POWER = (AlarmType.FIRE, AlarmType.FAULT, AlarmType.SHIELD, AlarmType.SUPERVISORY,
-                                           AlarmType.POWER_FAULT)
+FIRE, FAULT, SHIELD, SUPERVISORY, POWER = (
+    AlarmType.FIRE,
+    AlarmType.FAULT,
+    AlarmType.SHIELD,
+    AlarmType.SUPERVISORY,
+    AlarmType.POWER_FAULT,
+)
 ALARM, CLEAR = MessageKind.ALARM, MessageKind.CLEAR
 
 
@@ -33,47 +38,111 @@ def _kinds(messages) -> list[tuple[MessageKind, AlarmType | None]]:
 
 
 STATUS_CASES = [
-    ("component fire", 2, encode.component_status(1, 1, 42, 10_005, ComponentState.NORMAL | ComponentState.FIRE,
-                                                  "3楼东走廊烟感", WHEN),
-     f"gb:{DEVICE}:1-1:10005", DeviceType.SMOKE, False,
-     [(ALARM, FIRE), (CLEAR, FAULT), (CLEAR, SHIELD), (CLEAR, SUPERVISORY), (CLEAR, POWER)]),
-    ("component fire in test mode", 2, encode.component_status(1, 1, 31, 7, ComponentState.FIRE, "", WHEN),
-     f"gb:{DEVICE}:1-1:7", DeviceType.HEAT, True,
-     [(ALARM, FIRE), (CLEAR, FAULT), (CLEAR, SHIELD), (CLEAR, SUPERVISORY), (CLEAR, POWER)]),
-    ("component back to normal", 2, encode.component_status(1, 1, 23, 8, ComponentState.NORMAL, "", WHEN),
-     f"gb:{DEVICE}:1-1:8", DeviceType.MANUAL_CALL_POINT, False,
-     [(CLEAR, FIRE), (CLEAR, FAULT), (CLEAR, SHIELD), (CLEAR, SUPERVISORY), (CLEAR, POWER)]),
-    ("component shield, supervisory, power fault", 2,
-     encode.component_status(12, 2, 97, 65_536, ComponentState.NORMAL | ComponentState.SHIELD
-                             | ComponentState.SUPERVISORY | ComponentState.POWER_FAULT, "", WHEN),
-     f"gb:{DEVICE}:12-2:65536", DeviceType.OTHER, False,
-     [(CLEAR, FIRE), (CLEAR, FAULT), (ALARM, SHIELD), (ALARM, SUPERVISORY), (ALARM, POWER)]),
-    ("reserved component bits are ignored", 2, encode.component_status(1, 1, 42, 9, 0xFE01, "", WHEN),
-     f"gb:{DEVICE}:1-1:9", DeviceType.SMOKE, False,
-     [(CLEAR, FIRE), (CLEAR, FAULT), (CLEAR, SHIELD), (CLEAR, SUPERVISORY), (CLEAR, POWER)]),
-    ("system bus fault and backup power", 1,
-     encode.system_status(1, 2, SystemState.NORMAL | SystemState.BUS_FAULT | SystemState.BACKUP_POWER_FAULT, WHEN),
-     f"gb:{DEVICE}:1-2", DeviceType.TRANSMISSION_DEVICE, False,
-     [(CLEAR, FIRE), (ALARM, FAULT), (CLEAR, SHIELD), (CLEAR, SUPERVISORY), (ALARM, POWER)]),
-    ("system fire in test mode", 1, encode.system_status(1, 1, SystemState.FIRE | SystemState.STARTED, WHEN),
-     f"gb:{DEVICE}:1-1", DeviceType.TRANSMISSION_DEVICE, True,
-     [(ALARM, FIRE), (CLEAR, FAULT), (CLEAR, SHIELD), (CLEAR, SUPERVISORY), (CLEAR, POWER)]),
-    ("device channel fault", 21, encode.device_status(DeviceState.NORMAL | DeviceState.CHANNEL_FAULT, WHEN),
-     f"gb:{DEVICE}", DeviceType.TRANSMISSION_DEVICE, False, [(CLEAR, FIRE), (ALARM, FAULT), (CLEAR, POWER)]),
-    ("device fire, line fault, main power", 21,
-     encode.device_status(DeviceState.NORMAL | DeviceState.FIRE | DeviceState.LINE_FAULT
-                          | DeviceState.MAIN_POWER_FAULT, WHEN),
-     f"gb:{DEVICE}", DeviceType.TRANSMISSION_DEVICE, False, [(ALARM, FIRE), (ALARM, FAULT), (ALARM, POWER)]),
+    (
+        "component fire",
+        2,
+        encode.component_status(1, 1, 42, 10_005, ComponentState.NORMAL | ComponentState.FIRE, "3楼东走廊烟感", WHEN),
+        f"gb:{DEVICE}:1-1:10005",
+        DeviceType.SMOKE,
+        False,
+        [(ALARM, FIRE), (CLEAR, FAULT), (CLEAR, SHIELD), (CLEAR, SUPERVISORY), (CLEAR, POWER)],
+    ),
+    (
+        "component fire in test mode",
+        2,
+        encode.component_status(1, 1, 31, 7, ComponentState.FIRE, "", WHEN),
+        f"gb:{DEVICE}:1-1:7",
+        DeviceType.HEAT,
+        True,
+        [(ALARM, FIRE), (CLEAR, FAULT), (CLEAR, SHIELD), (CLEAR, SUPERVISORY), (CLEAR, POWER)],
+    ),
+    (
+        "component back to normal",
+        2,
+        encode.component_status(1, 1, 23, 8, ComponentState.NORMAL, "", WHEN),
+        f"gb:{DEVICE}:1-1:8",
+        DeviceType.MANUAL_CALL_POINT,
+        False,
+        [(CLEAR, FIRE), (CLEAR, FAULT), (CLEAR, SHIELD), (CLEAR, SUPERVISORY), (CLEAR, POWER)],
+    ),
+    (
+        "component shield, supervisory, power fault",
+        2,
+        encode.component_status(
+            12,
+            2,
+            97,
+            65_536,
+            ComponentState.NORMAL | ComponentState.SHIELD | ComponentState.SUPERVISORY | ComponentState.POWER_FAULT,
+            "",
+            WHEN,
+        ),
+        f"gb:{DEVICE}:12-2:65536",
+        DeviceType.OTHER,
+        False,
+        [(CLEAR, FIRE), (CLEAR, FAULT), (ALARM, SHIELD), (ALARM, SUPERVISORY), (ALARM, POWER)],
+    ),
+    (
+        "reserved component bits are ignored",
+        2,
+        encode.component_status(1, 1, 42, 9, 0xFE01, "", WHEN),
+        f"gb:{DEVICE}:1-1:9",
+        DeviceType.SMOKE,
+        False,
+        [(CLEAR, FIRE), (CLEAR, FAULT), (CLEAR, SHIELD), (CLEAR, SUPERVISORY), (CLEAR, POWER)],
+    ),
+    (
+        "system bus fault and backup power",
+        1,
+        encode.system_status(1, 2, SystemState.NORMAL | SystemState.BUS_FAULT | SystemState.BACKUP_POWER_FAULT, WHEN),
+        f"gb:{DEVICE}:1-2",
+        DeviceType.TRANSMISSION_DEVICE,
+        False,
+        [(CLEAR, FIRE), (ALARM, FAULT), (CLEAR, SHIELD), (CLEAR, SUPERVISORY), (ALARM, POWER)],
+    ),
+    (
+        "system fire in test mode",
+        1,
+        encode.system_status(1, 1, SystemState.FIRE | SystemState.STARTED, WHEN),
+        f"gb:{DEVICE}:1-1",
+        DeviceType.TRANSMISSION_DEVICE,
+        True,
+        [(ALARM, FIRE), (CLEAR, FAULT), (CLEAR, SHIELD), (CLEAR, SUPERVISORY), (CLEAR, POWER)],
+    ),
+    (
+        "device channel fault",
+        21,
+        encode.device_status(DeviceState.NORMAL | DeviceState.CHANNEL_FAULT, WHEN),
+        f"gb:{DEVICE}",
+        DeviceType.TRANSMISSION_DEVICE,
+        False,
+        [(CLEAR, FIRE), (ALARM, FAULT), (CLEAR, POWER)],
+    ),
+    (
+        "device fire, line fault, main power",
+        21,
+        encode.device_status(
+            DeviceState.NORMAL | DeviceState.FIRE | DeviceState.LINE_FAULT | DeviceState.MAIN_POWER_FAULT, WHEN
+        ),
+        f"gb:{DEVICE}",
+        DeviceType.TRANSMISSION_DEVICE,
+        False,
+        [(ALARM, FIRE), (ALARM, FAULT), (ALARM, POWER)],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("type_flag", "obj", "device_id", "device_type", "test", "kinds"),
-                         [c[1:] for c in STATUS_CASES], ids=[c[0] for c in STATUS_CASES])
+@pytest.mark.parametrize(
+    ("type_flag", "obj", "device_id", "device_type", "test", "kinds"),
+    [c[1:] for c in STATUS_CASES],
+    ids=[c[0] for c in STATUS_CASES],
+)
 def test_status_words_become_one_alarm_or_clear_per_type(type_flag, obj, device_id, device_type, test, kinds):
     messages = _messages(upload_packet(5, type_flag, [obj]))
     assert _kinds(messages) == kinds
     assert {(m.device_id, m.device_type, m.test, m.source) for m in messages} == {
-        (device_id, device_type, test, IngestSource.GB26875)}
+        (device_id, device_type, test, IngestSource.GB26875)
+    }
     assert all(m.device_time == WHEN for m in messages)
 
 
@@ -106,12 +175,19 @@ ANALOG_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("analog_type", "component_type", "raw", "quantity", "value", "detail"),
-                         [c[1:] for c in ANALOG_CASES], ids=[c[0] for c in ANALOG_CASES])
+@pytest.mark.parametrize(
+    ("analog_type", "component_type", "raw", "quantity", "value", "detail"),
+    [c[1:] for c in ANALOG_CASES],
+    ids=[c[0] for c in ANALOG_CASES],
+)
 def test_analog_values_become_readings_in_lanewatch_units(analog_type, component_type, raw, quantity, value, detail):
     obj = encode.component_analog(11, 1, component_type, 42, analog_type, raw, WHEN)
     [reading] = _messages(upload_packet(1, 3, [obj]))
-    assert (reading.kind, reading.quantity, reading.device_id) == (MessageKind.READING, quantity, f"gb:{DEVICE}:11-1:42")
+    assert (reading.kind, reading.quantity, reading.device_id) == (
+        MessageKind.READING,
+        quantity,
+        f"gb:{DEVICE}:11-1:42",
+    )
     assert reading.value == pytest.approx(value)
     assert reading.detail.startswith(detail + " · ")
 
@@ -133,7 +209,7 @@ def test_device_time_is_a_heartbeat_with_the_device_clock():
 
 
 def test_an_invalid_time_tag_still_delivers_the_fire():
-    bad_tag = bytes([0, 0, 10, 6, 13, 24])                       # month 13
+    bad_tag = bytes([0, 0, 10, 6, 13, 24])  # month 13
     obj = encode.component_status(1, 1, 42, 1, ComponentState.NORMAL | ComponentState.FIRE, "", bad_tag)
     fire = _messages(upload_packet(1, 2, [obj]))[0]
     assert (fire.kind, fire.alarm_type, fire.device_time) == (ALARM, FIRE, None)
@@ -147,7 +223,7 @@ def test_message_ids_are_stable_per_packet_and_unique_per_event():
     packet = upload_packet(41, 2, [encode.component_status(1, 1, 42, n, 3, "", WHEN) for n in (1, 2)])
     first, again = _messages(packet), _messages(packet)
     ids = [m.message_id for m in first]
-    assert ids == [m.message_id for m in again]                  # a resend is the same messages
+    assert ids == [m.message_id for m in again]  # a resend is the same messages
     assert len(set(ids)) == len(ids) == 10
     assert ids[0] == f"gb:{DEVICE}:41:0:0:0f1e0a060518"
     assert ids[5].startswith(f"gb:{DEVICE}:41:1:0:")

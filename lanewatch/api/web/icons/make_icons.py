@@ -8,8 +8,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-NAVY = (61, 33, 20)      # BGR of #14213d
-RED = (32, 0, 176)       # BGR of #b00020
+NAVY = (61, 33, 20)  # BGR of #14213d
+RED = (32, 0, 176)  # BGR of #b00020
 WHITE = (255, 255, 255)
 
 
