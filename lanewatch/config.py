@@ -256,7 +256,8 @@ class Gb26875Config(StrictModel):
         "000000000000",
         pattern=r"^[0-9A-Fa-f]{12}$",
         title="This centre's address",
-        description="6 bytes, hex: the source address of the answers we send.",
+        description="6 bytes, hex: the address devices are set to send to. Answers come from the address each "
+        "upload was sent to, so a device set to another address is still answered; a warning names it.",
     )
     max_data_bytes: int = Field(
         1024,

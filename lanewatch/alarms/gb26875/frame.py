@@ -74,6 +74,7 @@ class BadFrame:
     serial: int
     source: str
     destination: str
+    version: tuple[int, int] = (1, 0)
 
 
 def checksum(body: bytes | bytearray | memoryview) -> int:
@@ -116,10 +117,10 @@ def decode_time_tag(raw: bytes, tz: tzinfo = CHINA_TZ) -> datetime | None:
         return None
 
 
-def header_fields(head: bytes | bytearray) -> tuple[int, str, str, int]:
-    """Serial, source, destination and announced data length from the first 27 bytes of a packet."""
-    _, serial, _, _, _, source, destination, length, _ = _HEADER.unpack_from(head)
-    return serial, address_from_bytes(source), address_from_bytes(destination), length
+def header_fields(head: bytes | bytearray) -> tuple[int, str, str, int, tuple[int, int]]:
+    """Serial, source, destination, announced data length and version from the first 27 bytes of a packet."""
+    _, serial, major, minor, _, source, destination, length, _ = _HEADER.unpack_from(head)
+    return serial, address_from_bytes(source), address_from_bytes(destination), length, (major, minor)
 
 
 def pack_frame(

@@ -74,7 +74,7 @@ class FrameScanner:
             self._discard(start)
             if len(self._buffer) < HEADER_SIZE:
                 return None
-            serial, source, destination, length = header_fields(self._buffer)
+            serial, source, destination, length, version = header_fields(self._buffer)
             if length > self.max_data_bytes:
                 plausible = self._plausible_header()
                 self._discard(1)  # resynchronise on the next start marker
@@ -85,6 +85,7 @@ class FrameScanner:
                     serial,
                     source,
                     destination,
+                    version,
                 )
             total = HEADER_SIZE + length + TRAILER_SIZE
             if len(self._buffer) < total:
@@ -99,14 +100,14 @@ class FrameScanner:
                 if not plausible:
                     continue
                 return BadFrame(
-                    "bad end marker: the announced length does not fit the packet", serial, source, destination
+                    "bad end marker: the announced length does not fit the packet", serial, source, destination, version
                 )
             packet = bytes(self._buffer[:total])
             try:
                 frame = decode_frame(packet, max_data_bytes=self.max_data_bytes)
             except FrameError as exc:
                 self._discard(total)  # boundary confirmed by the end marker: skip the packet
-                return BadFrame(exc.reason, serial, source, destination)
+                return BadFrame(exc.reason, serial, source, destination, version)
             del self._buffer[:total]
             return frame
 

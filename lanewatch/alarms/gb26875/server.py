@@ -3,9 +3,11 @@
 Send/confirm mode (6.3): every upload (command 2) is answered with a confirm
 (3) once the sink has stored its messages, so a device that gets no confirm
 resends and nothing is lost; a packet that fails its checks is answered with
-a deny (6) so the device resends at once. Answers echo the serial, swap the
-addresses (ours is ``centre_address``), carry the current time tag and no
-data.
+a deny (6) so the device resends at once. Answers echo the serial and the
+device's protocol version, swap the two addresses (the answer comes from the
+address the device sent to, so a device that checks who answered accepts
+it even when its centre address differs from ``centre_address``; that case
+is logged once per device), carry the current time tag and no data.
 
 Other commands a device may send: confirms, responses and denies (3, 5, 6)
 answer commands the centre sent, and lanewatch sends none, so they are
@@ -65,6 +67,7 @@ class Gb26875Server:
         self.connections = 0  # connections accepted, ever
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._misaddressed: set[str] = set()  # devices already warned about sending to another centre address
 
     @property
     def port(self) -> int:
@@ -161,22 +164,22 @@ class Gb26875Server:
             log.warning("GB/T 26875.3 %s: serial %d from %s denied: %s", peer, item.serial, item.source, item.reason)
             if item.reason.startswith("oversized"):
                 self.frames_dropped += 1
-            return self._reply(Command.DENY, item.serial, item.source)
+            return self._reply(Command.DENY, item)
         if item.command in _UNANSWERED:
             self.frames_ignored += 1
             return None
         if item.command != Command.SEND_DATA:
             log.info("GB/T 26875.3 %s: command %d from %s is not served, denied", peer, item.command, item.source)
-            return self._reply(Command.DENY, item.serial, item.source)
+            return self._reply(Command.DENY, item)
         try:
             stored = await self._store(item, received_at, peer)
         except Exception:
             log.exception("GB/T 26875.3 %s: serial %d from %s not stored, denied", peer, item.serial, item.source)
             stored = False
         if not stored:
-            return self._reply(Command.DENY, item.serial, item.source)
+            return self._reply(Command.DENY, item)
         self.frames_ok += 1
-        return self._reply(Command.CONFIRM, item.serial, item.source)
+        return self._reply(Command.CONFIRM, item)
 
     async def _store(self, frame: Frame, received_at: datetime, peer: object) -> bool:
         """Decode the upload and hand its messages to the sink; False when the data unit is malformed."""
@@ -201,16 +204,28 @@ class Gb26875Server:
                 log.warning("GB/T 26875.3 %s: the sink refused some messages: %s", peer, "; ".join(result.errors))
         return True
 
-    def _reply(self, command: Command, serial: int, device: str) -> bytes:
+    def _reply(self, command: Command, item: Frame | BadFrame) -> bytes:
+        """The answer to ``item``: same serial and version, addresses swapped, current time, no data."""
         if command == Command.DENY:
             self.frames_denied += 1
+        centre = self.config.centre_address.lower()
+        if item.destination != centre and item.source not in self._misaddressed:
+            self._misaddressed.add(item.source)
+            log.warning(
+                "GB/T 26875.3: device %s sends to centre address %s, not the configured %s; answering from %s",
+                item.source,
+                item.destination,
+                centre,
+                item.destination,
+            )
         return encode_frame(
-            serial,
+            item.serial,
             command,
             b"",
-            source=self.config.centre_address.lower(),
-            destination=device,
+            source=item.destination,
+            destination=item.source,
             when=datetime.now(UTC),
+            version=item.version,
             tz=self.tz,
         )
 

@@ -246,3 +246,64 @@ def test_a_taken_port_fails_start_with_the_os_error(start):
     taken = Gb26875Config(host="127.0.0.1", port=server.port)
     with pytest.raises(OSError):
         Gb26875ServerThread(RecordingSink(), taken).start()
+
+
+def _raw_packet(serial: int, version: tuple[int, int], source: bytes, destination: bytes, command: int, data: bytes):
+    """A packet laid out byte by byte per table 2, independent of lanewatch's encoder."""
+    body = (
+        serial.to_bytes(2, "little")
+        + bytes(version)
+        + bytes([15, 30, 10, 6, 5, 24])  # 2024-05-06 10:30:15, second first
+        + source
+        + destination
+        + len(data).to_bytes(2, "little")
+        + bytes([command])
+        + data
+    )
+    return b"@@" + body + bytes([sum(body) % 256]) + b"##"
+
+
+def _raw_answer(client: Client) -> bytes:
+    """One answer as the bytes on the wire (an answer carries no data: 30 bytes)."""
+    raw = b""
+    while len(raw) < 30:
+        chunk = client.sock.recv(30 - len(raw))
+        assert chunk, "connection closed before the answer"
+        raw += chunk
+    return raw
+
+
+DEVICE_WIRE = bytes([0x01, 0x00, 0x0A, 0x00, 0x00, 0x00])  # 0000000A0001, low byte first
+OTHER_CENTRE_WIRE = bytes([0x99, 0x00, 0x00, 0x00, 0x00, 0x00])  # 000000000099: not the configured centre
+
+
+@pytest.mark.parametrize("version", [(1, 0), (1, 2), (1, 255)])
+@pytest.mark.parametrize("centre_wire", [bytes.fromhex("01c000000000"), OTHER_CENTRE_WIRE])  # CENTRE, another one
+def test_a_confirm_comes_from_the_address_the_device_sent_to_in_its_version(start, sink, version, centre_wire):
+    _server, client = start()
+    clock = bytes([28, 1, 15, 30, 10, 6, 5, 24])  # type 28 (device clock), one object, its time tag
+    client.send(_raw_packet(0x0102, version, DEVICE_WIRE, centre_wire, 2, clock))
+    raw = _raw_answer(client)
+    assert raw[:2] == b"@@" and raw[-2:] == b"##" and raw[-3] == sum(raw[2:-3]) % 256
+    assert raw[2:4] == bytes([0x02, 0x01])  # the serial, echoed
+    assert raw[4:6] == bytes(version)  # the device's protocol version, echoed
+    assert raw[12:18] == centre_wire  # from the address the device sent to
+    assert raw[18:24] == DEVICE_WIRE  # to the device
+    assert raw[24:27] == bytes([0, 0, 3])  # no data, confirm
+    assert len(sink.messages) == 1
+
+
+def test_a_deny_also_comes_from_the_sent_to_address_in_the_devices_version(start, sink):
+    _server, client = start()
+    packet = bytearray(_raw_packet(7, (1, 3), DEVICE_WIRE, OTHER_CENTRE_WIRE, 2, bytes([28, 1, 15, 30, 10, 6, 5, 24])))
+    packet[-3] ^= 0xFF  # a wrong checksum
+    client.send(bytes(packet))
+    raw = _raw_answer(client)
+    assert (raw[2:4], raw[4:6], raw[12:18], raw[18:24], raw[26]) == (
+        bytes([7, 0]),
+        bytes([1, 3]),
+        OTHER_CENTRE_WIRE,
+        DEVICE_WIRE,
+        6,
+    )
+    assert sink.messages == []
