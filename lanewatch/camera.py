@@ -67,7 +67,7 @@ class FrameResult:
 
 
 def _timings(zones: list[Zone]) -> dict[str, ZoneTiming]:
-    return {z.id: ZoneTiming(z.dwell_seconds, z.exit_grace_seconds) for z in zones}
+    return {z.id: ZoneTiming(z.dwell_seconds, z.exit_grace_seconds, z.rule) for z in zones}
 
 
 class CameraState:

@@ -166,11 +166,11 @@ class ViolationRecorder:
             zone=stay.zone_id,
             zone_name=zone.name if zone else stay.zone_id,
             label=stay.label,
-            start_s=stay.entered_s,
+            start_s=stay.stop_s,
             violation_s=violation_s,
             last_seen_s=stay.last_seen_s,
             end_s=None,
-            started_at=_wall(frame, stay.entered_s),
+            started_at=_wall(frame, stay.stop_s),
             violation_at=_wall(frame, violation_s),
             ended_at=None,
             confidence=float(stay.best_confidence),
@@ -184,7 +184,7 @@ class ViolationRecorder:
                 stay.box,
                 label=stay.label,
                 zone_name=record.zone_name,
-                dwell_s=stay.dwell_s,
+                dwell_s=stay.stopped_s,
                 timestamp=frame.timestamp,
             )
             snapshot, clean = self.evidence.save(record.id, self.camera, frame.image, annotated, frame.timestamp)

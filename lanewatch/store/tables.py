@@ -64,6 +64,7 @@ class ZoneRow(SQLModel, table=True):
     classes: list[str] = Field(sa_column=Column(JSON, nullable=False))
     anchor: str = Field(max_length=20)
     min_overlap: float | None = None
+    rule: str = Field(default="stopped", max_length=16)  # what counts towards the dwell (revision 0003)
     position: int = 0
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
 

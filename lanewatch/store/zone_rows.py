@@ -22,6 +22,7 @@ def zone_of(row: ZoneRow) -> Zone:
         classes=list(row.classes),
         anchor=row.anchor,
         min_overlap=row.min_overlap,
+        rule=row.rule,
     )
 
 
@@ -31,6 +32,7 @@ def fill_row(row: ZoneRow, zone: Zone) -> ZoneRow:
     row.polygon = [list(p) for p in zone.polygon]
     row.dwell_seconds, row.exit_grace_seconds = zone.dwell_seconds, zone.exit_grace_seconds
     row.classes, row.anchor, row.min_overlap = list(zone.classes), zone.anchor, zone.min_overlap
+    row.rule = zone.rule
     row.updated_at = utcnow()
     return row
 

@@ -9,7 +9,7 @@ measured in seconds of stream time, never in frames:
 
 - `entered`: first sighting in the zone (`entered_s`).
 - `dwelling`: seen again, for less than the zone's `dwell_seconds`.
-- `violating`: seen at a time ≥ `entered_s + dwell_seconds` (`violation_s`
+- `violating`: seen at a time ≥ `stop_s + dwell_seconds` (`violation_s`
   is that sighting's time). A violation needs a sighting, so it always has
   a box and a frame to show as evidence.
 - `ended`: absent from the zone for *more than* `exit_grace_seconds`. The
@@ -18,6 +18,20 @@ measured in seconds of stream time, never in frames:
   first analysed frame past the grace, and `ended_s` is the last sighting.
   (All three comparisons allow `TIME_TOLERANCE_S` of timestamp jitter.)
 
+What the dwell clock counts depends on the zone's rule:
+
+- `stopped` (the default): only time standing still. `stop_s` is when the
+  current stop began: the first sighting of the box the later ones still
+  stand on (`standing.stands`: edges moved less than `STAND_TOLERANCE` of
+  the box's own size). A sighting beyond the tolerance ends the stop and
+  starts a new one there, at that sighting; so crawling traffic and a queue
+  that moves at least every dwell never alert, a car that creeps less than
+  the tolerance keeps its stop, and while the object is unseen (hidden,
+  missed) its stop goes on: it is judged again when it is seen.
+- `present`: any presence counts; `stop_s` is `entered_s`.
+
+Once violating, `stop_s` is frozen: the violation says when its stop began.
+
 The point of the machine is EXACTLY ONE violation per real stop, whatever
 the detector and the tracker do meanwhile:
 
@@ -25,8 +39,8 @@ the detector and the tracker do meanwhile:
 - a tracker id switch keeps the stay: an open stay whose id vanished from
   the frame (seen in no zone) is taken over by a box with an id new to the
   zone that overlaps the stay's last box with IoU ≥ `SWITCH_IOU` and is
-  *standing*: seen there again at least `STANDING_S` later, its two boxes
-  overlapping by `STANDING_IOU`. Until then the newcomer is only a
+  *standing*: seen there again at least `STANDING_S` later, its box still
+  standing on its first one (`stands`, the same test as a stop's). Until then the newcomer is only a
   candidate, because a car driving past a parked car also shows up, with
   its own id, over the parked car's stay exactly while it hides the parked
   car; a moment later it has moved on, gets a stay of its own (entered at
@@ -43,26 +57,26 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from lanewatch.detect.detections import Detections
+from lanewatch.track.standing import stands
 from lanewatch.track.tracker import box_iou, same_object_class
 
 StayState = Literal["entered", "dwelling", "violating", "ended"]
 TransitionKind = Literal["entered", "violation", "update", "ended"]
+DwellRule = Literal["stopped", "present"]
 
 # IoU with an absent stay's last box that lets a new id take the stay over...
 SWITCH_IOU = 0.3
 # ... once it is seen again, at least STANDING_S of stream time after its
-# first sighting, with this IoU between the two boxes. Measured over stream
-# time, not looks, so it means the same at 0.5 and at 2 fps: a parked car's
-# boxes overlap by 0.8 or more whenever they are taken; a car has to creep
-# slower than about 0.1 of its length per second to pass for standing.
+# first sighting, standing on its first box (`stands`). Measured over stream
+# time, not looks, so it means the same at 0.5 and at 2 fps: a car has to
+# creep slower than about 0.07 of its diagonal per second to pass for standing.
 STANDING_S = 2.0
-STANDING_IOU = 0.7
 # Every comparison of stream-time spans (dwell, exit grace, standing) allows
 # this much. Stream timestamps jitter by a fraction of a millisecond (an RTSP
 # camera stamps frames as it sends them: key frames 2 s apart measured 8.0 s
@@ -79,12 +93,15 @@ class ZoneTiming:
 
     dwell_seconds: float
     exit_grace_seconds: float
+    rule: DwellRule = "stopped"
 
     def __post_init__(self) -> None:
         for name in ("dwell_seconds", "exit_grace_seconds"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number ≥ 0, got {value!r}")
+        if self.rule not in get_args(DwellRule):
+            raise ValueError(f"rule must be one of {get_args(DwellRule)}, got {self.rule!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +111,8 @@ class Stay:
     `box` is the xyxy box of the *last* sighting (at `last_seen_s`), not the
     most confident one: it is what the current frame shows, so an evidence
     snapshot taken with a transition draws the box where the car is, and it
-    is what an id switch is matched against.
+    is what an id switch is matched against. `stop_s` is when the current
+    stop began (see the module docstring), `stop_box` the box it stands on.
     """
 
     stay_id: int
@@ -108,11 +126,18 @@ class Stay:
     ended_s: float | None
     best_confidence: float
     box: tuple[float, float, float, float]
+    stop_s: float
+    stop_box: tuple[float, float, float, float]
 
     @property
     def dwell_s(self) -> float:
         """Seconds between the first and the last sighting in the zone."""
         return self.last_seen_s - self.entered_s
+
+    @property
+    def stopped_s(self) -> float:
+        """Seconds the current stop has lasted, up to the last sighting."""
+        return self.last_seen_s - self.stop_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,12 +303,16 @@ class DwellMonitor:
                     None,
                     max(first_confidence, float(detections.confidence[d])),
                     _box(detections, d),
+                    offset_s,  # a candidate that turned out a passer moved: its stop, if any, starts now
+                    _box(detections, d),
                 )
                 self._next_stay_id += 1
                 self._open.append(after)
                 stays[tid] = index
                 out.append(DwellTransition("entered", after))
-            if after.state != "violating" and offset_s - after.entered_s >= timing.dwell_seconds - TIME_TOLERANCE_S:
+            if after.state != "violating":
+                after = _stop(after, timing.rule)
+            if after.state != "violating" and offset_s - after.stop_s >= timing.dwell_seconds - TIME_TOLERANCE_S:
                 after = replace(after, state="violating", violation_s=offset_s)
                 out.append(DwellTransition("violation", after))
             elif before is not None and before.state == "violating":
@@ -321,7 +350,7 @@ class DwellMonitor:
             elif offset_s - candidate.first_s < STANDING_S - TIME_TOLERANCE_S:
                 self._candidates[key] = replace(candidate, last_s=offset_s, confidence=confidence)
                 waiting.add(d)  # too soon to tell
-            elif box_iou(box, [candidate.box])[0, 0] >= STANDING_IOU:
+            elif stands(candidate.box, box[0]):
                 matches[d] = i
             else:
                 first_seen[d] = (candidate.first_s, confidence)  # it moved on: a passer
@@ -335,7 +364,7 @@ class DwellMonitor:
             return set()
         iou = box_iou(np.array([self._open[i].box for i in orphans]), detections.xyxy[newcomers])
         waiting = set()
-        for o, n in zip(*linear_sum_assignment(-iou)):
+        for o, n in zip(*linear_sum_assignment(-iou), strict=True):
             stay, d = self._open[orphans[o]], newcomers[n]
             if iou[o, n] >= SWITCH_IOU and same_object_class(stay.label, str(detections.class_name[d])):
                 tid = int(detections.tracker_id[d])
@@ -357,6 +386,15 @@ def _seen(stay: Stay, detections: Detections, d: int, offset_s: float) -> Stay:
         best_confidence=max(stay.best_confidence, float(detections.confidence[d])),
         box=_box(detections, d),
     )
+
+
+def _stop(stay: Stay, rule: DwellRule) -> Stay:
+    """The stay with its stop brought up to its last sighting: kept, or ended and begun anew there."""
+    if rule == "present":
+        return replace(stay, stop_s=stay.entered_s, stop_box=stay.box)
+    if stands(stay.stop_box, stay.box):
+        return stay
+    return replace(stay, stop_s=stay.last_seen_s, stop_box=stay.box)
 
 
 def _ended(stay: Stay) -> Stay:

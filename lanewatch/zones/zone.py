@@ -21,6 +21,7 @@ from shapely.validation import explain_validity
 from lanewatch.config import StrictModel
 
 AnchorName = Literal["bottom_center", "center"]
+RuleName = Literal["stopped", "present"]
 DEFAULT_CLASSES = ("car", "truck", "bus", "motorcycle")
 
 # Smallest area a zone may cover, as a fraction of the frame: about 20 px² at
@@ -74,12 +75,20 @@ class Zone(StrictModel):
         "must not cross itself. Repeated consecutive points and a closing point equal to "
         "the first are dropped.",
     )
+    rule: RuleName = Field(
+        "stopped",
+        title="What counts",
+        description="'stopped' (the default, right for lanes): only time a vehicle stands still counts "
+        "towards the dwell; crawling traffic, a queue that moves and a car manoeuvring never alert. "
+        "'present': any time inside counts, moving or not, for zones where even passing is not allowed.",
+    )
     dwell_seconds: float = Field(
         60.0,
         gt=0,
         strict=True,
         title="Dwell before violation (s)",
-        description="Seconds of stream time a vehicle may stay inside before it is a violation.",
+        description="Seconds of stream time a vehicle may stand still inside (rule 'stopped') or be "
+        "inside at all (rule 'present') before it is a violation.",
     )
     exit_grace_seconds: float = Field(
         5.0,

@@ -8,12 +8,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 from typer.testing import CliRunner
 
 from lanewatch.store import tables
 from lanewatch.store.db import make_engine, normalise_url, open_engine
 from lanewatch.store.migrate import SchemaError, current_revision, head_revision, upgrade
+from lanewatch.store.zone_rows import zone_of
 
 TABLES = {t.name for t in SQLModel.metadata.sorted_tables}
 
@@ -74,6 +75,8 @@ def test_a_database_made_by_create_all_is_adopted(empty_db_url) -> None:
     SQLModel.metadata.create_all(
         engine, tables=[m.__table__ for m in vars(tables).values() if isinstance(m, type) and hasattr(m, "__table__")]
     )
+    with engine.begin() as conn:  # and zones had no rule yet (revision 0003 added it)
+        conn.exec_driver_sql("ALTER TABLE zones DROP COLUMN rule")
     with Session(engine) as session:
         session.add(tables.CameraRow(id="gate", name="Gate", source_url="rtsp://h/s"))
         session.commit()
@@ -85,12 +88,38 @@ def test_a_database_made_by_create_all_is_adopted(empty_db_url) -> None:
     engine.dispose()
 
 
+def test_zones_made_before_the_rule_existed_become_stopped(empty_db_url) -> None:
+    """Revision 0003: a zone stored at 0002 counted any presence; it now counts only standing still."""
+    from alembic import command
+
+    from lanewatch.store.migrate import config
+
+    command.upgrade(config(empty_db_url), "0002")
+    engine = make_engine(empty_db_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO cameras (id, name, source_url, sample_fps, imgsz, decode, enabled, created_at, updated_at)"
+            " VALUES ('gate', 'Gate', 'rtsp://h/s', 0.5, 960, 'auto', true, '2026-11-30', '2026-11-30')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO zones (camera_id, zone_id, name, polygon, dwell_seconds, exit_grace_seconds, classes,"
+            " anchor, position, updated_at) VALUES ('gate', 'lane', 'Lane', '[[0,0],[1,0],[1,1]]', 60, 5,"
+            " '[\"car\"]', 'bottom_center', 0, '2026-11-30')"
+        )
+    upgrade(empty_db_url)
+    with Session(engine) as session:
+        [row] = session.exec(select(tables.ZoneRow)).all()
+        assert row.rule == "stopped" and zone_of(row).rule == "stopped"
+    assert _differences(engine) == []
+    engine.dispose()
+
+
 def test_a_foreign_schema_is_refused_not_guessed_at(empty_db_url) -> None:
     """An old `eval` database (violations table only, no operator columns) is not silently stamped."""
     engine = make_engine(empty_db_url)
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE violations (id VARCHAR(64) PRIMARY KEY, camera VARCHAR(100))")
-    with pytest.raises(SchemaError, match="lacks column violations.ack_comment, column violations.acknowledged_at"):
+    with pytest.raises(SchemaError, match=r"lacks column violations\.ack_comment, column violations\.acknowledged_at"):
         open_engine(empty_db_url)
     assert current_revision(engine) is None
     engine.dispose()

@@ -172,9 +172,10 @@ def test_no_id_switch_without_the_rule(case: str, sighting) -> None:
 
 
 @pytest.mark.parametrize(("in_zone_s", "violations"), [(30.0, 0), (58.0, 0), (60.0, 1)])
-def test_pass_through_never_violates(in_zone_s: float, violations: int) -> None:
+def test_present_counts_any_time_inside_even_moving(in_zone_s: float, violations: int) -> None:
+    """Rule 'present': today's behaviour, the clock runs from the first sighting, moving or not."""
     moving = [frame(t, (4, shifted(SPOT, 3 * t))) for t in np.arange(0.0, in_zone_s + 1, 2.0)]
-    out = run(DwellMonitor(LANE), moving + empty(in_zone_s + 2, in_zone_s + 30))
+    out = run(DwellMonitor({"lane": ZoneTiming(60.0, 10.0, "present")}), moving + empty(in_zone_s + 2, in_zone_s + 30))
     assert kinds(out)["violation"] == violations
     [ended] = of(out, "ended")  # pass-throughs still end, so they can be counted
     assert ended.stay.ended_s == in_zone_s
@@ -202,8 +203,8 @@ def test_finish_reports_open_stays_without_ending_active_violations() -> None:
     monitor = DwellMonitor(LANE)
     run(
         monitor,
-        parked(1, SPOT, 0.0, 100.0)
-        + [
+        [
+            *parked(1, SPOT, 0.0, 100.0),
             frame(102.0, (1, SPOT), (2, NEXT_SPOT)),
             frame(104.0, (1, SPOT), (2, NEXT_SPOT), (3, shifted(SPOT, 0, 300))),  # 3: a passer-by
             frame(110.0, (1, SPOT), (2, NEXT_SPOT)),
