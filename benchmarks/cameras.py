@@ -157,7 +157,7 @@ def find_arrival(base: Path, weights: Path, imgsz: int) -> float:
                 inside.append((float(frame.time), bool(zone.contains(found).any())))
     # the longest run of consecutive "inside" samples is the stop; its first sample the arrival
     best, run_start = (0, 0.0), None
-    for t, hit in inside + [(float("inf"), False)]:
+    for t, hit in [*inside, (float("inf"), False)]:
         if hit and run_start is None:
             run_start = t
         elif not hit and run_start is not None:
@@ -333,7 +333,10 @@ class Ours:
 
     @property
     def held(self) -> int:
-        return sum(lk >= HELD_SHARE * e and d <= 0.05 * e for lk, e, d in zip(self.looks, self.expected, self.dropped))
+        return sum(
+            lk >= HELD_SHARE * e and d <= 0.05 * e
+            for lk, e, d in zip(self.looks, self.expected, self.dropped, strict=True)
+        )
 
 
 def planted_zone(args, scenario: Scenario) -> Zone:
@@ -362,7 +365,7 @@ def serve(args, files: list[Path]):
 
     distinct = STREAMS if args.shared_streams else len(files)
     mounts = [f"cam{i % distinct:02d}" for i in range(len(files))]
-    served = {m: (f, d) for m, f, d in zip(mounts, files, args.delays)}
+    served = {m: (f, d) for m, f, d in zip(mounts, files, args.delays, strict=False)}
     server = RtspServer({m: f for m, (f, _) in served.items()}, start_delays_s={m: d for m, (_, d) in served.items()})
     return server, mounts
 
@@ -374,7 +377,7 @@ def run_ours(args, scenario: Scenario, files: list[Path], detector, worker_pids)
         t0 = time.time()  # the feeders started playing with the server
         specs = [
             CameraSpec(SourceConfig(camera=n, url=server.url(m), sample_fps=1 / args.look_s), zones)
-            for n, m, zones in zip(names, mounts, args.camera_zones)
+            for n, m, zones in zip(names, mounts, args.camera_zones, strict=False)
         ]
         first: dict[str, float] = {}
         alerts: dict[str, list[float]] = {n: [] for n in names}
@@ -635,7 +638,7 @@ def main() -> int:
     lines, results = [], []
     for n in args.cameras:
         ours = run_ours(args, scenario, files[:n], detector, detector.pids)
-        results.append({"system": "lanewatch", "n": n, **{k: v for k, v in vars(ours).items()}})
+        results.append({"system": "lanewatch", "n": n, **dict(vars(ours).items())})
         lines.append(row_ours(ours))
         print("  " + lines[-1], f"(detector worker {ours.detector_cores:.2f} cores)", flush=True)
     naive_runs = []
@@ -652,7 +655,10 @@ def main() -> int:
         r
         for r in results
         if r["system"] == "lanewatch"
-        and sum(lk >= HELD_SHARE * e and d <= 0.05 * e for lk, e, d in zip(r["looks"], r["expected"], r["dropped"]))
+        and sum(
+            lk >= HELD_SHARE * e and d <= 0.05 * e
+            for lk, e, d in zip(r["looks"], r["expected"], r["dropped"], strict=True)
+        )
         == r["n"]
         and r["latencies"]
         and pct(r["latencies"], 95) <= bound

@@ -84,7 +84,7 @@ def run(
         CameraSpec(
             SourceConfig(camera=f"cam{i:02d}", url=url, sample_fps=args.sample_fps, duration_s=args.seconds), zones
         )
-        for i, (url, zones) in enumerate(zip(urls, zone_sets))
+        for i, (url, zones) in enumerate(zip(urls, zone_sets, strict=True))
     ]
     pipeline = Pipeline(specs, detector, detector_config=detector.config, look_config=LOOKS)
     samplers = [ProcessSampler(pid) for pid in detector.pids]

@@ -14,6 +14,7 @@ See benchmarks/README.md for the definitions and recorded figures.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -218,10 +219,8 @@ class ProcessSampler:
         self.mark()
         self._stop.set()
         self._thread.join()
-        try:
+        with contextlib.suppress(psutil.Error):
             self.peak_rss = max(self.peak_rss, self.process.memory_info().rss)
-        except psutil.Error:
-            pass
         assert self._cpu is not None
         return self._cpu
 
@@ -230,10 +229,8 @@ def rss_mb(pids: list[int]) -> float:
     """The processes' resident memory now, together, in MiB (a process that has gone counts 0)."""
     total = 0
     for pid in pids:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += psutil.Process(pid).memory_info().rss
-        except psutil.Error:
-            pass
     return total / 2**20
 
 
@@ -600,7 +597,7 @@ def main() -> int:
                     f"  NOTE {system} N={n}: {bad} undecodable packets/frames skipped; "
                     f"reconnected: {', '.join(reconnected) or 'none'}"
                 )
-        ours = [r for r in runs if r.n == n and r.system == "lanewatch"][0]
+        ours = next(r for r in runs if r.n == n and r.system == "lanewatch")
         naive = [r for r in runs if r.n == n and r.system == "naive"]
         lines.append(
             f"N={n:<3} "

@@ -323,8 +323,8 @@ class Pipeline:
         except DetectorCrashed as crash:  # the worker is restarted; its looks in flight are dropped
             self.stats.detector_restarts += 1
             self.stats.inferences += len(wanted) - crash.lost
-            kept = {id(look) for look, result in zip(wanted, crash.results) if result is not None}
-            for look, result in zip(wanted, crash.results):
+            kept = {id(look) for look, result in zip(wanted, crash.results, strict=True) if result is not None}
+            for look, result in zip(wanted, crash.results, strict=True):
                 if result is None:
                     self._lost[look.frame.camera] = self._lost.get(look.frame.camera, 0) + 1
             self._lost_at = time.monotonic()

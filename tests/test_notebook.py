@@ -109,7 +109,7 @@ def test_summary_reports_six_parked_cars_on_lot_busy(executed) -> None:
     nb, _ = executed
     lines = _text(_cell(nb, "summary")).splitlines()
     header, rows = lines[0].split(), lines[2 : lines.index("")]  # the table ends at the first blank line
-    table = {row.split()[0]: dict(zip(header, row.split())) for row in rows}
+    table = {row.split()[0]: dict(zip(header, row.split(), strict=True)) for row in rows}
     busy = table["lot-busy"]
     assert busy["violations"] == "6" and busy["still_active"] == "6", busy
     assert busy["frames"] == "20" and busy["occupied_pct"] == "100"

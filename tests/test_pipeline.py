@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -24,7 +25,7 @@ from tests.support.serve import wait_for
 class ParkedCarDetector:
     """Sees one car at the bottom-left of every frame."""
 
-    names = {2: "car"}
+    names: ClassVar[dict[int, str]] = {2: "car"}
 
     def detect(self, images):
         return [Detections([[10, img.shape[0] - 60, 110, img.shape[0] - 5]], [0.9], [2], ["car"]) for img in images]

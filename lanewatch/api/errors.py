@@ -89,7 +89,7 @@ def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
     summary = messages[0] if len(messages) == 1 else f"{len(messages)} problems: " + "; ".join(messages)
     problems = [
         Problem(loc=[p for p in e.get("loc", ()) if isinstance(p, (str, int))], msg=m, type=e["type"])
-        for e, m in zip(errors, messages)
+        for e, m in zip(errors, messages, strict=True)
     ]
     return {"detail": summary, "errors": [p.model_dump() for p in problems]}
 

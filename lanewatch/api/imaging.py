@@ -28,7 +28,7 @@ def decode_jpeg(data: bytes) -> np.ndarray | None:
 
 def _scale(image: np.ndarray) -> tuple[float, int]:
     scale = max(0.4, min(image.shape[:2]) / 720)
-    return scale, max(2, int(round(scale * 3)))
+    return scale, max(2, round(scale * 3))
 
 
 def draw_zones(image: np.ndarray, zones: Iterable[tuple[str, Sequence[Sequence[float]]]]) -> np.ndarray:
@@ -50,9 +50,9 @@ def draw_detections(image: np.ndarray, detections: Detections) -> np.ndarray:
     """Each box with its class, confidence and track id (when tracked), in place."""
     scale, thick = _scale(image)
     for (x1, y1, x2, y2), name, conf, track in zip(
-        detections.xyxy, detections.class_name, detections.confidence, detections.tracker_id
+        detections.xyxy, detections.class_name, detections.confidence, detections.tracker_id, strict=True
     ):
-        x1, y1, x2, y2 = (int(round(float(v))) for v in (x1, y1, x2, y2))
+        x1, y1, x2, y2 = (round(float(v)) for v in (x1, y1, x2, y2))
         cv2.rectangle(image, (x1, y1), (x2, y2), BOX_COLOUR, thick, cv2.LINE_AA)
         text = f"{name} {conf:.2f}" + (f" #{track}" if track >= 0 else "")
         draw_label(image, text, (x1, y1 - 4), 0.5 * scale, BOX_COLOUR)

@@ -224,7 +224,7 @@ class OpenVinoDetector:
                 blob = to_blob(render_sheet(sheet, images, imgsz))
                 raw = next(iter(self._compiled[sheet.height](blob).values()))[0]
                 found = tile_detections(raw, sheet, images, self.config, self.class_ids, self.names)
-                for tile, boxes in zip(sheet.tiles, found):
+                for tile, boxes in zip(sheet.tiles, found, strict=True):
                     out[tile.index] = boxes
                 self.input_size = (sheet.height, imgsz)
         return out

@@ -19,10 +19,12 @@ which the pipeline counts as dropped. Nothing waits without a timeout.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import multiprocessing as mp
 import os
 from collections.abc import Sequence
+from itertools import pairwise
 from multiprocessing.connection import Connection, wait
 from multiprocessing.shared_memory import SharedMemory
 
@@ -125,7 +127,7 @@ class _Worker:
             self._release_shm()
             self.shm = SharedMemory(create=True, size=max(total, 1 << 20) * 3 // 2)
         items = []
-        for offset, image in zip(offsets, images):
+        for offset, image in zip(offsets, images, strict=True):
             view = np.ndarray(image.shape, np.uint8, buffer=self.shm.buf, offset=offset)
             view[...] = image  # the one copy: also makes a crop view contiguous
             items.append((offset, image.shape))
@@ -167,10 +169,8 @@ class _Worker:
 
     def stop(self) -> None:
         if self.conn is not None and self.alive:
-            try:
+            with contextlib.suppress(OSError):
                 self.conn.send(("stop",))
-            except OSError:
-                pass
             assert self.process is not None
             self.process.join(5)
         self.kill()
@@ -235,7 +235,7 @@ class ProcessDetector:
         count = len(self._workers)
         bounds = [len(images) * i // count for i in range(count + 1)]
         busy = []
-        for worker, lo, hi in zip(self._workers, bounds, bounds[1:]):
+        for worker, (lo, hi) in zip(self._workers, pairwise(bounds), strict=True):
             if hi > lo:
                 worker.send(images[lo:hi])
                 busy.append((worker, lo, hi))
@@ -261,7 +261,8 @@ class ProcessDetector:
     def wait_ready(self, timeout_s: float = START_TIMEOUT_S) -> bool:
         """Block until every worker has compiled all its input shapes (it answers looks before that, on the
         shapes it has); benchmarks call this so that their clock starts on the steady state."""
-        return all([worker.wait_compiled(timeout_s) for worker in self._workers])
+        compiled = [worker.wait_compiled(timeout_s) for worker in self._workers]  # wait for every one
+        return all(compiled)
 
     def _restart(self, worker: _Worker) -> None:
         worker.kill()

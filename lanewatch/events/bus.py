@@ -15,6 +15,7 @@ the whole ring.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -162,10 +163,8 @@ class Subscription:
     def _wake(self) -> None:
         loop, ready = self._loop, self._ready
         if loop is not None and ready is not None:
-            try:
+            with contextlib.suppress(RuntimeError):  # the consumer's loop is gone
                 loop.call_soon_threadsafe(ready.set)
-            except RuntimeError:  # the consumer's loop is gone
-                pass
 
     async def next(self, timeout: float | None = None) -> LiveEvent | None:
         """The next event; None after `timeout` seconds without one.

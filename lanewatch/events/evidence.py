@@ -24,7 +24,7 @@ def draw_label(
     image: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour: tuple[int, int, int]
 ) -> None:
     """Text on a filled background so it stays readable on any scene."""
-    thickness = max(1, int(round(scale * 2)))
+    thickness = max(1, round(scale * 2))
     (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
     x, y = origin
     y = max(y, h + base + 2)
@@ -46,13 +46,13 @@ def annotate(
     """A copy of ``image`` with the zone, the box, the label with dwell time, and the timestamp."""
     out = image.copy()
     scale = max(0.4, min(out.shape[:2]) / 720)
-    thick = max(2, int(round(scale * 3)))
+    thick = max(2, round(scale * 3))
     poly = np.asarray(polygon_px, dtype=np.int32).reshape(-1, 1, 2)
     overlay = out.copy()
     cv2.fillPoly(overlay, [poly], ZONE_COLOUR)
     cv2.addWeighted(overlay, 0.25, out, 0.75, 0, dst=out)
     cv2.polylines(out, [poly], True, ZONE_COLOUR, thick, cv2.LINE_AA)
-    x1, y1, x2, y2 = (int(round(v)) for v in box_px)
+    x1, y1, x2, y2 = (round(float(v)) for v in box_px)
     cv2.rectangle(out, (x1, y1), (x2, y2), BOX_COLOUR, thick, cv2.LINE_AA)
     draw_label(out, f"{label} {dwell_s:.0f}s in {zone_name}", (x1, y1 - 4), 0.6 * scale, BOX_COLOUR)
     draw_label(out, timestamp.isoformat(timespec="seconds"), (4, out.shape[0] - 6), 0.6 * scale, (40, 40, 40))

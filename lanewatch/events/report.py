@@ -74,7 +74,7 @@ class OccupancyCsv:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = open(self.path, "w", newline="")
+        self._fh = open(self.path, "w", newline="")  # noqa: SIM115 -- held open across frames; close() ends it
         self._csv = csv.writer(self._fh)
         self._csv.writerow(OCCUPANCY_COLUMNS)
         self._fh.flush()

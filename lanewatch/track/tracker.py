@@ -233,7 +233,7 @@ class LowRateTracker:
             cost = 1.0 - iou
         matrix = np.where(ok, cost, _INFEASIBLE)
         rows, cols = linear_sum_assignment(matrix)
-        return [(int(r), int(c)) for r, c in zip(rows, cols) if ok[r, c]]
+        return [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if ok[r, c]]
 
 
 def _centre_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:

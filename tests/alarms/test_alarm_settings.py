@@ -47,5 +47,5 @@ def test_bad_settings_are_refused_naming_the_field(tmp_path, bad, says) -> None:
 
 
 def test_an_unknown_latching_type_is_refused(engine) -> None:
-    with pytest.raises(ValueError, match="latching_types.*volcano"):
+    with pytest.raises(ValueError, match=r"latching_types.*volcano"):
         AlarmService(engine, None, AlarmSettings(latching_types=["fire", "volcano"]))

@@ -258,7 +258,7 @@ def test_device_history(client, keys, device_key) -> None:
     readings = [
         {"device_id": "temp-1", "kind": "reading", "quantity": "temperature_c", "value": 20 + i} for i in range(5)
     ]
-    _ingest(client, device_key, readings + [{"device_id": "temp-1", "kind": "heartbeat"}])
+    _ingest(client, device_key, [*readings, {"device_id": "temp-1", "kind": "heartbeat"}])
     history = client.get("/api/alarms/devices/temp-1/history?limit=3", headers=keys.headers("viewer")).json()
     assert [m["value"] for m in history["messages"]] == [24, 23, 22]
     assert history["alarms"] == []
@@ -267,7 +267,7 @@ def test_device_history(client, keys, device_key) -> None:
 def test_maintenance_flag_can_be_cleared(client, keys, device_key, runtime) -> None:
     _register(client, keys, "smoky")
     operator = keys.headers("operator")
-    for n in range(runtime.alarms.settings.maintenance_false_alarms_per_day + 1):
+    for _ in range(runtime.alarms.settings.maintenance_false_alarms_per_day + 1):
         _ingest(client, device_key, {"device_id": "smoky", "kind": "alarm", "alarm_type": "fire"})
         alarm_id = client.get("/api/alarms?device=smoky&active=true", headers=operator).json()["items"][0]["id"]
         client.post(f"/api/alarms/{alarm_id}/confirm", headers=operator, json={"outcome": "false_alarm"})

@@ -22,7 +22,9 @@ STEPS = ("duty desk", "micro fire station", "street centre")
 
 
 def _chain(urls: list[str], after_s: float) -> list[AlarmTarget]:
-    return [AlarmTarget(name=name, url=url, secret=SECRET, after_s=after_s) for name, url in zip(STEPS, urls)]
+    return [
+        AlarmTarget(name=name, url=url, secret=SECRET, after_s=after_s) for name, url in zip(STEPS, urls, strict=False)
+    ]
 
 
 def _sent(engine) -> list[tuple[str, str, int]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.mqtt
 class NoCameraDetector:
     """The service needs a detector; this one is never called (no cameras)."""
 
-    names = {2: "car"}
+    names: ClassVar[dict[int, str]] = {2: "car"}
 
     def detect(self, images):
         return [Detections.empty() for _ in images]

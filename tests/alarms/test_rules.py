@@ -285,7 +285,7 @@ def test_a_removed_rule_clears_its_alarm_and_a_moved_limit_keeps_it() -> None:
     none = effective_rules(
         DeviceType.GAS, {"thresholds": [{"quantity": "gas_lel_pct", "alarm_type": "gas_leak", "below": -1}]}
     )
-    [(second, kind, alarm_type)] = feed(engine, none, Q.GAS_LEL_PCT, [(2, 30)])
+    [(_second, kind, alarm_type)] = feed(engine, none, Q.GAS_LEL_PCT, [(2, 30)])
     assert (kind, alarm_type) == (CLEAR, A.GAS_LEAK)
 
 

@@ -24,23 +24,23 @@ def _alarm(
     """An alarm received at T0 + n min, sent `device_s` s earlier, stored `stored_s` s after receipt."""
     received = T0 + timedelta(minutes=n)
     confirmed = received + timedelta(seconds=confirm_s) if confirm_s is not None else None
-    base = dict(
-        id=f"{n:032d}",
-        device_id=f"d{n}",
-        device_type="smoke_detector",
-        alarm_type="fire",
-        severity="critical",
-        priority=9,
-        state="resolved",
-        source="http",
-        received_at=received,
-        device_time=received - timedelta(seconds=device_s),
-        stored_at=received + timedelta(seconds=stored_s),
-        confirmed_at=confirmed,
-        outcome="real_fire" if confirmed else None,
-        forwarded_at=confirmed + timedelta(seconds=forward_s) if forward_s is not None else None,
-        updated_at=received,
-    )
+    base = {
+        "id": f"{n:032d}",
+        "device_id": f"d{n}",
+        "device_type": "smoke_detector",
+        "alarm_type": "fire",
+        "severity": "critical",
+        "priority": 9,
+        "state": "resolved",
+        "source": "http",
+        "received_at": received,
+        "device_time": received - timedelta(seconds=device_s),
+        "stored_at": received + timedelta(seconds=stored_s),
+        "confirmed_at": confirmed,
+        "outcome": "real_fire" if confirmed else None,
+        "forwarded_at": confirmed + timedelta(seconds=forward_s) if forward_s is not None else None,
+        "updated_at": received,
+    }
     return AlarmRow(**{**base, **changes})
 
 

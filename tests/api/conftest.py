@@ -97,28 +97,28 @@ def detections() -> Detections:
 
 def violation_row(n: int, **changes: Any) -> ViolationRow:
     at = T0 + timedelta(minutes=n)
-    base = dict(
-        id=f"cam1-lane-a-{n:04d}",
-        camera="cam1",
-        zone="lane-a",
-        zone_name="Lane A",
-        label="car",
-        start_s=n * 60.0,
-        violation_s=n * 60.0 + 30,
-        last_seen_s=n * 60.0 + 40,
-        end_s=None,
-        started_at=at - timedelta(seconds=30),
-        violation_at=at,
-        ended_at=None,
-        confidence=0.8,
-        box_x1=BOX[0],
-        box_y1=BOX[1],
-        box_x2=BOX[2],
-        box_y2=BOX[3],
-        snapshot=f"cam1/2026-06-01/v{n}.jpg",
-        snapshot_clean=f"cam1/2026-06-01/v{n}_clean.jpg",
-        updated_at=utcnow(),
-    )
+    base = {
+        "id": f"cam1-lane-a-{n:04d}",
+        "camera": "cam1",
+        "zone": "lane-a",
+        "zone_name": "Lane A",
+        "label": "car",
+        "start_s": n * 60.0,
+        "violation_s": n * 60.0 + 30,
+        "last_seen_s": n * 60.0 + 40,
+        "end_s": None,
+        "started_at": at - timedelta(seconds=30),
+        "violation_at": at,
+        "ended_at": None,
+        "confidence": 0.8,
+        "box_x1": BOX[0],
+        "box_y1": BOX[1],
+        "box_x2": BOX[2],
+        "box_y2": BOX[3],
+        "snapshot": f"cam1/2026-06-01/v{n}.jpg",
+        "snapshot_clean": f"cam1/2026-06-01/v{n}_clean.jpg",
+        "updated_at": utcnow(),
+    }
     return ViolationRow(**{**base, **changes})
 
 

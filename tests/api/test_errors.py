@@ -96,7 +96,7 @@ def test_streamed_chunks_over_the_limit_are_refused(app, keys) -> None:
     assert status == 413 and b"bytes this server accepts" in body
     # A Content-Length that understates the body does not get around the count.
     status, _ = _asgi(
-        app, "POST", "/api/cameras", [b" " * 4096] * (limit // 4096 + 2), headers + [(b"content-length", b"10")]
+        app, "POST", "/api/cameras", [b" " * 4096] * (limit // 4096 + 2), [*headers, (b"content-length", b"10")]
     )
     assert status == 413
     ok = json.dumps({"id": "c5", "name": "n", "source_url": "rtsp://h/s"}).encode()

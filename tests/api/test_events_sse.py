@@ -21,22 +21,22 @@ START = datetime(2026, 6, 1, 9, 0, 0, tzinfo=UTC)
 
 
 def _v(vid: str, camera: str = "cam1", **changes) -> Violation:
-    base = dict(
-        id=vid,
-        camera=camera,
-        zone="lane-a",
-        zone_name="Lane A",
-        label="car",
-        start_s=0.0,
-        violation_s=30.0,
-        last_seen_s=31.0,
-        end_s=None,
-        started_at=START,
-        violation_at=START + timedelta(seconds=30),
-        ended_at=None,
-        confidence=0.8,
-        box=(0.1, 0.2, 0.3, 0.4),
-    )
+    base = {
+        "id": vid,
+        "camera": camera,
+        "zone": "lane-a",
+        "zone_name": "Lane A",
+        "label": "car",
+        "start_s": 0.0,
+        "violation_s": 30.0,
+        "last_seen_s": 31.0,
+        "end_s": None,
+        "started_at": START,
+        "violation_at": START + timedelta(seconds=30),
+        "ended_at": None,
+        "confidence": 0.8,
+        "box": (0.1, 0.2, 0.3, 0.4),
+    }
     return Violation(**{**base, **changes})
 
 
@@ -213,7 +213,7 @@ def test_a_lagging_client_is_told_to_reconnect() -> None:
 def test_a_resume_beyond_the_ring_is_announced() -> None:
     async def main():
         bus = EventBus(ring_size=2)
-        for i in range(5):
+        for _ in range(5):
             bus.publish("camera.online", {"camera": "c"})
         sub = bus.subscribe(last_event_id=1)
         bus.close()

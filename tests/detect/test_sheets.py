@@ -42,7 +42,7 @@ def test_every_look_gets_one_tile_at_its_own_density_apart_from_the_others(seed)
     sheets = pack(sizes, 960)
     tiles = sorted((t for s in sheets for t in s.tiles), key=lambda t: t.index)
     assert [t.index for t in tiles] == list(range(len(sizes)))
-    for tile, (h, w) in zip(tiles, sizes):
+    for tile, (h, w) in zip(tiles, sizes, strict=True):
         assert max(tile.height, tile.width) == 960 and tile.scale == pytest.approx(960 / max(h, w))
         assert (tile.height, tile.width) == scaled_size(h, w, 960)[:2]
     for sheet in sheets:

@@ -34,5 +34,5 @@ def test_batch_returns_one_detections_per_frame_with_vehicle_classes(footage_dir
 def test_class_names_map_to_ids_and_typos_are_explained() -> None:
     names = {0: "person", 2: "car", 7: "truck"}
     assert class_ids_for(names, ["Truck", "car"]) == [2, 7]
-    with pytest.raises(UnknownClassError, match="'lorry'.*car, person, truck"):
+    with pytest.raises(UnknownClassError, match=r"'lorry'.*car, person, truck"):
         class_ids_for(names, ["lorry"])

@@ -53,6 +53,6 @@ def test_missing_named_weights_is_an_error_naming_the_origin(tmp_path, folder, m
     missing = tmp_path / "typo.pt"
     if origin == "env":
         monkeypatch.setenv(WEIGHTS_ENV, str(missing))
-    with pytest.raises(WeightsNotFoundError, match="typo.pt") as info:
+    with pytest.raises(WeightsNotFoundError, match=r"typo\.pt") as info:
         resolve_weights(missing if origin == "explicit" else None, weights_dir=folder)
     assert ("--weights" if origin == "explicit" else WEIGHTS_ENV) in str(info.value)

@@ -36,7 +36,7 @@ def test_worker_finds_the_same_boxes_as_the_backend_in_process(detector, frames,
     local = build_in_process(DetectorConfig(weights=str(weights_path), imgsz=640))
     crop = frames[0][150:, 40:600]  # a view, not contiguous: the worker must get its pixels right
     ours, theirs = detector.detect([frames[0], crop]), local.detect([frames[0], crop])
-    for a, b in zip(ours, theirs):
+    for a, b in zip(ours, theirs, strict=True):
         assert len(a) >= 6 and np.allclose(a.xyxy, b.xyxy) and list(a.class_name) == list(b.class_name)
     assert detector.names[2] == "car" and detector.detect([]) == []
 

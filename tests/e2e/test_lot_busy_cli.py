@@ -58,7 +58,7 @@ def test_one_violation_per_parked_car_and_none_for_cars_that_leave(eval_run: Pat
         assert v["violation_s"] - v["start_s"] == pytest.approx(15, abs=1.01)  # the grace time, at 1 fps
         assert v["end_s"] is None  # still parked when the clip ends
         assert v["dwell_s"] >= 15
-        x1, y1, x2, y2 = v["box"]
+        x1, _y1, x2, y2 = v["box"]
         assert 0.8 <= y2 <= 1.0 and 0 <= x1 < x2 <= 1  # bottom centre in the front-row zone
         assert not (x2 < 0.25 and y2 > 0.95), "the SUV that left is not a violation"
     boxes = [v["box"] for v in violations]

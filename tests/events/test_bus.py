@@ -17,22 +17,22 @@ START = datetime(2026, 6, 1, 9, 0, 0, tzinfo=UTC)
 
 
 def _v(**changes) -> Violation:
-    base = dict(
-        id="v1",
-        camera="cam",
-        zone="lane",
-        zone_name="Lane",
-        label="car",
-        start_s=0.0,
-        violation_s=8.0,
-        last_seen_s=9.0,
-        end_s=None,
-        started_at=START,
-        violation_at=START + timedelta(seconds=8),
-        ended_at=None,
-        confidence=0.7,
-        box=(0.1, 0.2, 0.3, 0.4),
-    )
+    base = {
+        "id": "v1",
+        "camera": "cam",
+        "zone": "lane",
+        "zone_name": "Lane",
+        "label": "car",
+        "start_s": 0.0,
+        "violation_s": 8.0,
+        "last_seen_s": 9.0,
+        "end_s": None,
+        "started_at": START,
+        "violation_at": START + timedelta(seconds=8),
+        "ended_at": None,
+        "confidence": 0.7,
+        "box": (0.1, 0.2, 0.3, 0.4),
+    }
     return Violation(**{**base, **changes})
 
 
@@ -100,7 +100,7 @@ def test_last_event_id_replays_what_the_ring_still_holds(last_id, expected, miss
         assert sub.missed is missed
         bus.publish("violation.end", {"i": 8})  # live events follow the replay
         got = await _take(sub, len(expected) + 1)
-        assert [e.id for e in got] == expected + [9]
+        assert [e.id for e in got] == [*expected, 9]
 
     asyncio.run(main())
 

@@ -46,7 +46,7 @@ def test_same_car_after_restart_continues_the_violation() -> None:
     second.resume([stored], window_s=10)
     events = _session(second, 60, 30, lambda t: t < 20)  # restarted 60 s later; the car leaves at 20 s
     assert {e.after.id for e in events} == {"v-1"}
-    assert [e.kind for e in events][0] == "update" and events[-1].kind == "end"
+    assert next(e.kind for e in events) == "update" and events[-1].kind == "end"
     ended = events[-1].after
     assert ended.started_at == T0 and ended.ended_at == T0 + timedelta(seconds=60 + 19)
     assert ended.dwell_s == pytest.approx(79)  # measured in wall time across the restart

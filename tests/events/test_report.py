@@ -17,24 +17,24 @@ NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def _violation(**changes) -> Violation:
-    base = dict(
-        id="a1",
-        camera="cam",
-        zone="lane",
-        zone_name="Lane",
-        label="car",
-        start_s=1.0,
-        violation_s=9.0,
-        last_seen_s=12.0,
-        end_s=None,
-        started_at=NOW,
-        violation_at=NOW,
-        ended_at=None,
-        confidence=0.81,
-        box=(0.1, 0.2, 0.3, 0.4),
-        snapshot="cam/x.jpg",
-        snapshot_clean="cam/x_clean.jpg",
-    )
+    base = {
+        "id": "a1",
+        "camera": "cam",
+        "zone": "lane",
+        "zone_name": "Lane",
+        "label": "car",
+        "start_s": 1.0,
+        "violation_s": 9.0,
+        "last_seen_s": 12.0,
+        "end_s": None,
+        "started_at": NOW,
+        "violation_at": NOW,
+        "ended_at": None,
+        "confidence": 0.81,
+        "box": (0.1, 0.2, 0.3, 0.4),
+        "snapshot": "cam/x.jpg",
+        "snapshot_clean": "cam/x_clean.jpg",
+    }
     return Violation(**{**base, **changes})
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from sqlmodel import Session, select
@@ -25,22 +26,22 @@ FAST = WebhookConfig(timeout_s=2.0, retry_initial_s=0.05, retry_max_s=0.2, max_a
 
 
 def _v(vid: str = "v1", **changes) -> Violation:
-    base = dict(
-        id=vid,
-        camera="cam",
-        zone="lane",
-        zone_name="Lane",
-        label="car",
-        start_s=0.0,
-        violation_s=8.0,
-        last_seen_s=9.0,
-        end_s=None,
-        started_at=START,
-        violation_at=START + timedelta(seconds=8),
-        ended_at=None,
-        confidence=0.7,
-        box=(0.1, 0.2, 0.3, 0.4),
-    )
+    base = {
+        "id": vid,
+        "camera": "cam",
+        "zone": "lane",
+        "zone_name": "Lane",
+        "label": "car",
+        "start_s": 0.0,
+        "violation_s": 8.0,
+        "last_seen_s": 9.0,
+        "end_s": None,
+        "started_at": START,
+        "violation_at": START + timedelta(seconds=8),
+        "ended_at": None,
+        "confidence": 0.7,
+        "box": (0.1, 0.2, 0.3, 0.4),
+    }
     return Violation(**{**base, **changes})
 
 
@@ -250,7 +251,7 @@ def test_a_500_is_retried_until_accepted(engine, receivers, dispatchers) -> None
     assert [r["status"] for r in receiver.requests] == [500, 503, 200]
     [row] = _rows(engine)
     assert row.attempts == 3 and row.last_error.startswith("HTTP 503")
-    gaps = [b["at"] - a["at"] for a, b in zip(receiver.requests, receiver.requests[1:])]
+    gaps = [b["at"] - a["at"] for a, b in pairwise(receiver.requests)]
     assert gaps[0] >= FAST.retry_initial_s * 0.5 - 0.01  # backed off, not hammered
     assert gaps[1] >= FAST.retry_initial_s - 0.01  # and doubled (with 50-100 % jitter)
 

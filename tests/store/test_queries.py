@@ -20,22 +20,22 @@ CST = timezone(timedelta(hours=8))
 
 def _v(vid: str, minute: float, **changes) -> Violation:
     at = T0 + timedelta(minutes=minute)
-    base = dict(
-        id=vid,
-        camera="cam-a",
-        zone="lane",
-        zone_name="Lane",
-        label="car",
-        start_s=0.0,
-        violation_s=8.0,
-        last_seen_s=9.0,
-        end_s=None,
-        started_at=at - timedelta(seconds=8),
-        violation_at=at,
-        ended_at=None,
-        confidence=0.7,
-        box=(0.1, 0.2, 0.3, 0.4),
-    )
+    base = {
+        "id": vid,
+        "camera": "cam-a",
+        "zone": "lane",
+        "zone_name": "Lane",
+        "label": "car",
+        "start_s": 0.0,
+        "violation_s": 8.0,
+        "last_seen_s": 9.0,
+        "end_s": None,
+        "started_at": at - timedelta(seconds=8),
+        "violation_at": at,
+        "ended_at": None,
+        "confidence": 0.7,
+        "box": (0.1, 0.2, 0.3, 0.4),
+    }
     return Violation(**{**base, **changes})
 
 

@@ -18,22 +18,22 @@ START = datetime(2026, 6, 1, 9, 0, 0, 123456, tzinfo=CST)
 
 
 def _v(vid: str, **changes) -> Violation:
-    base = dict(
-        id=vid,
-        camera="cam",
-        zone="lane",
-        zone_name="Lane",
-        label="car",
-        start_s=0.0,
-        violation_s=8.0,
-        last_seen_s=9.0,
-        end_s=None,
-        started_at=START,
-        violation_at=START + timedelta(seconds=8),
-        ended_at=None,
-        confidence=0.7,
-        box=(0.1, 0.2, 0.3, 0.4),
-    )
+    base = {
+        "id": vid,
+        "camera": "cam",
+        "zone": "lane",
+        "zone_name": "Lane",
+        "label": "car",
+        "start_s": 0.0,
+        "violation_s": 8.0,
+        "last_seen_s": 9.0,
+        "end_s": None,
+        "started_at": START,
+        "violation_at": START + timedelta(seconds=8),
+        "ended_at": None,
+        "confidence": 0.7,
+        "box": (0.1, 0.2, 0.3, 0.4),
+    }
     return Violation(**{**base, **changes})
 
 

@@ -83,7 +83,7 @@ class RtspServer:
         self.ready_timeout_s = ready_timeout_s
         self.start_delays_s = dict(start_delays_s or {})
         self._process: subprocess.Popen[bytes] | None = None
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- the server's stderr for its lifetime; read on failure
 
     def url(self, name: str, *, userinfo: str | None = None) -> str:
         """URL of a mount; ``userinfo`` ("user:password") is put in it as cameras do."""

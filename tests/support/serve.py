@@ -59,25 +59,24 @@ class ServeProcess:
         ).stdout.strip()
 
     def start(self, timeout: float = 60) -> None:
-        log = open(self.log_path, "a")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "lanewatch.cli",
-                "serve",
-                "--config",
-                str(self.config),
-                "--port",
-                str(self.port),
-                "-v",
-            ],
-            env=self.env,
-            cwd=self.workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
+        with open(self.log_path, "a") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "lanewatch.cli",
+                    "serve",
+                    "--config",
+                    str(self.config),
+                    "--port",
+                    str(self.port),
+                    "-v",
+                ],
+                env=self.env,
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         if not wait_for(self.up, timeout):
             raise AssertionError(f"lanewatch serve did not come up:\n{self.log_tail()}")
 
@@ -105,7 +104,7 @@ class ServeProcess:
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text() if self.log_path.exists() else ""
-        return "\n".join([l for l in text.splitlines() if '"GET /api/' not in l][-lines:])
+        return "\n".join([line for line in text.splitlines() if '"GET /api/' not in line][-lines:])
 
 
 class SseReader:
@@ -119,19 +118,21 @@ class SseReader:
 
     def _run(self, base: str, key: str) -> None:
         try:
-            with httpx.Client(timeout=httpx.Timeout(5.0, read=None)) as client:
-                with client.stream("GET", f"{base}/api/events", headers={"Authorization": f"Bearer {key}"}) as resp:
-                    current: dict = {}
-                    for line in resp.iter_lines():
-                        if self._stop.is_set():
-                            return
-                        if line.startswith("event:"):
-                            current["event"] = line[6:].strip()
-                        elif line.startswith("data:"):
-                            current["data"] = json.loads(line[5:].strip())
-                        elif line == "" and current:
-                            self.events.append(current)
-                            current = {}
+            with (
+                httpx.Client(timeout=httpx.Timeout(5.0, read=None)) as client,
+                client.stream("GET", f"{base}/api/events", headers={"Authorization": f"Bearer {key}"}) as resp,
+            ):
+                current: dict = {}
+                for line in resp.iter_lines():
+                    if self._stop.is_set():
+                        return
+                    if line.startswith("event:"):
+                        current["event"] = line[6:].strip()
+                    elif line.startswith("data:"):
+                        current["data"] = json.loads(line[5:].strip())
+                    elif line == "" and current:
+                        self.events.append(current)
+                        current = {}
         except httpx.HTTPError:
             return  # the server went away
 

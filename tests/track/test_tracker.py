@@ -42,7 +42,7 @@ def test_two_adjacent_parked_cars_keep_distinct_ids(neighbour) -> None:
     for t in np.arange(0.0, 300.0, 2.0):
         present = [(name, box) for name, box in (("left", CAR), ("right", neighbour)) if rng.random() >= 0.3]
         tracked = tracker.update(detections((jitter(b, rng), 0.8, "car") for _, b in present), float(t))
-        for (name, _), tid in zip(present, tracked.tracker_id.tolist()):
+        for (name, _), tid in zip(present, tracked.tracker_id.tolist(), strict=True):
             ids[name].add(tid)
     assert len(ids["left"]) == 1 and len(ids["right"]) == 1
     assert ids["left"] != ids["right"]
@@ -60,7 +60,7 @@ def test_passer_by_occluding_parked_car_does_not_take_its_id() -> None:
     )
     for k, boxes in enumerate(timeline):
         tracked = tracker.update(detections(boxes), k * 2.0)
-        for (_, _, name), tid in zip(boxes, tracked.tracker_id.tolist()):
+        for (_, _, name), tid in zip(boxes, tracked.tracker_id.tolist(), strict=True):
             (car_ids if name == "car" else person_ids).append(tid)
         assert tracked.class_name.tolist() == [name for _, _, name in boxes]  # no relabelling either
     assert set(car_ids) == {1}
@@ -78,7 +78,7 @@ def test_car_driving_past_and_hiding_a_parked_car_does_not_take_its_id(fps: floa
         boxes = [] if abs(x - CAR[0]) < 120 else [(CAR, 0.8, "car")]  # hidden while it passes
         boxes += [(passing, 0.8, "car")] if -250 < x < 900 else []
         tracked = tracker.update(detections(boxes), float(t))
-        parked_ids |= {tid for (box, _, _), tid in zip(boxes, tracked.tracker_id.tolist()) if box is CAR}
+        parked_ids |= {tid for (box, _, _), tid in zip(boxes, tracked.tracker_id.tolist(), strict=True) if box is CAR}
     # The passing car may hold id 1 for a single look when it stands exactly where the hidden
     # car was; what matters is that it cannot drag the id away.
     assert parked_ids == {1}

@@ -253,7 +253,7 @@ def run_gate(images: list[np.ndarray], offsets: list[float], zones_frac: list[tu
     height, width = images[0].shape[:2]
     gate = ChangeGate([rect_px(*z, size=(width, height)) for z in zones_frac], (width, height))
     reasons = []
-    for image, t in zip(images, offsets):
+    for image, t in zip(images, offsets, strict=True):
         decision = gate.decide(image, t)
         reasons.append(decision.reason)
         if decision.infer:

@@ -200,7 +200,7 @@ def test_truncated_file_without_its_index_is_a_clear_error(lot_busy: Path, tmp_p
     half = tmp_path / "moov-lost.mp4"
     data = lot_busy.read_bytes()
     half.write_bytes(data[: len(data) // 2])
-    with pytest.raises(SourceError, match="moov-lost.mp4.*Invalid data"):
+    with pytest.raises(SourceError, match=r"moov-lost\.mp4.*Invalid data"):
         list(FileSource(config(half)).frames())
 
 

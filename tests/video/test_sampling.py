@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -41,7 +42,7 @@ def test_jitter_does_not_drift_or_double(sample_fps: float, jitter_s: float) -> 
     got = taken(sample_fps, offsets)
     interval = 1 / sample_fps
     assert len(got) == pytest.approx(60 * sample_fps, abs=1)
-    gaps = [b - a for a, b in zip(got, got[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(got)]
     slack = 1 / 25 + 2 * jitter_s
     assert min(gaps) >= interval - slack
     assert max(gaps) <= interval + slack
@@ -54,7 +55,7 @@ def test_gap_does_not_cause_a_catch_up_burst(sample_fps: float) -> None:
     interval = 1 / sample_fps
     after_gap = [t for t in got if t >= 12.3]
     assert after_gap[0] == pytest.approx(12.3)  # the first frame after the gap is analysed
-    assert min(b - a for a, b in zip(got, got[1:])) >= interval - 1 / 25
+    assert min(b - a for a, b in itertools.pairwise(got)) >= interval - 1 / 25
     assert len(after_gap) == pytest.approx((20 - 12.3) * sample_fps, abs=1)
 
 

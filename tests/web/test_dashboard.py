@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 
@@ -115,7 +116,7 @@ def test_history_filters_pages_and_exports_csv(open_page, service) -> None:
     page.fill("#history-zone", "front-row")
     with page.expect_download() as download_info:
         page.click("#history-export")
-    rows = list(csv.DictReader(io.StringIO(open(download_info.value.path(), encoding="utf-8").read())))
+    rows = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text(encoding="utf-8"))))
     now = service.api.get("/api/violations", params={"camera": CAMERA, "zone": "front-row", "limit": 500}).json()[
         "items"
     ]

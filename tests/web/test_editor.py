@@ -70,7 +70,7 @@ def test_draw_a_zone_by_clicks_edit_points_save_and_see_it_after_reload(open_pag
     assert saved["classes"] == ["car", "truck", "bus"]
     expected = [(0.05, 0.30), (0.45, 0.30), (0.50, 0.65), (0.05, 0.60)]
     assert len(saved["polygon"]) == 4
-    for (x, y), (ex, ey) in zip(saved["polygon"], expected):
+    for (x, y), (ex, ey) in zip(saved["polygon"], expected, strict=True):
         assert abs(x - ex) < 0.01 and abs(y - ey) < 0.01, saved["polygon"]
 
     page.reload()

@@ -27,7 +27,7 @@ def test_valid_square_keeps_points_and_defaults():
 @pytest.mark.parametrize(
     "polygon, expected",
     [
-        pytest.param(SQUARE + [SQUARE[0]], SQUARE, id="closing point dropped"),
+        pytest.param([*SQUARE, SQUARE[0]], SQUARE, id="closing point dropped"),
         pytest.param([SQUARE[0], SQUARE[1], SQUARE[1], SQUARE[2], SQUARE[3]], SQUARE, id="repeated point dropped"),
         pytest.param([(0, 0), (1, 0), (1, 1), (0, 1)], [(0, 0), (1, 0), (1, 1), (0, 1)], id="whole frame"),
     ],

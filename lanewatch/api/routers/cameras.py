@@ -287,10 +287,12 @@ def latest_detections(camera_id: CameraPath, session: SessionDep, runtime: Runti
         DetectionOut(
             label=str(name),
             confidence=round(float(conf), 4),
-            box=[round(min(max(float(v) / size, 0.0), 1.0), 5) for v, size in zip(xyxy, (w, h, w, h))],
+            box=[round(min(max(float(v) / size, 0.0), 1.0), 5) for v, size in zip(xyxy, (w, h, w, h), strict=True)],
             track_id=int(track) if track >= 0 else None,
         )
-        for xyxy, name, conf, track in zip(found.xyxy, found.class_name, found.confidence, found.tracker_id)
+        for xyxy, name, conf, track in zip(
+            found.xyxy, found.class_name, found.confidence, found.tracker_id, strict=True
+        )
     ]
     return FrameDetections(camera=camera_id, timestamp=as_utc(frame.timestamp), width=w, height=h, detections=boxes)
 

@@ -21,7 +21,7 @@ def icon(size: int, padding: float) -> np.ndarray:
     o = size * padding
 
     def p(x: float, y: float) -> tuple[int, int]:
-        return int(round(o + x * s)), int(round(o + y * s))
+        return round(o + x * s), round(o + y * s)
 
     lane = np.array([p(0.38, 0.08), p(0.62, 0.08), p(0.92, 0.92), p(0.08, 0.92)], np.int32)
     cv2.fillPoly(image, [lane], WHITE, cv2.LINE_AA)
