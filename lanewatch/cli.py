@@ -7,14 +7,14 @@ import re
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lanewatch.config import DetectorConfig, LookConfig, SourceConfig
+from lanewatch.config import LookConfig, SourceConfig
+from lanewatch.evaluate.truth import TruthFileError
 from lanewatch.video.source import SourceError, redact_url
 from lanewatch.zones.zone_file import ZoneFile, ZoneFileError, load_zone_file
 
@@ -28,8 +28,6 @@ app.add_typer(db_app, name="db")
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 console = Console(stderr=True)
-
-_LIVE = re.compile(r"^rtsps?://", re.I)
 
 
 def _default_camera_id(url: str) -> str:
@@ -68,17 +66,18 @@ def build_cameras(sources: list[str], zone_files: list[ZoneFile], **source_optio
     return specs
 
 
-def _expected_seconds(url: str) -> float | None:
-    """Length of a recorded file in seconds, for the progress bar (None for live or unknown)."""
-    if _LIVE.match(url) or not Path(url).is_file():
-        return None
-    try:
-        import av
-
-        with av.open(url) as container:
-            return container.duration / 1_000_000 if container.duration else None
-    except Exception:
-        return None
+TruthOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--truth",
+        "-t",
+        help="Truth file(s), CSV or JSON (camera,zone,start_s,end_s,x,y): score the violations, write score.json.",
+    ),
+]
+RequireOption = Annotated[
+    list[str] | None,
+    typer.Option(help="Acceptance, e.g. precision>=0.95,recall>=0.95: exit 1 naming each figure that falls short."),
+]
 
 
 @app.command("eval")
@@ -110,15 +109,19 @@ def eval_command(
     refresh: Annotated[
         float, typer.Option(help="With --gate: re-check unchanged lanes at least every S seconds.")
     ] = 30.0,
+    truth: TruthOption = None,
+    require: RequireOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Run the pipeline on recorded footage or live URLs and write violations.json, occupancy.csv and snapshots."""
+    """Run the pipeline on recorded footage or live URLs and write violations.json, occupancy.csv and snapshots.
+
+    With --truth, also score the violations against truth files (score.json); with --require, exit 1 when a
+    figure falls short. Everything given is checked before the detector loads.
+    """
     from lanewatch.detect.factory import build_detector
-    from lanewatch.events.evidence import EvidenceWriter
-    from lanewatch.events.report import OccupancyCsv, ViolationsJson
-    from lanewatch.pipeline import Pipeline
-    from lanewatch.store.db import open_engine, sqlite_url
-    from lanewatch.store.violation_store import ViolationStore
+    from lanewatch.evaluate.acceptance import prepare_scoring
+    from lanewatch.evaluate.run import check_sources_exist, detector_config, run_pipeline
+    from lanewatch.evaluate.summary import print_run_summary
 
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
@@ -126,103 +129,70 @@ def eval_command(
     try:
         zone_files = [load_zone_file(z) for z in zones]
         specs = build_cameras(sources, zone_files, sample_fps=sample_fps, duration_s=duration, decode=decode)
-        wanted = classes.split(",") if classes else sorted({c for s in specs for z in s.zones for c in z.classes})
-        detector_config = DetectorConfig(
-            weights=weights, imgsz=imgsz, confidence=confidence, classes=[c.strip() for c in wanted if c.strip()]
-        )
+        scoring = prepare_scoring(truth or [], require or [], zone_files, [s.source.camera for s in specs])
+        config = detector_config(specs, weights, imgsz, confidence, classes)
         look_config = LookConfig(change_gate=gate, crop_to_zones=crop, refresh_s=refresh)
-        missing = [s.source.url for s in specs if not _LIVE.match(s.source.url) and not Path(s.source.url).exists()]
-        if missing:
-            raise ValueError(f"source not found: {', '.join(missing)}")
+        check_sources_exist(specs)
         out.mkdir(parents=True, exist_ok=True)
         console.print(f"loading detector (imgsz {imgsz}) ...")
-        detector = build_detector(detector_config)
-    except (ZoneFileError, ValueError, FileNotFoundError) as exc:
+        detector = build_detector(config)
+    except (ZoneFileError, TruthFileError, ValueError, FileNotFoundError) as exc:
         _fail(exc)
-    report = ViolationsJson(out / "violations.json", snapshot_prefix="snapshots/")
-    occupancy = OccupancyCsv(out / "occupancy.csv")
-    store = ViolationStore(open_engine(sqlite_url(out / "lanewatch.db")))
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
-        tasks = {
-            s.source.camera: progress.add_task(
-                s.source.camera, total=_expected_seconds(s.source.url) if duration is None else duration, status=""
-            )
-            for s in specs
-        }
-
-        def on_frame(result) -> None:
-            progress.update(
-                tasks[result.frame.camera], completed=result.frame.offset_s, status=f"{result.frame.offset_s:6.1f} s"
-            )
-
-        health: list = []
-
-        def on_health(event) -> None:
-            health.append(event)
-            progress.update(tasks[event.camera], status=f"{event.state.value}")
-
-        try:
-            pipeline = Pipeline(
-                specs,
-                detector,
-                detector_config=detector_config,
-                look_config=look_config,
-                evidence=EvidenceWriter(out / "snapshots"),
-                event_sinks=[store, report],
-                frame_sinks=[occupancy, on_frame],
-                health_sinks=[on_health],
-            )
-        except SourceError as exc:
-            _fail(exc)
-        previous = signal.signal(signal.SIGINT, lambda *_: pipeline.stop())
-        try:
-            stats = pipeline.run()
-        finally:
-            signal.signal(signal.SIGINT, previous)
-            occupancy.close()
-    _print_summary(stats, report, health, out)
+    try:
+        result = run_pipeline(specs, detector, config, look_config, out, duration, console)
+    except SourceError as exc:
+        _fail(exc)
+    print_run_summary(result, out)
+    if scoring is not None:
+        _score_and_judge(out, scoring)
 
 
-def _fail(exc: Exception) -> None:
+@app.command("score")
+def score_command(
+    out: Annotated[Path, typer.Argument(help="The --out folder of an earlier `lanewatch eval`.")],
+    zones: Annotated[list[Path], typer.Option("--zones", "-z", help="The zone file(s) that eval ran with.")],
+    truth: TruthOption = None,
+    require: RequireOption = None,
+) -> None:
+    """Score an earlier eval's violations against truth files again (no detector run); write score.json."""
+    from lanewatch.evaluate.acceptance import prepare_scoring
+    from lanewatch.evaluate.score import read_observed_until
+
+    try:
+        if not (out / "violations.json").is_file():
+            raise ValueError(f"{out} holds no violations.json: run `lanewatch eval --out {out}` first")
+        if not truth:
+            raise ValueError("score needs at least one --truth file")
+        zone_files = [load_zone_file(z) for z in zones]
+        cameras = sorted(read_observed_until(out)) or [zf.camera for zf in zone_files]
+        scoring = prepare_scoring(truth, require or [], zone_files, cameras)
+    except (ZoneFileError, TruthFileError, ValueError) as exc:
+        _fail(exc)
+    if scoring is not None:
+        _score_and_judge(out, scoring)
+
+
+def _score_and_judge(out: Path, scoring) -> None:
+    """Write score.json and print it; exit 1 naming every --require figure that fell short."""
+    from lanewatch.evaluate.acceptance import score_and_judge
+    from lanewatch.evaluate.summary import print_score
+
+    try:
+        result, short = score_and_judge(out, scoring)
+    except ValueError as exc:
+        _fail(exc)
+    print_score(result, out)
+    for line in short:
+        console.print(f"[red]requirement not met:[/red] {line}")
+    if short:
+        raise typer.Exit(1)
+    if scoring.requirements:
+        console.print("requirements met: " + ", ".join(str(r) for r in scoring.requirements))
+
+
+def _fail(exc: Exception) -> NoReturn:
     console.print(f"[red]error:[/red] {exc}")
     raise typer.Exit(2) from None
-
-
-def _print_summary(stats, report, health: list, out: Path) -> None:
-    import sys
-
-    out_console = Console() if sys.stdout.isatty() else Console(width=120)  # logs and pipes: no squeezed columns
-    table = Table(title="lanewatch eval")
-    for column in ("camera", "looks", "inferred", "skipped", "dropped", "violations", "active", "offline", "frozen"):
-        table.add_column(column, justify="right" if column != "camera" else "left")
-    for camera, looks in stats.frames.items():
-        mine = [v for v in report.violations.values() if v.camera == camera]
-        states = [e.state.value for e in health if e.camera == camera]
-        skipped = stats.skipped.get(camera, 0)
-        table.add_row(
-            camera,
-            str(looks),
-            str(looks - skipped),
-            str(skipped),
-            str(stats.dropped.get(camera, 0)),
-            str(len(mine)),
-            str(sum(v.active for v in mine)),
-            str(states.count("offline")),
-            str(states.count("frozen")),
-        )
-    out_console.print(table)
-    per_frame = stats.detector_seconds / stats.inferences * 1000 if stats.inferences else 0.0
-    out_console.print(
-        f"skipped = looks whose lanes had not changed (detections carried forward); active = still "
-        f"in violation at the end.\n{stats.inferences} inferences, {per_frame:.0f} ms each; "
-        f"{stats.wall_seconds:.1f} s wall; detector errors: {stats.detector_errors}. Results in {out}/"
-    )
 
 
 @zones_app.command("check")
