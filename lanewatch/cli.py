@@ -173,8 +173,9 @@ def score_command(
 
 
 def _score_and_judge(out: Path, scoring) -> None:
-    """Write score.json and print it; exit 1 naming every --require figure that fell short."""
+    """Write score.json and the report and print the score; exit 1 naming every --require figure that fell short."""
     from lanewatch.evaluate.acceptance import score_and_judge
+    from lanewatch.evaluate.report import write_report
     from lanewatch.evaluate.summary import print_score
 
     try:
@@ -182,6 +183,8 @@ def _score_and_judge(out: Path, scoring) -> None:
     except ValueError as exc:
         _fail(exc)
     print_score(result, out)
+    md, page = write_report(out, result, console)
+    console.print(f"report: {page} ({md.name}, pictures in {out / 'report'}/)")
     for line in short:
         console.print(f"[red]requirement not met:[/red] {line}")
     if short:

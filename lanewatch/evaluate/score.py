@@ -104,8 +104,10 @@ def _details(o: Outcome) -> dict[str, list[dict[str, Any]]]:
     truth = [{**row(t), "status": "hit", "violation": v.id, "time_to_alert_s": round(tta, 3)} for v, t, tta in o.hits]
     truth += [{**row(t), "status": "miss"} for t in o.misses]
     truth += [{**row(t), "status": "not_expected"} for t in o.not_expected]
-    found = [{"id": v.id, "status": "hit", "truth_line": t.line} for v, t, _ in o.hits]
-    found += [{"id": v.id, "status": "duplicate", "truth_line": t.line} for v, t in o.duplicates]
+    found = [{"id": v.id, "status": "hit", "truth_file": t.source, "truth_line": t.line} for v, t, _ in o.hits]
+    found += [
+        {"id": v.id, "status": "duplicate", "truth_file": t.source, "truth_line": t.line} for v, t in o.duplicates
+    ]
     found += [{"id": v.id, "status": "false_positive", "snapshot": v.snapshot} for v in o.false_positives]
     return {"truth": truth, "violations": found}
 
