@@ -31,6 +31,7 @@ from multiprocessing.shared_memory import SharedMemory
 import numpy as np
 
 from lanewatch.config import DetectorConfig
+from lanewatch.detect.backends import build_in_process
 from lanewatch.detect.detections import Detections
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,6 @@ class DetectorCrashed(RuntimeError):
 
 def _serve(config: DetectorConfig, threads: int, conn: Connection) -> None:
     """Worker process main: build the backend, then answer batches until told to stop or orphaned."""
-    from lanewatch.detect.factory import build_in_process
-
     try:
         detector = build_in_process(config, threads=threads)
     except Exception as exc:  # a bad config: the parent re-raises it

@@ -42,7 +42,7 @@ from sqlalchemy import Connection, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
-from lanewatch.store.db import _sqlite_pragmas, is_sqlite_memory, make_engine, normalise_url
+from lanewatch.store.engine import _sqlite_pragmas, is_sqlite_memory, make_engine, normalise_url
 
 BASELINE = "0001"
 """The revision whose schema `create_all` produced before migrations existed."""

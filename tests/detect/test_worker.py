@@ -31,7 +31,7 @@ def detector(weights_path):
 
 
 def test_worker_finds_the_same_boxes_as_the_backend_in_process(detector, frames, weights_path) -> None:
-    from lanewatch.detect.factory import build_in_process
+    from lanewatch.detect.backends import build_in_process
 
     local = build_in_process(DetectorConfig(weights=str(weights_path), imgsz=640))
     crop = frames[0][150:, 40:600]  # a view, not contiguous: the worker must get its pixels right

@@ -32,7 +32,7 @@ def run_offline() -> None:
 def run_online() -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:
-        from lanewatch.store.db import make_engine
+        from lanewatch.store.engine import make_engine
         from lanewatch.store.migrate import _locked_transaction
 
         engine = make_engine(context.config.get_main_option("sqlalchemy.url"))
