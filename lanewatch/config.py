@@ -23,6 +23,57 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class PictureHealthConfig(StrictModel):
+    """When a camera's picture counts as covered, dark or blurred (``video.picture_health``)."""
+
+    enabled: bool = Field(True, title="Judge the picture", description="Off: only offline and frozen are reported.")
+    every_s: float = Field(
+        2.0, ge=0, le=600, title="Judge every (s)", description="At most one analysed frame per this much stream time."
+    )
+    confirm_s: float = Field(
+        20.0,
+        ge=0,
+        le=3600,
+        title="Confirm after (s)",
+        description="A problem (or its end) must hold on every judged frame this long before it is reported, "
+        "so a lorry filling the view or a headlight flash does not flap the state.",
+    )
+    dark_mean: float = Field(
+        30.0, ge=0, le=255, title="Dark: mean brightness below", description="0–255; with the 95th percentile below."
+    )
+    dark_p95: float = Field(
+        60.0,
+        ge=0,
+        le=255,
+        title="Dark: 95th-percentile brightness below",
+        description="0–255: even the brightest parts of the picture are dim.",
+    )
+    flat_std: float = Field(
+        1.0,
+        gt=0,
+        le=255,
+        title="Flat block: brightness spread below",
+        description="A 1/16-of-the-width block whose standard deviation is under this has no texture.",
+    )
+    covered_fraction: float = Field(
+        0.8, gt=0, le=1, title="Covered: flat fraction at least", description="Fraction of blocks without texture."
+    )
+    blurred_ratio: float = Field(
+        0.3,
+        gt=0,
+        lt=1,
+        title="Blurred: sharpness below this fraction of the reference",
+        description="Sharpness is the variance of the Laplacian; the reference is the camera's own.",
+    )
+    reference_s: float = Field(
+        60.0,
+        gt=0,
+        le=86_400,
+        title="Sharpness reference from the first healthy (s)",
+        description="The median sharpness of the first healthy pictures over this much stream time.",
+    )
+
+
 class SourceConfig(StrictModel):
     """Where one camera's pictures come from and how they are sampled."""
 
@@ -84,6 +135,11 @@ class SourceConfig(StrictModel):
         gt=0,
         title="Frozen after (s)",
         description="Identical frames for this long of stream time mark the source frozen.",
+    )
+    picture: PictureHealthConfig = Field(
+        default_factory=PictureHealthConfig,
+        title="Picture health",
+        description="When the picture counts as covered, dark or blurred.",
     )
     duration_s: float | None = Field(None, gt=0, title="Stop after (s of stream time)")
     max_width: int | None = Field(

@@ -42,9 +42,11 @@ from lanewatch.detect.detector import Detector
 from lanewatch.detect.worker import DetectorCrashed
 from lanewatch.events.evidence import EvidenceWriter
 from lanewatch.events.violation import Violation, ViolationEvent
+from lanewatch.video.frame import Frame
 from lanewatch.video.frame_buffer import FrameBuffers
 from lanewatch.video.health import HealthEvent
 from lanewatch.video.open_source import open_source
+from lanewatch.video.picture_health import PictureHealth
 from lanewatch.video.source import Source, redact_url
 from lanewatch.zones.zone import Zone
 
@@ -162,6 +164,7 @@ class Pipeline:
         self.stats = PipelineStats()
         self.sources: dict[str, Source] = {}
         self.cameras: dict[str, CameraState] = {}
+        self._pictures: dict[str, PictureHealth] = {}  # covered / dark / blurred judges, one per camera
         self._threads: dict[str, threading.Thread] = {}
         self._removing: set[str] = set()
         self._commands: queue.SimpleQueue[tuple] = queue.SimpleQueue()
@@ -230,6 +233,7 @@ class Pipeline:
         if spec.resume:
             state.resume(spec.resume)
         self.cameras[camera] = state
+        self._pictures[camera] = PictureHealth(spec.source.picture)
         self.buffers.add_camera(camera, capacity=LIVE_BUFFER_FRAMES if self.sources[camera].live else None)
         if self.sources[camera].live:
             # Decode a camera's next key frame only once its last look was taken; a newer key frame
@@ -306,6 +310,7 @@ class Pipeline:
             self._forward_health()
             self._removing.discard(camera)
             self.cameras.pop(camera, None)
+            self._pictures.pop(camera, None)
             self.sources.pop(camera, None)
             self._threads.pop(camera, None)
 
@@ -342,6 +347,7 @@ class Pipeline:
             result = state.process(look, next(found) if look.infer else None)
             if result is None:
                 continue
+            self._judge_picture(look.frame)
             camera = look.frame.camera
             self.stats.frames[camera] = self.stats.frames.get(camera, 0) + 1
             if not look.infer:
@@ -370,6 +376,15 @@ class Pipeline:
                     continue
             kept.append((state, look))
         return kept, images
+
+    def _judge_picture(self, frame: Frame) -> None:
+        """Covered / dark / blurred from an analysed frame, into the camera's health (forwarded with the rest)."""
+        judge, source = self._pictures.get(frame.camera), self.sources.get(frame.camera)
+        if judge is None or source is None:
+            return
+        change = judge.check(frame)
+        if change is not None:
+            source.health.on_picture(change.kind, change.at, change.detail, change.offset_s)
 
     def _emit(self, events: list[ViolationEvent]) -> None:
         for event in events:

@@ -36,6 +36,9 @@ EVENT_TYPES = (
     "camera.online",
     "camera.offline",
     "camera.frozen",
+    "camera.covered",
+    "camera.dark",
+    "camera.blurred",
     "alarm.new",
     "alarm.update",
     "alarm.end",
@@ -74,7 +77,7 @@ def violation_payload(event: ViolationEvent) -> dict[str, Any]:
 
 
 def health_payload(event: HealthEvent) -> dict[str, Any]:
-    """``{"type": "camera.online|offline|frozen", "camera", "at" (ISO), "detail"}``."""
+    """``{"type": "camera.online|offline|frozen|covered|dark|blurred", "camera", "at" (ISO), "detail"}``."""
     state = getattr(event.state, "value", event.state)
     return {"type": f"camera.{state}", "camera": event.camera, "at": event.at.isoformat(), "detail": event.detail}
 

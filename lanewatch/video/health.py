@@ -1,4 +1,4 @@
-"""Whether a camera is delivering usable pictures: online, offline or frozen.
+"""Whether a camera is delivering usable pictures: online, offline, frozen, or a picture problem.
 
 A fire-lane watcher that silently stops seeing is worse than one that alarms
 wrongly, so every source reports its state changes here and the pipeline
@@ -6,6 +6,14 @@ drains them as events. A frozen camera (encoder stuck, cable to the sensor
 cut while the encoder keeps streaming) still sends frames, so it is detected
 from the picture itself: a tiny grey thumbnail that stays the same, within
 compression noise, for ``frozen_after_s`` seconds of stream time.
+
+Picture problems (covered, dark, blurred) are judged by
+``video.picture_health`` on the frames the pipeline analyses and reported
+here through ``on_picture``: a camera has one state at a time, so each
+problem is a period with a start and an end, stored and streamed like
+frozen. Offline wins over a picture problem, and a picture problem over
+frozen: a black or covered picture cannot change, so "frozen" would only
+hide what is wrong.
 """
 
 from __future__ import annotations
@@ -26,6 +34,13 @@ class SourceState(str, Enum):
     ONLINE = "online"
     OFFLINE = "offline"
     FROZEN = "frozen"
+    COVERED = "covered"
+    DARK = "dark"
+    BLURRED = "blurred"
+
+
+PICTURE_STATES = frozenset({SourceState.COVERED, SourceState.DARK, SourceState.BLURRED})
+"""States judged from the picture's content while frames arrive (``video.picture_health``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +51,7 @@ class HealthEvent:
     state: SourceState
     at: datetime
     detail: str
+    offset_s: float | None = None  # stream time of ``at`` when it comes from a frame (None: a disconnect)
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
@@ -75,6 +91,8 @@ class HealthMonitor:
         self._last_frame_at: datetime | None = None
         self._still_thumb: np.ndarray | None = None  # picture at the start of the unchanged run
         self._still_since: tuple[float, datetime] | None = None  # (offset_s, timestamp) of that start
+        self._picture: tuple[SourceState, str] | None = None  # the picture problem reported by on_picture
+        self._state_at: tuple[datetime, float | None] | None = None  # when the current state began
 
     @property
     def state(self) -> SourceState:
@@ -96,20 +114,35 @@ class HealthMonitor:
             if self._still_thumb is None or self._changed(thumb):
                 self._still_thumb = thumb
                 self._still_since = (frame.offset_s, frame.timestamp)
-                self._set(
-                    SourceState.ONLINE,
-                    frame.timestamp,
-                    "receiving frames" if self._state != SourceState.FROZEN else "picture changed",
-                )
+                if self._picture is not None:
+                    self._set(self._picture[0], frame.timestamp, self._picture[1], frame.offset_s)
+                else:
+                    detail = "receiving frames" if self._state != SourceState.FROZEN else "picture changed"
+                    self._set(SourceState.ONLINE, frame.timestamp, detail, frame.offset_s)
                 return
             assert self._still_since is not None
             still_s = frame.offset_s - self._still_since[0]
-            if still_s >= self.frozen_after_s:
+            if still_s >= self.frozen_after_s and self._picture is None:
                 self._set(
                     SourceState.FROZEN,
                     frame.timestamp,
                     f"picture unchanged for {still_s:.1f} s since {self._still_since[1].isoformat()}",
+                    frame.offset_s,
                 )
+
+    def on_picture(self, problem: SourceState | None, at: datetime, detail: str, offset_s: float) -> None:
+        """Record a picture problem starting (``problem``) or ending (None), judged at stream time ``at``.
+
+        It becomes the state unless the camera is offline (then it shows once frames come back).
+        """
+        if problem is not None and problem not in PICTURE_STATES:
+            raise ValueError(f"{problem} is not a picture problem")
+        with self._lock:
+            self._picture = None if problem is None else (problem, detail)
+            if self._reported and self._state != SourceState.OFFLINE:
+                if self._state_at is not None and at < self._state_at[0]:  # it began before the current state
+                    at, offset_s = self._state_at[0], self._state_at[1] if self._state_at[1] is not None else offset_s
+                self._set(problem or SourceState.ONLINE, at, detail, offset_s)
 
     def on_disconnect(self, at: datetime, detail: str) -> None:
         """Record a lost or failed connection; the frozen timer restarts on reconnect."""
@@ -124,12 +157,13 @@ class HealthMonitor:
             events, self._events = self._events, []
             return events
 
-    def _set(self, state: SourceState, at: datetime, detail: str) -> None:
+    def _set(self, state: SourceState, at: datetime, detail: str, offset_s: float | None = None) -> None:
         if self._reported and state == self._state:
             return
         self._reported = True
         self._state = state
-        self._events.append(HealthEvent(self.camera, state, at, detail))
+        self._state_at = (at, offset_s)
+        self._events.append(HealthEvent(self.camera, state, at, detail, offset_s))
 
     def _changed(self, thumb: np.ndarray) -> bool:
         assert self._still_thumb is not None

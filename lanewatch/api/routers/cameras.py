@@ -137,7 +137,9 @@ class FrameDetections(BaseModel):
 
 
 class CameraStatusOut(BaseModel):
-    state: str = Field(title="State", description="online, offline, frozen, or stopped (not running).")
+    state: str = Field(
+        title="State", description="online, offline, frozen, covered, dark, blurred, or stopped (not running)."
+    )
     last_frame_at: datetime | None = Field(title="Last frame at")
     frames: int = Field(title="Frames analysed")
     dropped: int = Field(title="Frames dropped")

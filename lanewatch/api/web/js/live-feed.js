@@ -20,6 +20,9 @@ function describe(type, payload) {
     case "camera.online":
     case "camera.offline":
     case "camera.frozen":
+    case "camera.covered":
+    case "camera.dark":
+    case "camera.blurred":
       return { what: `Camera ${payload.camera} is ${type.slice(7)}` + (payload.detail ? ` (${payload.detail})` : ""),
         where: payload.camera, at: payload.at, health: type.slice(7) };
     default:

@@ -1,0 +1,158 @@
+"""Whether a camera's picture is usable: covered, dark or blurred, judged from the analysed frames.
+
+A camera can stream perfectly (online, not frozen) and still see nothing: a
+bag over the lens, a lamp that failed at night, a lens smeared or knocked out
+of focus. Each of these is decided from a small grey thumbnail of the frames
+the pipeline analyses anyway, so the cost is one area resize of the luma
+plane and a Laplacian at most once per ``every_s`` of stream time:
+
+- **covered**: most of the picture is flat (blocks with almost no texture)
+  while what still shows is lit: a cloth, a board, paint, a black bag over
+  most of the view. Lit means the textured blocks' mean brightness (all the
+  picture's when none is textured) reaches ``dark_mean``.
+- **dark**: the whole picture has too little light for the detector (mean and
+  95th-percentile brightness both low). A picture that is entirely black is
+  dark: nothing tells a lens cap from a night without lights.
+- **blurred**: the sharpness (variance of the Laplacian) is far below the
+  camera's own reference, the median sharpness of its first healthy
+  ``reference_s`` of stream time. Scenes differ in texture, so no absolute
+  threshold works across cameras; until the reference exists, blur is not
+  judged.
+
+A problem must hold on every analysed frame for ``confirm_s`` before it is
+reported, and the picture must be healthy as long before it is cleared, so
+a passing lorry filling the view or a headlight flash does not flap the
+state. The reported start is the first analysed frame that showed it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import cv2
+import numpy as np
+
+from lanewatch.config import PictureHealthConfig
+from lanewatch.video.frame import Frame
+from lanewatch.video.health import SourceState
+
+THUMB_WIDTH, THUMB_HEIGHT = 320, 180
+BLOCK = 20  # thumbnail pixels per side of a texture block: 16 x 9 blocks
+
+
+@dataclass(frozen=True, slots=True)
+class PictureStats:
+    """The measurements of one analysed picture (brightness 0–255)."""
+
+    mean: float
+    p95: float
+    flat_fraction: float  # fraction of blocks with almost no texture
+    lit_mean: float  # mean brightness of the textured blocks (of the whole picture when none is)
+    sharpness: float  # variance of the Laplacian of the thumbnail
+
+
+@dataclass(frozen=True, slots=True)
+class PictureChange:
+    """A change of the reported picture problem: ``kind`` None means the picture is healthy again."""
+
+    kind: SourceState | None
+    at: datetime
+    offset_s: float
+    detail: str
+
+
+def measure(grey: np.ndarray, flat_std: float) -> PictureStats:
+    """Brightness, flatness and sharpness of a grey uint8 picture."""
+    if grey.ndim != 2 or grey.dtype != np.uint8:
+        raise ValueError(f"expected a 2-D uint8 grey picture, got {grey.dtype} of shape {grey.shape}")
+    height, width = grey.shape[0] // BLOCK * BLOCK, grey.shape[1] // BLOCK * BLOCK
+    if height == 0 or width == 0:
+        raise ValueError(f"a {grey.shape[1]}x{grey.shape[0]} picture is smaller than one {BLOCK}px block")
+    blocks = grey[:height, :width].astype(np.float32).reshape(height // BLOCK, BLOCK, width // BLOCK, BLOCK)
+    flat = blocks.std(axis=(1, 3)) < flat_std
+    textured = blocks.mean(axis=(1, 3))[~flat]
+    mean = float(grey.mean())
+    return PictureStats(
+        mean=mean,
+        p95=float(np.percentile(grey, 95)),
+        flat_fraction=float(flat.mean()),
+        lit_mean=float(textured.mean()) if textured.size else mean,
+        sharpness=float(cv2.Laplacian(grey, cv2.CV_32F).var()),
+    )
+
+
+class PictureHealth:
+    """One camera's picture judge; call ``check`` with each analysed frame (one thread).
+
+    Returns a ``PictureChange`` when the reported problem starts, changes or ends,
+    for ``HealthMonitor.on_picture``; None otherwise.
+    """
+
+    def __init__(self, config: PictureHealthConfig) -> None:
+        self.config = config
+        self.reference: float | None = None  # median sharpness of the first healthy pictures
+        self._samples: list[float] = []
+        self._sampling_since: float | None = None
+        self._last_offset: float | None = None
+        self._reported: SourceState | None = None
+        self._candidate: tuple[SourceState | None, float, datetime, str] | None = None  # kind, since offset, at, detail
+
+    @property
+    def reported(self) -> SourceState | None:
+        """The problem currently reported, None when the picture is healthy."""
+        return self._reported
+
+    def check(self, frame: Frame) -> PictureChange | None:
+        """Judge one frame (skipped when the previous judged frame is under ``every_s`` ago)."""
+        if not self.config.enabled:
+            return None
+        # 10% slack: sampled frames land a little early or late (key frames), and 0.99 s after a judged
+        # frame is "the next second", not a reason to wait for a third.
+        if self._last_offset is not None and frame.offset_s - self._last_offset < 0.9 * self.config.every_s:
+            return None
+        self._last_offset = frame.offset_s
+        stats = measure(frame.grey_thumbnail(THUMB_WIDTH, THUMB_HEIGHT), self.config.flat_std)
+        kind, detail = self.classify(stats)
+        if kind is None:
+            self._learn(stats.sharpness, frame.offset_s)
+        return self._debounce(kind, detail, frame)
+
+    def classify(self, stats: PictureStats) -> tuple[SourceState | None, str]:
+        """The problem these measurements show (covered before dark before blurred), and why."""
+        c = self.config
+        if stats.flat_fraction >= c.covered_fraction and stats.lit_mean >= c.dark_mean:
+            return SourceState.COVERED, f"{stats.flat_fraction:.0%} of the picture has no texture"
+        if stats.mean < c.dark_mean and stats.p95 < c.dark_p95:
+            return SourceState.DARK, f"mean brightness {stats.mean:.0f}, 95th percentile {stats.p95:.0f} (of 255)"
+        if self.reference is not None and stats.sharpness < c.blurred_ratio * self.reference:
+            return (
+                SourceState.BLURRED,
+                f"sharpness {stats.sharpness:.0f} is {stats.sharpness / self.reference:.0%} of the reference "
+                f"{self.reference:.0f}",
+            )
+        return None, "picture healthy"
+
+    def _learn(self, sharpness: float, offset_s: float) -> None:
+        """Collect healthy pictures' sharpness for ``reference_s``; the median becomes the reference."""
+        if self.reference is not None:
+            return
+        if self._sampling_since is None:
+            self._sampling_since = offset_s
+        self._samples.append(sharpness)
+        if offset_s - self._sampling_since >= self.config.reference_s and len(self._samples) >= 3:
+            self.reference = float(np.median(self._samples))
+            self._samples = []
+
+    def _debounce(self, kind: SourceState | None, detail: str, frame: Frame) -> PictureChange | None:
+        if kind == self._reported:
+            self._candidate = None
+            return None
+        if self._candidate is None or self._candidate[0] != kind:
+            self._candidate = (kind, frame.offset_s, frame.timestamp, detail)
+        _, since, at, first_detail = self._candidate
+        if frame.offset_s - since < self.config.confirm_s:
+            return None
+        self._candidate = None
+        self._reported = kind
+        return PictureChange(kind, at, since, first_detail if kind is not None else "picture healthy again")

@@ -1,0 +1,96 @@
+"""Picture health on real footage: clips altered with ffmpeg filters mid-way, run through the pipeline.
+
+Each clip is the shared footage's first seconds, healthy until ``FROM_S`` and then blurred, darkened or
+covered; the pipeline (with a detector that sees nothing: only the pictures matter) must report that
+kind from about ``FROM_S`` in ``health.json``, and the unaltered clips, busy ones included, nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from lanewatch.config import PictureHealthConfig, SourceConfig
+from lanewatch.detect.detections import Detections
+from lanewatch.events.health_json import write_health_json
+from lanewatch.pipeline import CameraSpec, Pipeline
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs the ffmpeg command")
+
+CLIP_S = 9
+FROM_S = 4
+SAMPLE_FPS = 2
+# Short clips: judge every sampled frame, learn the sharpness reference over 2 s, confirm a problem (or its end) over 1.5 s.
+SETTINGS = PictureHealthConfig(every_s=0, confirm_s=1.5, reference_s=2)
+CLIPS = {
+    "aisle": "parking-aisle/lot-aisle.mp4",
+    "busy": "parking-aisle/lot-busy.mp4",
+    "road": "intel/car-detection.mp4",
+}
+ALTERED = f"enable='gte(t,{FROM_S})'"
+FILTERS = {
+    "blurred": f"boxblur=20:{ALTERED}",
+    "dark": f"eq=brightness=-0.9:{ALTERED}",
+    "dim": f"curves=all='0/0 1/0.08':{ALTERED}",
+    "covered": f"drawbox=x=0:y=0:w=iw:h=ih*0.9:color=black:t=fill:{ALTERED}",
+}
+
+
+class NothingDetector:
+    names: ClassVar[dict[int, str]] = {2: "car"}
+
+    def detect(self, images):
+        return [Detections([], [], [], []) for _ in images]
+
+
+def make_clip(footage: Path, out: Path, video_filter: str | None) -> Path:
+    command = ["ffmpeg", "-v", "error", "-y", "-t", str(CLIP_S), "-i", str(footage), "-an"]
+    if video_filter:
+        command += ["-vf", video_filter]
+    subprocess.run([*command, "-c:v", "libx264", "-preset", "ultrafast", "-g", "12", str(out)], check=True)
+    return out
+
+
+def health_of(clip: Path, out: Path) -> list[dict]:
+    """Run the pipeline on ``clip`` and return what ``health.json`` says."""
+    health = []
+    spec = CameraSpec(SourceConfig(camera="cam", url=str(clip), sample_fps=SAMPLE_FPS, picture=SETTINGS), [])
+    Pipeline([spec], NothingDetector(), health_sinks=[health.append]).run()
+    write_health_json(out / "health.json", health)
+    return json.loads((out / "health.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("clip", "alteration", "kind"),
+    [
+        ("aisle", "blurred", "blurred"),
+        ("busy", "blurred", "blurred"),
+        ("aisle", "dark", "dark"),
+        ("road", "dim", "dark"),
+        ("busy", "covered", "covered"),
+        ("road", "covered", "covered"),
+    ],
+)
+def test_an_altered_clip_reports_its_kind_from_when_it_began(footage_dir, tmp_path, clip, alteration, kind) -> None:
+    altered = make_clip(footage_dir / CLIPS[clip], tmp_path / "altered.mp4", FILTERS[alteration])
+    periods = health_of(altered, tmp_path)
+    assert [(p["camera"], p["kind"], p["end_s"]) for p in periods] == [("cam", kind, None)], periods
+    assert FROM_S - 0.1 <= periods[0]["start_s"] <= FROM_S + 1 / SAMPLE_FPS + 0.2
+    assert periods[0]["detail"]
+
+
+@pytest.mark.parametrize("clip", sorted(CLIPS))
+def test_an_unaltered_clip_reports_nothing(footage_dir, tmp_path, clip) -> None:
+    assert health_of(make_clip(footage_dir / CLIPS[clip], tmp_path / "clip.mp4", None), tmp_path) == []
+
+
+def test_a_cover_taken_away_ends_its_period(footage_dir, tmp_path) -> None:
+    cover = "drawbox=x=0:y=0:w=iw:h=ih*0.9:color=black:t=fill:enable='between(t,2,5)'"
+    periods = health_of(make_clip(footage_dir / CLIPS["busy"], tmp_path / "clip.mp4", cover), tmp_path)
+    assert [p["kind"] for p in periods] == ["covered"]
+    assert 1.9 <= periods[0]["start_s"] <= 2.6 and 4.9 <= periods[0]["end_s"] <= 5.6
