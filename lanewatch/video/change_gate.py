@@ -157,7 +157,7 @@ class ChangeGate:
         tw, th = self.thumb_size
         scale = np.array([tw / width, th / height])
         points = np.round(polygon.reshape(-1, 2).astype(np.float64) * scale).astype(np.int32)
-        mask = np.zeros((th, tw), dtype=np.uint8)
+        mask: np.ndarray = np.zeros((th, tw), dtype=np.uint8)
         cv2.fillPoly(mask, [points], 1)
         if self.zone_margin > 0:
             size = 2 * self.zone_margin + 1
@@ -207,13 +207,13 @@ class ChangeGate:
         self._reference_offset = float(offset_s)
 
     def _changed_fraction(self, current: np.ndarray, zone: int) -> float:
-        pixels = self._masks[zone]
-        if pixels.size == 0:
+        pixels, reference = self._masks[zone], self._reference
+        if pixels.size == 0 or reference is None:  # no reference yet: nothing to compare with
             return 0.0
         now = current[pixels]
         gain = max(self._reference_medians[zone], 1.0) / max(float(np.median(now)), 1.0)
         gain = min(max(gain, 1 / _MAX_GAIN), _MAX_GAIN)
-        diff = np.abs(now * gain - self._reference[pixels])
+        diff = np.abs(now * gain - reference[pixels])
         return float(np.count_nonzero(diff > self.pixel_threshold)) / pixels.size
 
     def _count(self, decision: GateDecision) -> GateDecision:

@@ -49,6 +49,9 @@ class Frame:
     timestamp: datetime
     offset_s: float
     index: int
+    _image: np.ndarray | None  # the BGR array, when the frame was made from one
+    _lazy: LazyImage | None  # the decoded picture, converted to BGR on first use
+    _thumbnails: dict[tuple[int, int], np.ndarray]
 
     def __init__(
         self, camera: str, image: np.ndarray | LazyImage, timestamp: datetime, offset_s: float, index: int
@@ -78,12 +81,18 @@ class Frame:
 
     @property
     def image(self) -> np.ndarray:
-        return self._image if self._lazy is None else self._lazy.bgr()  # the picture converts once
+        if self._lazy is not None:
+            return self._lazy.bgr()  # the picture converts once
+        assert self._image is not None  # one of the two is always set (__init__)
+        return self._image
 
     @property
     def source_image(self) -> np.ndarray | LazyImage:
         """What the frame was made from (a lazy picture, or the BGR array): to re-emit it unconverted."""
-        return self._lazy if self._lazy is not None else self._image
+        if self._lazy is not None:
+            return self._lazy
+        assert self._image is not None
+        return self._image
 
     @property
     def converted(self) -> bool:
@@ -92,11 +101,11 @@ class Frame:
 
     @property
     def width(self) -> int:
-        return int(self._lazy.size[0] if self._lazy is not None else self._image.shape[1])
+        return int(self._lazy.size[0] if self._lazy is not None else self.image.shape[1])
 
     @property
     def height(self) -> int:
-        return int(self._lazy.size[1] if self._lazy is not None else self._image.shape[0])
+        return int(self._lazy.size[1] if self._lazy is not None else self.image.shape[0])
 
     def grey_thumbnail(self, width: int, height: int) -> np.ndarray:
         """A ``width`` x ``height`` uint8 grey thumbnail, by pixel-area averaging; cached per size.
@@ -112,7 +121,7 @@ class Frame:
             thumbnail = (
                 self._lazy.grey_thumbnail(width, height)
                 if self._lazy is not None
-                else grey_thumbnail(self._image, width, height)
+                else grey_thumbnail(self.image, width, height)
             )
             self._thumbnails[key] = thumbnail
         return thumbnail

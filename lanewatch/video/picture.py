@@ -93,7 +93,7 @@ class DecodedPicture:
         if not self.has_luma(picture):
             return grey_thumbnail(self.bgr(), width, height)
         plane = picture.planes[0]
-        luma = np.frombuffer(plane, np.uint8).reshape(picture.height, plane.line_size)[:, : picture.width]
+        luma = np.frombuffer(memoryview(plane), np.uint8).reshape(picture.height, plane.line_size)[:, : picture.width]
         small = area_thumbnail(luma, width, height)
         full_range = picture.format.name in _FULL_RANGE_FORMATS or picture.color_range == _JPEG_RANGE
         return small if full_range else _STRETCH[small]

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+from lanewatch.config import SourceConfig
 from lanewatch.video.file_source import FileSource
 from lanewatch.video.frame import Frame
 from lanewatch.video.source import Source
@@ -22,7 +23,7 @@ class ReplaySource(Source):
 
     live = True
 
-    def __init__(self, config) -> None:
+    def __init__(self, config: SourceConfig) -> None:
         super().__init__(config)
         self._file_config = config.model_copy(update={"replay": False, "duration_s": None})
         FileSource(self._file_config)  # fails now, with the file source's message, if the file is missing

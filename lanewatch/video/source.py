@@ -171,9 +171,8 @@ class Source(ABC):
                 # Converted to BGR only once something needs colour (most looks stop at the change gate),
                 # unless the format has no luma plane to take thumbnails from: then now, so a picture
                 # that cannot be converted is skipped here like an undecodable one.
-                image = DecodedPicture(picture, self.config.max_width)
-                if not DecodedPicture.has_luma(picture):
-                    image = image.bgr()
+                decoded = DecodedPicture(picture, self.config.max_width)
+                image: np.ndarray | LazyImage = decoded if DecodedPicture.has_luma(picture) else decoded.bgr()
             except AV_ERRORS as exc:
                 self.skip_bad_input(f"unconvertible frame at {offset_s:.3f} s: {exc}")
                 continue
