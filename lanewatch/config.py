@@ -24,7 +24,7 @@ class StrictModel(BaseModel):
 
 
 class PictureHealthConfig(StrictModel):
-    """When a camera's picture counts as covered, dark or blurred (``video.picture_health``)."""
+    """When a camera's picture counts as covered, dark, blurred or moved (``video.picture_health``)."""
 
     enabled: bool = Field(True, title="Judge the picture", description="Off: only offline and frozen are reported.")
     every_s: float = Field(
@@ -70,7 +70,22 @@ class PictureHealthConfig(StrictModel):
         gt=0,
         le=86_400,
         title="Sharpness reference from the first healthy (s)",
-        description="The median sharpness of the first healthy pictures over this much stream time.",
+        description="The median sharpness of the first healthy pictures over this much stream time; the "
+        "picture that completes it is the reference view for 'moved'.",
+    )
+    moved_shift: float = Field(
+        0.05,
+        gt=0,
+        lt=1,
+        title="Moved: view shifted by more than (fraction of the width)",
+        description="The reference view's centre, carried through the fitted homography, moved this far.",
+    )
+    moved_min_features: int = Field(
+        100,
+        ge=10,
+        le=500,
+        title="Moved: judge only with this many reference features",
+        description="ORB key points the reference view needs; flat scenes with fewer are not judged.",
     )
 
 
@@ -139,7 +154,7 @@ class SourceConfig(StrictModel):
     picture: PictureHealthConfig = Field(
         default_factory=PictureHealthConfig,
         title="Picture health",
-        description="When the picture counts as covered, dark or blurred.",
+        description="When the picture counts as covered, dark, blurred or moved.",
     )
     duration_s: float | None = Field(None, gt=0, title="Stop after (s of stream time)")
     max_width: int | None = Field(

@@ -164,7 +164,7 @@ class Pipeline:
         self.stats = PipelineStats()
         self.sources: dict[str, Source] = {}
         self.cameras: dict[str, CameraState] = {}
-        self._pictures: dict[str, PictureHealth] = {}  # covered / dark / blurred judges, one per camera
+        self._pictures: dict[str, PictureHealth] = {}  # covered / dark / blurred / moved judges, one per camera
         self._threads: dict[str, threading.Thread] = {}
         self._removing: set[str] = set()
         self._commands: queue.SimpleQueue[tuple] = queue.SimpleQueue()
@@ -378,7 +378,7 @@ class Pipeline:
         return kept, images
 
     def _judge_picture(self, frame: Frame) -> None:
-        """Covered / dark / blurred from an analysed frame, into the camera's health (forwarded with the rest)."""
+        """Judge an analysed frame; a change goes into the camera's health, forwarded with the rest."""
         judge, source = self._pictures.get(frame.camera), self.sources.get(frame.camera)
         if judge is None or source is None:
             return

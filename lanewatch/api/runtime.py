@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class CameraStatus:
     """A camera's live state for /api/health and the dashboard."""
 
-    state: str  # "online" | "offline" | "frozen" | "covered" | "dark" | "blurred" | "stopped" (not running)
+    state: str  # "online" | "offline" | "frozen" | "covered" | "dark" | "blurred" | "moved" | "stopped" (not running)
     last_frame_at: datetime | None
     frames: int = 0
     dropped: int = 0

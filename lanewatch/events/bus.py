@@ -39,6 +39,7 @@ EVENT_TYPES = (
     "camera.covered",
     "camera.dark",
     "camera.blurred",
+    "camera.moved",
     "alarm.new",
     "alarm.update",
     "alarm.end",
@@ -77,7 +78,7 @@ def violation_payload(event: ViolationEvent) -> dict[str, Any]:
 
 
 def health_payload(event: HealthEvent) -> dict[str, Any]:
-    """``{"type": "camera.online|offline|frozen|covered|dark|blurred", "camera", "at" (ISO), "detail"}``."""
+    """``{"type": "camera.online|offline|frozen|covered|dark|blurred|moved", "camera", "at" (ISO), "detail"}``."""
     state = getattr(event.state, "value", event.state)
     return {"type": f"camera.{state}", "camera": event.camera, "at": event.at.isoformat(), "detail": event.detail}
 

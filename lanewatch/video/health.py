@@ -7,7 +7,7 @@ cut while the encoder keeps streaming) still sends frames, so it is detected
 from the picture itself: a tiny grey thumbnail that stays the same, within
 compression noise, for ``frozen_after_s`` seconds of stream time.
 
-Picture problems (covered, dark, blurred) are judged by
+Picture problems (covered, dark, blurred, moved) are judged by
 ``video.picture_health`` on the frames the pipeline analyses and reported
 here through ``on_picture``: a camera has one state at a time, so each
 problem is a period with a start and an end, stored and streamed like
@@ -37,9 +37,10 @@ class SourceState(str, Enum):
     COVERED = "covered"
     DARK = "dark"
     BLURRED = "blurred"
+    MOVED = "moved"
 
 
-PICTURE_STATES = frozenset({SourceState.COVERED, SourceState.DARK, SourceState.BLURRED})
+PICTURE_STATES = frozenset({SourceState.COVERED, SourceState.DARK, SourceState.BLURRED, SourceState.MOVED})
 """States judged from the picture's content while frames arrive (``video.picture_health``)."""
 
 

@@ -1,4 +1,4 @@
-"""Whether a camera's picture is usable: covered, dark or blurred, judged from the analysed frames.
+"""Whether a camera's picture is usable: covered, dark, blurred or moved, judged from the analysed frames.
 
 A camera can stream perfectly (online, not frozen) and still see nothing: a
 bag over the lens, a lamp that failed at night, a lens smeared or knocked out
@@ -18,6 +18,16 @@ plane and a Laplacian at most once per ``every_s`` of stream time:
   ``reference_s`` of stream time. Scenes differ in texture, so no absolute
   threshold works across cameras; until the reference exists, blur is not
   judged.
+- **moved**: the view shifted from the one the camera had when its sharpness
+  reference was taken (knocked, re-aimed): ORB features matched against that
+  reference picture and a RANSAC homography (``video.view_shift``) move the
+  picture's centre by more than ``moved_shift`` of its width. When too few
+  features agree to fit one (a different light, a lorry filling the view, a
+  view turned right away) nothing is concluded: dusk must not read as a
+  knocked camera. A camera whose reference has fewer than
+  ``moved_min_features`` key points (a flat top-down road) is not judged.
+  The reference is kept: until the view is put back, or the camera's
+  health is restarted, it stays moved.
 
 A problem must hold on every analysed frame for ``confirm_s`` before it is
 reported, and the picture must be healthy as long before it is cleared, so
@@ -36,6 +46,7 @@ import numpy as np
 from lanewatch.config import PictureHealthConfig
 from lanewatch.video.frame import Frame
 from lanewatch.video.health import SourceState
+from lanewatch.video.view_shift import ViewReference
 
 THUMB_WIDTH, THUMB_HEIGHT = 320, 180
 BLOCK = 20  # thumbnail pixels per side of a texture block: 16 x 9 blocks
@@ -92,6 +103,7 @@ class PictureHealth:
     def __init__(self, config: PictureHealthConfig) -> None:
         self.config = config
         self.reference: float | None = None  # median sharpness of the first healthy pictures
+        self.view: ViewReference | None = None  # the picture when the reference was taken, for "moved"
         self._samples: list[float] = []
         self._sampling_since: float | None = None
         self._last_offset: float | None = None
@@ -112,11 +124,21 @@ class PictureHealth:
         if self._last_offset is not None and frame.offset_s - self._last_offset < 0.9 * self.config.every_s:
             return None
         self._last_offset = frame.offset_s
-        stats = measure(frame.grey_thumbnail(THUMB_WIDTH, THUMB_HEIGHT), self.config.flat_std)
+        grey = frame.grey_thumbnail(THUMB_WIDTH, THUMB_HEIGHT)
+        stats = measure(grey, self.config.flat_std)
         kind, detail = self.classify(stats)
+        if kind is None and self.view is not None:
+            kind, detail = self._moved(grey)
         if kind is None:
-            self._learn(stats.sharpness, frame.offset_s)
+            self._learn(stats.sharpness, grey, frame.offset_s)
         return self._debounce(kind, detail, frame)
+
+    def _moved(self, grey: np.ndarray) -> tuple[SourceState | None, str]:
+        assert self.view is not None
+        shift = self.view.compare(grey)
+        if shift.shift is not None and shift.shift > self.config.moved_shift:
+            return SourceState.MOVED, f"the view shifted by {shift.shift:.0%} of its width ({shift.inliers} features)"
+        return None, "picture healthy"
 
     def classify(self, stats: PictureStats) -> tuple[SourceState | None, str]:
         """The problem these measurements show (covered before dark before blurred), and why."""
@@ -133,8 +155,11 @@ class PictureHealth:
             )
         return None, "picture healthy"
 
-    def _learn(self, sharpness: float, offset_s: float) -> None:
-        """Collect healthy pictures' sharpness for ``reference_s``; the median becomes the reference."""
+    def _learn(self, sharpness: float, grey: np.ndarray, offset_s: float) -> None:
+        """Collect healthy pictures' sharpness for ``reference_s``; the median becomes the reference.
+
+        The picture that completes it becomes the reference view, if it has enough features.
+        """
         if self.reference is not None:
             return
         if self._sampling_since is None:
@@ -143,6 +168,8 @@ class PictureHealth:
         if offset_s - self._sampling_since >= self.config.reference_s and len(self._samples) >= 3:
             self.reference = float(np.median(self._samples))
             self._samples = []
+            view = ViewReference(grey)
+            self.view = view if view.features >= self.config.moved_min_features else None
 
     def _debounce(self, kind: SourceState | None, detail: str, frame: Frame) -> PictureChange | None:
         if kind == self._reported:

@@ -81,6 +81,36 @@ def test_blur_is_judged_against_the_cameras_own_reference() -> None:
     assert judged(judge, soft) is None
 
 
+def shifted(image: np.ndarray, dx: int) -> np.ndarray:
+    """The same scene seen by a camera turned sideways by ``dx`` pixels (edge filled by more scene)."""
+    return np.roll(image, dx, axis=1)
+
+
+@pytest.mark.parametrize(("dx", "moved"), [(0, False), (8, False), (64, True), (-96, True)])
+def test_a_view_shifted_from_the_reference_is_moved(dx, moved) -> None:
+    judge = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, reference_s=2))
+    for t in range(3):
+        judge.check(frame(scene(), t))
+    assert judge.view is not None and judge.reference is not None
+    change = judge.check(frame(shifted(scene(), dx), 3))
+    assert (change is not None and change.kind == SourceState.MOVED) is moved
+    if moved:
+        assert "shifted by" in change.detail
+
+
+def test_a_view_that_matches_nothing_is_not_called_moved_nor_a_featureless_reference_judged() -> None:
+    judge = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, reference_s=2))
+    for t in range(3):
+        judge.check(frame(scene(0), t))
+    assert judge.view is not None
+    assert judge.check(frame(scene(7), 3)) is None  # another scene: no shift can be measured (dusk, a lorry)
+    smooth = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, reference_s=2, moved_min_features=500))
+    for t in range(3):
+        smooth.check(frame(scene(0), t))
+    assert smooth.view is None  # too few features to judge moved for this camera
+    assert smooth.check(frame(scene(7), 3)) is None
+
+
 def test_the_reference_is_learnt_only_from_healthy_pictures() -> None:
     judge = PictureHealth(FAST)
     for t in range(5):
@@ -93,7 +123,7 @@ def run(judge: PictureHealth, pictures: list[tuple[float, np.ndarray]]):
 
 
 def test_a_problem_is_reported_from_its_first_frame_once_confirmed_and_cleared_the_same_way() -> None:
-    timeline = [(t, scene(int(t)) if t < 6 or t >= 10 else covered(scene(int(t)))) for t in np.arange(0, 14, 0.5)]
+    timeline = [(t, scene() if t < 6 or t >= 10 else covered(scene())) for t in np.arange(0, 14, 0.5)]
     assert run(PictureHealth(FAST), timeline) == [(SourceState.COVERED, 6.0), (None, 10.0)]
 
 

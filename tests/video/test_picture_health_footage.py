@@ -1,7 +1,7 @@
 """Picture health on real footage: clips altered with ffmpeg filters mid-way, run through the pipeline.
 
-Each clip is the shared footage's first seconds, healthy until ``FROM_S`` and then blurred, darkened or
-covered; the pipeline (with a detector that sees nothing: only the pictures matter) must report that
+Each clip is the shared footage's first seconds, healthy until ``FROM_S`` and then blurred, darkened,
+covered or turned; the pipeline (with a detector that sees nothing: only the pictures matter) must report that
 kind from about ``FROM_S`` in ``health.json``, and the unaltered clips, busy ones included, nothing.
 """
 
@@ -38,6 +38,8 @@ FILTERS = {
     "dark": f"eq=brightness=-0.9:{ALTERED}",
     "dim": f"curves=all='0/0 1/0.08':{ALTERED}",
     "covered": f"drawbox=x=0:y=0:w=iw:h=ih*0.9:color=black:t=fill:{ALTERED}",
+    # the camera turned: a window of the scene slides 10% of the width sideways, scaled back to full size
+    "moved": f"crop=w=iw*0.8:h=ih*0.8:x='if(gte(t,{FROM_S}),iw*0.1,0)':y=0,scale=trunc(iw/0.8/2)*2:trunc(ih/0.8/2)*2",
 }
 
 
@@ -74,6 +76,8 @@ def health_of(clip: Path, out: Path) -> list[dict]:
         ("road", "dim", "dark"),
         ("busy", "covered", "covered"),
         ("road", "covered", "covered"),
+        ("aisle", "moved", "moved"),
+        ("busy", "moved", "moved"),
     ],
 )
 def test_an_altered_clip_reports_its_kind_from_when_it_began(footage_dir, tmp_path, clip, alteration, kind) -> None:

@@ -138,7 +138,7 @@ class FrameDetections(BaseModel):
 
 class CameraStatusOut(BaseModel):
     state: str = Field(
-        title="State", description="online, offline, frozen, covered, dark, blurred, or stopped (not running)."
+        title="State", description="online, offline, frozen, covered, dark, blurred, moved, or stopped (not running)."
     )
     last_frame_at: datetime | None = Field(title="Last frame at")
     frames: int = Field(title="Frames analysed")

@@ -78,7 +78,7 @@ def _parse_id(value: str | None) -> int | None:
     responses={
         200: {
             "content": {"text/event-stream": {}},
-            "description": "Server-Sent Events: violation.new|update|end, camera.online|offline|frozen|covered|dark|blurred",
+            "description": "Server-Sent Events: violation.new|update|end, camera.online|offline|frozen|covered|dark|blurred|moved",
         },
         **responses(401, 403),
     },

@@ -23,6 +23,7 @@ function describe(type, payload) {
     case "camera.covered":
     case "camera.dark":
     case "camera.blurred":
+    case "camera.moved":
       return { what: `Camera ${payload.camera} is ${type.slice(7)}` + (payload.detail ? ` (${payload.detail})` : ""),
         where: payload.camera, at: payload.at, health: type.slice(7) };
     default:
