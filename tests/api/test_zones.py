@@ -17,10 +17,12 @@ def test_crud_and_reloads(client, keys, runtime) -> None:
     listed = client.get(URL, headers=viewer)
     assert listed.status_code == 200 and [z["id"] for z in listed.json()] == ["lane-a"]
     assert listed.json()[0]["classes"] == ["car", "truck"]
+    assert listed.json()[0]["rule"] == "stopped"  # not given: a lane counts standing still only
 
-    new = {**LANE, "id": "lane-b", "name": "Lane B", "min_overlap": 0.3, "anchor": "center"}
+    new = {**LANE, "id": "lane-b", "name": "Lane B", "min_overlap": 0.3, "anchor": "center", "rule": "present"}
     r = client.post(URL, json=new, headers=admin)
-    assert r.status_code == 201 and r.json()["min_overlap"] == 0.3
+    assert r.status_code == 201 and r.json()["min_overlap"] == 0.3 and r.json()["rule"] == "present"
+    assert client.get(f"{URL}/lane-b", headers=viewer).json()["rule"] == "present"  # stored, read back
     assert runtime.reloads == ["cam1"]
     assert [z["id"] for z in client.get(URL, headers=viewer).json()] == ["lane-a", "lane-b"]
 
@@ -73,6 +75,7 @@ def test_unknown_camera_or_zone(client, keys, runtime, method, path, body) -> No
         ({**LANE, "dwell_seconds": 0}, "dwell_seconds: Input should be greater than 0"),
         ({**LANE, "id": "Lane A"}, "id: String should match pattern"),
         ({**LANE, "anchor": "top"}, "anchor: Input should be 'bottom_center' or 'center'"),
+        ({**LANE, "rule": "parked"}, "rule: Input should be 'stopped' or 'present'"),
         ({**LANE, "colour": "red"}, "colour: unknown field"),
         ({k: v for k, v in LANE.items() if k != "polygon"}, "polygon: required field is missing"),
     ],

@@ -61,12 +61,15 @@ def test_draw_a_zone_by_clicks_edit_points_save_and_see_it_after_reload(open_pag
     page.fill("#zone-dwell", "20")
     page.uncheck("#zone-classes input[value=motorcycle]")
     page.select_option("#zone-anchor", "center")
+    assert page.input_value("#zone-rule") == "stopped"  # the default for lanes
+    page.select_option("#zone-rule", "present")
     page.click("#save-zone")
     page.wait_for_selector("#zone-saved:has-text('Saved')")
     screenshot(page, "editor-saved")
 
     saved = service.api.get(f"/api/cameras/{CAMERA}/zones/side-lane").json()
     assert saved["name"] == "Side lane" and saved["dwell_seconds"] == 20 and saved["anchor"] == "center"
+    assert saved["rule"] == "present"
     assert saved["classes"] == ["car", "truck", "bus"]
     expected = [(0.05, 0.30), (0.45, 0.30), (0.50, 0.65), (0.05, 0.60)]
     assert len(saved["polygon"]) == 4

@@ -38,6 +38,7 @@ export function zoneForm(form) {
       field("dwell_seconds").value = zone ? zone.dwell_seconds : 60;
       field("exit_grace_seconds").value = zone ? zone.exit_grace_seconds : 5;
       field("anchor").value = zone ? zone.anchor : "bottom_center";
+      field("rule").value = zone && zone.rule ? zone.rule : "stopped";
       renderClasses(zone ? zone.classes : DEFAULT_CLASSES);
     },
     /** The zone to send: the API checks every value and says in words what is wrong. */
@@ -49,7 +50,7 @@ export function zoneForm(form) {
       const zone = { ...base, id: field("id").value.trim(), name: field("name").value.trim(), polygon,
         dwell_seconds: number("dwell_seconds"), exit_grace_seconds: number("exit_grace_seconds"),
         classes: [...form.querySelectorAll("input[name=classes]:checked")].map((box) => box.value),
-        anchor: field("anchor").value };
+        anchor: field("anchor").value, rule: field("rule").value };
       if (zone.min_overlap === null || zone.min_overlap === undefined) delete zone.min_overlap;
       return zone;
     },
