@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from lanewatch.config import LookConfig, SourceConfig
+from lanewatch.config import SourceConfig
 from lanewatch.evaluate.truth import TruthFileError
 from lanewatch.video.source import SourceError, redact_url
 from lanewatch.zones.zone_file import ZoneFile, ZoneFileError, load_zone_file
@@ -111,40 +111,58 @@ def eval_command(
     ] = 30.0,
     truth: TruthOption = None,
     require: RequireOption = None,
+    sweep: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="NAME=V1,V2 (imgsz, confidence, sample_fps, refresh, gate, crop), repeatable: run and score every "
+            "combination (needs --truth) into OUT/sweep/, write sweep.csv and sweep.png, name the best."
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the pipeline on recorded footage or live URLs and write violations.json, occupancy.csv and snapshots.
 
-    With --truth, also score the violations against truth files (score.json); with --require, exit 1 when a
-    figure falls short. Everything given is checked before the detector loads.
+    With --truth, also score the violations against truth files (score.json, report.html); with --require, exit 1
+    when a figure falls short; with --sweep, once per combination. Everything is checked before a detector loads.
     """
-    from lanewatch.detect.factory import build_detector
     from lanewatch.evaluate.acceptance import prepare_scoring
-    from lanewatch.evaluate.run import check_sources_exist, detector_config, run_pipeline
-    from lanewatch.evaluate.summary import print_run_summary
+    from lanewatch.evaluate.session import Settings, plan_runs
 
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    settings = Settings(weights, imgsz, sample_fps, duration, confidence, classes, decode, gate, crop, refresh)
     try:
         zone_files = [load_zone_file(z) for z in zones]
-        specs = build_cameras(sources, zone_files, sample_fps=sample_fps, duration_s=duration, decode=decode)
-        scoring = prepare_scoring(truth or [], require or [], zone_files, [s.source.camera for s in specs])
-        config = detector_config(specs, weights, imgsz, confidence, classes)
-        look_config = LookConfig(change_gate=gate, crop_to_zones=crop, refresh_s=refresh)
-        check_sources_exist(specs)
-        out.mkdir(parents=True, exist_ok=True)
-        console.print(f"loading detector (imgsz {imgsz}) ...")
-        detector = build_detector(config)
+        if sweep and not truth:
+            raise ValueError("--sweep needs --truth: the best combination is the one that scores best")
+
+        def make_specs(s: Settings) -> list:
+            return build_cameras(sources, zone_files, sample_fps=s.sample_fps, duration_s=s.duration, decode=s.decode)
+
+        plans = plan_runs(out, settings, sweep or [], make_specs)
+        scoring = prepare_scoring(truth or [], require or [], zone_files, plans[0].cameras)
     except (ZoneFileError, TruthFileError, ValueError, FileNotFoundError) as exc:
         _fail(exc)
-    try:
-        result = run_pipeline(specs, detector, config, look_config, out, duration, console)
-    except SourceError as exc:
-        _fail(exc)
-    print_run_summary(result, out)
-    if scoring is not None:
-        _score_and_judge(out, scoring)
+    _run_plans(out, plans, scoring)
+
+
+def _run_plans(out: Path, plans: list, scoring) -> None:
+    """Run (and score) each plan; a sweep ends with its table; --require judges the (best) run."""
+    from lanewatch.evaluate.session import finish_sweep, run_plan, score_run
+
+    scores: list = []
+    for plan in plans:
+        try:
+            run_plan(plan, console)
+            if scoring is not None:
+                scores.append(score_run(plan.out, scoring, console))
+        except (SourceError, ValueError, FileNotFoundError) as exc:
+            _fail(exc)
+    if scoring is None:
+        return
+    best = finish_sweep(out, plans, [s for s, _ in scores]) if len(plans) > 1 or plans[0].combo else 0
+    _judge(scores[best][1], scoring)
 
 
 @app.command("score")
@@ -157,6 +175,7 @@ def score_command(
     """Score an earlier eval's violations against truth files again (no detector run); write score.json."""
     from lanewatch.evaluate.acceptance import prepare_scoring
     from lanewatch.evaluate.score import read_observed_until
+    from lanewatch.evaluate.session import score_run
 
     try:
         if not (out / "violations.json").is_file():
@@ -166,25 +185,15 @@ def score_command(
         zone_files = [load_zone_file(z) for z in zones]
         cameras = sorted(read_observed_until(out)) or [zf.camera for zf in zone_files]
         scoring = prepare_scoring(truth, require or [], zone_files, cameras)
+        assert scoring is not None
+        _, short = score_run(out, scoring, console)
     except (ZoneFileError, TruthFileError, ValueError) as exc:
         _fail(exc)
-    if scoring is not None:
-        _score_and_judge(out, scoring)
+    _judge(short, scoring)
 
 
-def _score_and_judge(out: Path, scoring) -> None:
-    """Write score.json and the report and print the score; exit 1 naming every --require figure that fell short."""
-    from lanewatch.evaluate.acceptance import score_and_judge
-    from lanewatch.evaluate.report import write_report
-    from lanewatch.evaluate.summary import print_score
-
-    try:
-        result, short = score_and_judge(out, scoring)
-    except ValueError as exc:
-        _fail(exc)
-    print_score(result, out)
-    md, page = write_report(out, result, console)
-    console.print(f"report: {page} ({md.name}, pictures in {out / 'report'}/)")
+def _judge(short: list[str], scoring) -> None:
+    """Exit 1 naming every --require figure that fell short."""
     for line in short:
         console.print(f"[red]requirement not met:[/red] {line}")
     if short:

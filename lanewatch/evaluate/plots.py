@@ -39,7 +39,7 @@ class Lane:
     alert_s: float | None = None
 
 
-def _png(fig) -> bytes:
+def png_bytes(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -67,7 +67,7 @@ def timeline_png(title: str, lanes: list[Lane], dwell_s: float) -> bytes:
     ax.set_title(f"{title} — wide bar: truth stay, tick: dwell {dwell_s:g} s up, thin bar: violation, dot: alert")
     ax.title.set_fontsize(9)
     ax.grid(axis="x", alpha=0.3)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def histogram_png(values: list[float]) -> bytes:
@@ -80,4 +80,4 @@ def histogram_png(values: list[float]) -> bytes:
     ax.set_xlabel("time to alert (s): alert − (truth start + dwell)")
     ax.set_ylabel("alerts")
     ax.grid(axis="y", alpha=0.3)
-    return _png(fig)
+    return png_bytes(fig)

@@ -8,6 +8,7 @@ false positive, a row for a car that is not there becomes a miss.
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -73,3 +74,22 @@ def test_a_row_for_a_car_that_is_not_there_makes_a_miss(scored: Path, tmp_path: 
     score = _rescore(scored, TRUTH.read_text() + "lot-busy,front-row,0,,0.45,0.99,nobody here\n", tmp_path)
     assert (score["true_positives"], score["false_negatives"], score["false_positives"]) == (6, 1, 0)
     assert score["recall"] == pytest.approx(6 / 7, abs=1e-3)
+
+
+def test_a_sweep_scores_every_combination_and_names_the_best(
+    footage_dir: Path, weights_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "sweep"
+    cmd = [sys.executable, "-m", "lanewatch.cli", "eval", str(footage_dir / "parking-aisle" / "lot-busy.mp4")]
+    cmd += ["--zones", str(ZONES), "--out", str(out), "--weights", str(weights_path), "--truth", str(TRUTH)]
+    cmd += ["--sweep", "imgsz=320,640"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = list(csv.DictReader((out / "sweep.csv").open()))
+    assert [r["imgsz"] for r in rows] == ["320", "640"]
+    for r in rows:  # each combination is a whole eval with its own score and report
+        score = json.loads((out / r["folder"] / "score.json").read_text())
+        assert float(r["recall"]) == score["recall"] and (out / r["folder"] / "report.html").is_file()
+    best = max(rows, key=lambda r: float(r["f1"]))
+    assert float(best["f1"]) >= 0.9  # 640 px finds the six cars (README: 320 px misses one)
+    assert f"best: imgsz={best['imgsz']}" in " ".join(done.stdout.split())
