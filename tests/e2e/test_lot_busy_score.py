@@ -91,5 +91,5 @@ def test_a_sweep_scores_every_combination_and_names_the_best(
         score = json.loads((out / r["folder"] / "score.json").read_text())
         assert float(r["recall"]) == score["recall"] and (out / r["folder"] / "report.html").is_file()
     best = max(rows, key=lambda r: float(r["f1"]))
-    assert float(best["f1"]) >= 0.9  # 640 px finds the six cars (README: 320 px misses one)
+    assert float(best["f1"]) >= 0.9  # 640 px finds the six cars
     assert f"best: imgsz={best['imgsz']}" in " ".join(done.stdout.split())
