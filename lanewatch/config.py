@@ -456,6 +456,11 @@ class ServiceSettings(BaseSettings):
     detector: DetectorConfig = Field(default_factory=DetectorConfig)
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     looks: LookConfig = Field(default_factory=LookConfig)
+    picture: PictureHealthConfig = Field(
+        default_factory=PictureHealthConfig,
+        title="Picture health of every camera",
+        description="When a camera's picture counts as covered, dark, blurred or moved.",
+    )
     webhooks: WebhookConfig = Field(default_factory=WebhookConfig)
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
 

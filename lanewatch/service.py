@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from lanewatch.alarms.service import AlarmService
 from lanewatch.api.runtime import CameraStatus
-from lanewatch.config import ServiceSettings, SourceConfig
+from lanewatch.config import PictureHealthConfig, ServiceSettings, SourceConfig
 from lanewatch.detect.detections import Detections
 from lanewatch.detect.detector import Detector
 from lanewatch.events.bus import EventBus
@@ -41,10 +41,20 @@ from lanewatch.video.source import SourceError, redact_url
 log = logging.getLogger(__name__)
 
 
-def source_from_row(row: CameraRow) -> SourceConfig:
-    """A camera row as source settings; a local file is replayed in real time, looping (a demo camera)."""
+def source_from_row(row: CameraRow, picture: PictureHealthConfig | None = None) -> SourceConfig:
+    """A camera row as source settings; a local file is replayed in real time, looping (a demo camera).
+
+    ``picture`` is the service's picture-health settings (one set for every camera: rows do not carry them).
+    """
     is_file = "://" not in row.source_url and Path(row.source_url).expanduser().is_file()
-    return SourceConfig(camera=row.id, url=row.source_url, sample_fps=row.sample_fps, decode=row.decode, replay=is_file)
+    return SourceConfig(
+        camera=row.id,
+        url=row.source_url,
+        sample_fps=row.sample_fps,
+        decode=row.decode,
+        replay=is_file,
+        picture=picture or PictureHealthConfig(),
+    )
 
 
 class Service:
@@ -159,7 +169,7 @@ class Service:
         with self._lock, Session(self.engine) as session:
             row = session.get(CameraRow, camera_id)
             zones = [zone_of(z) for z in zone_rows(session, camera_id)]
-            wanted = source_from_row(row) if row is not None and row.enabled else None
+            wanted = source_from_row(row, self.settings.picture) if row is not None and row.enabled else None
             running = self._running.get(camera_id)
             if wanted is not None and wanted == running:
                 self.pipeline.update_zones(camera_id, zones)
