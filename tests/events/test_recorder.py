@@ -74,3 +74,16 @@ def test_flush_reports_active_violation_at_end_of_source(setup) -> None:
     flushed = recorder.flush()
     assert len(flushed) == 1 and flushed[0].after.last_seen_s == 12.0 and flushed[0].after.end_s is None
     assert recorder.flush() == []  # nothing new to say
+
+
+def test_the_record_starts_when_the_stop_began_not_when_the_car_entered(setup) -> None:
+    """A car crawls in for 10 s, then stands: the violation's start is its stop, dwell after it."""
+    recorder, dwell, _ = setup
+    events = []
+    for t in range(0, 30):
+        x = 4.0 * min(t, 10)  # 4 px/s on a 40 x 35 px box: beyond the tolerance every 2 s
+        car = Detections([[x, 60, x + 40, 95]], [0.8], [2], ["car"], [1])
+        events += recorder.handle(dwell.update(float(t), {"lane": car}), _frame(float(t)), ZONES)
+    new = next(e.after for e in events if e.kind == "new")
+    assert 9.0 <= new.start_s <= 10.0 and new.violation_s == pytest.approx(new.start_s + 8.0)
+    assert new.started_at == T0 + timedelta(seconds=new.start_s)

@@ -167,3 +167,15 @@ def test_parse_accepts_model_dump():
     zone_file = parse_zone_file(GOOD)
     assert parse_zone_file(zone_file.model_dump()) == zone_file
     assert isinstance(zone_file, ZoneFile)
+
+
+def test_rule_defaults_to_stopped_round_trips_and_is_checked(tmp_path: Path):
+    """Zone files written before the rule existed mean 'stopped'; 'present' survives a save; a typo is named."""
+    assert [z.rule for z in parse_zone_file(json.dumps(GOOD)).zones] == ["stopped", "stopped"]
+    path = tmp_path / "lot-busy.json"
+    dump_zone_file(parse_zone_file(with_zone(1, rule="present")), path)
+    assert [z.rule for z in load_zone_file(path).zones] == ["stopped", "present"]
+    with pytest.raises(
+        ZoneFileError, match=r"zones\[0\] \('front-row'\)\.rule: Input should be 'stopped' or 'present'"
+    ):
+        parse_zone_file(with_zone(0, rule="parked"))
