@@ -34,8 +34,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -111,11 +112,11 @@ def tile_detections(
     xywh = np.concatenate([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]], axis=1)
     groups = tile_of * (max(names) + 1) + best
     chosen = cv2.dnn.NMSBoxesBatched(xywh.tolist(), confidence.tolist(), groups.tolist(), config.confidence, config.iou)
-    chosen = np.asarray(chosen, dtype=np.int64).reshape(-1)
-    chosen = chosen[np.argsort(-confidence[chosen], kind="stable")]
+    kept = np.asarray(chosen, dtype=np.int64).reshape(-1)
+    kept = kept[np.argsort(-confidence[kept], kind="stable")]
     result = []
     for k, tile in enumerate(sheet.tiles):
-        mine = chosen[tile_of[chosen] == k][:MAX_DETECTIONS]
+        mine = kept[tile_of[kept] == k][:MAX_DETECTIONS]
         if not len(mine):
             result.append(Detections.empty())
             continue
@@ -173,7 +174,7 @@ class OpenVinoDetector:
         self._xml = xml
         self._threads = threads or config.threads or max(1, os.cpu_count() or 1)
         self.heights = sheet_heights(config.imgsz)
-        self._compiled: dict[int, object] = {}  # sheet height -> compiled model; a fixed set
+        self._compiled: dict[int, Callable[[np.ndarray], Any]] = {}  # sheet height -> compiled model; a fixed set
         self._lock = threading.Lock()  # one inference at a time
         self.input_size: tuple[int, int] | None = None
         self._compile(config.imgsz)  # the full sheet serves every look until the others are ready

@@ -17,8 +17,13 @@ import os
 import tempfile
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
+
+if TYPE_CHECKING:  # ultralytics (and torch) load only when a detector is built
+    from torch import Tensor
+    from ultralytics.engine.results import Results
 
 from lanewatch.config import DetectorConfig
 from lanewatch.detect.detections import Detections
@@ -41,7 +46,7 @@ class UltralyticsDetector:
     def __init__(self, config: DetectorConfig) -> None:
         _prepare_ultralytics_env()
         import torch
-        from ultralytics import YOLO
+        from ultralytics.models import YOLO  # where the class is declared public (__all__)
 
         torch.set_num_threads(max(1, os.cpu_count() or 1))  # ultralytics leaves 1 thread on 2 cores
         self.config = config
@@ -67,23 +72,29 @@ class UltralyticsDetector:
 
     def _pin_imgsz(self) -> None:
         """Make an exported model honour ``config.imgsz`` (see module docstring)."""
-        backend = getattr(self._model.predictor.model, "backend", None)
+        predictor = self._model.predictor
+        assert predictor is not None  # _predict has run once (detect's warm-up)
+        backend = getattr(predictor.model, "backend", None)
         if backend is not None and not getattr(backend, "dynamic", True):
             backend.imgsz = [self.config.imgsz, self.config.imgsz]
             if getattr(backend, "read_model", None) is not None:
                 self._max_batch = 1
         self._configured = True
 
-    def _predict(self, images: list[np.ndarray]) -> list:
-        return self._model.predict(
-            images,
-            imgsz=self.config.imgsz,
-            conf=self.config.confidence,
-            iou=self.config.iou,
-            classes=self.class_ids,
-            device=self.config.device,
-            batch=len(images),
-            verbose=False,
+    def _predict(self, images: list[np.ndarray]) -> list[Results]:
+        # stream=False: a list of Results (the tensor variants are for other call styles)
+        return cast(
+            "list[Results]",
+            self._model.predict(
+                images,
+                imgsz=self.config.imgsz,
+                conf=self.config.confidence,
+                iou=self.config.iou,
+                classes=self.class_ids,
+                device=self.config.device,
+                batch=len(images),
+                verbose=False,
+            ),
         )
 
     def detect(self, images: Sequence[np.ndarray]) -> list[Detections]:
@@ -99,14 +110,19 @@ class UltralyticsDetector:
                 out.extend(self._to_detections(r) for r in self._predict(chunk))
         return out
 
-    def _to_detections(self, result) -> Detections:
+    def _to_detections(self, result: Results) -> Detections:
         boxes = result.boxes
         if boxes is None or len(boxes) == 0:
             return Detections.empty()
-        class_id = boxes.cls.cpu().numpy().astype(np.int64)
+        class_id = _numpy(boxes.cls).astype(np.int64)
         return Detections(
-            xyxy=boxes.xyxy.cpu().numpy(),
-            confidence=boxes.conf.cpu().numpy(),
+            xyxy=_numpy(boxes.xyxy),
+            confidence=_numpy(boxes.conf),
             class_id=class_id,
             class_name=np.array([self.names[int(c)] for c in class_id], dtype=object),
         )
+
+
+def _numpy(values: Tensor | np.ndarray) -> np.ndarray:
+    """A box field as numpy: ultralytics keeps tensors (on the model's device), or arrays for numpy inputs."""
+    return values if isinstance(values, np.ndarray) else values.cpu().numpy()

@@ -26,7 +26,9 @@ import os
 from collections.abc import Sequence
 from itertools import pairwise
 from multiprocessing.connection import Connection, wait
+from multiprocessing.context import SpawnContext, SpawnProcess
 from multiprocessing.shared_memory import SharedMemory
+from typing import Any
 
 import numpy as np
 
@@ -89,19 +91,20 @@ def _serve(config: DetectorConfig, threads: int, conn: Connection) -> None:
 class _Worker:
     """One worker process, its pipe and its shared-memory block."""
 
-    def __init__(self, ctx, config: DetectorConfig, threads: int, index: int) -> None:
+    def __init__(self, ctx: SpawnContext, config: DetectorConfig, threads: int, index: int) -> None:
         self.ctx, self.config, self.threads, self.index = ctx, config, threads, index
         self.shm: SharedMemory | None = None
-        self.process = None
+        self.process: SpawnProcess | None = None
         self.conn: Connection | None = None
         self.names: dict[int, str] = {}
 
     def spawn(self) -> None:
         self.conn, child = self.ctx.Pipe(duplex=True)
-        self.process = self.ctx.Process(
+        process = self.ctx.Process(
             target=_serve, args=(self.config, self.threads, child), name=f"lanewatch-detector-{self.index}", daemon=True
         )
-        self.process.start()
+        process.start()
+        self.process = process
         child.close()
 
     def wait_ready(self, timeout_s: float) -> None:
@@ -146,7 +149,7 @@ class _Worker:
             raise RuntimeError(f"detector worker {self.index}: {payload}")
         return [Detections(*parts) for parts in payload]
 
-    def _receive(self, timeout_s: float) -> tuple[str, object]:
+    def _receive(self, timeout_s: float) -> tuple[str, Any]:  # Any: whatever the worker pickled for this kind
         assert self.conn is not None and self.process is not None
         ready = wait([self.conn, self.process.sentinel], timeout_s)
         if self.conn in ready:
@@ -282,5 +285,5 @@ class ProcessDetector:
     def __enter__(self) -> ProcessDetector:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -10,10 +10,14 @@ from __future__ import annotations
 import csv
 import json
 import os
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lanewatch.events.violation import Violation, ViolationEvent
+
+if TYPE_CHECKING:  # camera.py builds on events/: the type only, no import at run time
+    from lanewatch.camera import FrameResult
 
 OCCUPANCY_COLUMNS = ("camera", "time_s", "zone", "occupied", "objects", "labels")
 
@@ -21,10 +25,10 @@ OCCUPANCY_COLUMNS = ("camera", "time_s", "zone", "occupied", "objects", "labels"
 def violation_json(v: Violation, snapshot_prefix: str = "") -> dict[str, Any]:
     """The documented JSON shape of one violation (times in s since source start + ISO)."""
 
-    def iso(t):
+    def iso(t: datetime | None) -> str | None:
         return t.isoformat() if t is not None else None
 
-    def rel(p):
+    def rel(p: str | None) -> str | None:
         return f"{snapshot_prefix}{p}" if p else None
 
     return {
@@ -79,7 +83,7 @@ class OccupancyCsv:
         self._csv.writerow(OCCUPANCY_COLUMNS)
         self._fh.flush()
 
-    def __call__(self, result) -> None:
+    def __call__(self, result: FrameResult) -> None:
         t = round(result.frame.offset_s, 3)
         for zone, inside in result.inside.items():
             labels = " ".join(sorted(str(n) for n in inside.class_name))

@@ -43,6 +43,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
 from lanewatch.config import TrackerConfig
@@ -91,15 +92,15 @@ def same_object_class(a: str, b: str) -> bool:
     return a == b or (a in VEHICLE_CLASSES and b in VEHICLE_CLASSES)
 
 
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def box_iou(a: npt.ArrayLike, b: npt.ArrayLike) -> np.ndarray:
     """(N, M) intersection over union between two sets of xyxy boxes."""
-    a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
-    b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
-    top_left = np.maximum(a[:, None, :2], b[None, :, :2])
-    bottom_right = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    boxes_a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
+    boxes_b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+    top_left = np.maximum(boxes_a[:, None, :2], boxes_b[None, :, :2])
+    bottom_right = np.minimum(boxes_a[:, None, 2:], boxes_b[None, :, 2:])
     inter = np.prod(np.clip(bottom_right - top_left, 0, None), axis=2)
-    area_a = np.prod(np.clip(a[:, 2:] - a[:, :2], 0, None), axis=1)
-    area_b = np.prod(np.clip(b[:, 2:] - b[:, :2], 0, None), axis=1)
+    area_a = np.prod(np.clip(boxes_a[:, 2:] - boxes_a[:, :2], 0, None), axis=1)
+    area_b = np.prod(np.clip(boxes_b[:, 2:] - boxes_b[:, :2], 0, None), axis=1)
     union = area_a[:, None] + area_b[None, :] - inter
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
@@ -185,15 +186,16 @@ class LowRateTracker:
             for t, d in self._assign(free, detections[candidates], offset_s, by_shift):
                 ids[candidates[d]] = free[t].track_id
 
-        for d in np.flatnonzero(strong & (ids == -1)):
-            ids[d] = self._next_id
-            self._tracks.append(_Track(self._next_id, detections.xyxy[d].astype(np.float64), offset_s))
+        for new in np.flatnonzero(strong & (ids == -1)):
+            ids[new] = self._next_id
+            self._tracks.append(_Track(self._next_id, detections.xyxy[new].astype(np.float64), offset_s))
             self._next_id += 1
 
         by_id = {t.track_id: t for t in self._tracks}
         class_id = detections.class_id.copy()
         class_name = detections.class_name.copy()
-        for d in np.flatnonzero(ids != -1):
+        for d_kept in np.flatnonzero(ids != -1):
+            d = int(d_kept)
             track = by_id[int(ids[d])]
             track.observe(
                 detections.xyxy[d],
