@@ -7,7 +7,7 @@ import re
 import signal
 import threading
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,6 +17,11 @@ from lanewatch.config import SourceConfig
 from lanewatch.evaluate.truth import TruthFileError
 from lanewatch.video.source import SourceError, redact_url
 from lanewatch.zones.zone_file import ZoneFile, ZoneFileError, load_zone_file
+
+if TYPE_CHECKING:
+    from lanewatch.evaluate.acceptance import Scoring
+    from lanewatch.evaluate.session import Plan
+    from lanewatch.pipeline import CameraSpec
 
 app = typer.Typer(
     help="lanewatch: fire-lane watch for CCTV cameras.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -137,7 +142,7 @@ def eval_command(
         if sweep and not truth:
             raise ValueError("--sweep needs --truth: the best combination is the one that scores best")
 
-        def make_specs(s: Settings) -> list:
+        def make_specs(s: Settings) -> list[CameraSpec]:
             return build_cameras(sources, zone_files, sample_fps=s.sample_fps, duration_s=s.duration, decode=s.decode)
 
         plans = plan_runs(out, settings, sweep or [], make_specs)
@@ -147,7 +152,7 @@ def eval_command(
     _run_plans(out, plans, scoring)
 
 
-def _run_plans(out: Path, plans: list, scoring) -> None:
+def _run_plans(out: Path, plans: list[Plan], scoring: Scoring | None) -> None:
     """Run (and score) each plan; a sweep ends with its table; --require judges the (best) run."""
     from lanewatch.evaluate.session import finish_sweep, run_plan, score_run
 
@@ -192,7 +197,7 @@ def score_command(
     _judge(short, scoring)
 
 
-def _judge(short: list[str], scoring) -> None:
+def _judge(short: list[str], scoring: Scoring) -> None:
     """Exit 1 naming every --require figure that fell short."""
     for line in short:
         console.print(f"[red]requirement not met:[/red] {line}")

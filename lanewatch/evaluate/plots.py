@@ -17,6 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: the report is written by a command or in CI
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 COLOURS = {
     "hit": "#2e7d32",
@@ -39,7 +40,7 @@ class Lane:
     alert_s: float | None = None
 
 
-def png_bytes(fig) -> bytes:
+def png_bytes(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)

@@ -11,12 +11,19 @@ import re
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from lanewatch.config import DetectorConfig
+from lanewatch.config import DetectorConfig, LookConfig
+
+if TYPE_CHECKING:  # the pipeline loads only when a run starts, so that option errors come back at once
+    from lanewatch.camera import FrameResult
+    from lanewatch.detect.detector import Detector
+    from lanewatch.events.report import ViolationsJson
+    from lanewatch.pipeline import CameraSpec, PipelineStats
+    from lanewatch.video.health import HealthEvent
 
 LIVE = re.compile(r"^rtsps?://", re.I)
 
@@ -44,7 +51,7 @@ def detector_config(
     )
 
 
-def check_sources_exist(specs: list) -> None:
+def check_sources_exist(specs: list[CameraSpec]) -> None:
     """Recorded sources must exist before the slow detector load starts."""
     missing = [s.source.url for s in specs if not LIVE.match(s.source.url) and not Path(s.source.url).exists()]
     if missing:
@@ -55,17 +62,17 @@ def check_sources_exist(specs: list) -> None:
 class EvalResult:
     """What a finished run hands to the summary: pipeline stats, the violations sink, health events."""
 
-    stats: Any
-    report: Any
-    health: list = field(default_factory=list)
+    stats: PipelineStats
+    report: ViolationsJson
+    health: list[HealthEvent] = field(default_factory=list)
 
 
 class _ProgressSinks:
     """One progress bar per camera, advanced in stream seconds by the frame and health sinks."""
 
-    def __init__(self, progress: Progress, specs: list, duration: float | None) -> None:
+    def __init__(self, progress: Progress, specs: list[CameraSpec], duration: float | None) -> None:
         self.progress = progress
-        self.health: list = []
+        self.health: list[HealthEvent] = []
         self.tasks: dict[str, TaskID] = {
             s.source.camera: progress.add_task(
                 s.source.camera, total=expected_seconds(s.source.url) if duration is None else duration, status=""
@@ -73,20 +80,20 @@ class _ProgressSinks:
             for s in specs
         }
 
-    def on_frame(self, result) -> None:
+    def on_frame(self, result: FrameResult) -> None:
         t = result.frame.offset_s
         self.progress.update(self.tasks[result.frame.camera], completed=t, status=f"{t:6.1f} s")
 
-    def on_health(self, event) -> None:
+    def on_health(self, event: HealthEvent) -> None:
         self.health.append(event)
         self.progress.update(self.tasks[event.camera], status=f"{event.state.value}")
 
 
 def run_pipeline(
-    specs: list,
-    detector,
+    specs: list[CameraSpec],
+    detector: Detector,
     detector_config: DetectorConfig,
-    look_config,
+    look_config: LookConfig,
     out: Path,
     duration: float | None,
     console: Console,

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -23,6 +23,9 @@ from lanewatch.evaluate.report import write_report
 from lanewatch.evaluate.run import check_sources_exist, detector_config, run_pipeline
 from lanewatch.evaluate.summary import print_run_summary, print_score, stdout_console
 from lanewatch.evaluate.sweep import f1, folder_name, parse_sweep, write_sweep
+
+if TYPE_CHECKING:
+    from lanewatch.pipeline import CameraSpec
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class Plan:
     out: Path
     combo: dict[str, Any]
     settings: Settings
-    specs: list
+    specs: list[CameraSpec]
     detector: DetectorConfig
     look: LookConfig
 
@@ -57,7 +60,9 @@ class Plan:
         return [s.source.camera for s in self.specs]
 
 
-def plan_runs(out: Path, settings: Settings, sweep: list[str], make_specs: Callable[[Settings], list]) -> list[Plan]:
+def plan_runs(
+    out: Path, settings: Settings, sweep: list[str], make_specs: Callable[[Settings], list[CameraSpec]]
+) -> list[Plan]:
     """The run, or one run per --sweep combination (each in OUT/sweep/<name>/); raises ValueError."""
     plans = []
     for combo in parse_sweep(sweep):

@@ -14,7 +14,9 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-from lanewatch.evaluate.plots import plt, png_bytes
+import matplotlib.pyplot as plt
+
+from lanewatch.evaluate.plots import png_bytes  # also selects the off-screen backend
 
 _BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 SWEEPABLE: dict[str, type] = {
