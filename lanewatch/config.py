@@ -80,6 +80,13 @@ class PictureHealthConfig(StrictModel):
         title="Moved: view shifted by more than (fraction of the width)",
         description="The reference view's centre, carried through the fitted homography, moved this far.",
     )
+    moved_every_s: float = Field(
+        10.0,
+        ge=0,
+        le=3600,
+        title="Moved: compare the view every (s)",
+        description="ORB matching costs a few ms: it runs this often and its verdict holds in between.",
+    )
     moved_min_features: int = Field(
         100,
         ge=10,

@@ -107,6 +107,7 @@ class PictureHealth:
         self._samples: list[float] = []
         self._sampling_since: float | None = None
         self._last_offset: float | None = None
+        self._moved_at: tuple[float, tuple[SourceState | None, str]] | None = None  # last view check and verdict
         self._reported: SourceState | None = None
         self._candidate: tuple[SourceState | None, float, datetime, str] | None = None  # kind, since offset, at, detail
 
@@ -128,17 +129,25 @@ class PictureHealth:
         stats = measure(grey, self.config.flat_std)
         kind, detail = self.classify(stats)
         if kind is None and self.view is not None:
-            kind, detail = self._moved(grey)
+            kind, detail = self._moved(grey, frame.offset_s)
         if kind is None:
             self._learn(stats.sharpness, grey, frame.offset_s)
         return self._debounce(kind, detail, frame)
 
-    def _moved(self, grey: np.ndarray) -> tuple[SourceState | None, str]:
+    def _moved(self, grey: np.ndarray, offset_s: float) -> tuple[SourceState | None, str]:
+        """The view check's verdict; ORB costs a few ms, so it runs every ``moved_every_s`` and is reused between."""
         assert self.view is not None
+        if self._moved_at is not None and offset_s - self._moved_at[0] < 0.9 * self.config.moved_every_s:
+            return self._moved_at[1]
         shift = self.view.compare(grey)
+        verdict: tuple[SourceState | None, str] = (None, "picture healthy")
         if shift.shift is not None and shift.shift > self.config.moved_shift:
-            return SourceState.MOVED, f"the view shifted by {shift.shift:.0%} of its width ({shift.inliers} features)"
-        return None, "picture healthy"
+            verdict = (
+                SourceState.MOVED,
+                f"the view shifted by {shift.shift:.0%} of its width ({shift.inliers} features)",
+            )
+        self._moved_at = (offset_s, verdict)
+        return verdict
 
     def classify(self, stats: PictureStats) -> tuple[SourceState | None, str]:
         """The problem these measurements show (covered before dark before blurred), and why."""

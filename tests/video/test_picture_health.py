@@ -98,6 +98,16 @@ def test_a_view_shifted_from_the_reference_is_moved(dx, moved) -> None:
         assert "shifted by" in change.detail
 
 
+def test_the_view_is_compared_every_moved_every_s_and_its_verdict_holds_in_between() -> None:
+    judge = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, reference_s=2, moved_every_s=10))
+    for t in range(3):
+        judge.check(frame(scene(), t))
+    assert judge.check(frame(shifted(scene(), 64), 3)).kind == SourceState.MOVED
+    assert judge.check(frame(scene(), 4)) is None  # put back, but not compared again yet
+    assert judge.reported == SourceState.MOVED
+    assert judge.check(frame(scene(), 13)).kind is None  # compared again: back where it was
+
+
 def test_a_view_that_matches_nothing_is_not_called_moved_nor_a_featureless_reference_judged() -> None:
     judge = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, reference_s=2))
     for t in range(3):

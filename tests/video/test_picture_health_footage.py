@@ -25,8 +25,8 @@ pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs th
 CLIP_S = 9
 FROM_S = 4
 SAMPLE_FPS = 2
-# Short clips: judge every sampled frame, learn the sharpness reference over 2 s, confirm a problem (or its end) over 1.5 s.
-SETTINGS = PictureHealthConfig(every_s=0, confirm_s=1.5, reference_s=2)
+# Short clips: judge every sampled frame (the view too), learn the sharpness reference over 2 s, confirm a problem (or its end) over 1.5 s.
+SETTINGS = PictureHealthConfig(every_s=0, confirm_s=1.5, reference_s=2, moved_every_s=0)
 CLIPS = {
     "aisle": "parking-aisle/lot-aisle.mp4",
     "busy": "parking-aisle/lot-busy.mp4",
