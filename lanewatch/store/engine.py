@@ -36,7 +36,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _set_wal(cursor, attempts: int = 100) -> None:
+def _set_wal(cursor: sqlite3.Cursor, attempts: int = 100) -> None:
     """Switch a database file to WAL (once: it persists in the file).
 
     The switch takes an exclusive lock and SQLite does not always wait for it with
@@ -53,7 +53,7 @@ def _set_wal(cursor, attempts: int = 100) -> None:
             time.sleep(0.1)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=10000")  # first: the next pragma may have to wait for another process
     _set_wal(cursor)
