@@ -1,6 +1,7 @@
 # lanewatch — the two commands that work on a fresh machine:
 #   make demo   install everything, run the pipeline on the sample footage (SQLite, out/demo/)
 #   make test   install everything, run the test suite
+#   make lint   install everything, run ruff (lint and format check) and mypy
 # Debian packages (ffmpeg, PostgreSQL, GStreamer RTSP server, chromium, mosquitto for the tests) are installed with apt-get
 # when missing (as root, or through sudo).
 
@@ -17,13 +18,18 @@ APT_PACKAGES := ffmpeg postgresql python3-gi gir1.2-gst-rtsp-server-1.0 gstreame
 	gstreamer1.0-libav gstreamer1.0-rtsp chromium mosquitto fonts-noto-cjk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install system-deps benchmark clean
+.PHONY: demo test lint install system-deps benchmark clean
 
 demo: install
 	$(VENV)/bin/lanewatch eval $(DEMO_SOURCE) --zones $(DEMO_ZONES) --out out/demo
 
 test: system-deps install
 	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check lanewatch tests benchmarks
+	$(VENV)/bin/ruff format --check lanewatch tests benchmarks
+	$(VENV)/bin/mypy lanewatch
 
 benchmark: system-deps install
 	$(PY) benchmarks/throughput.py --cameras 1 4 16
