@@ -307,3 +307,18 @@ def test_a_deny_also_comes_from_the_sent_to_address_in_the_devices_version(start
         6,
     )
     assert sink.messages == []
+
+
+def test_a_device_sending_to_another_centre_address_is_named_once_in_the_log(start, caplog):
+    _server, client = start()
+    clock = bytes([28, 1, 15, 30, 10, 6, 5, 24])
+    with caplog.at_level("WARNING", logger="lanewatch.alarms.gb26875.server"):
+        client.send(b"".join(_raw_packet(s, (1, 0), DEVICE_WIRE, OTHER_CENTRE_WIRE, 2, clock) for s in (1, 2, 3)))
+        assert [a.serial for a in client.answers(3)] == [1, 2, 3]
+        client.send(fire_packet(4))  # to the configured centre: no warning
+        client.answers(1)
+    warnings = [r.getMessage() for r in caplog.records if "not the configured" in r.getMessage()]
+    assert warnings == [
+        f"GB/T 26875.3: device {DEVICE} sends to centre address 000000000099, not the configured {CENTRE}; "
+        "answering from 000000000099"
+    ]
