@@ -15,7 +15,7 @@ function facts(v) {
   const rows = [
     ["Camera", v.camera], ["Zone", `${v.zone_name} (${v.zone})`], ["What", `${v.label}, confidence ${Math.round(v.confidence * 100)} %`],
     ["State", badge(v.state, `state-${v.state}`)], ["In the lane", v.active ? "yes, still there" : "no, left"],
-    ["Entered", formatTime(v.started_at)], ["Violation from", formatTime(v.violation_at)],
+    ["Stopped since", formatTime(v.started_at)], ["Violation from", formatTime(v.violation_at)],
     ["Left", formatTime(v.ended_at)], ["Dwell", formatDuration(v.dwell_s)],
   ];
   if (v.acknowledged_by) rows.push(["Acknowledged", `${formatTime(v.acknowledged_at)} by ${v.acknowledged_by}` + (v.ack_comment ? `: “${v.ack_comment}”` : "")]);
