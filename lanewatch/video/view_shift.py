@@ -34,7 +34,7 @@ class ViewReference:
     """The reference view; ``compare`` each later picture (same size) with it."""
 
     def __init__(self, grey: np.ndarray, *, min_inliers: int = 15) -> None:
-        self._orb = cv2.ORB_create(ORB_FEATURES)
+        self._orb = cv2.ORB.create(ORB_FEATURES)
         self._matcher = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True)
         self._points, self._descriptors = self._orb.detectAndCompute(grey, None)
         self.shape = grey.shape
@@ -54,13 +54,13 @@ class ViewReference:
         matches = self._matcher.match(self._descriptors, descriptors)
         if len(matches) < max(self.min_inliers, 4):
             return ViewShift(self.features, 0, None)
-        before = np.float32([self._points[m.queryIdx].pt for m in matches])
-        after = np.float32([points[m.trainIdx].pt for m in matches])
+        before = np.array([self._points[m.queryIdx].pt for m in matches], dtype=np.float32)
+        after = np.array([points[m.trainIdx].pt for m in matches], dtype=np.float32)
         homography, mask = cv2.findHomography(before, after, cv2.RANSAC, RANSAC_PX)
         inliers = int(mask.sum()) if mask is not None else 0
         if homography is None or inliers < self.min_inliers:
             return ViewShift(self.features, inliers, None)
         height, width = self.shape
-        centre = np.float32([[[width / 2, height / 2]]])
+        centre = np.array([[[width / 2, height / 2]]], dtype=np.float32)
         moved = cv2.perspectiveTransform(centre, homography)[0, 0] - centre[0, 0]
         return ViewShift(self.features, inliers, float(np.hypot(*moved)) / width)

@@ -99,13 +99,13 @@ def test_an_upload_is_confirmed_with_its_serial_after_the_sink_stored_it(start):
     [answer] = client.answers(1)
     assert _is_answer(answer, Command.CONFIRM, 513)
     assert decode_time_tag(answer.time_tag) is not None  # the answer carries the current time
-    assert [(m.kind, m.alarm_type) for m in slow.messages][0] == (MessageKind.ALARM, AlarmType.FIRE)
+    assert next((m.kind, m.alarm_type) for m in slow.messages) == (MessageKind.ALARM, AlarmType.FIRE)
     assert slow.messages[0].device_id == f"gb:{DEVICE}:1-1:10005"
     assert server.server.frames_ok == 1
 
 
 def test_several_packets_in_one_send_are_answered_in_order(start, sink):
-    server, client = start()
+    _server, client = start()
     client.send(fire_packet(1) + fire_packet(2) + fire_packet(3))
     assert [a.serial for a in client.answers(3)] == [1, 2, 3]
     assert [batch[0][0].message_id.split(":")[2] for batch in sink.batches] == ["1", "2", "3"]
@@ -113,7 +113,7 @@ def test_several_packets_in_one_send_are_answered_in_order(start, sink):
 
 @pytest.mark.parametrize("pieces", [2, 7, "bytes"])
 def test_a_packet_split_across_sends_is_reassembled(start, sink, pieces):
-    server, client = start()
+    _server, client = start()
     packet = fire_packet(77)
     if pieces == "bytes":
         chunks = [packet[i : i + 1] for i in range(len(packet))]
@@ -156,7 +156,7 @@ def test_a_bad_packet_is_denied_and_the_next_good_one_confirmed(start, sink, nam
 
 
 def test_a_sink_that_raises_gets_a_deny_and_the_resend_is_stored(start, sink):
-    server, client = start()
+    _server, client = start()
     sink.fail = True
     client.send(fire_packet(300))
     assert _is_answer(client.answers(1)[0], Command.DENY, 300)
@@ -168,7 +168,7 @@ def test_a_sink_that_raises_gets_a_deny_and_the_resend_is_stored(start, sink):
 
 
 def test_a_test_mode_fire_alarm_is_delivered_with_test_true(start, sink):
-    server, client = start()
+    _server, client = start()
     client.send(fire_packet(8, test=True, description="地下车库手报"))
     assert client.answers(1)[0].command == Command.CONFIRM
     fire = sink.messages[0]
@@ -187,7 +187,7 @@ def test_an_oversized_packet_is_denied_dropped_and_skipped(start, sink):
 
 
 def test_unknown_type_flags_are_confirmed_without_messages(start, sink):
-    server, client = start()
+    _server, client = start()
     client.send(upload_packet(20, 25, [bytes([2, 1])]))  # transmission device software version
     assert _is_answer(client.answers(1)[0], Command.CONFIRM, 20)
     assert sink.batches == []
@@ -204,7 +204,7 @@ def test_answers_from_the_device_are_not_answered_and_requests_are_denied(start,
 
 
 def test_an_idle_connection_is_closed(start):
-    server, client = start(idle_timeout_s=0.2)
+    _server, client = start(idle_timeout_s=0.2)
     assert client.closed_by_server()
 
 
@@ -242,7 +242,7 @@ def test_devices_are_served_side_by_side_and_stop_closes_them(start, sink):
 
 
 def test_a_taken_port_fails_start_with_the_os_error(start):
-    server, client = start()
+    server, _client = start()
     taken = Gb26875Config(host="127.0.0.1", port=server.port)
     with pytest.raises(OSError):
         Gb26875ServerThread(RecordingSink(), taken).start()
