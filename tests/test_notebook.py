@@ -102,7 +102,8 @@ def test_runs_without_error_and_draws_every_figure(executed) -> None:
         assert len(images) == 1, f"cell {tag!r} should show one figure"
     # the results stay in LANEWATCH_NOTEBOOK_OUT for the user to open
     cameras = {v["camera"] for v in json.loads((out / "violations.json").read_text())}
-    assert cameras == {"lot-busy", "lot-aisle"} and (out / "occupancy.csv").is_file()
+    # lot-aisle's cars only drive through its aisle: none stops, so no violation (rule 'stopped')
+    assert cameras == {"lot-busy"} and (out / "occupancy.csv").is_file()
 
 
 def test_summary_reports_six_parked_cars_on_lot_busy(executed) -> None:
@@ -113,6 +114,6 @@ def test_summary_reports_six_parked_cars_on_lot_busy(executed) -> None:
     busy = table["lot-busy"]
     assert busy["violations"] == "6" and busy["still_active"] == "6", busy
     assert busy["frames"] == "20" and busy["occupied_pct"] == "100"
-    assert int(table["lot-aisle"]["violations"]) >= 1
+    assert table["lot-aisle"]["violations"] == "0"  # cars crawling through the aisle are not stopped cars
     # one detail line per violation follows the table
     assert sum(1 for line in lines if re.match(r"lot-busy\s+front-row\s", line)) == 6
