@@ -40,9 +40,11 @@ def check_truth(rows: list[TruthRow], rules: dict[Key, ZoneRule]) -> None:
         else:
             continue
         by_source[t.source].append(problem)
-    if by_source:
-        source, problems = next(iter(by_source.items()))
+    if len(by_source) == 1:
+        [(source, problems)] = by_source.items()
         raise TruthFileError(source, problems)
+    if by_source:  # several files: each problem names its own
+        raise TruthFileError(", ".join(by_source), [f"{src} {p}" for src, ps in by_source.items() for p in ps])
 
 
 def read_found(out: Path) -> list[Found]:

@@ -93,3 +93,13 @@ def test_rows_for_cameras_or_zones_not_evaluated_are_errors(row: str, problem: s
     with pytest.raises(TruthFileError, match=r"t\.csv") as err:
         score([], truth(row), RULES)
     assert problem in str(err.value)
+
+
+def test_problems_in_several_truth_files_are_all_named() -> None:
+    rows = parse_truth_csv(HEADER + "cam-x,lane,0,,,\n", "a.csv") + parse_truth_csv(
+        HEADER + "gate,pier,0,,,\n", "b.csv"
+    )
+    with pytest.raises(TruthFileError) as err:
+        score([], rows, RULES)
+    assert err.value.problems[0].startswith("a.csv line 2, column camera")
+    assert err.value.problems[1].startswith("b.csv line 2, column zone")
