@@ -20,6 +20,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
+import numpy as np
+
 from lanewatch.config import LookConfig, TrackerConfig
 from lanewatch.detect.crop import CropRect, drop_edge_boxes, plan_crop
 from lanewatch.detect.detections import Detections
@@ -50,7 +52,7 @@ class Look:
     crop: CropRect
 
     @property
-    def image(self):
+    def image(self) -> np.ndarray:
         """What the detector sees: a view of the frame inside the crop."""
         return self.crop.apply(self.frame.image)
 

@@ -290,7 +290,7 @@ class Pipeline:
         drops = [t for t in (self.buffers.last_drop_at, self._lost_at) if t is not None]
         wait = self.buffers.oldest_wait_s()
         behind = wait >= self.behind_after_s or bool(drops and now - max(drops) < self.behind_hold_s)
-        state = "behind" if behind else "ok"
+        state: Literal["ok", "behind"] = "behind" if behind else "ok"
         if state != self._state:
             self._state, self._behind_since = state, datetime.now(UTC)
             if behind:
@@ -329,8 +329,8 @@ class Pipeline:
             self.stats.detector_restarts += 1
             self.stats.inferences += len(wanted) - crash.lost
             kept = {id(look) for look, result in zip(wanted, crash.results, strict=True) if result is not None}
-            for look, result in zip(wanted, crash.results, strict=True):
-                if result is None:
+            for look, lost in zip(wanted, crash.results, strict=True):
+                if lost is None:
                     self._lost[look.frame.camera] = self._lost.get(look.frame.camera, 0) + 1
             self._lost_at = time.monotonic()
             looks = [(state, look) for state, look in looks if not look.infer or id(look) in kept]

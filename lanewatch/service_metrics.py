@@ -7,8 +7,10 @@ metric bookkeeping.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from lanewatch.pipeline import Pipeline
 
@@ -17,7 +19,7 @@ class _PipelineCollector:
     def __init__(self, pipeline: Pipeline, states: dict[str, str]) -> None:
         self.pipeline, self.states = pipeline, states
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         health = self.pipeline.health()  # also brings the dropped counts up to date
         stats = self.pipeline.stats
         frames = CounterMetricFamily(

@@ -93,6 +93,7 @@ def authenticate(
         raise _unauthorized("invalid API key")
     if row.revoked_at is not None:
         raise _unauthorized("API key has been revoked")
+    assert row.pk is not None  # a row read from the table has its primary key
     caller = Caller(pk=row.pk, name=row.name, role=row.role)
     now = utcnow()
     last_used = as_utc(row.last_used_at)

@@ -196,7 +196,9 @@ def _component_text(description: str, component_type: int, system_type: int, sys
 
 def _flag_names(flags: IntFlag, *, skip: int = 0) -> str:
     """The set bits as words (``MAIN_POWER_FAULT`` -> "main power fault"), leaving out ``skip``."""
-    return ", ".join(flag.name.lower().replace("_", " ") for flag in type(flags) if flag & flags and flag != skip)
+    return ", ".join(
+        (flag.name or str(int(flag))).lower().replace("_", " ") for flag in type(flags) if flag & flags and flag != skip
+    )
 
 
 def _operations(flags: IntFlag) -> str:

@@ -103,6 +103,7 @@ def health(runtime: RuntimeDep) -> JSONResponse:
         name: IngestPathHealth(up=up, counters=counters)
         for name, (up, counters) in runtime.alarm_ingest_health().items()
     }
+    state: Literal["ok", "degraded", "unavailable"]
     if not database.ok:
         state = "unavailable"
     elif (

@@ -12,6 +12,7 @@ scripts, and an unchanged file costs a 304.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from hashlib import sha256
 from pathlib import Path
@@ -90,7 +91,7 @@ def _inside_web_dir(relative: str) -> Path | None:
     return path if path.is_relative_to(WEB_DIR) and path != WEB_DIR else None
 
 
-def _page(name: str):
+def _page(name: str) -> Callable[[Request], Response]:
     def page(request: Request) -> Response:
         return _asset(
             WEB_DIR / PAGES[name], request, {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer"}

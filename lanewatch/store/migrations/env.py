@@ -8,6 +8,8 @@ context. Run without a connection (an Alembic command given just a URL, or
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlmodel import SQLModel
 
@@ -16,7 +18,7 @@ from lanewatch.store import alarm_tables, tables  # noqa: F401  (registers the t
 target_metadata = SQLModel.metadata
 
 
-def _configure(**kw) -> None:
+def _configure(**kw: Any) -> None:
     # render_as_batch: SQLite cannot ALTER most things in place; batch mode copies the table instead.
     context.configure(target_metadata=target_metadata, render_as_batch=True, compare_type=True, **kw)
 
@@ -35,7 +37,10 @@ def run_online() -> None:
         from lanewatch.store.engine import make_engine
         from lanewatch.store.migrate import _locked_transaction
 
-        engine = make_engine(context.config.get_main_option("sqlalchemy.url"))
+        url = context.config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("alembic needs a connection or sqlalchemy.url (see lanewatch.store.migrate.config)")
+        engine = make_engine(url)
         try:
             with _locked_transaction(engine) as connection:
                 _configure(connection=connection)
