@@ -100,6 +100,7 @@ def run_pipeline(
 ) -> EvalResult:
     """Run all cameras to the end (or Ctrl-C), writing violations.json, occupancy.csv, snapshots and the DB."""
     from lanewatch.events.evidence import EvidenceWriter
+    from lanewatch.events.health_json import write_health_json
     from lanewatch.events.report import OccupancyCsv, ViolationsJson
     from lanewatch.pipeline import Pipeline
     from lanewatch.store.db import open_engine, sqlite_url
@@ -129,4 +130,5 @@ def run_pipeline(
                 signal.signal(signal.SIGINT, previous)
         finally:
             occupancy.close()
+    write_health_json(out / "health.json", sinks.health)
     return EvalResult(stats, report, sinks.health)

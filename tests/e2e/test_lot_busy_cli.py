@@ -73,6 +73,11 @@ def test_evidence_snapshots_are_readable_jpegs(eval_run: Path) -> None:
         assert np.abs(annotated.astype(int) - clean.astype(int)).mean() > 1  # the annotation is drawn
 
 
+def test_health_json_lists_no_picture_problem_for_a_healthy_camera(eval_run: Path) -> None:
+    # lot-busy is a steady, sharp, lit view: no period of covered/dark/blurred/moved/frozen/offline
+    assert json.loads((eval_run / "health.json").read_text(encoding="utf-8")) == []
+
+
 def test_occupancy_csv_has_a_row_per_analysed_frame(eval_run: Path) -> None:
     lines = (eval_run / "occupancy.csv").read_text().splitlines()
     assert lines[0].startswith("camera,time_s,zone,occupied,objects")
