@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.store.tables import HealthEventRow, as_utc
 from lanewatch.video.health import HealthEvent
@@ -26,8 +26,8 @@ class HealthStore:
         state, at = event.state.value, as_utc(event.at)
         current = session.exec(
             select(HealthEventRow)
-            .where(HealthEventRow.camera_id == event.camera, HealthEventRow.ended_at.is_(None))
-            .order_by(HealthEventRow.started_at.desc(), HealthEventRow.pk.desc())
+            .where(HealthEventRow.camera_id == event.camera, col(HealthEventRow.ended_at).is_(None))
+            .order_by(col(HealthEventRow.started_at).desc(), col(HealthEventRow.pk).desc())
         ).first()
         if current is not None:
             if current.state == state and as_utc(current.started_at) == at:

@@ -9,7 +9,7 @@ resolution is never overwritten by a later update from the camera.
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.events.violation import Violation, ViolationEvent
 from lanewatch.store.tables import EvidenceRow, ViolationRow, utcnow
@@ -139,9 +139,11 @@ class ViolationStore:
 
     def list(self, camera: str | None = None, active: bool | None = None) -> list[Violation]:
         with Session(self.engine) as session:
-            query = select(ViolationRow).order_by(ViolationRow.started_at, ViolationRow.id)
+            query = select(ViolationRow).order_by(col(ViolationRow.started_at), col(ViolationRow.id))
             if camera is not None:
                 query = query.where(ViolationRow.camera == camera)
             if active is not None:
-                query = query.where(ViolationRow.end_s.is_(None) if active else ViolationRow.end_s.is_not(None))
+                query = query.where(
+                    col(ViolationRow.end_s).is_(None) if active else col(ViolationRow.end_s).is_not(None)
+                )
             return [from_row(r) for r in session.exec(query)]
