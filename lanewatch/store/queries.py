@@ -18,7 +18,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import tuple_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.store import health_store
 from lanewatch.store.tables import HealthEventRow, ViolationRow, as_utc
@@ -80,7 +80,7 @@ def list_violations(
         if value is not None:
             query = query.where(column == value)
     if active is not None:
-        query = query.where(ViolationRow.end_s.is_(None) if active else ViolationRow.end_s.is_not(None))
+        query = query.where(col(ViolationRow.end_s).is_(None) if active else col(ViolationRow.end_s).is_not(None))
     # Stored times are UTC (SQLite keeps them as text without the zone), so bind UTC too.
     if since is not None:
         query = query.where(ViolationRow.violation_at >= as_utc(since))
@@ -89,7 +89,7 @@ def list_violations(
     if after is not None:
         at, violation_id = decode_cursor(after)
         query = query.where(tuple_(ViolationRow.violation_at, ViolationRow.id) < tuple_(at, violation_id))
-    query = query.order_by(ViolationRow.violation_at.desc(), ViolationRow.id.desc()).limit(limit + 1)
+    query = query.order_by(col(ViolationRow.violation_at).desc(), col(ViolationRow.id).desc()).limit(limit + 1)
     rows = list(session.exec(query))
     if len(rows) > limit:
         return rows[:limit], encode_cursor(rows[limit - 1])
@@ -104,8 +104,8 @@ class HealthStore(health_store.HealthStore):
         """The camera's open period (the state it is in now), or None if it never reported."""
         return session.exec(
             select(HealthEventRow)
-            .where(HealthEventRow.camera_id == camera_id, HealthEventRow.ended_at.is_(None))
-            .order_by(HealthEventRow.started_at.desc(), HealthEventRow.pk.desc())
+            .where(HealthEventRow.camera_id == camera_id, col(HealthEventRow.ended_at).is_(None))
+            .order_by(col(HealthEventRow.started_at).desc(), col(HealthEventRow.pk).desc())
         ).first()
 
     @staticmethod
@@ -117,7 +117,7 @@ class HealthStore(health_store.HealthStore):
             session.exec(
                 select(HealthEventRow)
                 .where(HealthEventRow.camera_id == camera_id)
-                .order_by(HealthEventRow.started_at.desc(), HealthEventRow.pk.desc())
+                .order_by(col(HealthEventRow.started_at).desc(), col(HealthEventRow.pk).desc())
                 .limit(limit)
             )
         )
