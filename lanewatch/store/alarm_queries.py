@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
 from lanewatch.store.queries import InvalidCursor
@@ -64,9 +64,9 @@ def list_alarms(
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
     query = select(AlarmRow)
     if states:
-        query = query.where(AlarmRow.state.in_(list(states)))
+        query = query.where(col(AlarmRow.state).in_(list(states)))
     if active is not None:
-        query = query.where(AlarmRow.open_key.is_not(None) if active else AlarmRow.open_key.is_(None))
+        query = query.where(col(AlarmRow.open_key).is_not(None) if active else col(AlarmRow.open_key).is_(None))
     for column, value in (
         (AlarmRow.device_id, device),
         (AlarmRow.alarm_type, alarm_type),
@@ -85,12 +85,14 @@ def list_alarms(
         rank, at, alarm_id = decode_alarm_cursor(after)
         query = query.where(
             or_(
-                AlarmRow.priority > rank,
-                and_(AlarmRow.priority == rank, AlarmRow.received_at < at),
-                and_(AlarmRow.priority == rank, AlarmRow.received_at == at, AlarmRow.id < alarm_id),
+                col(AlarmRow.priority) > rank,
+                and_(col(AlarmRow.priority) == rank, col(AlarmRow.received_at) < at),
+                and_(col(AlarmRow.priority) == rank, col(AlarmRow.received_at) == at, col(AlarmRow.id) < alarm_id),
             )
         )
-    query = query.order_by(AlarmRow.priority, AlarmRow.received_at.desc(), AlarmRow.id.desc()).limit(limit + 1)
+    query = query.order_by(col(AlarmRow.priority), col(AlarmRow.received_at).desc(), col(AlarmRow.id).desc()).limit(
+        limit + 1
+    )
     rows = list(session.exec(query))
     if len(rows) > limit:
         return rows[:limit], encode_alarm_cursor(rows[limit - 1])
