@@ -16,7 +16,7 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.alarms.device_types import DeviceRules, default_rules, effective_rules
 from lanewatch.alarms.messages import DeviceType, SensorMessage
@@ -89,7 +89,7 @@ def open_alarm_types(session: Session, device_ids: list[str]) -> dict[str, list[
         return found
     rows = session.exec(
         select(AlarmRow.device_id, AlarmRow.alarm_type).where(
-            AlarmRow.device_id.in_(device_ids), AlarmRow.open_key.is_not(None)
+            col(AlarmRow.device_id).in_(device_ids), col(AlarmRow.open_key).is_not(None)
         )
     )
     for device_id, alarm_type in rows:

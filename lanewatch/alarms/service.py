@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from lanewatch.alarms import escalation, lifecycle, offline
 from lanewatch.alarms.apply import BatchApplier, Job
@@ -198,7 +198,7 @@ class AlarmService:
             .where(
                 AlarmRow.device_id == device.id,
                 AlarmRow.outcome == Outcome.FALSE_ALARM.value,
-                AlarmRow.confirmed_at >= now - timedelta(days=1),
+                col(AlarmRow.confirmed_at) >= now - timedelta(days=1),
             )
         ).one()
         limit = self.settings.maintenance_false_alarms_per_day

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import select
+from sqlmodel import col, select
 
 from lanewatch.api.auth import Admin, new_key_row
 from lanewatch.api.deps import SessionDep, StrictJSONRoute
@@ -45,6 +45,7 @@ class KeyOut(BaseModel):
 
     @classmethod
     def of(cls, row: ApiKeyRow) -> KeyOut:
+        assert row.pk is not None  # a stored row has its primary key
         return cls(
             pk=row.pk,
             name=row.name,
@@ -62,7 +63,7 @@ class KeyCreated(KeyOut):
 
 @router.get("", response_model=list[KeyOut], responses=responses(401, 403), summary="List API keys")
 def list_keys(session: SessionDep, _: Admin) -> list[KeyOut]:
-    return [KeyOut.of(row) for row in session.exec(select(ApiKeyRow).order_by(ApiKeyRow.pk))]
+    return [KeyOut.of(row) for row in session.exec(select(ApiKeyRow).order_by(col(ApiKeyRow.pk)))]
 
 
 @router.post(

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException, Path, Response, status
 from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.api.auth import Admin, Viewer
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
@@ -121,7 +121,7 @@ def import_zones(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail=f"the zone file is for camera {zone_file.camera!r}, not {camera_id!r}",
         )
-    session.exec(delete(ZoneRow).where(ZoneRow.camera_id == camera_id))
+    session.exec(delete(ZoneRow).where(col(ZoneRow.camera_id) == camera_id))
     session.add_all(new_row(camera_id, zone, i) for i, zone in enumerate(zone_file.zones))
     session.commit()
     runtime.reload_camera(camera_id)
