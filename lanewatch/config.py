@@ -16,6 +16,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
+from lanewatch.events.robots.settings import NotificationSettings
+
 
 class StrictModel(BaseModel):
     """Base for all settings: unknown keys are rejected."""
@@ -469,6 +471,11 @@ class ServiceSettings(BaseSettings):
         description="When a camera's picture counts as covered, dark, blurred or moved.",
     )
     webhooks: WebhookConfig = Field(default_factory=WebhookConfig)
+    notifications: NotificationSettings = Field(
+        default_factory=NotificationSettings,
+        title="Group robots and SMS",
+        description="WeChat Work, DingTalk, Feishu robots and SMS gateways told of new violations and fire alarms.",
+    )
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
 
     @classmethod

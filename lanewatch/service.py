@@ -32,6 +32,7 @@ from lanewatch.pipeline import CameraSpec, Pipeline, PipelineHealth
 from lanewatch.service_metrics import metrics_text
 from lanewatch.store.db import open_engine
 from lanewatch.store.outbox import OutboxSink, WebhookDispatcher
+from lanewatch.store.robot_targets import Robots
 from lanewatch.store.tables import CameraRow
 from lanewatch.store.violation_store import ViolationStore
 from lanewatch.store.zone_rows import new_row, zone_of, zone_rows
@@ -82,7 +83,11 @@ class Service:
             health_sinks=[outbox.health, self.bus.publish_health],
         )
         self.alarms = AlarmService(self.engine, self.bus, settings.alarms)
-        self.dispatcher = WebhookDispatcher(self.engine, settings.webhooks, on_delivered=self.alarms.on_delivered)
+        self.robots = Robots(self.engine, settings.notifications)
+        self.robots.ensure()  # the robot and SMS targets as webhook rows, before anything is enqueued
+        self.dispatcher = WebhookDispatcher(
+            self.engine, settings.webhooks, on_delivered=self.alarms.on_delivered, robots=self.robots
+        )
         self.mqtt = None
         self.gb26875 = None
         self._running: dict[str, SourceConfig] = {}

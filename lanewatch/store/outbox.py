@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy import update
@@ -39,6 +39,9 @@ from lanewatch.store.health_store import HealthStore
 from lanewatch.store.tables import OutboxRow, WebhookRow, utcnow
 from lanewatch.store.violation_store import ViolationStore
 from lanewatch.video.health import HealthEvent
+
+if TYPE_CHECKING:
+    from lanewatch.store.robot_targets import Robots
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +118,14 @@ class OutboxSink:
             session.commit()
 
 
+class _Skip(str):
+    """A row its target does not want: recorded as delivered, with this reason, and not sent."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Claimed:
     pk: int
+    webhook_pk: int
     url: str
     secret: str
     event_type: str
@@ -143,8 +151,11 @@ class WebhookDispatcher:
         poll_s: float = 1.0,
         batch_size: int = 20,
         on_delivered: Callable[[Session, OutboxRow], Callable[[], None] | None] | None = None,
+        robots: Robots | None = None,
     ) -> None:
         self.engine = engine
+        self.robots = robots
+        """Group-robot and SMS targets: their rows are sent in the vendor's format instead."""
         self.on_delivered = on_delivered
         """Called in the transaction that records a success; what it returns runs after the commit."""
         self.config = config
@@ -210,7 +221,7 @@ class WebhookDispatcher:
         )
         with Session(self.engine) as session:
             claimed = [
-                _Claimed(row.pk, url, secret, row.event_type, row.idempotency_key, row.payload)
+                _Claimed(row.pk, row.webhook_pk, url, secret, row.event_type, row.idempotency_key, row.payload)
                 for row, url, secret in session.exec(query)
             ]
             if claimed:  # leased: if this dispatcher dies, the rows come due again when the lease ends
@@ -224,7 +235,21 @@ class WebhookDispatcher:
         return claimed
 
     def _deliver(self, row: _Claimed) -> str | None:
-        """POST one row; None on a 2xx, else what went wrong."""
+        """POST one row; None on a 2xx, else what went wrong (a `_Skip`: not sent, and never will be)."""
+        if self.robots is not None:
+            try:
+                robot = self.robots.prepare(row.webhook_pk, row.event_type, row.payload)
+            except Exception as exc:  # a bad payload or template: recorded on the row, retried
+                log.exception("robot message for delivery %s", row.pk)
+                return f"could not build the message: {type(exc).__name__}: {exc}"
+            if isinstance(robot, str):
+                return _Skip(f"skipped: {robot}")
+            if robot is not None:
+                try:
+                    response = self._client.post(robot.url, content=robot.body, headers=robot.headers)
+                except httpx.HTTPError as exc:
+                    return f"{type(exc).__name__}: {exc}".rstrip(": ")
+                return self.robots.check(row.webhook_pk, response.status_code, response.text)
         body = json.dumps(row.payload, separators=(",", ":")).encode()
         timestamp = str(int(time.time()))
         headers = {
@@ -251,7 +276,9 @@ class WebhookDispatcher:
             now = utcnow()
             row.attempts += 1
             after_commit = None
-            if error is None:
+            if isinstance(error, _Skip):
+                row.delivered_at, row.last_error = now, str(error)
+            elif error is None:
                 row.delivered_at = now
                 if self.on_delivered is not None:
                     after_commit = self.on_delivered(session, row)
