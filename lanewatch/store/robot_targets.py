@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.events.robots import RobotRequest, build_request, response_error
 from lanewatch.events.robots.settings import NotificationSettings, NotificationTarget
@@ -60,7 +60,7 @@ class Robots:
         with Session(self.engine) as session:
             existing = {
                 r.description: r
-                for r in session.exec(select(WebhookRow).where(WebhookRow.description.startswith(MARK)))
+                for r in session.exec(select(WebhookRow).where(col(WebhookRow.description).startswith(MARK)))
             }
             targets: dict[int, NotificationTarget] = {}
             for target in self.settings.targets:

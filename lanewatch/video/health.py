@@ -21,14 +21,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
 from lanewatch.video.frame import Frame
 
 
-class SourceState(str, Enum):
+class SourceState(StrEnum):
     """What the pipeline may assume about a camera's pictures."""
 
     ONLINE = "online"

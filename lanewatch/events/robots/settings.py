@@ -64,7 +64,7 @@ class NotificationTarget(_Strict):
         "wecom robots are not signed (the key is in the URL).",
     )
     events: list[NotifiedEvent] = Field(
-        default_factory=lambda: ["violation.new", "alarm.new"], min_length=1, title="Events sent"
+        default_factory=lambda: list[NotifiedEvent](["violation.new", "alarm.new"]), min_length=1, title="Events sent"
     )
     cameras: list[str] = Field(default_factory=list, title="Only these cameras", description="Empty: every camera.")
     zones: list[str] = Field(default_factory=list, title="Only these zone ids", description="Empty: every zone.")
