@@ -179,6 +179,7 @@ class OpenVinoDetector:
         self.input_size: tuple[int, int] | None = None
         self._compile(config.imgsz)  # the full sheet serves every look until the others are ready
         pending = [h for h in reversed(self.heights) if h != config.imgsz]
+        self._closing = threading.Event()
         self._compiler = threading.Thread(
             target=self._compile_all, args=(pending,), daemon=True, name="lanewatch-openvino-compile"
         )
@@ -197,10 +198,22 @@ class OpenVinoDetector:
 
     def _compile_all(self, pending: list[int]) -> None:
         for height in pending:
+            if self._closing.is_set():
+                return
             try:
                 self._compile(height)
             except Exception:  # the full sheet still serves: slower, never wrong
                 log.exception("compiling the %dx%d detector input failed", height, self.config.imgsz)
+
+    def close(self) -> None:
+        """Skip the compiles not yet begun and wait for the running one.
+
+        A process that exits while OpenVINO compiles in a thread dies in C++ ("terminate called
+        without an active exception"), so the worker calls this before it exits.
+        """
+        self._closing.set()
+        if self._compiler.is_alive():
+            self._compiler.join()
 
     def wait_ready(self, timeout_s: float = COMPILE_TIMEOUT_S) -> bool:
         """Block until every input shape is compiled (benchmarks and tests time the steady state); True if so."""

@@ -35,6 +35,7 @@ import numpy as np
 from lanewatch.config import DetectorConfig
 from lanewatch.detect.backends import build_in_process
 from lanewatch.detect.detections import Detections
+from lanewatch.detect.detector import Detector
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,16 @@ def _serve(config: DetectorConfig, threads: int, conn: Connection) -> None:
         conn.send(("failed", exc))
         return
     conn.send(("ready", detector.names))
+    try:
+        _answer(detector, conn)
+    finally:
+        close = getattr(detector, "close", None)
+        if close is not None:
+            close()
+
+
+def _answer(detector: Detector, conn: Connection) -> None:
+    """Answer the parent's messages until it says stop or is gone."""
     shm: SharedMemory | None = None
     while True:
         try:

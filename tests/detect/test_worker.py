@@ -77,3 +77,12 @@ def test_the_worker_compiles_its_other_input_shapes_in_the_background(detector, 
     """The worker answers looks as soon as its full sheet is compiled; wait_ready says when all are."""
     assert detector.wait_ready(120)
     assert len(detector.detect(frames[:1])[0]) >= 6
+
+
+def test_a_worker_stopped_while_it_still_compiles_exits_cleanly(weights_path) -> None:
+    # Stopped right after start, the worker is still compiling its other sheet heights in a thread;
+    # exiting under it used to abort in C++ ("terminate called without an active exception", SIGABRT).
+    detector = ProcessDetector(DetectorConfig(weights=str(weights_path), imgsz=1280, processes=1))
+    worker = detector._workers[0]
+    detector.close()
+    assert worker.process is not None and worker.process.exitcode == 0
