@@ -13,6 +13,7 @@ from lanewatch import __version__
 from lanewatch.api.errors import install_error_handlers
 from lanewatch.api.middleware import BodyLimitMiddleware, MetricsMiddleware, RequestMetrics
 from lanewatch.api.routers import alarms, cameras, events, health, keys, violations, web, webhooks, zones
+from lanewatch.api.routers.words import router as words_router
 from lanewatch.api.runtime import Runtime
 
 DESCRIPTION = """Fire-lane watch: cameras, lane zones, violations, live events, webhooks.
@@ -43,6 +44,7 @@ def create_app(
     mounted = [("/api", module.router) for module in (cameras, zones, violations, events, webhooks, keys, alarms)]
     mounted.append(("", health.router))  # /api/health and /metrics
     mounted.append(("", web.router))  # the web pages at /
+    mounted.append(("", words_router))  # the pages' words, /words/{lang}.json
     for prefix, router in mounted:
         app.include_router(router, prefix=prefix)
     routes = [

@@ -26,12 +26,17 @@ def client(tmp_path):
 
 @pytest.mark.parametrize(
     ("path", "title"),
-    [("/", "Dashboard"), ("/editor", "Zone editor"), ("/phone", "Active violations"), ("/console", "Duty console")],
+    [
+        ("/", '<title data-words="web.dashboard.title">'),
+        ("/editor", "<title>Zone editor"),
+        ("/phone", "<title>Active violations"),
+        ("/console", "<title>Duty console"),
+    ],
 )
 def test_pages_load_without_a_key_with_a_strict_policy(client, path, title) -> None:
     r = client.get(path)
     assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
-    assert f"<title>{title}" in r.text
+    assert title in r.text
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["cache-control"] == "no-cache" and r.headers["etag"]
     again = client.get(path, headers={"If-None-Match": r.headers["etag"]})

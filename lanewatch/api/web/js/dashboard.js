@@ -9,12 +9,15 @@ import { liveFeed } from "./live-feed.js";
 import { connectLive } from "./live.js";
 import { startPage } from "./shell.js";
 import { showViolation } from "./violation-dialog.js";
+import { applyWords, loadWords } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 
 const LIVE_STATES = { live: "Live: connected.", reconnecting: "Connection lost; reconnecting…", "signed-out": "Signed out." };
 
 async function main() {
+  await loadWords();
+  applyWords(document);
   const who = await startPage("dashboard");
   $("sound-slot").append(soundToggle());
   const grid = cameraGrid($("camera-grid"), $("cameras-status"));

@@ -1,0 +1,38 @@
+"""The words of the pages, one merged catalogue per language, served as JSON without credentials.
+
+The sign-in page needs its words before anyone signs in, and nothing in a catalogue is secret.
+Answered like the other static assets (`Cache-Control: no-cache` and an ETag), so an upgraded
+service's words reach the browser at once and an unchanged catalogue costs a 304.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from hashlib import sha256
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+
+from lanewatch.words import SUPPORTED, catalogue
+
+router = APIRouter()
+
+
+@lru_cache(maxsize=len(SUPPORTED))
+def _body(lang: str) -> tuple[bytes, str]:
+    body = json.dumps(catalogue(lang), ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return body, '"' + sha256(body).hexdigest()[:20] + '"'
+
+
+@router.get("/words/{lang}.json", include_in_schema=False)
+def words(lang: str, request: Request) -> Response:
+    """Every key → text of `lang` (zh-CN or en)."""
+    if lang not in SUPPORTED:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"no words in language {lang!r}; known: {', '.join(SUPPORTED)}"
+        )
+    body, etag = _body(lang)
+    headers = {"Cache-Control": "no-cache", "ETag": etag, "X-Content-Type-Options": "nosniff"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(body, media_type="application/json; charset=utf-8", headers=headers)
