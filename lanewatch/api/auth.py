@@ -1,4 +1,4 @@
-"""API keys: creation, lookup by hash, and the role dependencies every route declares.
+"""Who is calling: API keys (creation, lookup by hash) and the role/permission dependencies routes declare.
 
 A key is ``lw_<random>``; only its SHA-256 is stored, with the first
 characters kept as ``prefix`` so a person can tell keys apart in a list.
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
@@ -22,6 +21,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from lanewatch.api.deps import SessionDep
+from lanewatch.people.caller import Caller
+from lanewatch.people.roles import Permission, allows
+from lanewatch.people.scope import Scope
 from lanewatch.store.tables import ApiKeyRow, as_utc, utcnow
 
 ROLES = ("viewer", "operator", "admin")
@@ -34,15 +36,6 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)  # last_used_at is written at most t
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer lw_...`")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="`X-API-Key: lw_...`")
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """The key a request was made with."""
-
-    pk: int
-    name: str
-    role: str
 
 
 def hash_key(key: str) -> str:
@@ -94,7 +87,8 @@ def authenticate(
     if row.revoked_at is not None:
         raise _unauthorized("API key has been revoked")
     assert row.pk is not None  # a row read from the table has its primary key
-    caller = Caller(pk=row.pk, name=row.name, role=row.role)
+    scope = Scope.of_org(session, row.org_pk)
+    caller = Caller(pk=row.pk, name=row.name, role=row.role, kind="key", org_pk=row.org_pk, scope=scope)
     now = utcnow()
     last_used = as_utc(row.last_used_at)
     if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
@@ -136,6 +130,25 @@ def require_one_of(*roles: str) -> Callable[..., Caller]:
         return caller
 
     dependency.__name__ = f"require_{'_or_'.join(allowed)}"
+    return dependency
+
+
+def require_permission(permission: Permission) -> Callable[..., Caller]:
+    """A dependency admitting callers whose role may do `permission` (403 otherwise).
+
+    Routes declare what they do, not which roles: the table of roles lives in
+    `lanewatch.people.roles`, so adding a role never means editing routers.
+    """
+
+    def dependency(caller: Caller = Depends(authenticate)) -> Caller:
+        if not allows(caller.role, permission):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"{caller.name!r} ({caller.role}) may not do this ({permission.value})",
+            )
+        return caller
+
+    dependency.__name__ = f"require_{permission.name.lower()}"
     return dependency
 
 

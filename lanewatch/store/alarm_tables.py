@@ -41,6 +41,7 @@ class DeviceRow(SQLModel, table=True):
     offline_after: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True, index=True))
     last_seen_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     battery_pct: float | None = None
+    org_pk: int | None = Field(default=None, index=True)  # the enterprise it belongs to (revision 0004)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
 

@@ -48,6 +48,7 @@ class CameraRow(SQLModel, table=True):
     enabled: bool = True
     site: str | None = Field(default=None, max_length=200)
     building: str | None = Field(default=None, max_length=200, index=True)
+    org_pk: int | None = Field(default=None, index=True)  # the community it belongs to (revision 0004)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
 
@@ -143,6 +144,7 @@ class ApiKeyRow(SQLModel, table=True):
     role: str = Field(max_length=16)
     prefix: str = Field(max_length=16, index=True)
     key_hash: str = Field(max_length=64, unique=True)
+    org_pk: int | None = Field(default=None, index=True)  # its scope; null: the whole system (revision 0004)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     last_used_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
@@ -159,6 +161,7 @@ class WebhookRow(SQLModel, table=True):
     events: list[str] = Field(sa_column=Column(JSON, nullable=False))
     description: str | None = Field(default=None, max_length=500)
     enabled: bool = True
+    org_pk: int | None = Field(default=None, index=True)  # only events in its scope; null: all (revision 0004)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
 
 

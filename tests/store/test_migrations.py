@@ -75,11 +75,15 @@ def test_a_database_made_by_create_all_is_adopted(empty_db_url) -> None:
     SQLModel.metadata.create_all(
         engine, tables=[m.__table__ for m in vars(tables).values() if isinstance(m, type) and hasattr(m, "__table__")]
     )
-    with engine.begin() as conn:  # and zones had no rule yet (revision 0003 added it)
+    with engine.begin() as conn:  # zones had no rule yet (revision 0003), nothing had an organisation (0004)
         conn.exec_driver_sql("ALTER TABLE zones DROP COLUMN rule")
-    with Session(engine) as session:
-        session.add(tables.CameraRow(id="gate", name="Gate", source_url="rtsp://h/s"))
-        session.commit()
+        for table in ("cameras", "api_keys", "webhooks"):
+            conn.exec_driver_sql(f"DROP INDEX ix_{table}_org_pk")
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN org_pk")
+        conn.exec_driver_sql(
+            "INSERT INTO cameras (id, name, source_url, sample_fps, imgsz, decode, enabled, created_at, updated_at)"
+            " VALUES ('gate', 'Gate', 'rtsp://h/s', 0.5, 960, 'auto', true, '2026-11-30', '2026-11-30')"
+        )
     assert current_revision(engine) is None
     open_engine(empty_db_url).dispose()
     assert current_revision(engine) == head_revision()
@@ -176,4 +180,32 @@ def test_cli_db_upgrade(empty_db_url) -> None:
         assert result.exit_code == 0, result.output
     engine = make_engine(empty_db_url)
     assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_cameras_and_devices_stored_before_organisations_belong_to_the_default_district(empty_db_url) -> None:
+    """Revision 0004: what a deployment had keeps working, under one district an administrator can then split."""
+    from alembic import command
+
+    from lanewatch.store import alarm_tables, people_tables
+    from lanewatch.store.migrate import config
+
+    command.upgrade(config(empty_db_url), "0003")
+    engine = make_engine(empty_db_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO cameras (id, name, source_url, sample_fps, imgsz, decode, enabled, created_at, updated_at)"
+            " VALUES ('gate', 'Gate', 'rtsp://h/s', 0.5, 960, 'auto', true, '2026-11-30', '2026-11-30')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO alarm_devices (id, type, linked_lanes, rules, registered, maintenance, offline,"
+            " created_at, updated_at) VALUES ('smoke-1', 'smoke', '[]', '{}', true, false, false,"
+            " '2026-11-30', '2026-11-30')"
+        )
+    upgrade(empty_db_url)
+    with Session(engine) as session:
+        [district] = session.exec(select(people_tables.OrganisationRow)).all()
+        assert (district.kind, district.parent_pk) == ("district", None)
+        assert session.get(tables.CameraRow, "gate").org_pk == district.pk
+        assert session.get(alarm_tables.DeviceRow, "smoke-1").org_pk == district.pk
     engine.dispose()

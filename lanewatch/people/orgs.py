@@ -1,0 +1,97 @@
+"""The organisation tree: kinds, where each kind may sit, and the subtree an organisation oversees.
+
+The tree is small (a district has hundreds of communities and enterprises,
+not millions), so it is read whole and walked in memory: one query, no
+recursive SQL that SQLite and PostgreSQL would spell differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from lanewatch.store.people_tables import OrganisationRow
+
+ORG_KINDS = ("district", "street", "community", "enterprise", "agency")
+PARENT_KINDS: dict[str, tuple[str, ...]] = {
+    "district": (),  # a district is a root
+    "street": ("district",),
+    "community": ("street", "district"),
+    "enterprise": ("street", "district"),
+    "agency": ("district",),  # emergency bureau, fire brigade, housing centre, operating company
+}
+"""For each kind, the kinds its parent may be (none: it must be a root)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrgNode:
+    pk: int
+    kind: str
+    parent_pk: int | None
+
+
+class OrgTree:
+    """The organisations as parent links, to answer "which organisations does this one oversee"."""
+
+    def __init__(self, nodes: Iterable[OrgNode]) -> None:
+        self.nodes = {node.pk: node for node in nodes}
+        self.children: dict[int, list[int]] = {}
+        for node in self.nodes.values():
+            if node.parent_pk is not None:
+                self.children.setdefault(node.parent_pk, []).append(node.pk)
+
+    @classmethod
+    def load(cls, session: Session) -> OrgTree:
+        rows = session.exec(select(OrganisationRow.pk, OrganisationRow.kind, OrganisationRow.parent_pk)).all()
+        return cls(OrgNode(pk, kind, parent) for pk, kind, parent in rows if pk is not None)
+
+    def subtree(self, pk: int) -> frozenset[int]:
+        """`pk` and every organisation below it."""
+        found: set[int] = set()
+        stack = [pk]
+        while stack:
+            current = stack.pop()
+            if current in found:
+                continue  # a loop in bad data must not hang the request
+            found.add(current)
+            stack.extend(self.children.get(current, ()))
+        return frozenset(found)
+
+    def overseen_by(self, pk: int) -> frozenset[int]:
+        """What a member of organisation `pk` sees: its subtree; an agency sees the whole district above it."""
+        node = self.nodes.get(pk)
+        if node is None:
+            return frozenset()
+        if node.kind == "agency" and node.parent_pk is not None:
+            return self.subtree(node.parent_pk)
+        return self.subtree(pk)
+
+    def ancestors(self, pk: int) -> list[int]:
+        """The organisations above `pk`, nearest first (for breadcrumbs and loop checks)."""
+        chain: list[int] = []
+        node = self.nodes.get(pk)
+        while node is not None and node.parent_pk is not None and node.parent_pk not in chain:
+            chain.append(node.parent_pk)
+            node = self.nodes.get(node.parent_pk)
+        return chain
+
+    def check_parent(self, kind: str, parent_pk: int | None, pk: int | None = None) -> None:
+        """ValueError unless an organisation of `kind` may sit under `parent_pk` (and, when moving `pk`,
+        the move makes no loop)."""
+        if kind not in ORG_KINDS:
+            raise ValueError(f"unknown organisation kind {kind!r}: use one of {', '.join(ORG_KINDS)}")
+        allowed = PARENT_KINDS[kind]
+        if parent_pk is None:
+            if allowed:
+                raise ValueError(f"a {kind} needs a parent organisation of kind {' or '.join(allowed)}")
+            return
+        parent = self.nodes.get(parent_pk)
+        if parent is None:
+            raise ValueError(f"parent organisation {parent_pk} does not exist")
+        if pk is not None and (parent_pk == pk or pk in self.ancestors(parent_pk)):
+            raise ValueError("an organisation cannot sit under itself or one of its own members")
+        if parent.kind not in allowed:
+            where = " or ".join(allowed) if allowed else "no parent (it is a root)"
+            raise ValueError(f"a {kind} cannot sit under a {parent.kind}: its parent must be {where}")
