@@ -10,11 +10,13 @@ from lanewatch.words.catalogue import (
     UnknownLanguage,
     catalogue,
     default_language,
+    name,
     negotiate,
     normalize,
     set_default_language,
     t,
 )
+from lanewatch.words.times import local_iso, local_text, set_time_zone, time_zone
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -22,8 +24,13 @@ __all__ = [
     "UnknownLanguage",
     "catalogue",
     "default_language",
+    "local_iso",
+    "local_text",
+    "name",
     "negotiate",
     "normalize",
     "set_default_language",
+    "set_time_zone",
     "t",
+    "time_zone",
 ]

@@ -97,7 +97,8 @@ def t(key: str, lang: str | None = None, **params: Any) -> str:
     if text is None and chosen != DEFAULT_LANGUAGE:
         text = catalogue(DEFAULT_LANGUAGE).get(key)
     if text is None:
-        log.warning("no words for key %r", key)
+        if not key.startswith("names."):  # name() asks for codes that may have no words
+            log.warning("no words for key %r", key)
         return key
     if not params:
         return text
@@ -106,6 +107,18 @@ def t(key: str, lang: str | None = None, **params: Any) -> str:
     except (ValueError, IndexError, AttributeError, TypeError):
         log.warning("cannot fill the words of %r with %s", key, sorted(params))
         return text
+
+
+def name(group: str, value: str | None, lang: str | None = None) -> str:
+    """The words of a code the records carry (a state, a class, an alarm type): ``names.<group>.<value>``.
+
+    An unknown code is shown as it is (underscores as spaces), never as a key.
+    """
+    if not value:
+        return ""
+    key = f"names.{group}.{value}"
+    text = t(key, lang)
+    return value.replace("_", " ") if text == key else text
 
 
 def _weighted(accept_language: str) -> list[tuple[float, int, str]]:

@@ -120,13 +120,23 @@ class Console:
 
 @pytest.fixture
 def open_page(browser, service, request) -> Iterator[Callable]:
-    """open_page(path, role=..., viewport=...) → a signed-in page; console errors fail the test."""
+    """open_page(path, role=..., viewport=..., locale=...) → a signed-in page; console errors fail the test."""
     contexts = []
     console = Console()
 
-    def opener(path: str = "/", role: str | None = "admin", viewport: dict = DESKTOP, sign_in_form: bool = False):
+    def opener(
+        path: str = "/",
+        role: str | None = "admin",
+        viewport: dict = DESKTOP,
+        sign_in_form: bool = False,
+        locale: str = "en-US",  # behaviour tests read English; tests of the Chinese pages ask for zh-CN
+    ):
         context = browser.new_context(
-            viewport=viewport, base_url=service.base, has_touch=viewport is PHONE, is_mobile=viewport is PHONE
+            viewport=viewport,
+            base_url=service.base,
+            has_touch=viewport is PHONE,
+            is_mobile=viewport is PHONE,
+            locale=locale,
         )
         contexts.append(context)
         if role is not None and not sign_in_form:

@@ -63,7 +63,7 @@ def test_console_shows_fire_first_reports_shown_and_steps_in_two_clicks(open_pag
     dialog = page.locator("#alarm-dialog[open]")
     dialog.locator("dl.facts").wait_for()
     text = dialog.inner_text()
-    assert "smoke_detector" in text and "shown by operator-desk" in text and "confirmed by operator-desk" in text
+    assert "smoke detector" in text and "shown by operator-desk" in text and "confirmed by operator-desk" in text
     screenshot(page, "console-alarm-detail")
     page.keyboard.press("Escape")
     dialog.wait_for(state="detached")

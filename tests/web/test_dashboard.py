@@ -99,7 +99,10 @@ def test_history_filters_pages_and_exports_csv(open_page, service) -> None:
     assert wait_for(lambda: service.api.get("/api/violations", params={"camera": CAMERA}).json()["items"], 120, 1.0)
     page = open_page("/", role="viewer")
     page.select_option("#history-camera", CAMERA)
-    page.fill("#history-zone", "front-row")
+    # Zones are chosen by their names, among the chosen camera's zones (the id is internal).
+    page.locator("#history-zone:not([disabled]) option", has_text="Fire lane A (front row)").wait_for(state="attached")
+    page.select_option("#history-zone", label="Fire lane A (front row)")
+    assert page.input_value("#history-zone") == "front-row"
     page.click("#history-form button[type=submit]")
     expected = service.api.get("/api/violations", params={"camera": CAMERA, "zone": "front-row", "limit": 500}).json()[
         "items"
@@ -110,13 +113,15 @@ def test_history_filters_pages_and_exports_csv(open_page, service) -> None:
         return rows.length && rows.every((r) => r.textContent.includes('Fire lane A')) && rows.length; })()""",
     )
     assert min(25, len(expected)) <= shown <= 25 and "Page 1" in page.inner_text("#history-pager")
-    page.fill("#history-zone", "no-such-zone")
+    page.fill("#history-to", "2001-01-01")  # nothing happened before the service ran
     page.click("#history-form button[type=submit]")
     page.wait_for_selector("#history-status:has-text('No violations match')")
-    page.fill("#history-zone", "front-row")
+    page.fill("#history-to", "")
     with page.expect_download() as download_info:
         page.click("#history-export")
-    rows = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text(encoding="utf-8"))))
+    data = Path(download_info.value.path()).read_bytes()
+    assert data.startswith("\ufeff".encode())  # the BOM: Excel opens UTF-8 (Chinese names) ungarbled
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     now = service.api.get("/api/violations", params={"camera": CAMERA, "zone": "front-row", "limit": 500}).json()[
         "items"
     ]

@@ -27,16 +27,16 @@ def client(tmp_path):
 @pytest.mark.parametrize(
     ("path", "title"),
     [
-        ("/", '<title data-words="web.dashboard.title">'),
-        ("/editor", "<title>Zone editor"),
-        ("/phone", "<title>Active violations"),
-        ("/console", "<title>Duty console"),
+        ("/", "web.dashboard.title"),
+        ("/editor", "web.editor.title"),
+        ("/phone", "web.phone.title"),
+        ("/console", "web.console.title"),
     ],
 )
 def test_pages_load_without_a_key_with_a_strict_policy(client, path, title) -> None:
     r = client.get(path)
     assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
-    assert title in r.text
+    assert f'<title data-words="{title}">' in r.text  # its words come from /words/<lang>.json
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["cache-control"] == "no-cache" and r.headers["etag"]
     again = client.get(path, headers={"If-None-Match": r.headers["etag"]})

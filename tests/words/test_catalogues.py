@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 WEB = REPO / "lanewatch" / "api" / "web"
 KEY = r"[a-z][a-z0-9_-]*\.[A-Za-z0-9_.-]+"
 JS_KEYS = re.compile(r"""\bt\(\s*["'`](""" + KEY + r""")["'`]""")
-HTML_KEYS = re.compile(r"""data-words(?:-placeholder|-title|-aria-label)?=["'](""" + KEY + r""")["']""")
+HTML_KEYS = re.compile(r"""data-words(?:-placeholder|-title|-aria-label|-alt)?=["'](""" + KEY + r""")["']""")
 PY_KEYS = re.compile(r"""\bt\(\s*["'](""" + KEY + r""")["']""")
 
 
@@ -82,3 +82,13 @@ def test_every_key_used_in_pages_and_code_has_words(lang: str) -> None:
     words = catalogue(lang)
     missing = {key: sorted(files) for key, files in used_keys().items() if key not in words}
     assert not missing, f"keys without words in {lang}: {missing}"
+
+
+def test_pages_hold_no_words_of_their_own() -> None:
+    """Every text a person reads in a page comes from the catalogues (data-words), none sits in the HTML."""
+    for path in WEB.glob("*.html"):
+        text = re.sub(r"<script.*?</script>|<style.*?</style>", "", path.read_text(encoding="utf-8"), flags=re.S)
+        texts = [t.strip() for t in re.findall(r">([^<]*)<", text)]
+        assert [t for t in texts if t and t not in ("lanewatch", "✕")] == [], path.name
+        attributes = re.findall(r"""\s(?:placeholder|title|aria-label|alt)=["']([^"']+)["']""", text)
+        assert attributes == [], f"{path.name}: attributes with words of their own: {attributes}"

@@ -2,15 +2,16 @@
 
 import { api, pictureUrl } from "./api.js";
 import { badge, formatAgo, h, replaceChildren } from "./dom.js";
+import { label, t } from "./words.js";
 
 const FRAME_REFRESH_MS = 5000;
 
 function card(camera) {
-  const img = h("img", { alt: `Latest frame of ${camera.name} with its zones` });
-  const frame = h("div", { class: "frame" }, h("span", { class: "placeholder" }, "No frame yet"));
+  const img = h("img", { alt: t("web.grid.frame-alt", { camera: camera.name }) });
+  const frame = h("div", { class: "frame" }, h("span", { class: "placeholder" }, t("web.grid.no-frame")));
   const state = h("span", {});
   const seen = h("p", { class: "muted" });
-  const zones = h("ul", { "aria-label": `Zones of ${camera.name}` });
+  const zones = h("ul", { "aria-label": t("web.grid.zones-label", { camera: camera.name }) });
   const li = h("li", { class: "card", dataset: { camera: camera.id } }, frame,
     h("div", { class: "body" }, h("div", { class: "head" }, h("h3", {}, camera.name), state), seen, zones));
   return { li, img, frame, state, seen, zones, hasFrame: false };
@@ -36,7 +37,7 @@ export function cameraGrid(list, status) {
       entry.img.src = await pictureUrl(`/api/cameras/${encodeURIComponent(camera.id)}/frame.jpg?zones=true&quality=70`, entry.img.src);
       if (!entry.hasFrame) { replaceChildren(entry.frame, entry.img); entry.hasFrame = true; }
     } catch (error) {
-      if (!entry.hasFrame) replaceChildren(entry.frame, h("span", {}, error.status === 503 ? "No frame yet" : error.message));
+      if (!entry.hasFrame) replaceChildren(entry.frame, h("span", {}, error.status === 503 ? t("web.grid.no-frame") : error.message));
     }
   }
 
@@ -46,10 +47,10 @@ export function cameraGrid(list, status) {
     try {
       [cameras, counts] = await Promise.all([api("/api/cameras"), activeCounts()]);
     } catch (error) {
-      status.textContent = `Cameras could not be loaded: ${error.message}`;
+      status.textContent = t("web.grid.load-failed", { error: error.message });
       return;
     }
-    status.textContent = cameras.length ? "" : "No cameras yet: an administrator adds them with POST /api/cameras.";
+    status.textContent = cameras.length ? "" : t("web.grid.no-cameras");
     for (const id of [...cards.keys()]) {
       if (!cameras.some((c) => c.id === id)) { cards.get(id).li.remove(); cards.delete(id); }
     }
@@ -57,14 +58,14 @@ export function cameraGrid(list, status) {
       let entry = cards.get(camera.id);
       if (!entry) { entry = card(camera); cards.set(camera.id, entry); list.append(entry.li); }
       const s = camera.status;
-      replaceChildren(entry.state, camera.enabled ? badge(s.state, `state-${s.state}`) : badge("disabled", "state-stopped"));
-      entry.seen.textContent = `Last frame: ${formatAgo(s.last_frame_at)}`;
+      replaceChildren(entry.state, camera.enabled ? badge(label("state", s.state), `state-${s.state}`) : badge(label("state", "disabled"), "state-stopped"));
+      entry.seen.textContent = t("web.grid.last-frame", { ago: formatAgo(s.last_frame_at) });
       const zones = await api(`/api/cameras/${encodeURIComponent(camera.id)}/zones`).catch(() => []);
       replaceChildren(entry.zones, zones.length ? zones.map((zone) => {
         const n = counts.get(`${camera.id}/${zone.id}`) || 0;
         return h("li", { dataset: { zone: zone.id } }, `${zone.name}: `,
-          h("span", { class: n ? "count-active" : "" }, n === 1 ? "1 active violation" : `${n} active violations`));
-      }) : h("li", { class: "muted" }, "no zones"));
+          h("span", { class: n ? "count-active" : "" }, n === 1 ? t("web.grid.active-one") : t("web.grid.active-many", { count: n })));
+      }) : h("li", { class: "muted" }, t("web.grid.no-zones")));
       if (s.frames > 0) refreshFrame(camera, entry);  // analysed frames: only then is there a picture to show
     }
   }

@@ -9,6 +9,7 @@ import { alarmActions } from "./alarm-actions.js";
 import { showAlarm } from "./alarm-dialog.js";
 import { connectLive } from "./live.js";
 import { startPage } from "./shell.js";
+import { applyWords, label, loadWords, t } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 const REPEAT_FIRE_CUE_MS = 15000;
@@ -24,17 +25,18 @@ function reportShown(alarm) {
 
 function item(alarm) {
   const error = h("p", { class: "error", role: "alert" });
-  const type = alarm.alarm_type.replace(/_/g, " ");
+  const type = label("alarm_type", alarm.alarm_type);
+  const device = alarm.device_name || alarm.device_id;
   return h("li", { class: `sev-${alarm.severity}`, dataset: { alarm: alarm.id, type: alarm.alarm_type, state: alarm.state } },
     h("div", { class: "head" },
-      h("span", { class: "title" }, `${type.toUpperCase()} · ${alarm.device_name || alarm.device_id}`),
-      h("span", {}, badge(alarm.severity, `sev-${alarm.severity}`), " ", badge(alarm.state, `state-${alarm.state}`))),
+      h("span", { class: "title" }, `${type.toUpperCase()} · ${device}`),
+      h("span", {}, badge(label("severity", alarm.severity), `sev-${alarm.severity}`), " ", badge(label("state", alarm.state), `state-${alarm.state}`))),
     h("div", { class: "muted" }, [alarm.building, alarm.location].filter(Boolean).join(" · ") || alarm.device_id,
-      ` · ${formatTime(alarm.received_at)} (${formatAgo(alarm.received_at)})`, alarm.count > 1 ? ` · ${alarm.count}×` : "",
-      alarm.test ? " · TEST" : ""),
+      ` · ${formatTime(alarm.received_at)} (${formatAgo(alarm.received_at)})`, alarm.count > 1 ? ` · ${t("web.console.repeats", { count: alarm.count })}` : "",
+      alarm.test ? ` · ${t("web.console.test")}` : ""),
     alarm.detail ? h("div", {}, alarm.detail) : null,
     h("div", { class: "actions" }, alarmActions(alarm, who, refresh, error),
-      h("button", { type: "button", onclick: () => showAlarm(alarm.id, who, refresh), "aria-label": `Details of ${type} at ${alarm.device_name || alarm.device_id}` }, "Details")),
+      h("button", { type: "button", onclick: () => showAlarm(alarm.id, who, refresh), "aria-label": t("web.console.details-of", { type, device }) }, t("web.details"))),
     error);
 }
 
@@ -67,8 +69,8 @@ async function refresh() {
     const fires = page.items.filter((a) => a.alarm_type === "fire" && !a.test);
     fireUnacknowledged = fires.some((a) => a.state === "active");
     $("fire-banner").hidden = !fires.length;
-    $("fire-banner").textContent = fires.length ? `FIRE: ${fires.map((a) => `${a.device_name || a.device_id}${a.location ? ` (${a.location})` : ""}`).join(", ")}` : "";
-    $("alarms-status").textContent = page.items.length ? `${page.items.length} active` : "No active alarms.";
+    $("fire-banner").textContent = fires.length ? t("web.console.fire", { devices: fires.map((a) => `${a.device_name || a.device_id}${a.location ? ` (${a.location})` : ""}`).join(", ") }) : "";
+    $("alarms-status").textContent = page.items.length ? t("web.console.active", { count: page.items.length }) : t("web.console.none");
   } catch (error) {
     $("alarms-status").textContent = error.message;
   }
@@ -76,21 +78,23 @@ async function refresh() {
     const offline = await api("/api/alarms/devices?offline=true&limit=200");
     replaceChildren($("offline-list"), offline.items.map((d) => h("li", { dataset: { device: d.id } },
       h("div", {}, h("div", { class: "what" }, d.name || d.id), h("div", { class: "when" },
-        `${[d.building, d.location].filter(Boolean).join(" · ")} · offline since ${formatTime(d.offline_since)}`)))));
-    $("offline-status").textContent = offline.items.length ? "" : "All devices are reporting.";
+        t("web.console.offline-since", { where: [d.building, d.location].filter(Boolean).join(" · "), at: formatTime(d.offline_since) }))))));
+    $("offline-status").textContent = offline.items.length ? "" : t("web.console.all-reporting");
   } catch (error) {
     $("offline-status").textContent = error.message;
   }
 }
 
 async function main() {
+  await loadWords();
+  applyWords(document);
   who = await startPage("console");
   $("sound-slot").append(soundToggle());
   let pending = null;
   connectLive((type, payload) => {
     if (type === "alarm.new") cue(payload.after && payload.after.alarm_type === "fire" ? "fire" : "alarm", $("alarm-list"));
     if (!pending) pending = setTimeout(() => { pending = null; refresh(); }, 300);
-  }, (state) => { $("console-live-state").textContent = state === "live" ? "Live: connected." : state; },
+  }, (state) => { $("console-live-state").textContent = t(state === "live" ? "web.live.connected" : `web.live.${state}`); },
   { types: ["alarm.*", "device.*"] });
   setInterval(() => { if (fireUnacknowledged) cue("fire", $("fire-banner")); }, REPEAT_FIRE_CUE_MS);
   setInterval(refresh, 30000);  // ages and offline devices also change without events

@@ -3,6 +3,7 @@
 // (a real button, which counts as that interaction) creates the audio context.
 
 import { h } from "./dom.js";
+import { t } from "./words.js";
 
 let audio = null;
 let soundOn = sessionStorage.getItem("lanewatch.sound") !== "off";
@@ -58,7 +59,7 @@ document.addEventListener("visibilitychange", () => {
 export function soundToggle() {
   const button = h("button", { type: "button", id: "sound-toggle", "aria-pressed": String(soundOn) });
   const render = () => {
-    button.textContent = soundOn ? "Sound on" : "Sound off";
+    button.textContent = t(soundOn ? "web.sound.on" : "web.sound.off");
     button.setAttribute("aria-pressed", String(soundOn));
   };
   button.addEventListener("click", async () => {

@@ -9,11 +9,11 @@ import { liveFeed } from "./live-feed.js";
 import { connectLive } from "./live.js";
 import { startPage } from "./shell.js";
 import { showViolation } from "./violation-dialog.js";
-import { applyWords, loadWords } from "./words.js";
+import { applyWords, loadWords, t } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 
-const LIVE_STATES = { live: "Live: connected.", reconnecting: "Connection lost; reconnecting…", "signed-out": "Signed out." };
+const LIVE_STATES = { live: "web.live.connected", reconnecting: "web.live.reconnecting", "signed-out": "web.live.signed-out" };
 
 async function main() {
   await loadWords();
@@ -30,9 +30,9 @@ async function main() {
   connectLive((type, payload) => {
     feed(type, payload);
     if (type.startsWith("violation.") || type.startsWith("camera.")) grid.soon();
-  }, (state) => { $("live-state").textContent = LIVE_STATES[state] || state; });
+  }, (state) => { $("live-state").textContent = LIVE_STATES[state] ? t(LIVE_STATES[state]) : state; });
   const cameras = await api("/api/cameras").catch(() => []);
-  $("history-camera").append(...cameras.map((c) => h("option", { value: c.id }, `${c.name} (${c.id})`)));
+  $("history-camera").append(...cameras.map((c) => h("option", { value: c.id }, t("web.camera-option", { name: c.name, id: c.id }))));
 }
 
 main();

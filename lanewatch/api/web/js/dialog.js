@@ -2,6 +2,7 @@
 // inside), Esc closes it, and focus goes back to the control that opened it.
 
 import { h } from "./dom.js";
+import { t } from "./words.js";
 
 const FOCUSABLE = "button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), " +
   "textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
@@ -44,7 +45,7 @@ export function openDialog(dialog, { focus } = {}) {
 /** A labelled dialog shell with a close button; `body` is appended inside. */
 export function makeDialog(id, title, ...body) {
   const heading = h("h2", { id: `${id}-title` }, title);
-  const close = h("button", { type: "button", class: "close", "aria-label": "Close" }, "✕");
+  const close = h("button", { type: "button", class: "close", "aria-label": t("web.close") }, "✕");
   const dialog = h("dialog", { id, "aria-labelledby": `${id}-title` }, close, heading, ...body);
   close.addEventListener("click", () => dialog.close("cancel"));
   // A click on the backdrop (outside the box) closes too.
@@ -53,9 +54,9 @@ export function makeDialog(id, title, ...body) {
 }
 
 /** Ask a yes/no question; resolves true on the confirming button. */
-export async function confirmDialog(title, message, confirmLabel = "Confirm") {
+export async function confirmDialog(title, message, confirmLabel = t("web.dialog.confirm")) {
   const ok = h("button", { type: "button", class: "danger primary", value: "ok" }, confirmLabel);
-  const cancel = h("button", { type: "button", value: "cancel" }, "Cancel");
+  const cancel = h("button", { type: "button", value: "cancel" }, t("web.cancel"));
   const dialog = makeDialog("confirm-dialog", title, h("p", {}, message), h("div", { class: "actions" }, cancel, ok));
   ok.addEventListener("click", () => dialog.close("ok"));
   cancel.addEventListener("click", () => dialog.close("cancel"));

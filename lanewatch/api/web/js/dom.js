@@ -1,4 +1,7 @@
 // Small DOM and formatting helpers. Text always goes in as text (never HTML), so API data cannot inject markup.
+// Dates, durations and ages are written in the language of the loaded words (words.js).
+
+import { language, t } from "./words.js";
 
 /** h("li", {class: "x", onclick: f}, "text", child) */
 export function h(tag, props = {}, ...children) {
@@ -38,28 +41,28 @@ export function svg(tag, attributes = {}, ...children) {
   return element;
 }
 
-/** A local date and time, e.g. "14 Jun, 08:03:12". */
+/** A local date and time in the page's language, e.g. "6月14日 08:03:12" or "14 Jun, 08:03:12". */
 export function formatTime(iso) {
   if (!iso) return "—";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "—";
-  return date.toLocaleString(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return date.toLocaleString(language(), { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }
 
-/** "42 s", "3 min 5 s", "2 h 10 min". */
+/** "42 秒", "3 分 5 秒", "2 小时 10 分" (or "42 s", "3 min 5 s", "2 h 10 min"). */
 export function formatDuration(seconds) {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "—";
   const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  if (s < 60) return t("web.time.seconds", { s });
+  if (s < 3600) return t("web.time.minutes", { m: Math.floor(s / 60), s: s % 60 });
+  return t("web.time.hours", { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
 }
 
-/** "12 s ago" from an ISO time. */
+/** "12 秒前" / "12 s ago" from an ISO time. */
 export function formatAgo(iso, now = Date.now()) {
-  if (!iso) return "never";
+  if (!iso) return t("web.time.never");
   const seconds = (now - new Date(iso).getTime()) / 1000;
-  return seconds < 1 ? "just now" : `${formatDuration(seconds)} ago`;
+  return seconds < 1 ? t("web.time.just-now") : t("web.time.ago", { duration: formatDuration(seconds) });
 }
 
 export function badge(text, kind) {

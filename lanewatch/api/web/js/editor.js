@@ -3,11 +3,12 @@
 // refused zone (crossed edges, too small, ...) are shown next to the zone.
 
 import { ApiError, api, hasRole, pictureUrl } from "./api.js";
-import { h, replaceChildren } from "./dom.js";
+import { formatTime, h, replaceChildren } from "./dom.js";
 import { confirmDialog } from "./dialog.js";
 import { startPage } from "./shell.js";
 import { COLOURS, zoneCanvas } from "./zone-canvas.js";
 import { zoneForm } from "./zone-form.js";
+import { applyWords, label, loadWords, t } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 const path = (camera, zoneId) => `/api/cameras/${encodeURIComponent(camera)}/zones` + (zoneId ? `/${encodeURIComponent(zoneId)}` : "");
@@ -20,8 +21,8 @@ let lastDetections = [];
 const form = zoneForm($("zone-form"));
 const canvas = zoneCanvas($("canvas"), { onChange: (points, canUndo) => {
   $("undo").disabled = !canUndo;
-  $("point-count").textContent = `${points.length} point${points.length === 1 ? "" : "s"}` +
-    (points.length < 3 ? ": click on the frame to add more (at least 3)." : ".");
+  const count = points.length === 1 ? t("web.editor.points-one") : t("web.editor.points-many", { count: points.length });
+  $("point-count").textContent = t(points.length < 3 ? "web.editor.points-more" : "web.editor.points-enough", { points: count });
 } });
 
 function drawOthers() {
@@ -35,13 +36,13 @@ function renderZoneList() {
   replaceChildren($("zone-list"), zones.length ? zones.map((zone, i) => h("li", { dataset: { zone: zone.id } },
     h("span", { class: "swatch", "aria-hidden": "true", dataset: { colour: i % COLOURS.length } }),
     h("span", {}, zone.name),
-    canEdit ? h("button", { type: "button", onclick: () => startEditing(zone), "aria-label": `Edit zone ${zone.name}` }, "Edit") : null,
-  )) : h("li", { class: "muted" }, "No zones yet."));
+    canEdit ? h("button", { type: "button", onclick: () => startEditing(zone), "aria-label": t("web.editor.edit-zone", { name: zone.name }) }, t("web.editor.edit")) : null,
+  )) : h("li", { class: "muted" }, t("web.editor.no-zones")));
   for (const swatch of $("zone-list").querySelectorAll(".swatch")) swatch.style.background = COLOURS[Number(swatch.dataset.colour)];
 }
 
 function showError(text) {
-  $("zone-error").textContent = text ? `Not saved: ${text}` : "";
+  $("zone-error").textContent = text ? t("web.editor.not-saved", { error: text }) : "";
   canvas.setProblem(text || "");
 }
 
@@ -51,7 +52,7 @@ function startEditing(zone) {
   canvas.edit(zone ? zone.polygon : []);
   showError("");
   $("zone-saved").textContent = "";
-  $("zone-form-title").textContent = zone ? `Zone: ${zone.name}` : "New zone";
+  $("zone-form-title").textContent = zone ? t("web.editor.zone-named", { name: zone.name }) : t("web.editor.new-zone");
   $("zone-panel").hidden = false;
   drawOthers();
   $("zone-name").focus();
@@ -72,10 +73,10 @@ async function loadZones() {
 
 async function loadFrame() {
   const img = $("frame");
-  $("frame-status").textContent = "Loading the latest frame…";
+  $("frame-status").textContent = t("web.editor.loading-frame");
   try {
     const status = (await api(`/api/cameras/${encodeURIComponent(camera)}`)).status;
-    if (!status.frames) throw new ApiError(503, `The camera has no analysed frame yet (state: ${status.state})`);
+    if (!status.frames) throw new ApiError(503, t("web.editor.no-analysed-frame", { state: label("state", status.state) }));
     const [url, found] = await Promise.all([
       pictureUrl(`/api/cameras/${encodeURIComponent(camera)}/frame.jpg`, img.src),
       api(`/api/cameras/${encodeURIComponent(camera)}/detections`),
@@ -87,13 +88,13 @@ async function loadFrame() {
     canvas.setFrameSize(found.width, found.height);
     canvas.setDetections($("show-detections").checked ? found.detections : []);
     lastDetections = found.detections;
-    $("frame-status").textContent = `Frame of ${new Date(found.timestamp).toLocaleString()}; ${found.detections.length} object(s) detected.`;
+    $("frame-status").textContent = t("web.editor.frame-of", { at: formatTime(found.timestamp), count: found.detections.length });
   } catch (error) {
     img.hidden = true;
     $("blank").hidden = false;
     canvas.setDetections([]);
     $("frame-status").textContent = error instanceof ApiError && error.status === 503
-      ? `${error.detail}. You can still draw; the frame shows once the camera delivers one.` : `No frame: ${error.message}`;
+      ? t("web.editor.draw-anyway", { reason: error.detail }) : t("web.editor.no-frame", { error: error.message });
   }
 }
 async function selectCamera(id) {
@@ -112,7 +113,7 @@ async function save(event) {
     const saved = await api(isNew ? path(camera) : path(camera, current.zone.id), { method: isNew ? "POST" : "PUT", body: zone });
     await loadZones();
     startEditing(saved);
-    $("zone-saved").textContent = `Saved “${saved.name}”.`;
+    $("zone-saved").textContent = t("web.editor.saved", { name: saved.name });
   } catch (error) {
     showError(error.message);
   } finally {
@@ -123,21 +124,23 @@ async function save(event) {
 async function deleteZone() {
   if (!current.zone) { stopEditing(); return; }
   const zone = current.zone;
-  if (!(await confirmDialog("Delete zone", `Delete the zone “${zone.name}”? Violations already recorded stay.`, "Delete zone"))) return;
+  if (!(await confirmDialog(t("web.editor.delete-zone"), t("web.editor.delete-question", { name: zone.name }), t("web.editor.delete-zone")))) return;
   try {
     await api(path(camera, zone.id), { method: "DELETE" });
     stopEditing();
     await loadZones();
-    $("frame-status").textContent = `Deleted “${zone.name}”.`;
+    $("frame-status").textContent = t("web.editor.deleted", { name: zone.name });
   } catch (error) {
     showError(error.message);
   }
 }
 
 async function main() {
+  await loadWords();
+  applyWords(document);
   who = await startPage("editor");
   const canEdit = hasRole(who, "admin");
-  if (!canEdit) $("zones-title").after(h("p", { class: "hint" }, "Only administrators can change zones."));
+  if (!canEdit) $("zones-title").after(h("p", { class: "hint" }, t("web.editor.admins-only")));
   $("new-zone").addEventListener("click", () => startEditing(null));
   $("zone-form").addEventListener("submit", save);
   $("cancel-zone").addEventListener("click", stopEditing);
@@ -156,12 +159,12 @@ async function main() {
   });
   const cameras = await api("/api/cameras");
   const select = $("camera-select");
-  select.append(...cameras.map((c) => h("option", { value: c.id }, `${c.name} (${c.id})`)));
+  select.append(...cameras.map((c) => h("option", { value: c.id }, t("web.camera-option", { name: c.name, id: c.id }))));
   select.addEventListener("change", () => selectCamera(select.value));
   const wanted = new URLSearchParams(location.search).get("camera");
   if (wanted && cameras.some((c) => c.id === wanted)) select.value = wanted;
   if (cameras.length) await selectCamera(select.value);
-  else $("frame-status").textContent = "No cameras yet: add one with POST /api/cameras first.";
+  else $("frame-status").textContent = t("web.editor.no-cameras");
   // Shown only now, once its handler exists and the first camera is selected: selecting a camera
   // closes the zone form, so an earlier click opened a form that then vanished (a flaky browser test
   // on a busy machine). With no camera there is nothing to draw on.

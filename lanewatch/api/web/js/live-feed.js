@@ -2,6 +2,7 @@
 
 import { formatTime, h } from "./dom.js";
 import { cue } from "./cue.js";
+import { label, t } from "./words.js";
 
 const MAX_ITEMS = 200;
 
@@ -10,13 +11,14 @@ function describe(type, payload) {
   const v = payload.after;
   switch (type) {
     case "violation.new":
-      return { what: `New violation: ${v.label} in ${v.zone_name}`, where: v.camera, at: v.violation_at, violation: v };
+      return { what: t("web.feed.new", { label: label("label", v.label), zone: v.zone_name }), where: v.camera, at: v.violation_at, violation: v };
     case "violation.update":
       if (!payload.action) return null;
-      return { what: `${payload.action === "acknowledged" ? "Acknowledged" : "Resolved"} by ${payload.by}: ${v.label} in ${v.zone_name}`,
+      return { what: t(payload.action === "acknowledged" ? "web.feed.acknowledged" : "web.feed.resolved",
+        { by: payload.by, label: label("label", v.label), zone: v.zone_name }),
         where: v.camera, at: payload.published_at, violation: v };
     case "violation.end":
-      return { what: `Lane clear: ${v.label} left ${v.zone_name}`, where: v.camera, at: v.ended_at, violation: v };
+      return { what: t("web.feed.end", { label: label("label", v.label), zone: v.zone_name }), where: v.camera, at: v.ended_at, violation: v };
     case "camera.online":
     case "camera.offline":
     case "camera.frozen":
@@ -24,7 +26,7 @@ function describe(type, payload) {
     case "camera.dark":
     case "camera.blurred":
     case "camera.moved":
-      return { what: `Camera ${payload.camera} is ${type.slice(7)}` + (payload.detail ? ` (${payload.detail})` : ""),
+      return { what: t("web.feed.camera", { camera: payload.camera, state: label("state", type.slice(7)) }) + (payload.detail ? ` (${payload.detail})` : ""),
         where: payload.camera, at: payload.at, health: type.slice(7) };
     default:
       return null;
@@ -45,7 +47,7 @@ export function liveFeed(list, empty, openViolation) {
       h("div", {}, h("div", { class: "what" }, line.what),
         h("div", { class: "when" }, `${line.where} · ${formatTime(line.at)}`)),
       line.violation ? h("button", { type: "button", onclick: () => openViolation(line.violation.id),
-        "aria-label": `Details of ${line.what}` }, "Details") : null);
+        "aria-label": t("web.feed.details-of", { what: line.what }) }, t("web.details")) : null);
     list.prepend(item);
     while (list.children.length > MAX_ITEMS) list.lastElementChild.remove();
     if (type === "violation.new") cue("violation", list.closest("section"));

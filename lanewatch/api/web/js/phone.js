@@ -6,6 +6,7 @@ import { cue, soundToggle } from "./cue.js";
 import { connectLive } from "./live.js";
 import { startPage } from "./shell.js";
 import { act, showViolation } from "./violation-dialog.js";
+import { applyWords, label, loadWords, t } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 let who = null;
@@ -22,11 +23,12 @@ async function thumbnail(v, img) {
 }
 
 function item(v) {
-  const img = h("img", { alt: `${v.label} in ${v.zone_name}` });
+  const what = { label: label("label", v.label), zone: v.zone_name };
+  const img = h("img", { alt: t("web.phone.item", what) });
   thumbnail(v, img);
   const error = h("p", { class: "error", role: "alert" });
   const ack = hasRole(who, "operator") && v.state === "new"
-    ? h("button", { type: "button", class: "primary", "aria-label": `Acknowledge ${v.label} in ${v.zone_name}` }, "Acknowledge") : null;
+    ? h("button", { type: "button", class: "primary", "aria-label": t("web.phone.acknowledge-label", what) }, t("web.acknowledge")) : null;
   if (ack) {
     ack.addEventListener("click", async () => {
       ack.disabled = true;
@@ -34,11 +36,11 @@ function item(v) {
     });
   }
   return h("li", { dataset: { violation: v.id } }, img,
-    h("div", {}, h("div", { class: "what" }, h("strong", {}, `${v.label} in ${v.zone_name}`)),
-      h("div", { class: "muted" }, `${v.camera} · since ${formatAgo(v.violation_at)} · dwell ${formatDuration(v.dwell_s)}`),
-      badge(v.state, `state-${v.state}`)),
+    h("div", {}, h("div", { class: "what" }, h("strong", {}, t("web.phone.item", what))),
+      h("div", { class: "muted" }, t("web.phone.line", { camera: v.camera, ago: formatAgo(v.violation_at), dwell: formatDuration(v.dwell_s) })),
+      badge(label("state", v.state), `state-${v.state}`)),
     h("div", { class: "actions" }, ack,
-      h("button", { type: "button", onclick: () => showViolation(v.id, who, refresh) }, "Details")),
+      h("button", { type: "button", onclick: () => showViolation(v.id, who, refresh) }, t("web.details"))),
     error);
 }
 
@@ -47,13 +49,15 @@ async function refresh() {
     const page = await api("/api/violations?active=true&limit=100");
     const open = page.items.filter((v) => v.state !== "resolved");
     replaceChildren($("active-list"), open.map(item));
-    $("phone-status").textContent = open.length ? `${open.length} active` : "No active violations: all lanes clear.";
+    $("phone-status").textContent = open.length ? t("web.phone.active", { count: open.length }) : t("web.phone.none");
   } catch (error) {
     $("phone-status").textContent = error.message;
   }
 }
 
 async function main() {
+  await loadWords();
+  applyWords(document);
   who = await startPage("phone");
   $("sound-slot").append(soundToggle());
   let pending = null;

@@ -4,6 +4,7 @@
 import { api, hasRole, pictureUrl } from "./api.js";
 import { badge, formatDuration, formatTime, h, replaceChildren } from "./dom.js";
 import { makeDialog, openDialog } from "./dialog.js";
+import { label, t } from "./words.js";
 
 /** POST ack or resolve; resolves to the updated violation or throws ApiError (e.g. 409 already done). */
 export function act(id, action, comment) {
@@ -12,30 +13,33 @@ export function act(id, action, comment) {
 }
 
 function facts(v) {
+  const who = (at, by, comment) => comment ? t("web.violation.by-comment", { at: formatTime(at), by, comment })
+    : t("web.violation.by", { at: formatTime(at), by });
   const rows = [
-    ["Camera", v.camera], ["Zone", `${v.zone_name} (${v.zone})`], ["What", `${v.label}, confidence ${Math.round(v.confidence * 100)} %`],
-    ["State", badge(v.state, `state-${v.state}`)], ["In the lane", v.active ? "yes, still there" : "no, left"],
-    ["Stopped since", formatTime(v.started_at)], ["Violation from", formatTime(v.violation_at)],
-    ["Left", formatTime(v.ended_at)], ["Dwell", formatDuration(v.dwell_s)],
+    ["web.violation.camera", v.camera], ["web.violation.zone", t("web.camera-option", { name: v.zone_name, id: v.zone })],
+    ["web.violation.what", t("web.violation.what-value", { label: label("label", v.label), confidence: Math.round(v.confidence * 100) })],
+    ["web.violation.state", badge(label("state", v.state), `state-${v.state}`)],
+    ["web.violation.in-lane", t(v.active ? "web.violation.still-there" : "web.violation.left")],
+    ["web.violation.stopped-since", formatTime(v.started_at)], ["web.violation.violation-from", formatTime(v.violation_at)],
+    ["web.violation.ended", formatTime(v.ended_at)], ["web.violation.dwell", formatDuration(v.dwell_s)],
   ];
-  if (v.acknowledged_by) rows.push(["Acknowledged", `${formatTime(v.acknowledged_at)} by ${v.acknowledged_by}` + (v.ack_comment ? `: “${v.ack_comment}”` : "")]);
-  if (v.resolved_by) rows.push(["Resolved", `${formatTime(v.resolved_at)} by ${v.resolved_by}` + (v.resolve_comment ? `: “${v.resolve_comment}”` : "")]);
-  return h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+  if (v.acknowledged_by) rows.push(["web.violation.acknowledged", who(v.acknowledged_at, v.acknowledged_by, v.ack_comment)]);
+  if (v.resolved_by) rows.push(["web.violation.resolved", who(v.resolved_at, v.resolved_by, v.resolve_comment)]);
+  return h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", {}, t(term)), h("dd", {}, value)]));
 }
 
 function snapshotToggle(v) {
-  const img = h("img", { class: "snapshot", alt: `Evidence picture of violation ${v.id}` });
+  const img = h("img", { class: "snapshot", alt: t("web.violation.picture-alt", { id: v.id }) });
   const caption = h("p", { class: "hint", id: "snapshot-caption" });
   const button = h("button", { type: "button", class: "snapshot-button", "aria-describedby": "snapshot-caption",
-    "aria-pressed": "true", "aria-label": "Evidence picture: toggle boxes and zone" }, img);
+    "aria-pressed": "true", "aria-label": t("web.violation.picture-toggle") }, img);
   let annotated = true;
   const show = async () => {
     const url = annotated ? v.snapshot_url : v.clean_snapshot_url;
-    caption.textContent = annotated ? "Annotated picture (zone and box). Click it for the clean frame."
-      : "Clean frame. Click it for the annotated picture.";
+    caption.textContent = t(annotated ? "web.violation.annotated" : "web.violation.clean");
     button.setAttribute("aria-pressed", String(annotated));
-    if (!url) { img.removeAttribute("src"); caption.textContent = "No picture was stored."; return; }
-    try { img.src = await pictureUrl(url, img.src); } catch (error) { caption.textContent = `Picture unavailable: ${error.message}`; }
+    if (!url) { img.removeAttribute("src"); caption.textContent = t("web.violation.no-picture"); return; }
+    try { img.src = await pictureUrl(url, img.src); } catch (error) { caption.textContent = t("web.violation.picture-failed", { error: error.message }); }
   };
   button.addEventListener("click", () => { annotated = !annotated; show(); });
   show();
@@ -50,19 +54,19 @@ function actions(v, who, onDone, error) {
     try { onDone(await act(v.id, action, comment.value)); } catch (failure) { error.textContent = failure.message; }
   };
   const buttons = [];
-  if (v.state === "new") buttons.push(h("button", { type: "button", class: "primary", onclick: run("ack") }, "Acknowledge"));
-  buttons.push(h("button", { type: "button", class: "danger", onclick: run("resolve") }, "Resolve"));
-  return [h("div", { class: "field" }, h("label", { for: "violation-comment" }, "Comment (optional)"), comment),
+  if (v.state === "new") buttons.push(h("button", { type: "button", class: "primary", onclick: run("ack") }, t("web.acknowledge")));
+  buttons.push(h("button", { type: "button", class: "danger", onclick: run("resolve") }, t("web.resolve")));
+  return [h("div", { class: "field" }, h("label", { for: "violation-comment" }, t("web.violation.comment")), comment),
     h("div", { class: "actions" }, buttons)];
 }
 
 /** Open the detail dialog; `onChange(violation)` is called after an acknowledgement or resolution. */
 export async function showViolation(id, who, onChange = () => {}) {
-  const content = h("div", {}, h("p", {}, "Loading…"));
-  const dialog = makeDialog("violation-dialog", "Violation", content);
+  const content = h("div", {}, h("p", {}, t("web.loading")));
+  const dialog = makeDialog("violation-dialog", t("web.violation.title"), content);
   const error = h("p", { class: "error", role: "alert" });
   const render = (v) => {
-    dialog.querySelector("h2").textContent = `${v.label} in ${v.zone_name}`;
+    dialog.querySelector("h2").textContent = t("web.violation.heading", { label: label("label", v.label), zone: v.zone_name });
     const hadFocus = content.contains(document.activeElement);
     replaceChildren(content, snapshotToggle(v), facts(v), actions(v, who, (updated) => { onChange(updated); render(updated); }, error), error);
     if (hadFocus) dialog.querySelector(".close").focus();  // the pressed button is gone: keep focus in the dialog

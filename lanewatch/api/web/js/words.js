@@ -1,7 +1,7 @@
 // The words people read, zh-CN first and English second. A page loads its language's catalogue once
 // (GET /words/<lang>.json, no key needed, so the sign-in page has words too), then t() looks keys up
 // and applyWords() fills the elements marked data-words="key" (text), data-words-placeholder,
-// data-words-title and data-words-aria-label.
+// data-words-title, data-words-aria-label and data-words-alt.
 //
 // The language: a person's setting (the sign-in code calls setLanguage(person.language); it is kept
 // in this browser for the next page), else the browser's navigator.languages, else zh-CN. After a
@@ -86,6 +86,7 @@ const ATTRIBUTES = [
   ["data-words-placeholder", "placeholder"],
   ["data-words-title", "title"],
   ["data-words-aria-label", "aria-label"],
+  ["data-words-alt", "alt"],
 ];
 
 /** Fill the marked elements under root (default the whole document) with the loaded words. */
@@ -101,4 +102,11 @@ export function applyWords(root = document) {
     for (const element of all(`[${marker}]`)) element.setAttribute(attribute, t(element.getAttribute(marker)));
   }
   if (root === document) document.documentElement.lang = language();
+}
+
+/** The words of a value the API sends as a code (a state, a class, an alarm type): names.<group>.<value>. */
+export function label(group, value) {
+  if (value === null || value === undefined || value === "") return "";
+  const text = words[`names.${group}.${value}`];
+  return typeof text === "string" ? text : String(value).replace(/_/g, " ");
 }

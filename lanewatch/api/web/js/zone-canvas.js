@@ -4,6 +4,7 @@
 // goes with Delete. Every change can be undone.
 
 import { svg } from "./dom.js";
+import { t } from "./words.js";
 
 export const COLOURS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45"];
 const WIDTH = 1000;
@@ -78,7 +79,7 @@ export function zoneCanvas(svgElement, { onChange }) {
       });
       if (problem) {
         const [x, y] = toView(points[0]);
-        layers.push(svg("text", { class: "problem-label", "pointer-events": "none", x: Math.min(x, WIDTH - 300), y: Math.max(20, y - 14) }, "Not saved: see the message"));
+        layers.push(svg("text", { class: "problem-label", "pointer-events": "none", x: Math.min(x, WIDTH - 300), y: Math.max(20, y - 14) }, t("web.editor.not-saved-mark")));
       }
     }
     svgElement.replaceChildren(...layers);

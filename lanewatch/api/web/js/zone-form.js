@@ -1,6 +1,7 @@
 // The zone editor's form: a zone's settings to and from the labelled inputs.
 
 import { h, replaceChildren } from "./dom.js";
+import { label, t } from "./words.js";
 
 export const DEFAULT_CLASSES = ["car", "truck", "bus", "motorcycle"];
 const OFFERED_CLASSES = [...DEFAULT_CLASSES, "bicycle", "person"];
@@ -23,8 +24,8 @@ export function zoneForm(form) {
 
   function renderClasses(chosen) {
     const offered = [...new Set([...OFFERED_CLASSES, ...chosen])];
-    replaceChildren(classBox, h("legend", {}, "Classes that count"), offered.map((name) =>
-      h("label", {}, h("input", { type: "checkbox", name: "classes", value: name, checked: chosen.includes(name) }), name)));
+    replaceChildren(classBox, h("legend", {}, t("web.editor.classes")), offered.map((name) =>
+      h("label", {}, h("input", { type: "checkbox", name: "classes", value: name, checked: chosen.includes(name) }), label("label", name))));
   }
 
   return {
