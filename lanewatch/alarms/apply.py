@@ -24,10 +24,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.alarms import lifecycle
-from lanewatch.alarms.device_types import SEVERITY_OF, Severity
+from lanewatch.alarms.device_types import SEVERITY_OF, DeviceRules, Severity
 from lanewatch.alarms.devices import RulesCache, auto_register, device_records, offline_after
 from lanewatch.alarms.messages import AlarmType, IngestResult, IngestSource, MessageKind, SensorMessage
 from lanewatch.alarms.notify import Notifier
@@ -110,17 +110,17 @@ class BatchApplier:
     def apply(self, jobs: list[Job]) -> None:
         ids = sorted({m.device_id for job in jobs for m in job.messages})
         for chunk in _chunks(ids):
-            self.devices.update((d.id, d) for d in self.session.exec(select(DeviceRow).where(DeviceRow.id.in_(chunk))))
-            self.open.update(
-                (a.open_key, a)
-                for a in self.session.exec(
-                    select(AlarmRow).where(AlarmRow.device_id.in_(chunk), AlarmRow.open_key.is_not(None))
-                )
+            self.devices.update(
+                (d.id, d) for d in self.session.exec(select(DeviceRow).where(col(DeviceRow.id).in_(chunk)))
             )
+            open_alarms = self.session.exec(
+                select(AlarmRow).where(col(AlarmRow.device_id).in_(chunk), col(AlarmRow.open_key).is_not(None))
+            )
+            self.open.update((a.open_key, a) for a in open_alarms if a.open_key is not None)
         keys = sorted({k for job in jobs for m in job.messages if (k := seen_key(m)) is not None})
         seen: set[str] = set()
         for chunk in _chunks(keys):
-            seen.update(self.session.exec(select(SeenMessageRow.key).where(SeenMessageRow.key.in_(chunk))))
+            seen.update(self.session.exec(select(col(SeenMessageRow.key)).where(col(SeenMessageRow.key).in_(chunk))))
         new_seen: list[dict[str, Any]] = []
         for job in jobs:
             for index, message in enumerate(job.messages):
@@ -215,7 +215,7 @@ class BatchApplier:
         elif kind in (MessageKind.ALARM, MessageKind.CLEAR):
             self._alarm_or_clear(device, message, received_at)
 
-    def _seen(self, device: DeviceRow, rules, message: SensorMessage, received_at: datetime) -> None:
+    def _seen(self, device: DeviceRow, rules: DeviceRules, message: SensorMessage, received_at: datetime) -> None:
         if device.last_seen_at is None or received_at >= _aware(device.last_seen_at):
             device.last_seen_at = received_at
             device.offline_after = offline_after(rules, received_at, self.settings.offline_grace_factor)
@@ -233,6 +233,8 @@ class BatchApplier:
                 self._emit_now(offline, "resolved", f"device:{message.source.value}")
 
     def _alarm_or_clear(self, device: DeviceRow, message: SensorMessage, received_at: datetime) -> None:
+        if message.alarm_type is None:  # SensorMessage's validator requires it for alarm and clear messages
+            raise ValueError(f"{message.kind.value} message of {message.device_id} without an alarm_type")
         alarm_type = AlarmType(message.alarm_type)
         if message.kind is MessageKind.CLEAR:
             self._clear(device, alarm_type, message, received_at)

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.alarms import lifecycle
 from lanewatch.alarms.notify import Notifier
@@ -51,13 +51,15 @@ def ensure_targets(engine: Engine, settings: AlarmSettings) -> Targets:
     pks: dict[str, int] = {}
     with Session(engine) as session:
         existing = {
-            r.description: r for r in session.exec(select(WebhookRow).where(WebhookRow.description.startswith(MARK)))
+            r.description: r
+            for r in session.exec(select(WebhookRow).where(col(WebhookRow.description).startswith(MARK)))
         }
         for description, target in wanted:
             row = existing.pop(description, None) or WebhookRow(description=description, url="", secret="", events=[])
             row.url, row.secret, row.events, row.enabled = target.url, target.secret.get_secret_value(), [], True
             session.add(row)
             session.flush()
+            assert row.pk is not None  # flushed: the database gave it its key
             pks[description] = row.pk
         for stale in existing.values():
             stale.enabled = False
@@ -74,10 +76,10 @@ def due_alarms(session: Session, now: datetime, limit: int = 200) -> list[str]:
             select(AlarmRow.id)
             .where(
                 AlarmRow.state == AlarmState.ACTIVE.value,
-                AlarmRow.next_escalation_at.is_not(None),
-                AlarmRow.next_escalation_at <= now,
+                col(AlarmRow.next_escalation_at).is_not(None),
+                col(AlarmRow.next_escalation_at) <= now,
             )
-            .order_by(AlarmRow.next_escalation_at)
+            .order_by(col(AlarmRow.next_escalation_at))
             .limit(limit)
         )
     )
@@ -103,7 +105,11 @@ def escalate(
     following = max(scheduled + timedelta(seconds=delay), now)
     result = session.exec(
         update(AlarmRow)
-        .where(AlarmRow.id == alarm_id, AlarmRow.state == AlarmState.ACTIVE.value, AlarmRow.escalation_level == level)
+        .where(
+            col(AlarmRow.id) == alarm_id,
+            col(AlarmRow.state) == AlarmState.ACTIVE.value,
+            col(AlarmRow.escalation_level) == level,
+        )
         .values(escalation_level=level + 1, next_escalation_at=following, updated_at=now)
         .execution_options(synchronize_session=False)
     )

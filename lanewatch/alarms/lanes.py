@@ -14,7 +14,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.store.alarm_tables import DeviceRow
 from lanewatch.store.tables import CameraRow, ViolationRow, ZoneRow, as_utc
@@ -46,29 +46,32 @@ def _zones(session: Session, device: DeviceRow) -> list[tuple[CameraRow, ZoneRow
         for camera_id in session.exec(select(CameraRow.id).where(CameraRow.building == device.building)):
             wanted[camera_id] = None
     for link in device.linked_lanes or []:
-        camera_id, zone = link.get("camera"), link.get("zone")
-        if not camera_id:
+        linked_camera, zone = link.get("camera"), link.get("zone")
+        if not linked_camera:
             continue
-        if zone is None or wanted.get(camera_id, set()) is None:
-            wanted[camera_id] = None
+        zones = wanted.setdefault(linked_camera, set())
+        if zone is None or zones is None:
+            wanted[linked_camera] = None
         else:
-            wanted.setdefault(camera_id, set()).add(zone)
+            zones.add(zone)
     if not wanted:
         return []
     rows = session.exec(
         select(CameraRow, ZoneRow)
-        .join(ZoneRow, ZoneRow.camera_id == CameraRow.id)
-        .where(CameraRow.id.in_(list(wanted)))
-        .order_by(CameraRow.id, ZoneRow.position)
+        .join(ZoneRow, col(ZoneRow.camera_id) == col(CameraRow.id))
+        .where(col(CameraRow.id).in_(list(wanted)))
+        .order_by(CameraRow.id, col(ZoneRow.position))
     )
-    return [(c, z) for c, z in rows if wanted[c.id] is None or z.zone_id in wanted[c.id]][:MAX_LANES]
+    return [(c, z) for c, z in rows if (only := wanted[c.id]) is None or z.zone_id in only][:MAX_LANES]
 
 
 def _latest(session: Session, camera: str, zone: str, *, active: bool) -> ViolationRow | None:
     query = select(ViolationRow).where(ViolationRow.camera == camera, ViolationRow.zone == zone)
     if active:
-        query = query.where(ViolationRow.end_s.is_(None))
-    return session.exec(query.order_by(ViolationRow.violation_at.desc(), ViolationRow.id.desc()).limit(1)).first()
+        query = query.where(col(ViolationRow.end_s).is_(None))
+    return session.exec(
+        query.order_by(col(ViolationRow.violation_at).desc(), col(ViolationRow.id).desc()).limit(1)
+    ).first()
 
 
 def lane_states(session: Session, device: DeviceRow | None) -> list[LaneState]:

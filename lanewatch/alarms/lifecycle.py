@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.alarms.notify import Notifier
 from lanewatch.alarms.records import AlarmState, Outcome, alarm_json, priority
@@ -151,7 +151,7 @@ def step(
         }
     result = session.exec(
         update(AlarmRow)
-        .where(AlarmRow.id == alarm_id, AlarmRow.state.in_([a.value for a in allowed]))
+        .where(col(AlarmRow.id) == alarm_id, col(AlarmRow.state).in_([a.value for a in allowed]))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -188,7 +188,7 @@ def mark_shown(session: Session, notifier: Notifier, alarm_id: str, by: str, at:
     before_json = alarm_json(alarm, device)
     result = session.exec(
         update(AlarmRow)
-        .where(AlarmRow.id == alarm_id, AlarmRow.shown_at.is_(None))
+        .where(col(AlarmRow.id) == alarm_id, col(AlarmRow.shown_at).is_(None))
         .values(shown_at=at, updated_at=at)
         .execution_options(synchronize_session=False)
     )
@@ -202,6 +202,8 @@ def mark_shown(session: Session, notifier: Notifier, alarm_id: str, by: str, at:
 def audit_trail(session: Session, alarm_id: str) -> list[AlarmAuditRow]:
     return list(
         session.exec(
-            select(AlarmAuditRow).where(AlarmAuditRow.alarm_id == alarm_id).order_by(AlarmAuditRow.at, AlarmAuditRow.pk)
+            select(AlarmAuditRow)
+            .where(col(AlarmAuditRow.alarm_id) == alarm_id)
+            .order_by(col(AlarmAuditRow.at), col(AlarmAuditRow.pk))
         )
     )

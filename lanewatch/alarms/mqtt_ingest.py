@@ -33,11 +33,12 @@ import queue
 import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from lanewatch.alarms.messages import IngestSource, MessageSink, SensorMessage
+from lanewatch.alarms.messages import IngestResult, IngestSource, MessageSink, SensorMessage
 from lanewatch.alarms.payloads import parse_payload
 from lanewatch.config import MqttConfig
 
@@ -139,7 +140,7 @@ class MqttIngest:
                 setattr(self._counters, name, getattr(self._counters, name) + amount)
 
     # -- paho callbacks (network thread) ----------------------------------------------------
-    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _on_connect(self, client: mqtt.Client, userdata: object, flags: Any, reason_code: Any, properties: Any) -> None:
         if reason_code.is_failure:
             log.warning(
                 "MQTT: broker %s:%d refused the connection: %s", self.config.host, self.config.port, reason_code
@@ -157,20 +158,24 @@ class MqttIngest:
         )
         client.subscribe(f"{self.topic_root}/#", qos=self.config.qos)
 
-    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _on_disconnect(
+        self, client: mqtt.Client, userdata: object, flags: Any, reason_code: Any, properties: Any
+    ) -> None:
         self._subscribed.clear()
         if not self._stopping.is_set():
             log.warning(
                 "MQTT: lost the broker %s:%d (%s); reconnecting", self.config.host, self.config.port, reason_code
             )
 
-    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: object, mid: int, reason_codes: list[Any], properties: Any
+    ) -> None:
         if any(code.is_failure for code in reason_codes):
             log.error("MQTT: the broker refused the subscription to %s/#: %s", self.topic_root, reason_codes)
             return
         self._subscribed.set()
 
-    def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         self._count(received=1)
         try:
             topic = message.topic
@@ -240,7 +245,7 @@ class MqttIngest:
             if item.qos > 0 and item.generation == self._generation:
                 self._client.ack(item.mid, item.qos)
 
-    def _submit(self, messages: list[SensorMessage], received_at: datetime):
+    def _submit(self, messages: list[SensorMessage], received_at: datetime) -> IngestResult | None:
         """Submit, retrying with backoff while the sink fails (a database restart); None if stopped meanwhile."""
         delay = 0.5
         while True:

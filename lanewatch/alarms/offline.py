@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.alarms.devices import RulesCache
 from lanewatch.alarms.messages import AlarmType, IngestSource, MessageKind, SensorMessage
@@ -28,8 +28,12 @@ def silent_devices(session: Session, now: datetime, rules: RulesCache, limit: in
     """An ``offline`` alarm message (source ``rule``) for each online device past its ``offline_after``."""
     rows = session.exec(
         select(DeviceRow)
-        .where(DeviceRow.offline.is_(False), DeviceRow.offline_after.is_not(None), DeviceRow.offline_after <= now)
-        .order_by(DeviceRow.offline_after)
+        .where(
+            col(DeviceRow.offline).is_(False),
+            col(DeviceRow.offline_after).is_not(None),
+            col(DeviceRow.offline_after) <= now,
+        )
+        .order_by(col(DeviceRow.offline_after))
         .limit(limit)
     )
     messages = []
@@ -55,15 +59,17 @@ def prune(session: Session, device_ids: set[str], keep_per_device: int, seen_bef
         cutoff = session.exec(
             select(DeviceMessageRow.pk)
             .where(DeviceMessageRow.device_id == device_id)
-            .order_by(DeviceMessageRow.pk.desc())
+            .order_by(col(DeviceMessageRow.pk).desc())
             .offset(keep_per_device - 1)
             .limit(1)
         ).first()
         if cutoff is not None:
             session.exec(
-                delete(DeviceMessageRow).where(DeviceMessageRow.device_id == device_id, DeviceMessageRow.pk < cutoff)
+                delete(DeviceMessageRow).where(
+                    col(DeviceMessageRow.device_id) == device_id, col(DeviceMessageRow.pk) < cutoff
+                )
             )
-    session.exec(delete(SeenMessageRow).where(SeenMessageRow.seen_at < seen_before))
+    session.exec(delete(SeenMessageRow).where(col(SeenMessageRow.seen_at) < seen_before))
 
 
 def seen_cutoff(now: datetime, window_s: float) -> datetime:

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from lanewatch.alarms.messages import IngestSource, SensorMessage
 
@@ -52,7 +53,8 @@ def parse_payload(
         if message is not None:
             messages.append(message)
         elif len(errors) < MAX_ERRORS_REPORTED:
-            errors.append(f"item {index}: {error}" if len(items) > 1 else error)
+            reason = error or "invalid message"
+            errors.append(f"item {index}: {reason}" if len(items) > 1 else reason)
         elif len(errors) == MAX_ERRORS_REPORTED:
             errors.append("more invalid items not listed")
     return messages, errors
@@ -93,6 +95,6 @@ def _parse_item(
         return None, "; ".join(_describe(error) for error in exc.errors())
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     where = ".".join(str(part) for part in error["loc"])
     return f"{where}: {error['msg']}" if where else error["msg"]

@@ -27,6 +27,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -165,8 +166,9 @@ class Fleet:
 
     def take(self, count: int, now: float) -> list[Outgoing]:
         out: list[Outgoing] = []
-        if self._next_fire is not None and now >= self._next_fire and self._fire_capable:
-            self._next_fire += self.options.fire_every_s
+        every = self.options.fire_every_s
+        if self._next_fire is not None and every is not None and now >= self._next_fire and self._fire_capable:
+            self._next_fire += every
             device = self.rng.choice(self._fire_capable)
             if AlarmType.FIRE not in device.open_alarms:
                 self._scheduled.append((now, device, AlarmType.FIRE, True))
@@ -221,7 +223,7 @@ class Fleet:
         device.level[quantity] = min(highest, max(lowest, level))
         return self._json(device, kind=MessageKind.READING, quantity=quantity, value=round(device.level[quantity], 3))
 
-    def _json(self, device: SimDevice, **fields) -> Outgoing:
+    def _json(self, device: SimDevice, **fields: Any) -> Outgoing:
         self.sequence += 1
         message = {
             "device_id": device.device_id,
@@ -233,6 +235,8 @@ class Fleet:
         return Outgoing(device.path, device.device_id, message=message)
 
     def _gb_status(self, device: SimDevice) -> Outgoing:
+        if device.gb is None:
+            raise ValueError(f"{device.device_id} is not a GB/T 26875.3 device")
         address, component_type, number = device.gb
         status = ComponentState.NORMAL
         if AlarmType.FIRE in device.open_alarms:

@@ -15,6 +15,7 @@ import threading
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import paho.mqtt.client as mqtt
@@ -101,7 +102,7 @@ class MqttSender:
             raise SenderError(f"cannot reach the MQTT broker at {host}:{port}: {exc}") from None
         self.client.loop_start()
 
-    def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
+    def _on_publish(self, client: mqtt.Client, userdata: object, mid: int, reason_code: Any, properties: Any) -> None:
         with self._lock:
             if reason_code.is_failure:
                 self.stats.errors += 1
@@ -168,6 +169,8 @@ class GbSender:
     def send(self, items: list[Outgoing]) -> None:
         groups: dict[tuple[str, int], list[bytes]] = defaultdict(list)
         for item in items:
+            if item.gb_address is None:
+                raise ValueError(f"{item.device_id}: not a GB/T 26875.3 message (no transmission device address)")
             groups[(item.gb_address, item.gb_info_type)].append(item.gb_object)
         for (address, info_type), objects in groups.items():
             for start in range(0, len(objects), self.objects_per_frame):

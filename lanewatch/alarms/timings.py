@@ -14,7 +14,7 @@ import math
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.store.alarm_tables import AlarmRow
 from lanewatch.store.tables import as_utc
@@ -87,12 +87,14 @@ def report(
         AlarmRow.alarm_type == alarm_type, AlarmRow.received_at >= as_utc(since), AlarmRow.received_at < as_utc(until)
     )
     if not include_tests:
-        query = query.where(AlarmRow.test.is_(False), (AlarmRow.outcome.is_(None)) | (AlarmRow.outcome != "test"))
-    rows = list(session.exec(query.order_by(AlarmRow.received_at).limit(MAX_ALARMS)))
+        query = query.where(
+            col(AlarmRow.test).is_(False), (col(AlarmRow.outcome).is_(None)) | (col(AlarmRow.outcome) != "test")
+        )
+    rows = list(session.exec(query.order_by(col(AlarmRow.received_at)).limit(MAX_ALARMS)))
     per_alarm = [(row.id, timings(row)) for row in rows]
     steps = []
     for name, _start, _end in STEPS:
-        values = [t[f"{name}_s"] for _id, t in per_alarm if t[f"{name}_s"] is not None]
+        values = [v for _id, t in per_alarm if (v := t[f"{name}_s"]) is not None]
         steps.append(
             StepSummary(
                 step=name,
@@ -104,7 +106,7 @@ def report(
         )
     rules = []
     for rule, step, limit in RULES:
-        checked = [(alarm_id, t[f"{step}_s"]) for alarm_id, t in per_alarm if t[f"{step}_s"] is not None]
+        checked = [(alarm_id, v) for alarm_id, t in per_alarm if (v := t[f"{step}_s"]) is not None]
         over = [alarm_id for alarm_id, seconds in checked if seconds > limit]
         rules.append(
             RuleCheck(rule=rule, limit_s=limit, checked=len(checked), violations=len(over), alarm_ids=over[:MAX_LISTED])

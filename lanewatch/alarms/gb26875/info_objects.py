@@ -202,7 +202,7 @@ InfoObject = (
     | DeviceOperationInfo
     | DeviceTime
 )
-OBJECT_CLASSES: dict[int, type] = {
+OBJECT_CLASSES: dict[int, type[InfoObject]] = {
     cls.TYPE: cls
     for cls in (
         SystemStatus,
@@ -227,7 +227,7 @@ def pack_object(obj: InfoObject) -> bytes:
         raise ValueError(f"type {obj.TYPE} object out of range: {exc}") from None
 
 
-def _unpack_object(cls: type, raw: bytes) -> InfoObject:
+def _unpack_object(cls: type[InfoObject], raw: bytes) -> InfoObject:
     values = list(cls.FORMAT.unpack(raw))
     if cls is ComponentStatus:
         values[5] = decode_description(values[5])
