@@ -10,13 +10,22 @@ from __future__ import annotations
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 from lanewatch.events.robots.settings import NotificationSettings
+from lanewatch.words.times import DEFAULT_TIME_ZONE, time_zone_named
+
+
+def _known_time_zone(name: str) -> str:
+    time_zone_named(name)  # raises a ValueError naming the zone and giving examples
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_time_zone)]
 
 
 class StrictModel(BaseModel):
@@ -457,6 +466,18 @@ class ServiceSettings(BaseSettings):
     host: str = Field("127.0.0.1", title="Listen address")
     port: int = Field(8080, ge=0, le=65535, title="Listen port")
     max_body_bytes: int = Field(1_000_000, ge=1024, title="Largest accepted request body (bytes)")
+    language: Literal["zh-CN", "en"] = Field(
+        "zh-CN",
+        title="Language",
+        description="Default language of evidence stamps, reports, CSV headings, notifications and error "
+        "messages. The pages follow a person's setting, else the browser's languages, else zh-CN.",
+    )
+    time_zone: TimeZoneName = Field(
+        DEFAULT_TIME_ZONE,
+        title="Time zone",
+        description="IANA time zone of the deployment (Asia/Shanghai, UTC, ...): evidence stamps, reports, CSV "
+        "and notifications show times in it, with the offset.",
+    )
     demo_source: str | None = Field(
         None,
         title="Demo camera source",

@@ -38,6 +38,7 @@ from lanewatch.store.violation_store import ViolationStore
 from lanewatch.store.zone_rows import new_row, zone_of, zone_rows
 from lanewatch.video.frame import Frame
 from lanewatch.video.source import SourceError, redact_url
+from lanewatch.words import configure as configure_words
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class Service:
 
     def __init__(self, settings: ServiceSettings, detector: Detector | None = None) -> None:
         self.settings = settings
+        configure_words(settings.language, settings.time_zone)  # stamps, reports and messages in its language/zone
         self.engine = open_engine(settings.resolved_database_url)
         self.evidence_dir = settings.evidence_dir
         self.evidence_dir.mkdir(parents=True, exist_ok=True)

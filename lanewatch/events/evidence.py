@@ -1,5 +1,8 @@
 """Evidence snapshots: the clean frame and an annotated copy a person reads at a glance.
 
+The stamp's words are in the deployment's language and its time in the deployment's time zone with
+the offset (lanewatch.words), drawn with a CJK font so a Chinese zone name reads (events/text.py).
+
 Both are written atomically (temporary file + rename) so a crash never
 leaves a half-written JPEG that a later request would serve.
 """
@@ -14,6 +17,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from lanewatch.events.text import draw_text_box
+from lanewatch.words import local_text, name, t
+
 ZONE_COLOUR = (0, 215, 255)  # amber (BGR): the lane
 BOX_COLOUR = (0, 0, 255)  # red: the offending object
 TEXT_COLOUR = (255, 255, 255)
@@ -23,14 +29,14 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
 def draw_label(
     image: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour: tuple[int, int, int]
 ) -> None:
-    """Text on a filled background so it stays readable on any scene."""
-    thickness = max(1, round(scale * 2))
-    (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-    x, y = origin
-    y = max(y, h + base + 2)
-    x = min(max(0, x), max(0, image.shape[1] - w - 4))
-    cv2.rectangle(image, (x, y - h - base - 4), (x + w + 4, y + 2), colour, -1)
-    cv2.putText(image, text, (x + 2, y - base), cv2.FONT_HERSHEY_SIMPLEX, scale, TEXT_COLOUR, thickness, cv2.LINE_AA)
+    """Text (any script) on a filled background so it stays readable on any scene; `scale` as OpenCV's."""
+    draw_text_box(image, text, origin, max(12, round(scale * 32)), colour, TEXT_COLOUR)
+
+
+def stamp_texts(label: str, zone_name: str, dwell_s: float, timestamp: datetime, lang: str | None = None) -> list[str]:
+    """The words of a stamp: what, how long, where; and when, in the deployment's zone with its offset."""
+    what = t("stamp.object", lang, label=name("label", label, lang), dwell=f"{dwell_s:.0f}", zone=zone_name)
+    return [what, local_text(timestamp)]
 
 
 def annotate(
@@ -42,6 +48,7 @@ def annotate(
     zone_name: str,
     dwell_s: float,
     timestamp: datetime,
+    lang: str | None = None,
 ) -> np.ndarray:
     """A copy of ``image`` with the zone, the box, the label with dwell time, and the timestamp."""
     out = image.copy()
@@ -54,8 +61,9 @@ def annotate(
     cv2.polylines(out, [poly], True, ZONE_COLOUR, thick, cv2.LINE_AA)
     x1, y1, x2, y2 = (round(float(v)) for v in box_px)
     cv2.rectangle(out, (x1, y1), (x2, y2), BOX_COLOUR, thick, cv2.LINE_AA)
-    draw_label(out, f"{label} {dwell_s:.0f}s in {zone_name}", (x1, y1 - 4), 0.6 * scale, BOX_COLOUR)
-    draw_label(out, timestamp.isoformat(timespec="seconds"), (4, out.shape[0] - 6), 0.6 * scale, (40, 40, 40))
+    what, when = stamp_texts(label, zone_name, dwell_s, timestamp, lang)
+    draw_label(out, what, (x1, y1 - 4), 0.6 * scale, BOX_COLOUR)
+    draw_label(out, when, (4, out.shape[0] - 6), 0.6 * scale, (40, 40, 40))
     return out
 
 

@@ -18,11 +18,19 @@ from lanewatch.words.catalogue import (
 )
 from lanewatch.words.times import local_iso, local_text, set_time_zone, time_zone
 
+
+def configure(language: str, time_zone_name: str) -> None:
+    """Apply the deployment's settings (config `language`, `time_zone`) to every text and time shown."""
+    set_default_language(language)
+    set_time_zone(time_zone_name)
+
+
 __all__ = [
     "DEFAULT_LANGUAGE",
     "SUPPORTED",
     "UnknownLanguage",
     "catalogue",
+    "configure",
     "default_language",
     "local_iso",
     "local_text",
