@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lanewatch.cli_people import orgs_app, users_app
 from lanewatch.config import SourceConfig
 from lanewatch.evaluate.truth import TruthFileError
 from lanewatch.video.source import SourceError, redact_url
@@ -32,6 +33,8 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
+app.add_typer(orgs_app, name="orgs")
 console = Console(stderr=True)
 
 
@@ -288,7 +291,7 @@ def serve(
     import uvicorn
 
     from lanewatch.api.app import create_app
-    from lanewatch.service import Service, ensure_admin_key, ensure_demo_camera
+    from lanewatch.service import Service, ensure_demo_camera, ensure_first_admin
 
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
@@ -304,9 +307,10 @@ def serve(
     demo = ensure_demo_camera(service.engine, settings.demo_source)
     if demo:
         console.print(f"added a demo camera 'demo' replaying {demo}")
-    key = ensure_admin_key(service.engine, settings.data_dir)
-    if key:
-        console.print(f"first start: admin API key (also in {settings.data_dir / 'first-admin-key.txt'}):\n  {key}")
+    try:
+        ensure_first_admin(service.engine, settings.data_dir)
+    except ValueError as exc:
+        _fail(exc)
     service.start()
     console.print(f"lanewatch serving on http://{settings.host}:{settings.port}  (API docs at /docs)")
 
@@ -320,6 +324,7 @@ def serve(
     # uvicorn re-raises SIGTERM/SIGINT once it has shut down, so the pipeline is stopped in the app's
     # own shutdown step rather than after server.run() returns.
     app = create_app(service, max_body_bytes=settings.max_body_bytes, on_shutdown=service.stop)
+    app.state.sign_in = settings.sign_in
     server = Server(
         uvicorn.Config(
             app,

@@ -221,16 +221,53 @@ def ensure_demo_camera(engine, source: str | None) -> str | None:
         return url
 
 
-def ensure_admin_key(engine, data_dir: Path) -> str | None:
-    """On first start (no API key at all) create an admin key, so a new install can be used at once."""
-    from lanewatch.api.auth import create_api_key
-    from lanewatch.store.tables import ApiKeyRow
+FIRST_ADMIN = "admin"
+FIRST_ADMIN_FILE = "first-admin-password.txt"
+
+
+def ensure_first_admin(engine, data_dir: Path) -> str | None:
+    """With nobody in the store, create the administrator ``admin`` in the root organisation.
+
+    Its password comes from ``LANEWATCH_ADMIN_PASSWORD`` when set (the deployer chose it), else it is
+    random, written to ``<data dir>/first-admin-password.txt`` (mode 0600) and must be changed at the
+    first sign-in. Returns the file's path when one was written; a ValueError when the chosen password
+    breaks the rules.
+    """
+    import os
+    import secrets
+
+    from lanewatch.people import accounts
+    from lanewatch.people.audit import record
+    from lanewatch.store.people_tables import OrganisationRow, PersonRow
+    from lanewatch.words import t
 
     with Session(engine) as session:
-        if session.exec(select(ApiKeyRow)).first() is not None:
+        if session.exec(select(PersonRow)).first() is not None:
             return None
-    key = create_api_key(engine, role="admin", name="first-admin")
-    path = data_dir / "first-admin-key.txt"
-    path.write_text(key + "\n")
-    path.chmod(0o600)
-    return key
+        root = session.exec(
+            select(OrganisationRow).where(OrganisationRow.parent_pk == None).order_by(OrganisationRow.pk)  # noqa: E711
+        ).first()
+        if root is None or root.pk is None:
+            root = OrganisationRow(code="district", name="本区", kind="district")
+            session.add(root)
+            session.flush()
+        assert root.pk is not None
+        chosen = os.environ.get("LANEWATCH_ADMIN_PASSWORD")
+        password = chosen or secrets.token_urlsafe(12)
+        person = accounts.create(
+            session, username=FIRST_ADMIN, password=password, role="admin", org_pk=root.pk, must_change=not chosen
+        )
+        session.flush()
+        record(session, None, "person.create", "person", FIRST_ADMIN, org_pk=root.pk, after=accounts.summary(person))
+        path = None
+        if not chosen:
+            path = data_dir / FIRST_ADMIN_FILE
+            path.touch(mode=0o600)
+            path.chmod(0o600)
+            path.write_text(password + "\n")
+        session.commit()
+    if path is None:
+        log.warning(t("people.cli.first_admin_env"))
+        return None
+    log.warning(t("people.cli.first_admin", path=path))
+    return str(path)
