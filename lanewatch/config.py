@@ -444,6 +444,22 @@ class AlarmSettings(StrictModel):
     dedup_window_s: float = Field(86_400.0, gt=0, title="Remember message ids for (s)")
 
 
+class SignInSettings(StrictModel):
+    """How long a person's sign-in lasts and when its cookie is marked Secure."""
+
+    idle_hours: float = Field(
+        12.0, gt=0, le=24 * 31, title="Signed out after idle (h)", description="A sign-in unused this long ends."
+    )
+    absolute_days: float = Field(
+        7.0, gt=0, le=366, title="Signed out after (days)", description="A sign-in ends this long after it began."
+    )
+    trust_forwarded_proto: bool = Field(
+        False,
+        title="Trust X-Forwarded-Proto",
+        description="Behind a reverse proxy that ends HTTPS: its X-Forwarded-Proto: https marks the cookie Secure.",
+    )
+
+
 class ServiceSettings(BaseSettings):
     """`lanewatch serve`: defaults < the YAML file (``--config``) < ``LANEWATCH_*`` environment variables.
 
@@ -498,6 +514,9 @@ class ServiceSettings(BaseSettings):
         description="WeChat Work, DingTalk, Feishu robots and SMS gateways told of new violations and fire alarms.",
     )
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
+    sign_in: SignInSettings = Field(
+        default_factory=SignInSettings, title="Sign-in", description="People's sign-in sessions (cookie)."
+    )
 
     @classmethod
     def settings_customise_sources(
