@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, Strict, ValidationInfo, field_validator
+from pydantic import Field, Strict, ValidationInfo, field_validator, model_validator
 from shapely import MultiPoint, Polygon
 from shapely.validation import explain_validity
 
 from lanewatch.config import StrictModel
+from lanewatch.words.ids import fill_id_from_name
 
 AnchorName = Literal["bottom_center", "center"]
 RuleName = Literal["stopped", "present"]
@@ -60,7 +61,8 @@ class Zone(StrictModel):
         max_length=64,
         pattern=r"^[a-z0-9][a-z0-9_-]*$",
         description="Slug used in records, file names and the API: lower-case letters, digits, "
-        "'-' and '_', starting with a letter or digit (e.g. 'front-row').",
+        "'-' and '_', starting with a letter or digit (e.g. 'front-row'). Left out or empty: made from "
+        "the name ('东门消防通道' → 'dong-men-xiao-fang-tong-dao').",
     )
     name: str = Field(
         title="Name",
@@ -120,6 +122,12 @@ class Zone(StrictModel):
         description="If set, a box counts as inside when at least this fraction of its area lies "
         "inside the polygon, instead of the anchor test.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _id_from_name(cls, data: Any) -> Any:
+        """A zone given only a name (a Chinese one included) gets an id made from it, never an empty-id error."""
+        return fill_id_from_name(data, prefix="zone", max_length=64)
 
     @field_validator("classes")
     @classmethod

@@ -23,7 +23,7 @@ from lanewatch.alarms.service import AlarmService
 from lanewatch.config import AlarmSettings, ServiceSettings, WebhookConfig
 from lanewatch.events.robots import build_request
 from lanewatch.events.robots.settings import NotificationSettings, NotificationTarget
-from lanewatch.events.robots.templates import chinese_duration, shanghai_time
+from lanewatch.events.robots.templates import duration_text, local_time
 from lanewatch.events.signature import verify_signature
 from lanewatch.events.violation import Violation, ViolationEvent
 from lanewatch.store.alarm_tables import DeviceRow
@@ -420,10 +420,25 @@ def test_settings_take_notifications_from_yaml_keys() -> None:
 
 @pytest.mark.parametrize(("seconds", "text"), [(0, "0秒"), (59.6, "1分00秒"), (125, "2分05秒"), (3600, "1小时00分")])
 def test_chinese_durations(seconds, text) -> None:
-    assert chinese_duration(seconds) == text
+    assert duration_text(seconds) == text
 
 
 def test_times_are_shown_in_shanghai_and_naive_times_refused() -> None:
-    assert shanghai_time("2026-12-31T16:30:00+00:00") == "2027-01-01 00:30:00"
+    assert local_time("2026-12-31T16:30:00+00:00") == "2027-01-01 00:30:00"  # the default time zone
     with pytest.raises(ValueError, match="without a timezone"):
-        shanghai_time("2026-12-31T16:30:00")
+        local_time("2026-12-31T16:30:00")
+
+
+def test_messages_follow_the_configured_language_and_time_zone() -> None:
+    from lanewatch.events.robots.templates import DEFAULT_TEMPLATES, TITLES
+    from lanewatch.words import configure
+
+    try:
+        configure("en", "UTC")
+        assert TITLES["alarm.new"] == "Fire alarm" and DEFAULT_TEMPLATES["violation.new"].startswith(
+            "Fire lane blocked"
+        )
+        assert local_time("2026-12-31T16:30:00+00:00") == "2026-12-31 16:30:00" and duration_text(125) == "2 min 05 s"
+    finally:
+        configure("zh-CN", "Asia/Shanghai")
+    assert TITLES["alarm.new"] == "火警" and DEFAULT_TEMPLATES["alarm.new"].startswith("火警：")

@@ -58,3 +58,30 @@ def test_a_browser_asking_for_a_language_we_do_not_speak_gets_chinese(open_page)
     page.wait_for_selector("#phone-status:not(:empty)")
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     assert page.inner_text("h1") == ZH["web.phone.heading"]
+
+
+def test_a_lane_named_only_in_chinese_is_drawn_and_saved_in_the_chinese_editor(open_page, service) -> None:
+    from .test_editor import _click_at, _frame_ready, _new_zone
+
+    page = open_page(f"/editor?camera={CAMERA}", locale="zh-CN")
+    _frame_ready(page)
+    assert page.inner_text("h1") == "区域编辑"
+    _new_zone(page, "东门消防通道")
+    assert page.input_value("#zone-id") == ""  # left to the server, which spells the name in pinyin
+    for fx, fy in [(0.60, 0.05), (0.95, 0.05), (0.95, 0.20)]:
+        _click_at(page, fx, fy)
+    assert page.inner_text("#point-count").startswith("3 个顶点")
+    page.click("#save-zone")
+    page.wait_for_selector("#zone-saved:has-text('已保存“东门消防通道”')")
+    try:
+        saved = service.api.get(f"/api/cameras/{CAMERA}/zones/dong-men-xiao-fang-tong-dao")
+        assert saved.status_code == 200 and saved.json()["name"] == "东门消防通道"
+        assert page.input_value("#zone-id") == "dong-men-xiao-fang-tong-dao"
+        assert (
+            page.locator("#zone-list li[data-zone='dong-men-xiao-fang-tong-dao']")
+            .inner_text()
+            .startswith("东门消防通道")
+        )
+        screenshot(page, "editor-zh-CN")
+    finally:
+        service.api.delete(f"/api/cameras/{CAMERA}/zones/dong-men-xiao-fang-tong-dao")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -26,6 +26,7 @@ from lanewatch.detect.detections import Detections
 from lanewatch.store.tables import CameraRow, ZoneRow, as_utc, utcnow
 from lanewatch.video.frame import Frame
 from lanewatch.video.source import redact_url
+from lanewatch.words.ids import fill_id_from_name
 
 router = APIRouter(prefix="/cameras", tags=["cameras"], route_class=StrictJSONRoute)
 
@@ -87,9 +88,14 @@ Place = Annotated[str | None, Field(max_length=200, title="Site / building", des
 
 
 class CameraCreate(BaseModel):
-    """A camera to add."""
+    """A camera to add; without an id, one is made from its name (pinyin for a Chinese name)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _id_from_name(cls, data: Any) -> Any:
+        return fill_id_from_name(data, prefix="camera", max_length=100)
 
     id: CameraId
     name: Name

@@ -6,9 +6,14 @@ import { label, t } from "./words.js";
 export const DEFAULT_CLASSES = ["car", "truck", "bus", "motorcycle"];
 const OFFERED_CLASSES = [...DEFAULT_CLASSES, "bicycle", "person"];
 
-/** "Fire lane A (front)" → "fire-lane-a-front": a valid zone id. */
+/**
+ * "Fire lane A (front)" → "fire-lane-a-front": a valid zone id. A name in Chinese (or any other
+ * non-Latin script) gives "": the server then makes the id from the name in pinyin.
+ */
 export function slugify(name) {
-  return name.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 64);
+  const latin = name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  if (/[^\x00-\x7F]/.test(latin)) return "";
+  return latin.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 64);
 }
 
 export function zoneForm(form) {
