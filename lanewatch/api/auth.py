@@ -1,7 +1,12 @@
-"""Who is calling: API keys (creation, lookup by hash) and the role/permission dependencies routes declare.
+"""Who is calling: an API key (machines) or a signed-in person (browsers), and the dependencies routes declare.
 
 A key is ``lw_<random>``; only its SHA-256 is stored, with the first
 characters kept as ``prefix`` so a person can tell keys apart in a list.
+A key in a header wins; without one, the ``lw_session`` cookie names a
+person's sign-in (`lanewatch.people.sessions`), and every unsafe request made
+with the cookie must echo the CSRF token in ``X-CSRF-Token`` (a key needs
+none: a browser never sends one by itself). A person who still has to change
+a given password may only reach the routes that let them do so.
 Roles are ordered viewer < operator < admin: a route that needs an operator
 accepts an admin too. A ``device`` key stands outside that order: it may
 only deliver alarm messages.
@@ -15,16 +20,21 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Security, status
+from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from lanewatch.api.deps import SessionDep
+from lanewatch.config import SignInSettings
+from lanewatch.people import sessions
+from lanewatch.people.accounts import must_change_password
 from lanewatch.people.caller import Caller
 from lanewatch.people.roles import Permission, allows
 from lanewatch.people.scope import Scope
+from lanewatch.store.people_tables import PersonRow, SignInRow
 from lanewatch.store.tables import ApiKeyRow, as_utc, utcnow
+from lanewatch.words import negotiate, t
 
 ROLES = ("viewer", "operator", "admin")
 DEVICE_ROLE = "device"
@@ -48,18 +58,24 @@ def check_role(role: str) -> str:
     return role
 
 
-def new_key_row(role: str, name: str) -> tuple[ApiKeyRow, str]:
-    """A fresh key and the row that stores its hash (not yet added to a session)."""
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+WHILE_MUST_CHANGE = frozenset({("GET", "/api/me"), ("POST", "/api/me/password"), ("DELETE", "/api/session")})
+"""What a person with a given (temporary) password may do before choosing their own."""
+
+
+def new_key_row(role: str, name: str, org_pk: int | None = None) -> tuple[ApiKeyRow, str]:
+    """A fresh key and the row that stores its hash (not yet added to a session); `org_pk` scopes it."""
     if not name.strip() or len(name) > 200:
         raise ValueError("the key's name must be 1 to 200 characters, not only spaces")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    row = ApiKeyRow(name=name, role=check_role(role), prefix=key[:PREFIX_LENGTH], key_hash=hash_key(key))
+    row = ApiKeyRow(name=name, role=check_role(role), prefix=key[:PREFIX_LENGTH], key_hash=hash_key(key), org_pk=org_pk)
     return row, key
 
 
-def create_api_key(engine: Engine, role: str, name: str) -> str:
-    """Store a new key with `role` and `name`; returns the plaintext key (shown once, never stored)."""
-    row, key = new_key_row(role, name)
+def create_api_key(engine: Engine, role: str, name: str, org_pk: int | None = None) -> str:
+    """Store a new key with `role` and `name` (seeing only `org_pk`'s subtree when given); returns the
+    plaintext key (shown once, never stored)."""
+    row, key = new_key_row(role, name, org_pk)
     with Session(engine) as session:
         session.add(row)
         session.commit()
@@ -72,15 +88,68 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
+def sign_in_settings(request: Request) -> SignInSettings:
+    """The service's sign-in settings (`lanewatch serve` puts them on the app; defaults otherwise)."""
+    settings = getattr(request.app.state, "sign_in", None)
+    return settings if isinstance(settings, SignInSettings) else SignInSettings()
+
+
+def request_language(request: Request, person: PersonRow | None = None) -> str:
+    """The language to answer in: the person's setting, else the browser's Accept-Language."""
+    return negotiate(request.headers.get("accept-language"), person.language if person is not None else None)
+
+
+def _person_caller(request: Request, session: SessionDep, token: str) -> Caller:
+    found = sessions.find_session(session, token, sign_in_settings(request))
+    if found is None:
+        raise _unauthorized(t("people.signin.expired", request_language(request)))
+    row, person = found
+    lang = request_language(request, person)
+    if request.method in UNSAFE_METHODS and not sessions.csrf_ok(row, request.headers.get(sessions.CSRF_HEADER)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=t("people.signin.csrf", lang))
+    if must_change_password(person) and (request.method, request.url.path) not in WHILE_MUST_CHANGE:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=t("people.signin.must_change", lang))
+    assert person.pk is not None
+    request.state.sign_in = row
+    caller = Caller(
+        pk=person.pk,
+        name=person.username,
+        role=person.role,
+        kind="person",
+        org_pk=person.org_pk,
+        scope=Scope.of_org(session, person.org_pk),
+        language=person.language,
+    )
+    session.rollback()  # end the read: the pooled connection goes back until the route needs one
+    return caller
+
+
+def current_sign_in(request: Request) -> SignInRow | None:
+    """The sign-in row `authenticate` found for this request (None for a key)."""
+    row = getattr(request.state, "sign_in", None)
+    return row if isinstance(row, SignInRow) else None
+
+
 def authenticate(
     session: SessionDep,
     bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
     header_key: str | None = Security(_header),
+    *,
+    request: Request = None,  # type: ignore[assignment]  # FastAPI always passes it; a direct call may not
 ) -> Caller:
-    """The caller behind the request's key, or 401."""
+    """The caller behind the request's key, else behind its sign-in cookie, or 401.
+
+    Called directly (not as a dependency) without `request`, only keys count.
+    """
     key = bearer.credentials if bearer is not None else header_key
     if not key:
-        raise _unauthorized("missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+        token = request.cookies.get(sessions.COOKIE) if request is not None else None
+        if token:
+            return _person_caller(request, session, token)
+        raise _unauthorized(
+            t("people.signin.required", request_language(request) if request is not None else None)
+            + " (missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>')"
+        )
     row = session.exec(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(key))).first()
     if row is None:
         raise _unauthorized("invalid API key")
@@ -107,6 +176,8 @@ def require(role: str) -> Callable[..., Caller]:
     needed = ROLES.index(role)
 
     def dependency(caller: Caller = Depends(authenticate)) -> Caller:
+        if caller.kind == "person":
+            return _person_meets(caller, role)
         if caller.role not in ROLES or ROLES.index(caller.role) < needed:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, detail=f"this needs the {role} role; key {caller.name!r} is {caller.role}"
@@ -115,6 +186,20 @@ def require(role: str) -> Callable[..., Caller]:
 
     dependency.__name__ = f"require_{role}"
     return dependency
+
+
+PERSON_EQUIVALENT = {"viewer": (Permission.READ,), "operator": (Permission.VIOLATIONS_HANDLE, Permission.ALARMS_HANDLE)}
+
+
+def _person_meets(caller: Caller, role: str) -> Caller:
+    """A person on a route still declared by key role: viewer means reading, operator handling, admin admin."""
+    wanted = PERSON_EQUIVALENT.get(role)
+    ok = caller.role == "admin" if wanted is None else any(caller.can(p) for p in wanted)
+    if not ok:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail=f"this needs the {role} role; {caller.name!r} is {caller.role}"
+        )
+    return caller
 
 
 def require_one_of(*roles: str) -> Callable[..., Caller]:

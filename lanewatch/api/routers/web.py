@@ -1,9 +1,10 @@
 """The web pages (dashboard, zone editor, phone view, duty console), served as static files.
 
 No build step: the pages are plain HTML, CSS and ES modules in `lanewatch/api/web/`.
-Loading a page needs no key (there is nothing secret in it); every API call
-the page then makes sends the key the person signed in with. `GET /api/me`
-tells a page which role that key has, so viewers are shown no action buttons.
+Loading a page needs no sign-in (there is nothing secret in it); every API call
+the page then makes carries the browser's sign-in cookie, and a 401 sends the
+page to `/signin`. `GET /api/me` (routers/session.py) tells a page what the
+person may do, so it shows only the actions their role allows.
 
 Assets are answered with `Cache-Control: no-cache` and an ETag: the browser
 keeps its copy but asks each time, so an upgraded service never runs stale
@@ -18,10 +19,6 @@ from hashlib import sha256
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
-from pydantic import BaseModel, Field
-
-from lanewatch.api.auth import Viewer
-from lanewatch.api.errors import responses
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -44,25 +41,6 @@ CSP = (
 )
 
 router = APIRouter()
-
-
-class Me(BaseModel):
-    """The key a request was made with, as the pages need it."""
-
-    name: str = Field(title="Key name")
-    role: str = Field(title="Role", description="viewer, operator or admin.")
-
-
-@router.get(
-    "/api/me",
-    response_model=Me,
-    tags=["keys"],
-    responses=responses(401, 403),
-    summary="The calling key's name and role",
-)
-def me(caller: Viewer) -> Me:
-    """Lets a page check a key at sign-in and show only the actions the key's role allows."""
-    return Me(name=caller.name, role=caller.role)
 
 
 @lru_cache(maxsize=256)

@@ -111,6 +111,8 @@ def upgrade() -> None:
             }
         ],
     )
+    if op.get_bind().dialect.name == "postgresql":  # the row above named its pk: move the sequence past it
+        op.execute("SELECT setval(pg_get_serial_sequence('organisations', 'pk'), (SELECT MAX(pk) FROM organisations))")
     op.execute("UPDATE cameras SET org_pk = 1")
     op.execute("UPDATE alarm_devices SET org_pk = 1")
 
