@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 60.0
 
+StepHook = Callable[[Session, AlarmRow, DeviceRow | None], None]
+"""Called inside an operator step's transaction, after the step, before the commit."""
+
 
 class AlarmService:
     """Ingest sink, lifecycle operations, escalation and the heartbeat watch, on one store.
@@ -155,14 +158,26 @@ class AlarmService:
         notifier.publish(self.bus)
 
     # -- operator steps ---------------------------------------------------------------------------
-    def acknowledge(self, alarm_id: str, by: str, comment: str | None = None) -> AlarmRow:
-        return self._step(alarm_id, "acknowledged", by, comment=comment)
+    def acknowledge(
+        self, alarm_id: str, by: str, comment: str | None = None, *, on_step: StepHook | None = None
+    ) -> AlarmRow:
+        return self._step(alarm_id, "acknowledged", by, comment=comment, on_step=on_step)
 
-    def confirm(self, alarm_id: str, by: str, outcome: Outcome, comment: str | None = None) -> AlarmRow:
-        return self._step(alarm_id, "confirmed", by, comment=comment, outcome=outcome)
+    def confirm(
+        self,
+        alarm_id: str,
+        by: str,
+        outcome: Outcome,
+        comment: str | None = None,
+        *,
+        on_step: StepHook | None = None,
+    ) -> AlarmRow:
+        return self._step(alarm_id, "confirmed", by, comment=comment, outcome=outcome, on_step=on_step)
 
-    def resolve(self, alarm_id: str, by: str, comment: str | None = None) -> AlarmRow:
-        return self._step(alarm_id, "resolved", by, comment=comment)
+    def resolve(
+        self, alarm_id: str, by: str, comment: str | None = None, *, on_step: StepHook | None = None
+    ) -> AlarmRow:
+        return self._step(alarm_id, "resolved", by, comment=comment, on_step=on_step)
 
     def shown(self, alarm_id: str, by: str) -> AlarmRow:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -173,13 +188,22 @@ class AlarmService:
         return alarm
 
     def _step(
-        self, alarm_id: str, action: str, by: str, *, comment: str | None, outcome: Outcome | None = None
+        self,
+        alarm_id: str,
+        action: str,
+        by: str,
+        *,
+        comment: str | None,
+        outcome: Outcome | None = None,
+        on_step: StepHook | None = None,
     ) -> AlarmRow:
         now = self.clock()
         with Session(self.engine, expire_on_commit=False) as session:
             notifier = Notifier(session)
             alarm = lifecycle.step(session, notifier, alarm_id, action, by, now, comment=comment, outcome=outcome)
             device = session.get(DeviceRow, alarm.device_id)
+            if on_step is not None:  # e.g. the API's audit entry, committed with the step or not at all
+                on_step(session, alarm, device)
             if outcome is Outcome.REAL_FIRE:
                 escalation.queue_forward(session, self.targets, alarm, device)
             if outcome is Outcome.FALSE_ALARM and device is not None:

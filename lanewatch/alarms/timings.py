@@ -11,6 +11,7 @@ so a wrong clock shows up instead of hiding.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -80,12 +81,20 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def report(
-    session: Session, *, since: datetime, until: datetime, alarm_type: str = "fire", include_tests: bool = False
+    session: Session,
+    *,
+    since: datetime,
+    until: datetime,
+    alarm_type: str = "fire",
+    include_tests: bool = False,
+    device_ids: Collection[str] | None = None,
 ) -> TimingReport:
-    """Summarise the alarms of `alarm_type` received in [since, until)."""
+    """Summarise the alarms of `alarm_type` received in [since, until) (of these devices only, unless None)."""
     query = select(AlarmRow).where(
         AlarmRow.alarm_type == alarm_type, AlarmRow.received_at >= as_utc(since), AlarmRow.received_at < as_utc(until)
     )
+    if device_ids is not None:
+        query = query.where(col(AlarmRow.device_id).in_(list(device_ids)))
     if not include_tests:
         query = query.where(
             col(AlarmRow.test).is_(False), (col(AlarmRow.outcome).is_(None)) | (col(AlarmRow.outcome) != "test")

@@ -110,6 +110,16 @@ def payload_camera(payload: dict[str, Any]) -> str | None:
     return after.get("camera") if isinstance(after, dict) else None
 
 
+def payload_device(payload: dict[str, Any]) -> str | None:
+    """The sensor device an event is about, if any (alarms name it in ``after``, device events in ``device``)."""
+    device = payload.get("device")
+    if isinstance(device, dict) and isinstance(device.get("id"), str):
+        return device["id"]
+    after = payload.get("after")
+    found = after.get("device_id") if isinstance(after, dict) else None
+    return found if isinstance(found, str) else None
+
+
 @dataclass(frozen=True, slots=True)
 class LiveEvent:
     id: int

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from lanewatch.people.scope import Scope, scoped
 from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
 from lanewatch.store.queries import InvalidCursor
 from lanewatch.store.tables import as_utc
@@ -58,11 +59,15 @@ def list_alarms(
     until: datetime | None = None,
     after: str | None = None,
     limit: int = 50,
+    scope: Scope | None = None,
 ) -> tuple[list[AlarmRow], str | None]:
-    """One page of alarms and the next page's cursor (None on the last page); filters combine with AND."""
+    """One page of alarms and the next page's cursor (None on the last page); filters combine with AND.
+    ``scope``: only alarms of devices in it (None: all)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
     query = select(AlarmRow)
+    if scope is not None:
+        query = scoped(query, scope, AlarmRow)
     if states:
         query = query.where(col(AlarmRow.state).in_(list(states)))
     if active is not None:
@@ -110,11 +115,14 @@ def list_devices(
     registered: bool | None = None,
     after: str | None = None,
     limit: int = 100,
+    scope: Scope | None = None,
 ) -> tuple[list[DeviceRow], str | None]:
-    """One page of devices by id; the cursor is the last id of the page."""
+    """One page of devices by id; the cursor is the last id of the page. ``scope``: only devices in it."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
     query = select(DeviceRow)
+    if scope is not None:
+        query = scoped(query, scope, DeviceRow)
     for column, value in (
         (DeviceRow.type, device_type),
         (DeviceRow.enterprise, enterprise),

@@ -35,6 +35,8 @@ from lanewatch.config import WebhookConfig
 from lanewatch.events.bus import health_payload, type_matches, violation_payload
 from lanewatch.events.signature import sign
 from lanewatch.events.violation import ViolationEvent
+from lanewatch.people.event_scope import event_allowed
+from lanewatch.people.scope import Scope
 from lanewatch.store.health_store import HealthStore
 from lanewatch.store.tables import OutboxRow, WebhookRow, utcnow
 from lanewatch.store.violation_store import ViolationStore
@@ -68,7 +70,16 @@ def health_key(event: HealthEvent) -> str:
 def add_delivery(
     session: Session, webhook_pk: int, event_type: str, payload: dict[str, Any], idempotency_key: str
 ) -> OutboxRow | None:
-    """One delivery to one webhook in the caller's transaction; None if that key is already queued for it."""
+    """One delivery to one webhook in the caller's transaction; None if that key is already queued for it,
+    or if the webhook belongs to an organisation and the event's camera or device is outside its subtree
+    (every way of queueing a delivery comes through here, so this is the one place that rule lives)."""
+    hook = session.get(WebhookRow, webhook_pk)
+    if (
+        hook is not None
+        and hook.org_pk is not None
+        and not event_allowed(session, Scope.of_org(session, hook.org_pk), payload)
+    ):
+        return None
     key = fit_key(idempotency_key)
     exists = session.exec(
         select(OutboxRow.pk).where(OutboxRow.webhook_pk == webhook_pk, OutboxRow.idempotency_key == key)

@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
+from lanewatch.people.scope import Scope, scoped
 from lanewatch.store import health_store
 from lanewatch.store.tables import HealthEventRow, ViolationRow, as_utc
 
@@ -62,15 +63,19 @@ def list_violations(
     until: datetime | None = None,
     after: str | None = None,
     limit: int = DEFAULT_LIMIT,
+    scope: Scope | None = None,
 ) -> tuple[list[ViolationRow], str | None]:
     """One page of violations, newest first, and the cursor of the next page (None on the last page).
 
     Filters combine with AND. ``since`` is inclusive and ``until`` exclusive, both on
     ``violation_at``; naive datetimes are taken as UTC. ``limit`` must be 1..MAX_LIMIT.
+    ``scope``: only violations of cameras in it (None: all).
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
     query = select(ViolationRow)
+    if scope is not None:
+        query = scoped(query, scope, ViolationRow)
     for column, value in (
         (ViolationRow.camera, camera),
         (ViolationRow.zone, zone),

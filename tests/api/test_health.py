@@ -7,8 +7,18 @@ from sqlmodel import create_engine
 from .conftest import SECRETS
 
 
-def test_health(client, keys) -> None:
+def test_health_without_a_key_names_no_camera(client) -> None:
+    """Load balancers need no key, but outside a scope a camera does not exist: none is named."""
     r = client.get("/api/health")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["cameras"] == [] and "cam1" not in r.text
+    assert body["status"] == "degraded"  # cam2 is enabled but not running: still counted
+    assert client.get("/api/health", headers={"Authorization": "Bearer lw_wrong"}).status_code == 401
+
+
+def test_health(client, keys) -> None:
+    r = client.get("/api/health", headers=keys.headers("viewer"))
     assert r.status_code == 200
     body = r.json()
     assert body["database"]["ok"] is True and body["database"]["latency_ms"] >= 0

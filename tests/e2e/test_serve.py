@@ -85,7 +85,7 @@ def test_serve_camera_zone_violation_sse_snapshot_webhook(db_url, footage_dir, w
             assert deliveries, receiver.requests
             assert all(r["valid"] for r in deliveries)  # HMAC-SHA256 signature checks out
             assert deliveries[0]["headers"].get("Idempotency-Key")
-            health = httpx.get(f"{serve.base}/api/health").json()
+            health = api.get("/api/health").json()  # cameras are named to a caller with a key
             assert "gate" in json.dumps(health["cameras"]), health
         finally:
             if sse is not None:

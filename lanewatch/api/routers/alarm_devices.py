@@ -1,7 +1,9 @@
 """/api/alarms/devices: the registry of fire sensors, panels and transmission devices.
 
-Admins register and edit devices; viewers read them with their live status
-(offline, battery, maintenance, open alarms). A device that sent a message
+DEVICES_EDIT registers and edits devices (DEVICES_TEST alone may set their
+maintenance flag); READ reads them with their live status (offline,
+battery, maintenance, open alarms). Each caller sees only the devices of
+its scope (others answer 404); every change is audited. A device that sent a message
 before anyone registered it is already here with ``registered: false``:
 review it and PATCH ``registered: true`` (and its details).
 """
@@ -18,9 +20,14 @@ from sqlmodel import Session, delete, select
 from lanewatch.alarms.devices import check_rules, device_records, offline_after
 from lanewatch.alarms.messages import DEVICE_ID_PATTERN, DeviceType
 from lanewatch.alarms.records import AlarmRecord, DeviceRecord, LinkedLane, alarm_record
-from lanewatch.api.auth import Admin, Viewer
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
 from lanewatch.api.errors import Unprocessable, responses
+from lanewatch.api.org_ref import OrgCode, OrgRef, org_refs, target_org
+from lanewatch.api.permits import Anyone, DeviceEditor, Reader, demand
+from lanewatch.people import audit
+from lanewatch.people.caller import Caller
+from lanewatch.people.roles import Permission
+from lanewatch.people.scope import Scope
 from lanewatch.store.alarm_queries import list_devices
 from lanewatch.store.alarm_tables import AlarmRow, DeviceMessageRow, DeviceRow
 from lanewatch.store.tables import as_utc, utcnow
@@ -49,6 +56,7 @@ class DeviceFields(BaseModel):
 class DeviceCreate(DeviceFields):
     id: str = Field(pattern=DEVICE_ID_PATTERN, title="Device id")
     type: DeviceType = Field(title="Device type")
+    org: OrgCode = None
 
 
 class DevicePatch(DeviceFields):
@@ -57,10 +65,17 @@ class DevicePatch(DeviceFields):
     type: DeviceType = Field(None, title="Device type")
     registered: bool = Field(None, title="Registered", description="true once an auto-registered device is reviewed.")
     maintenance: bool = Field(None, title="Flagged for maintenance", description="false clears the flag.")
+    org: OrgCode = Field(None, description="Move the device to this enterprise (inside your scope).")
+
+
+class DeviceOut(DeviceRecord):
+    """A device with its live status and the enterprise (organisation) it belongs to."""
+
+    org: OrgRef | None = Field(title="Organisation")
 
 
 class DevicePage(BaseModel):
-    items: list[DeviceRecord]
+    items: list[DeviceOut]
     next: str | None = Field(description="Pass as `after` for the next page; null at the end.")
 
 
@@ -81,9 +96,10 @@ class DeviceHistory(BaseModel):
     alarms: list[AlarmRecord] = Field(description="Newest first.")
 
 
-def device_or_404(session: Session, device_id: str) -> DeviceRow:
+def device_or_404(session: Session, device_id: str, scope: Scope) -> DeviceRow:
+    """The device, or 404 (the same for one outside `scope`)."""
     row = session.get(DeviceRow, device_id)
-    if row is None:
+    if row is None or not scope.allows(row.org_pk):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no device {device_id!r}")
     return row
 
@@ -95,15 +111,45 @@ def _checked_rules(device_type: str, rules: dict[str, Any]):
         raise Unprocessable(f"rules: {exc}", [f"rules: {exc}"]) from None
 
 
-def _record(session: Session, runtime, row: DeviceRow) -> DeviceRecord:
-    return device_records(session, [row], runtime.alarms.rules)[0]
+def _records(session: Session, runtime, rows: list[DeviceRow]) -> list[DeviceOut]:
+    orgs = org_refs(session, (r.org_pk for r in rows))
+    return [
+        DeviceOut(**record.model_dump(), org=orgs.get(row.org_pk) if row.org_pk is not None else None)
+        for row, record in zip(rows, device_records(session, rows, runtime.alarms.rules), strict=True)
+    ]
+
+
+def _record(session: Session, runtime, row: DeviceRow) -> DeviceOut:
+    return _records(session, runtime, [row])[0]
+
+
+AUDITED = ("type", "name", "enterprise", "building", "location", "linked_lanes", "rules", "registered")
+AUDITED += ("maintenance", "maintenance_reason", "org_pk")
+
+
+def _fields(row: DeviceRow) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in AUDITED}
+
+
+def _audit(session: Session, caller: Caller, row: DeviceRow, action: str, before: dict[str, Any] | None) -> None:
+    """One audit entry: the whole device on create/delete, the changed fields on an update or move."""
+    if action == "update":
+        old, new = audit.changed_fields(before or {}, _fields(row))
+        if not new:
+            return
+        action = "move" if "org_pk" in new else action
+        audit.record(session, caller, f"device.{action}", "device", row.id, org_pk=row.org_pk, before=old, after=new)
+    elif action == "create":
+        audit.record(session, caller, "device.create", "device", row.id, org_pk=row.org_pk, after=_fields(row))
+    else:
+        audit.record(session, caller, f"device.{action}", "device", row.id, org_pk=row.org_pk, before=before)
 
 
 @router.get("", response_model=DevicePage, responses=responses(401, 403, 422), summary="List devices")
 def search_devices(
     session: SessionDep,
     runtime: RuntimeDep,
-    _: Viewer,
+    caller: Reader,
     type: Annotated[DeviceType | None, Query(description="Device type.")] = None,
     enterprise: Annotated[str | None, Query(max_length=200)] = None,
     building: Annotated[str | None, Query(max_length=200)] = None,
@@ -123,18 +169,21 @@ def search_devices(
         registered=registered,
         after=after,
         limit=limit,
+        scope=caller.scope,
     )
-    return DevicePage(items=device_records(session, rows, runtime.alarms.rules), next=next_cursor)
+    return DevicePage(items=_records(session, runtime, rows), next=next_cursor)
 
 
 @router.post(
     "",
-    response_model=DeviceRecord,
+    response_model=DeviceOut,
     status_code=status.HTTP_201_CREATED,
     responses=responses(401, 403, 409, 413, 422),
-    summary="Register a device (admin)",
+    summary="Register a device",
 )
-def create_device(body: DeviceCreate, session: SessionDep, runtime: RuntimeDep, _: Admin) -> DeviceRecord:
+def create_device(body: DeviceCreate, session: SessionDep, runtime: RuntimeDep, caller: DeviceEditor) -> DeviceOut:
+    """The device belongs to `org` (default: the caller's own enterprise); it must be inside the caller's scope."""
+    org_pk = target_org(session, caller, body.org, kind="enterprise", what="device")
     rules = _checked_rules(body.type.value, body.rules)
     existing = session.get(DeviceRow, body.id)
     if existing is not None:
@@ -155,34 +204,40 @@ def create_device(body: DeviceCreate, session: SessionDep, runtime: RuntimeDep, 
         offline_after=offline_after(rules, now, runtime.alarms.settings.offline_grace_factor),
         created_at=now,
         updated_at=now,
+        org_pk=org_pk,
     )
     session.add(row)
+    _audit(session, caller, row, "create", None)
     session.commit()
     session.refresh(row)
     return _record(session, runtime, row)
 
 
-@router.get(
-    "/{device_id}", response_model=DeviceRecord, responses=responses(401, 403, 404, 422), summary="Get a device"
-)
-def get_device(device_id: DevicePath, session: SessionDep, runtime: RuntimeDep, _: Viewer) -> DeviceRecord:
-    return _record(session, runtime, device_or_404(session, device_id))
+@router.get("/{device_id}", response_model=DeviceOut, responses=responses(401, 403, 404, 422), summary="Get a device")
+def get_device(device_id: DevicePath, session: SessionDep, runtime: RuntimeDep, caller: Reader) -> DeviceOut:
+    return _record(session, runtime, device_or_404(session, device_id, caller.scope))
 
 
 @router.patch(
     "/{device_id}",
-    response_model=DeviceRecord,
+    response_model=DeviceOut,
     responses=responses(401, 403, 404, 413, 422),
-    summary="Edit a device (admin)",
+    summary="Edit a device",
 )
 def update_device(
-    device_id: DevicePath, body: DevicePatch, session: SessionDep, runtime: RuntimeDep, _: Admin
-) -> DeviceRecord:
-    row = device_or_404(session, device_id)
-    fields = body.model_fields_set
-    for name in ("type", "registered", "maintenance"):
+    device_id: DevicePath, body: DevicePatch, session: SessionDep, runtime: RuntimeDep, caller: Anyone
+) -> DeviceOut:
+    """DEVICES_EDIT; setting only `maintenance` needs DEVICES_TEST. Sending `org` moves the device."""
+    fields = set(body.model_fields_set)
+    demand(caller, Permission.DEVICES_TEST if fields <= {"maintenance"} else Permission.DEVICES_EDIT)
+    row = device_or_404(session, device_id, caller.scope)
+    before = _fields(row)
+    for name in ("type", "registered", "maintenance", "org"):
         if name in fields and getattr(body, name) is None:
             raise Unprocessable(f"{name}: must not be null", [f"{name}: must not be null"])
+    if "org" in fields:
+        fields.discard("org")
+        row.org_pk = target_org(session, caller, body.org, kind="enterprise", what="device")
     device_type = body.type.value if "type" in fields else row.type
     rules = body.rules if "rules" in fields else row.rules
     _checked_rules(device_type, rules)
@@ -197,6 +252,7 @@ def update_device(
         row.maintenance_reason = None
     row.updated_at = utcnow()
     session.add(row)
+    _audit(session, caller, row, "update", before)
     session.commit()
     session.refresh(row)
     runtime.alarms.rule_engine.forget(device_id)  # thresholds may have changed: start their timers afresh
@@ -207,11 +263,11 @@ def update_device(
     "/{device_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(401, 403, 404, 409, 422),
-    summary="Delete a device (admin)",
+    summary="Delete a device",
 )
-def delete_device(device_id: DevicePath, session: SessionDep, runtime: RuntimeDep, _: Admin) -> Response:
+def delete_device(device_id: DevicePath, session: SessionDep, runtime: RuntimeDep, caller: DeviceEditor) -> Response:
     """Its alarms stay in the history; its stored messages go. Refused while it has open alarms."""
-    row = device_or_404(session, device_id)
+    row = device_or_404(session, device_id, caller.scope)
     open_count = len(
         session.exec(select(AlarmRow.id).where(AlarmRow.device_id == device_id, AlarmRow.open_key.is_not(None))).all()
     )
@@ -220,6 +276,7 @@ def delete_device(device_id: DevicePath, session: SessionDep, runtime: RuntimeDe
             status.HTTP_409_CONFLICT, detail=f"device {device_id!r} has {open_count} open alarm(s): resolve them first"
         )
     session.exec(delete(DeviceMessageRow).where(DeviceMessageRow.device_id == device_id))
+    _audit(session, caller, row, "delete", _fields(row))
     session.delete(row)
     session.commit()
     runtime.alarms.rule_engine.forget(device_id)
@@ -235,11 +292,11 @@ def delete_device(device_id: DevicePath, session: SessionDep, runtime: RuntimeDe
 def device_history(
     device_id: DevicePath,
     session: SessionDep,
-    _: Viewer,
+    caller: Reader,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     since: Annotated[AwareDatetime | None, Query(description="Received at or after.")] = None,
 ) -> DeviceHistory:
-    device = device_or_404(session, device_id)
+    device = device_or_404(session, device_id, caller.scope)
     messages = select(DeviceMessageRow).where(DeviceMessageRow.device_id == device_id)
     alarms = select(AlarmRow).where(AlarmRow.device_id == device_id)
     if since is not None:

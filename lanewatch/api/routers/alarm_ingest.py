@@ -20,9 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from lanewatch.alarms.apply import check_message
 from lanewatch.alarms.messages import IngestSource, SensorMessage
 from lanewatch.alarms.payloads import parse_payload
-from lanewatch.api.auth import Ingester
 from lanewatch.api.deps import RuntimeDep, SessionDep, loads_strict
 from lanewatch.api.errors import Unprocessable, responses
+from lanewatch.api.permits import AlarmIngester
 from lanewatch.store.tables import utcnow
 
 router = APIRouter(prefix="/alarms", tags=["alarm ingest"])
@@ -106,7 +106,7 @@ def parse_items(items: list[Any]) -> tuple[list[SensorMessage], list[str]]:
     responses=responses(401, 403, 413, 422, 503),
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _BODY_SCHEMA}}}},
 )
-async def ingest(request: Request, runtime: RuntimeDep, session: SessionDep, _: Ingester) -> IngestAnswer:
+async def ingest(request: Request, runtime: RuntimeDep, session: SessionDep, _: AlarmIngester) -> IngestAnswer:
     """Store readings, device alarms, clears, heartbeats, battery, tamper and operation messages."""
     received_at = utcnow()
     session.close()  # the key check is done: hold no pooled connection while waiting for the group commit

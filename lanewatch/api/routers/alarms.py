@@ -2,7 +2,9 @@
 
 active → acknowledged → confirmed (real_fire / false_alarm / test) → resolved,
 each step by an operator key and audited; a wrong step is a 409 that says
-the current state. The device registry and HTTP ingest live in
+the current state. A caller sees and handles only alarms of devices in its
+scope (others answer 404), and each acknowledge/confirm/resolve also writes
+an audit entry in the step's transaction. The device registry and HTTP ingest live in
 `alarm_devices` and `alarm_ingest`, mounted here before ``/{alarm_id}``.
 """
 
@@ -21,10 +23,13 @@ from lanewatch.alarms.lifecycle import TransitionError, UnknownAlarm, audit_trai
 from lanewatch.alarms.messages import AlarmType
 from lanewatch.alarms.records import AlarmRecord, AlarmState, DeviceRecord, Outcome, alarm_record
 from lanewatch.alarms.timings import TimingReport, report, timings
-from lanewatch.api.auth import Caller, Operator, Viewer
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
 from lanewatch.api.errors import responses
+from lanewatch.api.permits import AlarmHandler, Reader
 from lanewatch.api.routers import alarm_devices, alarm_ingest
+from lanewatch.people import audit
+from lanewatch.people.caller import Caller
+from lanewatch.people.scope import Scope
 from lanewatch.store.alarm_queries import list_alarms
 from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
 from lanewatch.store.queries import InvalidCursor
@@ -83,7 +88,7 @@ def _page_records(session: Session, rows: list[AlarmRow]) -> list[AlarmRecord]:
 @alarms.get("", response_model=AlarmPage, responses=responses(401, 403, 422), summary="Search alarms")
 def search_alarms(
     session: SessionDep,
-    _: Viewer,
+    caller: Reader,
     state: Annotated[list[AlarmState], Query(description="Any of these states.")] = [],  # noqa: B006
     active: Annotated[bool | None, Query(description="true: not resolved; false: resolved.")] = None,
     device: Annotated[str | None, Query(max_length=100)] = None,
@@ -112,6 +117,7 @@ def search_alarms(
             until=until,
             after=after,
             limit=limit,
+            scope=caller.scope,
         )
     except InvalidCursor as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"query parameter 'after': {exc}") from None
@@ -126,7 +132,7 @@ def search_alarms(
 )
 def timing_report(
     session: SessionDep,
-    _: Viewer,
+    caller: Reader,
     since: Annotated[AwareDatetime | None, Query(description="Default: 24 h before `until`.")] = None,
     until: Annotated[AwareDatetime | None, Query(description="Default: now.")] = None,
     type: Annotated[AlarmType, Query(description="Alarm type.")] = AlarmType.FIRE,
@@ -136,17 +142,26 @@ def timing_report(
     since = since or until - timedelta(days=1)
     if since >= until:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="'since' must be before 'until'")
-    return report(session, since=since, until=until, alarm_type=type.value, include_tests=include_tests)
+    return report(
+        session,
+        since=since,
+        until=until,
+        alarm_type=type.value,
+        include_tests=include_tests,
+        device_ids=caller.scope.device_ids(session),
+    )
 
 
-def _alarm_or_404(session: Session, alarm_id: str) -> AlarmRow:
+def _alarm_or_404(session: Session, alarm_id: str, scope: Scope) -> AlarmRow:
+    """The alarm, or 404 (the same for one of a device outside `scope`)."""
     row = session.get(AlarmRow, alarm_id)
-    if row is None:
+    device = session.get(DeviceRow, row.device_id) if row is not None and not scope.unlimited else None
+    if row is None or not (scope.unlimited or (device is not None and scope.allows(device.org_pk))):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no alarm {alarm_id!r}")
     return row
 
 
-def _detail(session: Session, runtime, row: AlarmRow) -> AlarmDetail:
+def _detail(session: Session, runtime, row: AlarmRow, scope: Scope) -> AlarmDetail:
     device = session.get(DeviceRow, row.device_id)
     return AlarmDetail(
         **alarm_record(row, device).model_dump(),
@@ -163,7 +178,7 @@ def _detail(session: Session, runtime, row: AlarmRow) -> AlarmDetail:
         ],
         timings=timings(row),
         device=device_records(session, [device], runtime.alarms.rules)[0] if device is not None else None,
-        lanes=lane_states(session, device),
+        lanes=_lanes_in_scope(session, device, scope),
     )
 
 
@@ -173,17 +188,39 @@ def _detail(session: Session, runtime, row: AlarmRow) -> AlarmDetail:
     responses=responses(401, 403, 404, 422),
     summary="An alarm with its audit trail, timings, device and fire lanes",
 )
-def get_alarm(alarm_id: AlarmPath, session: SessionDep, runtime: RuntimeDep, _: Viewer) -> AlarmDetail:
-    return _detail(session, runtime, _alarm_or_404(session, alarm_id))
+def get_alarm(alarm_id: AlarmPath, session: SessionDep, runtime: RuntimeDep, caller: Reader) -> AlarmDetail:
+    return _detail(session, runtime, _alarm_or_404(session, alarm_id, caller.scope), caller.scope)
+
+
+def _lanes_in_scope(session: Session, device: DeviceRow | None, scope: Scope) -> list[LaneState]:
+    lanes = lane_states(session, device)
+    cameras = scope.camera_ids(session)
+    return lanes if cameras is None else [lane for lane in lanes if lane.camera in cameras]
 
 
 def _act(runtime, caller: Caller, alarm_id: str, action: str, **kw) -> AlarmRecord:
     service = runtime.alarms
+    with Session(runtime.engine) as session:
+        prior = _alarm_or_404(session, alarm_id, caller.scope).state
+
+    def audited(session: Session, alarm: AlarmRow, device: DeviceRow | None) -> None:
+        after = {"state": alarm.state, "outcome": alarm.outcome, "comment": kw.get("comment")}
+        audit.record(
+            session,
+            caller,
+            f"alarm.{action}",
+            "alarm",
+            alarm.id,
+            org_pk=device.org_pk if device is not None else None,
+            before={"state": prior},
+            after=after,
+        )
+
     try:
         if action == "shown":
             row = service.shown(alarm_id, caller.name)
         else:
-            row = getattr(service, action)(alarm_id, caller.name, **kw)
+            row = getattr(service, action)(alarm_id, caller.name, on_step=audited, **kw)
     except UnknownAlarm as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
     except TransitionError as exc:
@@ -202,14 +239,14 @@ ACTION_ERRORS = responses(401, 403, 404, 409, 413, 422)
     responses=responses(401, 403, 404, 422),
     summary="The console displayed the alarm (operator; idempotent)",
 )
-def shown(alarm_id: AlarmPath, runtime: RuntimeDep, caller: Operator) -> AlarmRecord:
+def shown(alarm_id: AlarmPath, runtime: RuntimeDep, caller: AlarmHandler) -> AlarmRecord:
     return _act(runtime, caller, alarm_id, "shown")
 
 
 @alarms.post(
     "/{alarm_id}/ack", response_model=AlarmRecord, responses=ACTION_ERRORS, summary="Acknowledge an alarm (operator)"
 )
-def acknowledge(alarm_id: AlarmPath, runtime: RuntimeDep, caller: Operator, body: NoteBody = None) -> AlarmRecord:
+def acknowledge(alarm_id: AlarmPath, runtime: RuntimeDep, caller: AlarmHandler, body: NoteBody = None) -> AlarmRecord:
     """active → acknowledged: someone is on it; escalation stops."""
     return _act(runtime, caller, alarm_id, "acknowledge", comment=body.comment if body else None)
 
@@ -220,7 +257,7 @@ def acknowledge(alarm_id: AlarmPath, runtime: RuntimeDep, caller: Operator, body
     responses=ACTION_ERRORS,
     summary="Confirm what an alarm was (operator)",
 )
-def confirm(alarm_id: AlarmPath, body: Confirmation, runtime: RuntimeDep, caller: Operator) -> AlarmRecord:
+def confirm(alarm_id: AlarmPath, body: Confirmation, runtime: RuntimeDep, caller: AlarmHandler) -> AlarmRecord:
     """active or acknowledged → confirmed. A real fire is forwarded to the 119 target."""
     return _act(runtime, caller, alarm_id, "confirm", outcome=Outcome(body.outcome), comment=body.comment)
 
@@ -228,7 +265,7 @@ def confirm(alarm_id: AlarmPath, body: Confirmation, runtime: RuntimeDep, caller
 @alarms.post(
     "/{alarm_id}/resolve", response_model=AlarmRecord, responses=ACTION_ERRORS, summary="Resolve an alarm (operator)"
 )
-def resolve(alarm_id: AlarmPath, runtime: RuntimeDep, caller: Operator, body: NoteBody = None) -> AlarmRecord:
+def resolve(alarm_id: AlarmPath, runtime: RuntimeDep, caller: AlarmHandler, body: NoteBody = None) -> AlarmRecord:
     """acknowledged or confirmed → resolved; a fire alarm must be confirmed first."""
     return _act(runtime, caller, alarm_id, "resolve", comment=body.comment if body else None)
 

@@ -1,4 +1,5 @@
-"""/api/cameras routes: cameras (admin writes, viewer reads) and their latest frame.
+"""/api/cameras routes: cameras (CAMERAS_EDIT writes, READ reads, each inside the caller's scope) and their
+latest frame. Every change is audited.
 
 A source URL usually carries a password, so responses only ever show
 `redact_url(source_url)`; sending the masked URL back in a PATCH keeps the
@@ -17,12 +18,16 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from lanewatch.api.auth import Admin, Viewer
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
 from lanewatch.api.errors import responses
 from lanewatch.api.imaging import draw_detections, draw_zones, encode_jpeg
+from lanewatch.api.org_ref import OrgCode, OrgRef, org_ref, org_refs, target_org
+from lanewatch.api.permits import CameraEditor, Reader
 from lanewatch.api.runtime import CameraStatus, Runtime
 from lanewatch.detect.detections import Detections
+from lanewatch.people import audit
+from lanewatch.people.caller import Caller
+from lanewatch.people.scope import Scope, scoped
 from lanewatch.store.tables import CameraRow, ZoneRow, as_utc, utcnow
 from lanewatch.video.frame import Frame
 from lanewatch.video.source import redact_url
@@ -106,6 +111,7 @@ class CameraCreate(BaseModel):
     enabled: Enabled = True
     site: Place = None
     building: Place = None
+    org: OrgCode = None
 
 
 class CameraPatch(BaseModel):
@@ -121,6 +127,7 @@ class CameraPatch(BaseModel):
     enabled: Enabled = None
     site: Place = None
     building: Place = None
+    org: Annotated[OrgCode, Field(description="Move the camera to this community (inside your scope).")] = None
 
 
 class DetectionOut(BaseModel):
@@ -167,12 +174,13 @@ class CameraOut(BaseModel):
     enabled: bool = Field(title="Enabled")
     site: str | None = Field(title="Site")
     building: str | None = Field(title="Building")
+    org: OrgRef | None = Field(title="Organisation", description="The community the camera belongs to.")
     created_at: datetime = Field(title="Created at")
     updated_at: datetime = Field(title="Updated at")
     status: CameraStatusOut = Field(title="Live status")
 
     @classmethod
-    def of(cls, row: CameraRow, runtime: Runtime) -> CameraOut:
+    def of(cls, row: CameraRow, runtime: Runtime, org: OrgRef | None) -> CameraOut:
         return cls(
             id=row.id,
             name=row.name,
@@ -183,6 +191,7 @@ class CameraOut(BaseModel):
             enabled=row.enabled,
             site=row.site,
             building=row.building,
+            org=org,
             created_at=as_utc(row.created_at),
             updated_at=as_utc(row.updated_at),
             status=CameraStatusOut.of(runtime.camera_status(row.id)),
@@ -192,16 +201,32 @@ class CameraOut(BaseModel):
 CameraPath = Annotated[str, Path(max_length=100, title="Camera id")]
 
 
-def camera_or_404(session: Session, camera_id: str) -> CameraRow:
+def camera_or_404(session: Session, camera_id: str, scope: Scope) -> CameraRow:
+    """The camera, or 404 (the same for one outside `scope`: there it does not exist)."""
     row = session.get(CameraRow, camera_id)
-    if row is None:
+    if row is None or not scope.allows(row.org_pk):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no camera {camera_id!r}")
     return row
 
 
+AUDITED = ("name", "source_url", "sample_fps", "imgsz", "decode", "enabled", "site", "building", "org_pk")
+"""The fields a camera's audit entries compare (`audit.record` masks the source URL)."""
+
+
+def _fields(row: CameraRow) -> dict[str, object]:
+    return {name: getattr(row, name) for name in AUDITED}
+
+
+def _out(session: Session, row: CameraRow, runtime: Runtime) -> CameraOut:
+    return CameraOut.of(row, runtime, org_ref(session, row.org_pk))
+
+
 @router.get("", response_model=list[CameraOut], responses=responses(401, 403), summary="List cameras")
-def list_cameras(session: SessionDep, runtime: RuntimeDep, _: Viewer) -> list[CameraOut]:
-    return [CameraOut.of(row, runtime) for row in session.exec(select(CameraRow).order_by(CameraRow.id))]
+def list_cameras(session: SessionDep, runtime: RuntimeDep, caller: Reader) -> list[CameraOut]:
+    """The cameras in the caller's scope."""
+    rows = session.exec(scoped(select(CameraRow), caller.scope, CameraRow).order_by(CameraRow.id)).all()
+    orgs = org_refs(session, (r.org_pk for r in rows))
+    return [CameraOut.of(row, runtime, orgs.get(row.org_pk) if row.org_pk else None) for row in rows]
 
 
 @router.post(
@@ -211,33 +236,43 @@ def list_cameras(session: SessionDep, runtime: RuntimeDep, _: Viewer) -> list[Ca
     responses=responses(401, 403, 409, 413, 422),
     summary="Add a camera",
 )
-def create_camera(body: CameraCreate, session: SessionDep, runtime: RuntimeDep, _: Admin) -> CameraOut:
+def create_camera(body: CameraCreate, session: SessionDep, runtime: RuntimeDep, caller: CameraEditor) -> CameraOut:
+    """The camera belongs to `org` (default: the caller's own community); it must be inside the caller's scope."""
+    org_pk = target_org(session, caller, body.org, kind="community", what="camera")
     if session.get(CameraRow, body.id) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=f"camera {body.id!r} already exists")
-    row = CameraRow(**body.model_dump())
+    row = CameraRow(**body.model_dump(exclude={"org"}), org_pk=org_pk)
     session.add(row)
+    audit.record(session, caller, "camera.create", "camera", row.id, org_pk=org_pk, after=_fields(row))
     try:
         session.commit()
     except IntegrityError:  # created concurrently
         session.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT, detail=f"camera {body.id!r} already exists") from None
     runtime.reload_camera(row.id)
-    return CameraOut.of(row, runtime)
+    return _out(session, row, runtime)
 
 
 @router.get("/{camera_id}", response_model=CameraOut, responses=responses(401, 403, 404, 422), summary="Get a camera")
-def get_camera(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, _: Viewer) -> CameraOut:
-    return CameraOut.of(camera_or_404(session, camera_id), runtime)
+def get_camera(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, caller: Reader) -> CameraOut:
+    return _out(session, camera_or_404(session, camera_id, caller.scope), runtime)
 
 
 @router.patch(
     "/{camera_id}", response_model=CameraOut, responses=responses(401, 403, 404, 413, 422), summary="Change a camera"
 )
 def update_camera(
-    camera_id: CameraPath, body: CameraPatch, session: SessionDep, runtime: RuntimeDep, _: Admin
+    camera_id: CameraPath, body: CameraPatch, session: SessionDep, runtime: RuntimeDep, caller: CameraEditor
 ) -> CameraOut:
-    row = camera_or_404(session, camera_id)
+    """Sending `org` moves the camera (the target must be inside the caller's scope too)."""
+    row = camera_or_404(session, camera_id, caller.scope)
+    before = _fields(row)
     changes = body.model_dump(exclude_unset=True)  # only site and building accept null
+    if "org" in changes:
+        code = changes.pop("org")
+        if code is None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="org: must not be null")
+        changes["org_pk"] = target_org(session, caller, code, kind="community", what="camera")
     url = changes.get("source_url")
     if url is not None:
         if url == redact_url(row.source_url):
@@ -248,9 +283,18 @@ def update_camera(
         setattr(row, field, value)
     row.updated_at = utcnow()
     session.add(row)
+    _audit_change(session, caller, row, before)
     session.commit()
     runtime.reload_camera(camera_id)
-    return CameraOut.of(row, runtime)
+    return _out(session, row, runtime)
+
+
+def _audit_change(session: Session, caller: Caller, row: CameraRow, before: dict[str, object]) -> None:
+    old, new = audit.changed_fields(before, _fields(row))
+    if not new:
+        return  # nothing changed: nothing to audit
+    action = "camera.move" if "org_pk" in new else "camera.update"
+    audit.record(session, caller, action, "camera", row.id, org_pk=row.org_pk, before=old, after=new)
 
 
 @router.delete(
@@ -259,9 +303,10 @@ def update_camera(
     responses=responses(401, 403, 404, 422),
     summary="Remove a camera and its zones",
 )
-def delete_camera(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, _: Admin) -> None:
+def delete_camera(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, caller: CameraEditor) -> None:
     """Its violations and evidence stay (they are records of what happened)."""
-    row = camera_or_404(session, camera_id)
+    row = camera_or_404(session, camera_id, caller.scope)
+    audit.record(session, caller, "camera.delete", "camera", camera_id, org_pk=row.org_pk, before=_fields(row))
     session.exec(delete(ZoneRow).where(ZoneRow.camera_id == camera_id))
     session.delete(row)
     session.commit()
@@ -286,9 +331,11 @@ def _latest_or_503(runtime: Runtime, camera_id: str) -> tuple[Frame, Detections]
     responses=responses(401, 403, 404, 422, 503),
     summary="Detections on the latest analysed frame",
 )
-def latest_detections(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, _: Viewer) -> FrameDetections:
+def latest_detections(
+    camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, caller: Reader
+) -> FrameDetections:
     """Boxes as fractions of the frame, so they overlay `frame.jpg` at any display size."""
-    camera_or_404(session, camera_id)
+    camera_or_404(session, camera_id, caller.scope)
     frame, found = _latest_or_503(runtime, camera_id)
     w, h = frame.width, frame.height
     boxes = [
@@ -318,13 +365,13 @@ def latest_frame(
     camera_id: CameraPath,
     session: SessionDep,
     runtime: RuntimeDep,
-    _: Viewer,
+    caller: Reader,
     zones: Annotated[bool, Query(description="Draw the camera's zones (outline and name).")] = False,
     detections: Annotated[bool, Query(description="Draw the boxes detected on this frame.")] = False,
     quality: Annotated[int, Query(ge=1, le=100, description="JPEG quality.")] = 85,
 ) -> Response:
     """The last frame the pipeline analysed; the zone editor draws on it."""
-    camera_or_404(session, camera_id)
+    camera_or_404(session, camera_id, caller.scope)
     frame, found = _latest_or_503(runtime, camera_id)
     image = frame.image
     if zones or detections:

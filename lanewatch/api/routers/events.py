@@ -8,21 +8,26 @@ ring of recent events reaches; when it reaches not far enough, a
 ``stream.gap`` event says so. A client too slow to keep up is sent a
 ``stream.lagging`` event and disconnected, so that it reconnects and
 resumes. The stream ends when the client goes away or the bus is closed
-(service shutdown).
+(service shutdown). A scoped caller hears only events of cameras and
+devices inside its scope (`lanewatch.people.event_scope.StreamScope`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Header, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from sqlmodel import Session
 
-from lanewatch.api.auth import require
 from lanewatch.api.deps import RuntimeDep, SessionDep
 from lanewatch.api.errors import responses
+from lanewatch.api.permits import Reader
 from lanewatch.events.bus import LiveEvent, Subscription, payload_camera, type_matches
+from lanewatch.people.event_scope import StreamScope
 
 router = APIRouter(tags=["events"])
 
@@ -30,7 +35,7 @@ KEEPALIVE_S = 15.0
 RETRY_MS = 3000
 
 
-def sse_message(event_type: str, data: dict, event_id: int | None = None) -> str:
+def sse_message(event_type: str, data: dict[str, Any], event_id: int | None = None) -> str:
     """One SSE message (JSON never contains a raw newline, so `data:` is one line)."""
     head = f"id: {event_id}\n" if event_id is not None else ""
     return f"{head}event: {event_type}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
@@ -44,7 +49,17 @@ def _wanted(event: LiveEvent, cameras: list[str], types: list[str]) -> bool:
     return (not cameras or payload_camera(event.payload) in cameras) and (not types or type_matches(types, event.type))
 
 
-async def _stream(sub: Subscription, cameras: list[str], types: list[str]) -> AsyncIterator[str]:
+async def _in_scope(scope: StreamScope | None, event: LiveEvent) -> bool:
+    if scope is None:
+        return True
+    if scope.needs_refresh(event.payload):
+        await run_in_threadpool(scope.refresh)  # a database read: off the event loop
+    return scope.allows(event.payload)
+
+
+async def _stream(
+    sub: Subscription, cameras: list[str], types: list[str], scope: StreamScope | None = None
+) -> AsyncIterator[str]:
     try:
         yield f"retry: {RETRY_MS}\n: connected\n\n"
         if sub.missed:
@@ -56,7 +71,7 @@ async def _stream(sub: Subscription, cameras: list[str], types: list[str]) -> As
                 break
             if event is None:
                 yield ": keep-alive\n\n"
-            elif _wanted(event, cameras, types):
+            elif _wanted(event, cameras, types) and await _in_scope(scope, event):
                 yield _encode(event)
         if sub.lagging:
             yield sse_message("stream.lagging", {"detail": "client too slow; reconnect with Last-Event-ID"})
@@ -73,7 +88,6 @@ def _parse_id(value: str | None) -> int | None:
 
 @router.get(
     "/events",
-    dependencies=[Depends(require("viewer"))],
     response_class=StreamingResponse,
     responses={
         200: {
@@ -86,18 +100,19 @@ def _parse_id(value: str | None) -> int | None:
 async def events(
     runtime: RuntimeDep,
     session: SessionDep,
+    caller: Reader,
     camera: list[str] = Query(default=[], description="Only events about these cameras."),
     type: list[str] = Query(default=[], description="Only these types or prefixes (violation.*)."),
     last_event_id: str | None = Query(default=None, description="Resume after this id (as the header)."),
     last_event_id_header: str | None = Header(default=None, alias="Last-Event-ID"),
 ) -> StreamingResponse:
-    """Live events as Server-Sent Events (viewer role)."""
+    """Live events as Server-Sent Events (READ), only those of cameras and devices in the caller's scope."""
     session.close()  # the key check is done: hold no database connection for the stream's lifetime
     bus = runtime.bus
     resume = _parse_id(last_event_id_header)
     sub = bus.subscribe(resume if resume is not None else _parse_id(last_event_id))
     return StreamingResponse(
-        _stream(sub, camera, type),
+        _stream(sub, camera, type, StreamScope(caller.scope, lambda: Session(runtime.engine))),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

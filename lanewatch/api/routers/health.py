@@ -1,13 +1,20 @@
-"""GET /api/health (no key: for load balancers and uptime checks) and GET /metrics (viewer key)."""
+"""GET /api/health (no key: for load balancers and uptime checks) and GET /metrics (READ).
+
+Health names cameras only to a caller who sends credentials, and then only
+those in its scope; without them it still counts every camera in its status
+but names none (outside a scope a camera does not exist).
+"""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request, Response, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import text
@@ -15,16 +22,31 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from lanewatch import __version__
-from lanewatch.api.auth import Viewer
-from lanewatch.api.deps import RuntimeDep
+from lanewatch.api.auth import _bearer, _header, authenticate
+from lanewatch.api.deps import RuntimeDep, SessionDep
 from lanewatch.api.errors import responses
+from lanewatch.api.permits import Reader
 from lanewatch.api.routers.cameras import CameraStatusOut
 from lanewatch.api.runtime import Runtime
+from lanewatch.people.scope import Scope
 from lanewatch.store.tables import CameraRow, utcnow
 
 router = APIRouter(tags=["health"])
 
 _STARTED = time.monotonic()
+_CAMERA_LABEL = re.compile(r'[{,]camera="((?:[^"\\]|\\.)*)"')
+
+
+def _in_scope(text: str, cameras: frozenset[str] | None) -> str:
+    """The metrics text without the samples of cameras outside the scope (None: all kept)."""
+    if cameras is None:
+        return text
+    kept = []
+    for line in text.splitlines(keepends=True):
+        found = None if line.startswith("#") else _CAMERA_LABEL.search(line)
+        if found is None or found.group(1) in cameras:
+            kept.append(line)
+    return "".join(kept)
 
 
 class DatabaseHealth(BaseModel):
@@ -82,20 +104,30 @@ class Health(BaseModel):
     summary="Service health (no key needed)",
     responses={503: {"model": Health, "description": "The database is unreachable."}},
 )
-def health(runtime: RuntimeDep) -> JSONResponse:
-    """Process up, database reachable (with latency), each camera's live state and last frame time."""
+def health(
+    runtime: RuntimeDep,
+    bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
+    header_key: str | None = Security(_header),
+) -> JSONResponse:
+    """Process up, database reachable (with latency), each camera's live state and last frame time
+    (cameras named only with credentials, those in the caller's scope)."""
     start = time.perf_counter()
     cameras: list[CameraHealth] = []
+    named: list[CameraHealth] = []
+    shown: Scope | None = None
     try:
         with runtime.engine.connect() as connection:
             connection.execute(text("SELECT 1")).scalar_one()
         latency_ms = (time.perf_counter() - start) * 1000
         with Session(runtime.engine) as session:
+            if bearer is not None or header_key:
+                shown = authenticate(session, bearer, header_key).scope  # bad credentials: 401
             rows = session.exec(select(CameraRow).order_by(CameraRow.id)).all()
         database = DatabaseHealth(ok=True, latency_ms=round(latency_ms, 3))
         for row in rows:
             live = CameraStatusOut.of(runtime.camera_status(row.id))
             cameras.append(CameraHealth(id=row.id, enabled=row.enabled, **live.model_dump()))
+        named = [c for c, row in zip(cameras, rows, strict=True) if shown is not None and shown.allows(row.org_pk)]
     except SQLAlchemyError as exc:
         database = DatabaseHealth(ok=False, latency_ms=None, error=type(exc).__name__)
     pipeline = _pipeline_health(runtime)
@@ -119,7 +151,7 @@ def health(runtime: RuntimeDep) -> JSONResponse:
         version=__version__,
         uptime_s=round(time.monotonic() - _STARTED, 3),
         database=database,
-        cameras=cameras,
+        cameras=named,
         pipeline=pipeline,
         alarm_ingest=ingest,
         checked_at=utcnow(),
@@ -149,13 +181,13 @@ def _pipeline_health(runtime: Runtime) -> PipelineHealthOut | None:
         **responses(401, 403),
     },
 )
-def metrics(request: Request, runtime: RuntimeDep, _: Viewer) -> Response:
+def metrics(request: Request, runtime: RuntimeDep, session: SessionDep, caller: Reader) -> Response:
     """The pipeline's counters (frames, inferences, queue depth, violations) and the API's request counters.
 
     Needs a viewer key like every other route: give the scraper its own key
     (`lanewatch keys create --role viewer --name prometheus`) as a bearer token.
     """
-    pipeline = runtime.metrics_text()
+    pipeline = _in_scope(runtime.metrics_text(), caller.scope.camera_ids(session))
     if pipeline and not pipeline.endswith("\n"):
         pipeline += "\n"
     api = generate_latest(request.app.state.request_metrics.registry).decode()

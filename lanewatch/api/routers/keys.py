@@ -1,4 +1,10 @@
-"""/api/keys routes: list, create and revoke API keys (admin). Hashes never leave the server."""
+"""/api/keys routes: list, create and revoke API keys (KEYS_MANAGE). Hashes never leave the server.
+
+A key may carry an organisation (`org`): its scope. A scoped caller sees and
+revokes only keys inside its own scope, and the keys it creates stay there
+(by default its own organisation), so no one can make a key that sees more
+than they do.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,12 @@ from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
-from lanewatch.api.auth import Admin, new_key_row
+from lanewatch.api.auth import new_key_row
 from lanewatch.api.deps import SessionDep, StrictJSONRoute
 from lanewatch.api.errors import responses
+from lanewatch.api.org_ref import OrgRef, org_in_scope, org_ref, org_refs
+from lanewatch.api.permits import KeyManager
+from lanewatch.people.scope import scoped
 from lanewatch.store.tables import ApiKeyRow, as_utc, utcnow
 
 router = APIRouter(prefix="/keys", tags=["keys"], route_class=StrictJSONRoute)
@@ -30,6 +39,14 @@ class KeyCreate(BaseModel):
         description="viewer (read), operator (also ack/resolve), admin (also cameras, zones, keys); "
         "device: only delivers alarm messages (POST /api/alarms/ingest).",
     )
+    org: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        title="Organisation",
+        description="Code of the organisation whose subtree the key sees. Default: your own organisation "
+        "(none for an unscoped caller: the whole system).",
+    )
 
 
 class KeyOut(BaseModel):
@@ -42,9 +59,10 @@ class KeyOut(BaseModel):
     created_at: datetime = Field(title="Created at")
     last_used_at: datetime | None = Field(title="Last used at", description="Updated at most once a minute.")
     revoked_at: datetime | None = Field(title="Revoked at")
+    org: OrgRef | None = Field(None, title="Organisation", description="Its scope; null: the whole system.")
 
     @classmethod
-    def of(cls, row: ApiKeyRow) -> KeyOut:
+    def of(cls, row: ApiKeyRow, org: OrgRef | None = None) -> KeyOut:
         assert row.pk is not None  # a stored row has its primary key
         return cls(
             pk=row.pk,
@@ -54,6 +72,7 @@ class KeyOut(BaseModel):
             created_at=as_utc(row.created_at),
             last_used_at=as_utc(row.last_used_at),
             revoked_at=as_utc(row.revoked_at),
+            org=org,
         )
 
 
@@ -62,26 +81,30 @@ class KeyCreated(KeyOut):
 
 
 @router.get("", response_model=list[KeyOut], responses=responses(401, 403), summary="List API keys")
-def list_keys(session: SessionDep, _: Admin) -> list[KeyOut]:
-    return [KeyOut.of(row) for row in session.exec(select(ApiKeyRow).order_by(col(ApiKeyRow.pk)))]
+def list_keys(session: SessionDep, caller: KeyManager) -> list[KeyOut]:
+    rows = session.exec(scoped(select(ApiKeyRow), caller.scope, ApiKeyRow).order_by(col(ApiKeyRow.pk))).all()
+    orgs = org_refs(session, (r.org_pk for r in rows))
+    return [KeyOut.of(row, orgs.get(row.org_pk) if row.org_pk is not None else None) for row in rows]
 
 
 @router.post(
     "",
     response_model=KeyCreated,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403, 413, 422),
+    responses=responses(401, 403, 404, 413, 422),
     summary="Create an API key (shown once)",
 )
-def create_key(body: KeyCreate, session: SessionDep, _: Admin) -> KeyCreated:
+def create_key(body: KeyCreate, session: SessionDep, caller: KeyManager) -> KeyCreated:
+    org_pk = org_in_scope(session, caller, body.org).pk if body.org is not None else caller.org_pk
     try:
         row, key = new_key_row(body.role, body.name)
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"name: {exc}") from None
+    row.org_pk = org_pk
     session.add(row)
     session.commit()
     session.refresh(row)
-    return KeyCreated(**KeyOut.of(row).model_dump(), key=key)
+    return KeyCreated(**KeyOut.of(row, org_ref(session, row.org_pk)).model_dump(), key=key)
 
 
 @router.delete(
@@ -90,10 +113,10 @@ def create_key(body: KeyCreate, session: SessionDep, _: Admin) -> KeyCreated:
     responses=responses(401, 403, 404, 422),
     summary="Revoke an API key",
 )
-def revoke_key(pk: KeyPk, session: SessionDep, _: Admin) -> None:
+def revoke_key(pk: KeyPk, session: SessionDep, caller: KeyManager) -> None:
     """The key stops working at once; it stays in the list with `revoked_at` set. Revoking twice is harmless."""
     row = session.get(ApiKeyRow, pk)
-    if row is None:
+    if row is None or not caller.scope.allows(row.org_pk):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no API key {pk}")
     if row.revoked_at is None:
         row.revoked_at = utcnow()

@@ -18,14 +18,17 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import update
 from sqlmodel import Session
 
-from lanewatch.api.auth import Caller, Operator, Viewer
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
 from lanewatch.api.errors import responses
 from lanewatch.api.imaging import crop_box, decode_jpeg, encode_jpeg
+from lanewatch.api.permits import Reader, ViolationHandler
 from lanewatch.api.runtime import Runtime
 from lanewatch.events.report import violation_json
+from lanewatch.people import audit
+from lanewatch.people.caller import Caller
+from lanewatch.people.scope import Scope
 from lanewatch.store.queries import InvalidCursor, list_violations
-from lanewatch.store.tables import ViolationRow, as_utc, utcnow
+from lanewatch.store.tables import CameraRow, ViolationRow, as_utc, utcnow
 from lanewatch.store.violation_store import from_row
 
 log = logging.getLogger(__name__)
@@ -115,9 +118,15 @@ class OperatorNote(BaseModel):
     comment: str | None = Field(None, max_length=2000, title="Comment", description="What was done or seen.")
 
 
-def violation_or_404(session: Session, violation_id: str) -> ViolationRow:
+def _camera_org(session: Session, camera_id: str) -> int | None:
+    camera = session.get(CameraRow, camera_id)
+    return camera.org_pk if camera is not None else None
+
+
+def violation_or_404(session: Session, violation_id: str, scope: Scope) -> ViolationRow:
+    """The violation, or 404 (the same for one of a camera outside `scope`)."""
     row = session.get(ViolationRow, violation_id)
-    if row is None:
+    if row is None or not (scope.unlimited or scope.allows(_camera_org(session, row.camera))):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no violation {violation_id!r}")
     return row
 
@@ -125,7 +134,7 @@ def violation_or_404(session: Session, violation_id: str) -> ViolationRow:
 @router.get("", response_model=ViolationPage, responses=responses(401, 403, 422), summary="Search violations")
 def search_violations(
     session: SessionDep,
-    _: Viewer,
+    caller: Reader,
     camera: Annotated[str | None, Query(max_length=100, description="Camera id.")] = None,
     zone: Annotated[str | None, Query(max_length=100, description="Zone id.")] = None,
     state: Annotated[State | None, Query(description="Operator state.")] = None,
@@ -152,6 +161,7 @@ def search_violations(
             until=until,
             after=after,
             limit=limit,
+            scope=caller.scope,
         )
     except InvalidCursor as exc:
         raise HTTPException(
@@ -164,8 +174,8 @@ def search_violations(
 @router.get(
     "/{violation_id}", response_model=ViolationOut, responses=responses(401, 403, 404, 422), summary="Get a violation"
 )
-def get_violation(violation_id: ViolationPath, session: SessionDep, _: Viewer) -> ViolationOut:
-    return ViolationOut.of(violation_or_404(session, violation_id))
+def get_violation(violation_id: ViolationPath, session: SessionDep, caller: Reader) -> ViolationOut:
+    return ViolationOut.of(violation_or_404(session, violation_id, caller.scope))
 
 
 def _event_shape(row: ViolationRow) -> dict[str, Any]:
@@ -202,7 +212,7 @@ def _transition(
     action: Literal["acknowledged", "resolved"],
     comment: str | None,
 ) -> ViolationOut:
-    before = _event_shape(violation_or_404(session, violation_id))
+    before = _event_shape(violation_or_404(session, violation_id, caller.scope))
     now = utcnow()
     if action == "acknowledged":
         allowed = ("new",)
@@ -215,8 +225,20 @@ def _transition(
         .where(ViolationRow.id == violation_id, ViolationRow.state.in_(allowed))
         .values(state=action, updated_at=now, **values)
     )
+    if result.rowcount == 1:
+        verb = "acknowledge" if action == "acknowledged" else "resolve"
+        audit.record(
+            session,
+            caller,
+            f"violation.{verb}",
+            "violation",
+            violation_id,
+            org_pk=_camera_org(session, before["camera"]),
+            before={"state": before["state"]},
+            after={"state": action, "comment": comment},
+        )
     session.commit()
-    after = violation_or_404(session, violation_id)
+    after = violation_or_404(session, violation_id, caller.scope)
     session.refresh(after)
     if result.rowcount != 1:
         who = after.resolved_by if after.state == "resolved" else after.acknowledged_by
@@ -247,7 +269,11 @@ NoteBody = Annotated[OperatorNote | None, Body(description="Optional comment.")]
     summary="Acknowledge a violation (operator)",
 )
 def acknowledge(
-    violation_id: ViolationPath, session: SessionDep, runtime: RuntimeDep, caller: Operator, body: NoteBody = None
+    violation_id: ViolationPath,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    caller: ViolationHandler,
+    body: NoteBody = None,
 ) -> ViolationOut:
     """new → acknowledged. Someone is on it."""
     return _transition(
@@ -262,7 +288,11 @@ def acknowledge(
     summary="Resolve a violation (operator)",
 )
 def resolve(
-    violation_id: ViolationPath, session: SessionDep, runtime: RuntimeDep, caller: Operator, body: NoteBody = None
+    violation_id: ViolationPath,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    caller: ViolationHandler,
+    body: NoteBody = None,
 ) -> ViolationOut:
     """new or acknowledged → resolved. The lane was cleared (or it was a false alarm: say so in the comment)."""
     return _transition(
@@ -292,14 +322,14 @@ def snapshot(
     violation_id: ViolationPath,
     session: SessionDep,
     runtime: RuntimeDep,
-    _: Viewer,
+    caller: Reader,
     annotated: Annotated[
         bool, Query(description="The annotated picture (zone, box, label) or the clean frame.")
     ] = True,
     crop: Annotated[bool, Query(description="Only the offending object's box, with a margin.")] = False,
     quality: Annotated[int | None, Query(ge=1, le=100, description="Re-encode at this JPEG quality.")] = None,
 ) -> Response:
-    row = violation_or_404(session, violation_id)
+    row = violation_or_404(session, violation_id, caller.scope)
     kind = "annotated" if annotated else "clean"
     stored = row.snapshot if annotated else row.snapshot_clean
     if not stored:

@@ -1,4 +1,9 @@
-"""/api/webhooks: subscriptions (admin role), their recent deliveries, and test deliveries.
+"""/api/webhooks: subscriptions (WEBHOOKS_MANAGE), their recent deliveries, and test deliveries.
+
+A webhook created by a scoped caller gets the caller's organisation and is
+sent only events of cameras and devices in that organisation's subtree (the
+rule lives in `lanewatch.store.outbox.add_delivery`); a scoped caller sees
+and changes only the webhooks inside its scope.
 
 The secret is write-only: the answer to the POST that creates a webhook
 carries it once (generated unless given); every later answer shows only its
@@ -17,14 +22,21 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, st
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlmodel import Session, delete, select
 
-from lanewatch.api.auth import require
+from lanewatch.api.auth import require_permission
 from lanewatch.api.deps import SessionDep, StrictJSONRoute
 from lanewatch.api.errors import responses
+from lanewatch.api.permits import WebhookManager
 from lanewatch.events.bus import EVENT_TYPES, valid_pattern
+from lanewatch.people.roles import Permission
+from lanewatch.people.scope import Scope, scoped
 from lanewatch.store.outbox import add_delivery
 from lanewatch.store.tables import OutboxRow, WebhookRow, as_utc, utcnow
 
-router = APIRouter(tags=["webhooks"], route_class=StrictJSONRoute, dependencies=[Depends(require("admin"))])
+router = APIRouter(
+    tags=["webhooks"],
+    route_class=StrictJSONRoute,
+    dependencies=[Depends(require_permission(Permission.WEBHOOKS_MANAGE))],
+)
 
 
 def _check_url(url: str) -> str:
@@ -150,22 +162,24 @@ def _delivery(row: OutboxRow) -> DeliveryOut:
     )
 
 
-def _get(session: Session, pk: int) -> WebhookRow:
+def _get(session: Session, pk: int, scope: Scope) -> WebhookRow:
+    """The webhook, or 404 (the same for one outside `scope`)."""
     row = session.get(WebhookRow, pk)
-    if row is None:
+    if row is None or not scope.allows(row.org_pk):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no webhook {pk}")
     return row
 
 
 @router.get("/webhooks", responses=responses(401, 403))
-def list_webhooks(session: SessionDep) -> list[WebhookOut]:
-    return [_out(r) for r in session.exec(select(WebhookRow).order_by(WebhookRow.pk))]
+def list_webhooks(session: SessionDep, caller: WebhookManager) -> list[WebhookOut]:
+    return [_out(r) for r in session.exec(scoped(select(WebhookRow), caller.scope, WebhookRow).order_by(WebhookRow.pk))]
 
 
 @router.post("/webhooks", status_code=status.HTTP_201_CREATED, responses=responses(401, 403, 422))
-def create_webhook(body: WebhookCreate, session: SessionDep) -> WebhookOut:
-    """Subscribe a URL; the answer is the only one that shows the secret."""
+def create_webhook(body: WebhookCreate, session: SessionDep, caller: WebhookManager) -> WebhookOut:
+    """Subscribe a URL; the answer is the only one that shows the secret. It hears the caller's scope."""
     row = WebhookRow(
+        org_pk=caller.org_pk if not caller.scope.unlimited else None,
         url=body.url,
         events=body.events,
         description=body.description,
@@ -179,13 +193,13 @@ def create_webhook(body: WebhookCreate, session: SessionDep) -> WebhookOut:
 
 
 @router.get("/webhooks/{pk}", responses=responses(401, 403, 404))
-def get_webhook(pk: WebhookPk, session: SessionDep) -> WebhookOut:
-    return _out(_get(session, pk))
+def get_webhook(pk: WebhookPk, session: SessionDep, caller: WebhookManager) -> WebhookOut:
+    return _out(_get(session, pk, caller.scope))
 
 
 @router.patch("/webhooks/{pk}", responses=responses(401, 403, 404, 422))
-def update_webhook(pk: WebhookPk, body: WebhookPatch, session: SessionDep) -> WebhookOut:
-    row = _get(session, pk)
+def update_webhook(pk: WebhookPk, body: WebhookPatch, session: SessionDep, caller: WebhookManager) -> WebhookOut:
+    row = _get(session, pk, caller.scope)
     for field in body.model_fields_set:
         setattr(row, field, getattr(body, field))
     session.add(row)
@@ -195,9 +209,9 @@ def update_webhook(pk: WebhookPk, body: WebhookPatch, session: SessionDep) -> We
 
 
 @router.delete("/webhooks/{pk}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404))
-def delete_webhook(pk: WebhookPk, session: SessionDep) -> Response:
+def delete_webhook(pk: WebhookPk, session: SessionDep, caller: WebhookManager) -> Response:
     """Remove the subscription and its deliveries, pending ones included."""
-    row = _get(session, pk)
+    row = _get(session, pk, caller.scope)
     session.exec(delete(OutboxRow).where(OutboxRow.webhook_pk == pk))
     session.delete(row)
     session.commit()
@@ -206,17 +220,20 @@ def delete_webhook(pk: WebhookPk, session: SessionDep) -> Response:
 
 @router.get("/webhooks/{pk}/deliveries", responses=responses(401, 403, 404, 422))
 def list_deliveries(
-    pk: WebhookPk, session: SessionDep, limit: int = Query(50, ge=1, le=500, description="Most recent first.")
+    pk: WebhookPk,
+    session: SessionDep,
+    caller: WebhookManager,
+    limit: int = Query(50, ge=1, le=500, description="Most recent first."),
 ) -> list[DeliveryOut]:
-    _get(session, pk)
+    _get(session, pk, caller.scope)
     rows = session.exec(select(OutboxRow).where(OutboxRow.webhook_pk == pk).order_by(OutboxRow.pk.desc()).limit(limit))
     return [_delivery(r) for r in rows]
 
 
 @router.post("/webhooks/{pk}/test", status_code=status.HTTP_202_ACCEPTED, responses=responses(401, 403, 404, 409))
-def test_webhook(pk: WebhookPk, session: SessionDep) -> DeliveryOut:
+def test_webhook(pk: WebhookPk, session: SessionDep, caller: WebhookManager) -> DeliveryOut:
     """Queue a `webhook.test` delivery to this webhook, whatever events it subscribes to."""
-    row = _get(session, pk)
+    row = _get(session, pk, caller.scope)
     if not row.enabled:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=f"webhook {pk} is disabled; enable it to test it")
     payload = {

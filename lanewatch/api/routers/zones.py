@@ -1,4 +1,5 @@
-"""/api/cameras/{camera_id}/zones routes: a camera's lane zones (admin writes, viewer reads).
+"""/api/cameras/{camera_id}/zones routes: a camera's lane zones (ZONES_EDIT writes, READ reads, inside
+the caller's scope: a camera outside it answers 404). Every change is audited.
 
 Bodies are the `Zone` model of zone files, checked by the same validators,
 so the API refuses exactly what `lanewatch zones check` refuses, in the same
@@ -18,11 +19,14 @@ from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from lanewatch.api.auth import Admin, Viewer
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
 from lanewatch.api.errors import Unprocessable, responses
+from lanewatch.api.permits import Reader, ZoneEditor
 from lanewatch.api.routers.cameras import CameraPath, camera_or_404
-from lanewatch.store.tables import ZoneRow
+from lanewatch.people import audit
+from lanewatch.people.caller import Caller
+from lanewatch.people.scope import Scope
+from lanewatch.store.tables import CameraRow, ZoneRow
 from lanewatch.store.zone_rows import fill_row, new_row, zone_of, zone_rows
 from lanewatch.zones.zone import Zone
 from lanewatch.zones.zone_file import ZoneFile, ZoneFileError, parse_zone_file
@@ -41,12 +45,40 @@ _ZONE_FILE_BODY = {
 }
 
 
-def _row_or_404(session: Session, camera_id: str, zone_id: str) -> ZoneRow:
-    camera_or_404(session, camera_id)
+def _row_or_404(session: Session, camera_id: str, zone_id: str, scope: Scope) -> ZoneRow:
+    camera_or_404(session, camera_id, scope)
     row = session.exec(select(ZoneRow).where(ZoneRow.camera_id == camera_id, ZoneRow.zone_id == zone_id)).first()
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"camera {camera_id!r} has no zone {zone_id!r}")
     return row
+
+
+def _audit(
+    session: Session,
+    caller: Caller,
+    camera: CameraRow,
+    action: str,
+    zone_id: str,
+    before: Zone | None,
+    after: Zone | None,
+) -> None:
+    """One audit row for a zone change (target ``<camera>/<zone>``), only the fields that changed."""
+    old = before.model_dump(mode="json") if before is not None else {}
+    new = after.model_dump(mode="json") if after is not None else {}
+    if before is not None and after is not None:
+        old, new = audit.changed_fields(old, new)
+        if not new:
+            return
+    audit.record(
+        session,
+        caller,
+        f"zone.{action}",
+        "zone",
+        f"{camera.id}/{zone_id}",
+        org_pk=camera.org_pk,
+        before=old or None,
+        after=new or None,
+    )
 
 
 def _duplicate(camera_id: str, zone_id: str) -> HTTPException:
@@ -54,8 +86,8 @@ def _duplicate(camera_id: str, zone_id: str) -> HTTPException:
 
 
 @router.get("", response_model=list[Zone], responses=responses(401, 403, 404, 422), summary="List a camera's zones")
-def list_zones(camera_id: CameraPath, session: SessionDep, _: Viewer) -> list[Zone]:
-    camera_or_404(session, camera_id)
+def list_zones(camera_id: CameraPath, session: SessionDep, caller: Reader) -> list[Zone]:
+    camera_or_404(session, camera_id, caller.scope)
     return [zone_of(row) for row in zone_rows(session, camera_id)]
 
 
@@ -66,13 +98,16 @@ def list_zones(camera_id: CameraPath, session: SessionDep, _: Viewer) -> list[Zo
     responses=responses(401, 403, 404, 409, 413, 422),
     summary="Add a zone",
 )
-def create_zone(camera_id: CameraPath, zone: Zone, session: SessionDep, runtime: RuntimeDep, _: Admin) -> Zone:
-    camera_or_404(session, camera_id)
+def create_zone(
+    camera_id: CameraPath, zone: Zone, session: SessionDep, runtime: RuntimeDep, caller: ZoneEditor
+) -> Zone:
+    camera = camera_or_404(session, camera_id, caller.scope)
     taken = session.exec(select(ZoneRow.pk).where(ZoneRow.camera_id == camera_id, ZoneRow.zone_id == zone.id)).first()
     if taken is not None:
         raise _duplicate(camera_id, zone.id)
     last = session.exec(select(func.max(ZoneRow.position)).where(ZoneRow.camera_id == camera_id)).one()
     session.add(new_row(camera_id, zone, (last if last is not None else -1) + 1))
+    _audit(session, caller, camera, "create", zone.id, None, zone)
     try:
         session.commit()
     except IntegrityError:  # added concurrently
@@ -89,9 +124,9 @@ def create_zone(camera_id: CameraPath, zone: Zone, session: SessionDep, runtime:
     responses=responses(401, 403, 404, 422),
     summary="Export the zones as a zone file",
 )
-def export_zones(camera_id: CameraPath, session: SessionDep, response: Response, _: Viewer) -> ZoneFile:
+def export_zones(camera_id: CameraPath, session: SessionDep, response: Response, caller: Reader) -> ZoneFile:
     """The camera's zones as zone-file JSON, ready for `lanewatch zones check` or a later import."""
-    camera_or_404(session, camera_id)
+    camera_or_404(session, camera_id, caller.scope)
     rows = zone_rows(session, camera_id)
     if not rows:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"camera {camera_id!r} has no zones to export")
@@ -108,10 +143,14 @@ def export_zones(camera_id: CameraPath, session: SessionDep, response: Response,
     summary="Replace all zones from a zone file",
 )
 def import_zones(
-    camera_id: CameraPath, body: Annotated[dict[str, Any], Body()], session: SessionDep, runtime: RuntimeDep, _: Admin
+    camera_id: CameraPath,
+    body: Annotated[dict[str, Any], Body()],
+    session: SessionDep,
+    runtime: RuntimeDep,
+    caller: ZoneEditor,
 ) -> ZoneFile:
     """All or nothing: a file with any problem changes nothing, and every problem is reported."""
-    camera_or_404(session, camera_id)
+    camera = camera_or_404(session, camera_id, caller.scope)
     try:
         zone_file = parse_zone_file(body, source="in the request body")
     except ZoneFileError as exc:
@@ -121,6 +160,11 @@ def import_zones(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail=f"the zone file is for camera {zone_file.camera!r}, not {camera_id!r}",
         )
+    old = {zone_of(row).id: zone_of(row) for row in zone_rows(session, camera_id)}
+    new = {zone.id: zone for zone in zone_file.zones}
+    for zone_id in dict.fromkeys([*old, *new]):
+        action = "update" if zone_id in old and zone_id in new else "delete" if zone_id in old else "create"
+        _audit(session, caller, camera, action, zone_id, old.get(zone_id), new.get(zone_id))
     session.exec(delete(ZoneRow).where(col(ZoneRow.camera_id) == camera_id))
     session.add_all(new_row(camera_id, zone, i) for i, zone in enumerate(zone_file.zones))
     session.commit()
@@ -129,21 +173,23 @@ def import_zones(
 
 
 @router.get("/{zone_id}", response_model=Zone, responses=responses(401, 403, 404, 422), summary="Get a zone")
-def get_zone(camera_id: CameraPath, zone_id: ZonePath, session: SessionDep, _: Viewer) -> Zone:
-    return zone_of(_row_or_404(session, camera_id, zone_id))
+def get_zone(camera_id: CameraPath, zone_id: ZonePath, session: SessionDep, caller: Reader) -> Zone:
+    return zone_of(_row_or_404(session, camera_id, zone_id, caller.scope))
 
 
 @router.put("/{zone_id}", response_model=Zone, responses=responses(401, 403, 404, 413, 422), summary="Replace a zone")
 def replace_zone(
-    camera_id: CameraPath, zone_id: ZonePath, zone: Zone, session: SessionDep, runtime: RuntimeDep, _: Admin
+    camera_id: CameraPath, zone_id: ZonePath, zone: Zone, session: SessionDep, runtime: RuntimeDep, caller: ZoneEditor
 ) -> Zone:
-    row = _row_or_404(session, camera_id, zone_id)
+    row = _row_or_404(session, camera_id, zone_id, caller.scope)
     if zone.id != zone_id:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail=f"the body's id {zone.id!r} differs from the URL's zone {zone_id!r}; zone ids cannot be changed",
         )
+    before = zone_of(row)
     session.add(fill_row(row, zone))
+    _audit(session, caller, camera_or_404(session, camera_id, caller.scope), "update", zone_id, before, zone)
     session.commit()
     runtime.reload_camera(camera_id)
     return zone
@@ -155,7 +201,11 @@ def replace_zone(
     responses=responses(401, 403, 404, 422),
     summary="Remove a zone",
 )
-def delete_zone(camera_id: CameraPath, zone_id: ZonePath, session: SessionDep, runtime: RuntimeDep, _: Admin) -> None:
-    session.delete(_row_or_404(session, camera_id, zone_id))
+def delete_zone(
+    camera_id: CameraPath, zone_id: ZonePath, session: SessionDep, runtime: RuntimeDep, caller: ZoneEditor
+) -> None:
+    row = _row_or_404(session, camera_id, zone_id, caller.scope)
+    _audit(session, caller, camera_or_404(session, camera_id, caller.scope), "delete", zone_id, zone_of(row), None)
+    session.delete(row)
     session.commit()
     runtime.reload_camera(camera_id)
