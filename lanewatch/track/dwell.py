@@ -198,11 +198,14 @@ class DwellMonitor:
         unknown = set(inside) - set(self._zones)
         if unknown:
             raise KeyError(f"unknown zone(s) {sorted(unknown)}; call set_zones first")
+        previous_look_s = self._last_offset_s
         self._advance(offset_s)
-        out = self._expire(offset_s)
+        out = self._expire(offset_s, spare_seen_since=previous_look_s)
         seen_ids = {int(i) for d in inside.values() for i in d.tracker_id if i != -1}
         for zone_id, detections in inside.items():
             out += self._sighted(zone_id, offset_s, detections[detections.tracker_id != -1], seen_ids)
+        if previous_look_s is not None:
+            out += self._expire(offset_s)  # the spared stays this look did not see either
         return out
 
     def finish(self, offset_s: float) -> list[DwellTransition]:
@@ -236,8 +239,15 @@ class DwellMonitor:
             raise ValueError(f"stream time went back from {self._last_offset_s} s to {offset_s} s")
         self._last_offset_s = offset_s
 
-    def _expire(self, offset_s: float) -> list[DwellTransition]:
+    def _expire(self, offset_s: float, spare_seen_since: float | None = None) -> list[DwellTransition]:
         """End the stays absent for more than their zone's exit grace; forget stale candidates.
+
+        Absence is judged by looks, not by the clock alone: a stay seen at or
+        after `spare_seen_since` (the previous analysed frame) has not yet been
+        missed by any look, so it is spared here and judged once this frame's
+        boxes are in. When looks are further apart than the grace (snapshots
+        minutes apart, a stream back after an outage) a car still standing
+        there keeps its stay instead of ending and starting again.
 
         A stay with a candidate counts as seen at the candidate's latest
         sighting, so that a tracker id switch just before the grace runs out
@@ -251,7 +261,12 @@ class DwellMonitor:
         pending: dict[int, float] = {}
         for c in self._candidates.values():
             pending[c.stay_id] = max(c.last_s, pending.get(c.stay_id, -math.inf))
-        gone = {s.stay_id for s in self._open if over(max(s.last_seen_s, pending.get(s.stay_id, -math.inf)), s.zone_id)}
+        spared = math.inf if spare_seen_since is None else spare_seen_since - TIME_TOLERANCE_S
+        gone = {
+            s.stay_id
+            for s in self._open
+            if over(seen_s := max(s.last_seen_s, pending.get(s.stay_id, -math.inf)), s.zone_id) and seen_s < spared
+        }
         out = [DwellTransition("ended", _ended(s)) for s in self._open if s.stay_id in gone]
         self._open = [s for s in self._open if s.stay_id not in gone]
         return out

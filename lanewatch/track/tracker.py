@@ -11,7 +11,10 @@ minutes of stream time.
 So a track is its last box, the stream time it was last seen, its label
 votes and a plain velocity (box edges per stream second, averaged over its
 last sightings); it lives for `max_missing_s` seconds of stream time, never
-a frame count. A box is compared with both the track's last box and that
+a frame count, and only a look that could have seen it and did not counts
+against it: when looks are sparser than `max_missing_s` (an image folder of
+snapshots minutes apart, a stream back after an outage) a track is kept until
+the next look, so a car still parked there keeps its identity and its dwell. A box is compared with both the track's last box and that
 box moved on by the velocity (over at most `MAX_PREDICT_S`); the better fit
 counts. A parked car matches where it was after minutes unseen; a moving
 car matches where it is heading.
@@ -113,6 +116,7 @@ class _Track:
     box: np.ndarray  # float64 xyxy of the last sighting
     last_seen_s: float
     hits: int = 0
+    missed_looks: int = 0  # looks since the last sighting that did not see it
     velocity: np.ndarray | None = None  # px per stream second of x1, y1, x2, y2
     # label -> [times seen, best confidence, class id]
     votes: dict[str, list] = field(default_factory=dict)
@@ -124,6 +128,7 @@ class _Track:
             self.velocity = step if self.velocity is None else (self.velocity + step) / 2
         self.box = box.copy()
         self.last_seen_s = offset_s
+        self.missed_looks = 0
         self.hits += 1
         vote = self.votes.setdefault(label, [0, 0.0, class_id])
         vote[0] += 1
@@ -176,7 +181,9 @@ class LowRateTracker:
         if self._last_offset_s is not None and offset_s < self._last_offset_s:
             raise ValueError(f"stream time went back from {self._last_offset_s} s to {offset_s} s")
         self._last_offset_s = offset_s
-        self._tracks = [t for t in self._tracks if offset_s - t.last_seen_s <= self.config.max_missing_s]
+        self._tracks = [
+            t for t in self._tracks if t.missed_looks == 0 or offset_s - t.last_seen_s <= self.config.max_missing_s
+        ]
 
         ids = np.full(len(detections), -1, dtype=np.int64)
         strong = detections.confidence >= self.config.min_confidence
@@ -205,6 +212,10 @@ class LowRateTracker:
                 offset_s,
             )
             class_id[d], class_name[d] = track.class_id, track.label
+        seen = set(ids.tolist())
+        for track in self._tracks:
+            if track.track_id not in seen:
+                track.missed_looks += 1
         return Detections(detections.xyxy, detections.confidence, class_id, class_name, ids)
 
     def _assign(

@@ -87,8 +87,9 @@ def test_dropouts_shorter_than_grace_keep_one_stay(seed: int) -> None:
 
 @pytest.mark.parametrize(("gap_s", "same_stay"), [(9.0, True), (10.0, True), (10.5, False), (30.0, False)])
 def test_grace_boundary_is_exclusive(gap_s: float, same_stay: bool) -> None:
-    """Absent for exactly exit_grace_seconds: the stay goes on; any longer: it ended."""
-    frames = parked(1, SPOT, 0.0, 80.0) + parked(1, SPOT, 80.0 + gap_s, 200.0 + gap_s)
+    """Absent, in looks every 2 s, for exactly exit_grace_seconds: the stay goes on; any longer: it ended."""
+    missed = [f for f in empty(82.0, 80.0 + gap_s) if f[0] < 80.0 + gap_s]
+    frames = parked(1, SPOT, 0.0, 80.0) + missed + parked(1, SPOT, 80.0 + gap_s, 200.0 + gap_s)
     out = run(DwellMonitor(LANE), frames)
     if same_stay:
         assert kinds(out)["violation"] == 1 and kinds(out)["ended"] == 0
@@ -322,3 +323,14 @@ def test_a_dwell_short_by_more_than_jitter_is_not_a_violation() -> None:
     timing = {"lane": ZoneTiming(dwell_seconds=8.0, exit_grace_seconds=4.0)}
     out = run(DwellMonitor(timing), [frame(t, (1, SPOT)) for t in (0.0, 2.0, 4.0, 6.0, 7.9)])
     assert kinds(out)["violation"] == 0
+
+
+@pytest.mark.parametrize("gap_s", [300.0, 900.0])
+def test_snapshots_minutes_apart_keep_a_standing_car_in_one_stay(gap_s: float) -> None:
+    """No look between two snapshots could see the car leave: seen in both, it stayed (and violates once)."""
+    frames = [frame(k * gap_s, (1, SPOT)) for k in range(4)] + [(4 * gap_s, {}), frame(5 * gap_s, (1, SPOT))]
+    out = run(DwellMonitor(LANE), frames)
+    [violation] = of(out, "violation")
+    assert violation.stay.stop_s == 0.0 and violation.stay.violation_s == gap_s
+    [ended] = of(out, "ended")  # the empty snapshot ends it; the car seen after that is a new stay
+    assert ended.stay.ended_s == 3 * gap_s and kinds(out)["entered"] == 2

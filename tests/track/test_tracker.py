@@ -143,13 +143,28 @@ def test_low_confidence_box_continues_a_track_but_does_not_steal_from_a_confiden
 
 
 @pytest.mark.parametrize(("gap_s", "same_id"), [(60.0, True), (120.0, True), (120.5, False), (600.0, False)])
-def test_tracks_expire_after_max_missing_s(gap_s: float, same_id: bool) -> None:
+def test_tracks_missed_by_looks_expire_after_max_missing_s(gap_s: float, same_id: bool) -> None:
+    """Looks every 2 s that do not see the car: after `max_missing_s` of them, it comes back as a new object."""
     tracker = LowRateTracker(TrackerConfig(max_missing_s=120.0))
     before = ids_of(tracker.update(detections([(CAR, 0.9, "car")]), 10.0))
+    for k in range(1, int(gap_s // 2) + 1):
+        if 10.0 + 2.0 * k < 10.0 + gap_s:
+            tracker.update(detections([]), 10.0 + 2.0 * k)
     after = ids_of(tracker.update(detections([(CAR, 0.9, "car")]), 10.0 + gap_s))
     assert (before == after) is same_id
     if not same_id:
         assert after[0] > before[0]  # ids are never reused
+
+
+@pytest.mark.parametrize("gap_s", [300.0, 900.0])
+def test_a_car_seen_in_snapshots_minutes_apart_keeps_its_identity(gap_s: float) -> None:
+    """No look in between could have seen it go: a still car in the next snapshot is the same car (PKLot)."""
+    tracker = LowRateTracker(TrackerConfig(max_missing_s=120.0))
+    first = ids_of(tracker.update(detections([(CAR, 0.9, "car")]), 0.0))
+    assert ids_of(tracker.update(detections([(CAR, 0.9, "car")]), gap_s)) == first
+    # one snapshot without it, then later ones with a car there again: that is a new stay, a new id
+    tracker.update(detections([]), 2 * gap_s)
+    assert ids_of(tracker.update(detections([(CAR, 0.9, "car")]), 3 * gap_s)) != first
 
 
 def test_vehicle_label_flicker_keeps_one_id_and_settles_on_the_most_frequent_label() -> None:
