@@ -3,11 +3,17 @@
 `detail` is always one readable sentence; validation failures add `errors`,
 one entry per problem with its location. Submitted values are never echoed
 back (a camera URL in a rejected body may hold a password).
+
+The generic sentences here are in the request's language: a person's setting
+(``request.state.language``, set at sign-in), else Accept-Language, else the
+deployment's language (zh-CN). Pydantic's own messages and the routers' details
+stay as they are.
 """
 
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,6 +23,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
+from lanewatch.words import catalogue, negotiate, t
 from lanewatch.zones.zone import ZoneError
 
 log = logging.getLogger(__name__)
@@ -53,40 +60,50 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in codes}
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
+def language(request: Request) -> str:
+    """The language to answer `request` in: the person's setting, else Accept-Language, else the default."""
+    return negotiate(request.headers.get("accept-language"), getattr(request.state, "language", None))
+
+
+def _where(loc: tuple[int | str, ...], lang: str | None = None) -> str:
     head, *rest = loc or ("body",)
     path = ""
     for part in rest:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     if head == "body":
-        return path or "request body"
+        return path or t("errors.request-body", lang)
+    if path and f"errors.place.{head}" in catalogue("en"):
+        return t("errors.parameter", lang, place=t(f"errors.place.{head}", lang), name=repr(path))
     return f"{head} parameter {path!r}" if path else str(head)
 
 
-def describe(error: dict[str, Any]) -> str:
-    """One validation error as a sentence."""
+def describe(error: dict[str, Any], lang: str | None = None) -> str:
+    """One validation error as a sentence in `lang` (default: the deployment's language)."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "json_invalid":
         loc = error.get("loc", ())
-        at = f" (at character {loc[1]})" if len(loc) > 1 and isinstance(loc[1], int) and loc[1] else ""
-        return f"request body is not valid JSON: {ctx.get('error', 'decode error')}{at}"
+        at = t("errors.json-at", lang, position=loc[1]) if len(loc) > 1 and isinstance(loc[1], int) and loc[1] else ""
+        return t("errors.json-invalid", lang, error=ctx.get("error", t("errors.json-decode", lang)), at=at)
     cause = ctx.get("error")
     if isinstance(cause, ZoneError):
         return str(cause)  # names the zone and the problem, as a zone file report does
-    where = _where(tuple(error.get("loc", ())))
+    where = _where(tuple(error.get("loc", ())), lang)
     if kind == "missing":
-        return f"{where}: required field is missing"
+        return t("errors.missing", lang, where=where)
     if kind == "extra_forbidden":
-        return f"{where}: unknown field"
+        return t("errors.extra", lang, where=where)
     if kind == "string_pattern_mismatch" and isinstance(error.get("input"), str):
-        return f"{where}: {error['msg']} (got {error['input'][:40]!r})"  # patterns guard ids, never secrets
-    return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+        # patterns guard ids, never secrets
+        return t("errors.pattern", lang, where=where, message=error["msg"], value=repr(error["input"][:40]))
+    return t("errors.field", lang, where=where, message=error["msg"].removeprefix("Value error, "))
 
 
-def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
-    messages = [describe(e) for e in errors]
-    summary = messages[0] if len(messages) == 1 else f"{len(messages)} problems: " + "; ".join(messages)
+def validation_body(errors: list[dict[str, Any]], lang: str | None = None) -> dict[str, Any]:
+    messages = [describe(e, lang) for e in errors]
+    summary = (
+        messages[0] if len(messages) == 1 else t("errors.problems", lang, count=len(messages), list="; ".join(messages))
+    )
     problems = [
         Problem(loc=[p for p in e.get("loc", ()) if isinstance(p, (str, int))], msg=m, type=e["type"])
         for e, m in zip(errors, messages, strict=True)
@@ -102,29 +119,29 @@ class Unprocessable(HTTPException):
         self.problems = [Problem(loc=["body"], msg=p, type=kind) for p in problems]
 
 
-async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-    body: dict[str, Any] = {"detail": exc.detail if isinstance(exc.detail, str) else str(exc.detail)}
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code in (404, 405) and detail == HTTPStatus(exc.status_code).phrase:  # Starlette's own words
+        detail = t(f"errors.status.{exc.status_code}", language(request))
+    body: dict[str, Any] = {"detail": detail}
     if isinstance(exc, Unprocessable):
         body["errors"] = [p.model_dump() for p in exc.problems]
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
-async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    return JSONResponse(validation_body(list(exc.errors())), status_code=422)
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse(validation_body(list(exc.errors()), language(request)), status_code=422)
 
 
-async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+async def _data_error(request: Request, exc: DataError) -> JSONResponse:
     # A value the database refused (too long, out of range, a NUL in a query parameter): the client's input.
     log.info("database refused a value: %s", type(exc.orig).__name__)
-    return JSONResponse(
-        {"detail": "a value was refused by the database (too long, out of range, or holding a NUL character)"},
-        status_code=422,
-    )
+    return JSONResponse({"detail": t("errors.database-refused", language(request))}, status_code=422)
 
 
-async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
+async def _database_down(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database unavailable: %s", type(exc).__name__)
-    return JSONResponse({"detail": "the database is unavailable; try again shortly"}, status_code=503)
+    return JSONResponse({"detail": t("errors.database-down", language(request))}, status_code=503)
 
 
 def install_error_handlers(app: FastAPI) -> None:

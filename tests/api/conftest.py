@@ -163,7 +163,8 @@ def app(runtime: FakeRuntime):
 
 @pytest.fixture
 def client(app) -> TestClient:
-    with TestClient(app) as c:
+    # The tests read the generic error sentences in English; tests/api/test_error_words.py reads them in Chinese.
+    with TestClient(app, headers={"Accept-Language": "en"}) as c:
         yield c
 
 
