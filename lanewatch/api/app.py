@@ -12,7 +12,21 @@ from starlette.concurrency import run_in_threadpool
 from lanewatch import __version__
 from lanewatch.api.errors import install_error_handlers
 from lanewatch.api.middleware import BodyLimitMiddleware, MetricsMiddleware, RequestMetrics
-from lanewatch.api.routers import alarms, cameras, events, health, keys, session, violations, web, webhooks, zones
+from lanewatch.api.routers import (
+    alarms,
+    audit,
+    cameras,
+    events,
+    health,
+    keys,
+    orgs,
+    people,
+    session,
+    violations,
+    web,
+    webhooks,
+    zones,
+)
 from lanewatch.api.routers.words import router as words_router
 from lanewatch.api.runtime import Runtime
 
@@ -42,6 +56,7 @@ def create_app(
     app.state.request_metrics = RequestMetrics()
     install_error_handlers(app)
     mounted = [("/api", module.router) for module in (cameras, zones, violations, events, webhooks, keys, alarms)]
+    mounted += [("/api", module.router) for module in (orgs, people, audit)]  # who may see what
     mounted.append(("", health.router))  # /api/health and /metrics
     mounted.append(("", session.router))  # /api/session and /api/me
     mounted.append(("", web.router))  # the web pages at /
