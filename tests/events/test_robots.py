@@ -8,11 +8,9 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote_plus, urlsplit
+from urllib.parse import unquote_plus
 
 import pytest
 from pydantic import ValidationError
@@ -31,6 +29,7 @@ from lanewatch.store.outbox import OutboxSink, WebhookDispatcher, enqueue, viola
 from lanewatch.store.robot_targets import Robots
 from lanewatch.store.tables import CameraRow, OutboxRow
 from tests.api.conftest import RecordingBus, app, client, keys, runtime  # noqa: F401  (shared fixtures)
+from tests.support.webhook_receiver import Receiver
 
 START = datetime(2026, 6, 1, 9, 0, 0, tzinfo=UTC)  # 17:00 in Shanghai
 FAST = WebhookConfig(timeout_s=2.0, retry_initial_s=0.05, retry_max_s=0.2, max_attempts=20)
@@ -39,57 +38,12 @@ DING_SECRET = "SECd1n9t4lk-test-secret-0123456789abcdef"
 FEISHU_SECRET = "fe1shu-test-secret"
 
 
-class VendorReceiver:
-    """A threaded HTTP server recording each POST (path, query, JSON body); answers are queued."""
-
-    def __init__(self, answers: list[tuple[int, dict]] | None = None) -> None:
-        self.requests: list[dict] = []
-        self.answers = list(answers or [])
-        lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
-                split = urlsplit(self.path)
-                with lock:
-                    status, answer = receiver.answers.pop(0) if receiver.answers else (200, {"errcode": 0})
-                    receiver.requests.append(
-                        {
-                            "path": split.path,
-                            "raw_query": split.query,
-                            "query": parse_qs(split.query),
-                            "headers": dict(self.headers),
-                            "raw": raw,
-                            "json": json.loads(raw),
-                            "status": status,
-                        }
-                    )
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def receiver():
-    made: list[VendorReceiver] = []
+    made: list[Receiver] = []
 
-    def start(answers=None) -> VendorReceiver:
-        made.append(VendorReceiver(answers))
+    def start(answers=None) -> Receiver:
+        made.append(Receiver(answers=answers, default_answer={"errcode": 0}))
         return made[-1]
 
     yield start
