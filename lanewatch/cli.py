@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lanewatch.cli_people import orgs_app, users_app
+from lanewatch.cli_violations import violations_app
 from lanewatch.config import SourceConfig
 from lanewatch.evaluate.truth import TruthFileError
 from lanewatch.video.source import SourceError, redact_url
@@ -35,6 +36,7 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(orgs_app, name="orgs")
+app.add_typer(violations_app, name="violations")
 console = Console(stderr=True)
 
 

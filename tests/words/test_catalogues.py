@@ -14,7 +14,7 @@ from lanewatch.words.catalogue import CATALOGUE_DIR, placeholders
 
 REPO = Path(__file__).resolve().parents[2]
 WEB = REPO / "lanewatch" / "api" / "web"
-KEY = r"[a-z][a-z0-9_-]*\.[A-Za-z0-9_.-]+"
+KEY = r"[a-z][a-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+"  # ends in a letter or digit: "a.b." + k is dynamic
 JS_KEYS = re.compile(r"""\bt\(\s*["'`](""" + KEY + r""")["'`]""")
 HTML_KEYS = re.compile(r"""data-words(?:-placeholder|-title|-aria-label|-alt)?=["'](""" + KEY + r""")["']""")
 PY_KEYS = re.compile(r"""\bt\(\s*["'](""" + KEY + r""")["']""")
