@@ -92,11 +92,20 @@ class PictureHealthConfig(StrictModel):
         description="The reference view's centre, carried through the fitted homography, moved this far.",
     )
     moved_every_s: float = Field(
-        10.0,
+        2.0,
         ge=0,
         le=3600,
         title="Moved: compare the view every (s)",
         description="ORB matching costs a few ms: it runs this often and its verdict holds in between.",
+    )
+    moved_confirm_s: float = Field(
+        2.0,
+        ge=0,
+        le=3600,
+        title="Moved: confirm after (s)",
+        description="A shifted view must be found on every view check this long before it is reported (and "
+        "its end after confirm_s). Shorter than confirm_s: a knocked camera must be reported within seconds, "
+        "and a view check only concludes when the scene's fixed features agree, so traffic does not count.",
     )
     moved_min_features: int = Field(
         100,

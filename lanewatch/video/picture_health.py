@@ -32,7 +32,10 @@ plane and a Laplacian at most once per ``every_s`` of stream time:
 A problem must hold on every analysed frame for ``confirm_s`` before it is
 reported, and the picture must be healthy as long before it is cleared, so
 a passing lorry filling the view or a headlight flash does not flap the
-state. The reported start is the first analysed frame that showed it.
+state. A move is confirmed sooner (``moved_confirm_s``, on view checks every
+``moved_every_s``): the view check already ignores what moves in the scene,
+and a knocked camera makes every violation on it wrong, so it must be known
+within seconds. The reported start is the first analysed frame that showed it.
 """
 
 from __future__ import annotations
@@ -187,7 +190,8 @@ class PictureHealth:
         if self._candidate is None or self._candidate[0] != kind:
             self._candidate = (kind, frame.offset_s, frame.timestamp, detail)
         _, since, at, first_detail = self._candidate
-        if frame.offset_s - since < self.config.confirm_s:
+        confirm_s = self.config.moved_confirm_s if kind is SourceState.MOVED else self.config.confirm_s
+        if frame.offset_s - since < confirm_s:
             return None
         self._candidate = None
         self._reported = kind

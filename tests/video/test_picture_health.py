@@ -88,7 +88,7 @@ def shifted(image: np.ndarray, dx: int) -> np.ndarray:
 
 @pytest.mark.parametrize(("dx", "moved"), [(0, False), (8, False), (64, True), (-96, True)])
 def test_a_view_shifted_from_the_reference_is_moved(dx, moved) -> None:
-    judge = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, reference_s=2))
+    judge = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, moved_confirm_s=0, reference_s=2))
     for t in range(3):
         judge.check(frame(scene(), t))
     assert judge.view is not None and judge.reference is not None
@@ -99,7 +99,7 @@ def test_a_view_shifted_from_the_reference_is_moved(dx, moved) -> None:
 
 
 def test_the_view_is_compared_every_moved_every_s_and_its_verdict_holds_in_between() -> None:
-    judge = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, reference_s=2, moved_every_s=10))
+    judge = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, moved_confirm_s=0, reference_s=2, moved_every_s=10))
     for t in range(3):
         judge.check(frame(scene(), t))
     assert judge.check(frame(shifted(scene(), 64), 3)).kind == SourceState.MOVED
@@ -109,12 +109,12 @@ def test_the_view_is_compared_every_moved_every_s_and_its_verdict_holds_in_betwe
 
 
 def test_a_view_that_matches_nothing_is_not_called_moved_nor_a_featureless_reference_judged() -> None:
-    judge = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, reference_s=2))
+    judge = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, moved_confirm_s=0, reference_s=2))
     for t in range(3):
         judge.check(frame(scene(0), t))
     assert judge.view is not None
     assert judge.check(frame(scene(7), 3)) is None  # another scene: no shift can be measured (dusk, a lorry)
-    smooth = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, reference_s=2, moved_min_features=500))
+    smooth = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, moved_confirm_s=0, reference_s=2, moved_min_features=500))
     for t in range(3):
         smooth.check(frame(scene(0), t))
     assert smooth.view is None  # too few features to judge moved for this camera
@@ -223,3 +223,18 @@ def test_offline_wins_and_the_problem_returns_with_the_frames() -> None:
 def test_only_picture_states_are_picture_problems() -> None:
     with pytest.raises(ValueError, match="not a picture problem"):
         HealthMonitor("cam", frozen_after_s=3).on_picture(SourceState.FROZEN, T0, "x", 0.0)
+
+
+def test_a_move_is_confirmed_over_moved_confirm_s_and_cleared_over_confirm_s() -> None:
+    """A knocked camera is reported within seconds; being put back must hold as long as any other problem's end."""
+    settings = PictureHealthConfig(every_s=0, confirm_s=10, moved_confirm_s=2, reference_s=2, moved_every_s=0)
+    judge = PictureHealth(settings)
+    for t in range(3):
+        judge.check(frame(scene(), t))
+    assert judge.check(frame(shifted(scene(), 64), 3)) is None
+    assert judge.check(frame(shifted(scene(), 64), 4)) is None  # 1 s: not yet
+    change = judge.check(frame(shifted(scene(), 64), 5))
+    assert change is not None and change.kind == SourceState.MOVED and change.offset_s == 3
+    assert judge.check(frame(scene(), 6)) is None and judge.check(frame(scene(), 10)) is None
+    cleared = judge.check(frame(scene(), 16))
+    assert cleared is not None and cleared.kind is None and cleared.offset_s == 6
