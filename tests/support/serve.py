@@ -48,11 +48,12 @@ class ServeProcess:
         self.log_path = workdir / "serve.log"
         self.process: subprocess.Popen | None = None
 
-    def cli(self, *args: str) -> str:
+    def cli(self, *args: str, stdin: str | None = None) -> str:
         return subprocess.run(
             [sys.executable, "-m", "lanewatch.cli", *args],
             env=self.env,
             cwd=self.workdir,
+            input=stdin,
             capture_output=True,
             text=True,
             check=True,

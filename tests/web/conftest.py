@@ -37,15 +37,19 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 CAMERA = "gate"
+PASSWORD = "web-tests-lane-2026"
+PERSON_ROLES = {"viewer": "viewer", "operator": "duty_operator", "admin": "admin"}
+"""The people the pages sign in as, by the key role a test names (a duty operator handles violations and alarms)."""
 
 
 @dataclass
 class Service:
-    """The running service, its keys per role, and an admin API client."""
+    """The running service, its keys per role, the people per role (``<role>-desk``, `PASSWORD`), an admin API client."""
 
     serve: ServeProcess
     keys: dict[str, str]
     api: httpx.Client
+    people: dict[str, str] = field(default_factory=dict)
 
     @property
     def base(self) -> str:
@@ -80,6 +84,14 @@ def service(tmp_path_factory, footage_dir, weights_path) -> Iterator[Service]:
         role: serve.cli("keys", "create", "--role", role, "--name", f"{role}-desk")
         for role in ("viewer", "operator", "admin")
     }
+    people = {}
+    for role, person_role in PERSON_ROLES.items():
+        people[role] = f"{role}-desk"
+        serve.cli(
+            *("users", "add", people[role], "--role", person_role, "--org", "district", "--name", f"{role} desk"),
+            *("--no-must-change", "--password-stdin"),
+            stdin=PASSWORD + "\n",
+        )
     with RtspServer({"lot": footage_dir / "parking-aisle" / "lot-busy.mp4"}) as rtsp:
         serve.start()
         api = httpx.Client(base_url=serve.base, headers={"Authorization": f"Bearer {keys['admin']}"}, timeout=10)
@@ -90,7 +102,7 @@ def service(tmp_path_factory, footage_dir, weights_path) -> Iterator[Service]:
             assert made.status_code == 201, made.text
             zone = api.post(f"/api/cameras/{CAMERA}/zones", json=front_row_zone())
             assert zone.status_code == 201, zone.text
-            yield Service(serve, keys, api)
+            yield Service(serve, keys, api, people)
         finally:
             api.close()
             assert serve.stop() in (0, -15), serve.log_tail()
@@ -139,8 +151,9 @@ def open_page(browser, service, request) -> Iterator[Callable]:
             locale=locale,
         )
         contexts.append(context)
-        if role is not None and not sign_in_form:
-            context.add_init_script(f"sessionStorage.setItem('lanewatch.key', {json.dumps(service.keys[role])});")
+        if role is not None and not sign_in_form:  # signed in as that person: the cookies of POST /api/session
+            signed = context.request.post("/api/session", data={"username": service.people[role], "password": PASSWORD})
+            assert signed.ok, signed.text()
         page = context.new_page()
         page.on("console", console.record)
         page.on("pageerror", lambda e: console.errors.append(f"uncaught: {e}"))

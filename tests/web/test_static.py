@@ -31,6 +31,7 @@ def client(tmp_path):
         ("/editor", "web.editor.title"),
         ("/phone", "web.phone.title"),
         ("/console", "web.console.title"),
+        ("/signin", "people.signin.title"),
     ],
 )
 def test_pages_load_without_a_key_with_a_strict_policy(client, path, title) -> None:
@@ -91,6 +92,9 @@ def test_only_web_assets_are_served(client, path) -> None:
 
 def test_me_tells_a_page_the_keys_role(client) -> None:
     r = client.get("/api/me", headers={"Authorization": f"Bearer {client.keys['operator']}"})
-    assert r.status_code == 200 and r.json() == {"name": "operator-web", "role": "operator"}
+    assert r.status_code == 200
+    me = r.json()
+    assert (me["kind"], me["name"], me["role"], me["org"]) == ("key", "operator-web", "operator", None)
+    assert "violations.handle" in me["permissions"] and "zones.edit" not in me["permissions"]
     refused = client.get("/api/me")
     assert refused.status_code == 401 and "missing API key" in refused.json()["detail"]

@@ -184,6 +184,16 @@ def update_org(pk: OrgPk, body: OrgUpdate, request: Request, session: SessionDep
     return _out([row])[0]
 
 
+MEMBER_WORDS = {
+    "orgs": "people.orgs.member.orgs",
+    "people": "people.orgs.member.people",
+    "cameras": "people.orgs.member.cameras",
+    "devices": "people.orgs.member.devices",
+    "keys": "people.orgs.member.keys",
+    "webhooks": "people.orgs.member.webhooks",
+}
+
+
 def _members(session: Session, pk: int) -> dict[str, int]:
     counts: dict[str, int] = {}
     columns = {
@@ -213,7 +223,7 @@ def delete_org(pk: OrgPk, request: Request, session: SessionDep, caller: Manager
         raise HTTPException(status.HTTP_409_CONFLICT, detail=t("people.orgs.own", lang))
     members = _members(session, pk)
     if members:
-        what = "，".join(f"{t('people.orgs.member.' + k, lang)} {n}" for k, n in members.items())
+        what = "，".join(f"{t(MEMBER_WORDS[k], lang)} {n}" for k, n in members.items())
         raise HTTPException(
             status.HTTP_409_CONFLICT, detail=t("people.orgs.not_empty", lang, name=row.name, members=what)
         )

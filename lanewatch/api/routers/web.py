@@ -22,7 +22,13 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
-PAGES = {"": "dashboard.html", "editor": "editor.html", "phone": "phone.html", "console": "console.html"}
+PAGES = {
+    "": "dashboard.html",
+    "editor": "editor.html",
+    "phone": "phone.html",
+    "console": "console.html",
+    "signin": "signin.html",
+}
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",

@@ -1,7 +1,7 @@
 // Alarm steps for the duty desk, each reachable in at most two clicks:
 // Acknowledge (1), Confirm → outcome (2), Resolve (1; a fire must be confirmed first).
 
-import { api, hasRole } from "./api.js";
+import { api, can } from "./api.js";
 import { h, replaceChildren } from "./dom.js";
 import { label, t } from "./words.js";
 
@@ -13,7 +13,7 @@ export function alarmStep(id, step, body) {
 
 /** The action buttons of one alarm; `done(alarm)` after a step succeeds, errors go to `error`. */
 export function alarmActions(alarm, who, done, error) {
-  if (!hasRole(who, "operator") || alarm.state === "resolved") return null;
+  if (!can(who, "alarms.handle") || alarm.state === "resolved") return null;
   const box = h("div", { class: "actions" });
   const run = (step, body) => async (event) => {
     const button = event.currentTarget;

@@ -1,7 +1,11 @@
-// Calls to the lanewatch API with the signed-in key.
-// The key lives in sessionStorage: it is gone when the tab closes, and never sits in a URL or a cookie.
+// Calls to the lanewatch API as the signed-in person.
+// The sign-in lives in an HttpOnly cookie (lw_session) that scripts never see: every page and tab of the
+// browser shares it. Unsafe calls echo the readable lw_csrf cookie in X-CSRF-Token, which another site's
+// page cannot read, so it cannot make calls in the person's name.
 
-const KEY_NAME = "lanewatch.key";
+import { t } from "./words.js";
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export class ApiError extends Error {
   constructor(status, detail, errors) {
@@ -12,16 +16,22 @@ export class ApiError extends Error {
   }
 }
 
-export function getKey() { return sessionStorage.getItem(KEY_NAME); }
-export function setKey(key) { sessionStorage.setItem(KEY_NAME, key); }
-export function clearKey() { sessionStorage.removeItem(KEY_NAME); }
-
-export function authHeaders() {
-  const key = getKey();
-  return key ? { Authorization: `Bearer ${key}` } : {};
+/** The value of a readable cookie, or null. */
+export function cookie(name) {
+  for (const part of document.cookie.split(";")) {
+    const [key, ...rest] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(rest.join("="));
+  }
+  return null;
 }
 
-/** A 401 anywhere means the key is missing, unknown or revoked: the shell asks for one again. */
+/** Headers a call needs beyond the cookie (which the browser adds itself): the CSRF token on unsafe methods. */
+export function authHeaders(method = "GET") {
+  const csrf = UNSAFE.has(method.toUpperCase()) ? cookie("lw_csrf") : null;
+  return csrf ? { "X-CSRF-Token": csrf } : {};
+}
+
+/** A 401 anywhere means the sign-in is missing, expired or ended: the shell sends the page to /signin. */
 function signalUnauthorized(detail) {
   window.dispatchEvent(new CustomEvent("lanewatch:unauthorized", { detail }));
 }
@@ -34,15 +44,16 @@ async function errorOf(response) {
     if (body && typeof body.detail === "string") detail = body.detail;
     if (body && Array.isArray(body.errors)) errors = body.errors;
   } catch { /* not JSON: keep the status line */ }
-  if (response.status === 401) signalUnauthorized(detail);
   return new ApiError(response.status, detail, errors);
 }
 
-/** fetch() with the key; resolves to the response or throws ApiError (never a bare TypeError). */
-export async function request(path, { method = "GET", body, signal } = {}) {
-  if (!getKey()) throw new ApiError(401, "not signed in");  // signed out meanwhile: send nothing
-  const headers = { Accept: "application/json", ...authHeaders() };
-  const init = { method, headers, signal, cache: "no-store" };
+/**
+ * fetch() as the signed-in person; resolves to the response or throws ApiError (never a bare TypeError).
+ * `quiet`: a 401 is only thrown, not announced (the sign-in page itself expects them).
+ */
+export async function request(path, { method = "GET", body, signal, quiet = false } = {}) {
+  const headers = { Accept: "application/json", ...authHeaders(method) };
+  const init = { method, headers, signal, cache: "no-store", credentials: "same-origin" };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -52,9 +63,13 @@ export async function request(path, { method = "GET", body, signal } = {}) {
     response = await fetch(path, init);
   } catch (error) {
     if (error.name === "AbortError") throw error;
-    throw new ApiError(0, "the server cannot be reached; check the network and try again");
+    throw new ApiError(0, t("people.shell.unreachable"));
   }
-  if (!response.ok) throw await errorOf(response);
+  if (!response.ok) {
+    const error = await errorOf(response);
+    if (response.status === 401 && !quiet) signalUnauthorized(error.detail);
+    throw error;
+  }
   return response;
 }
 
@@ -76,7 +91,7 @@ export function query(params) {
 }
 
 /**
- * A picture fetched with the key, as a blob: URL for an <img> (which cannot send headers).
+ * A picture fetched as the signed-in person, as a blob: URL for an <img>.
  * `previous` is revoked so that a refreshing picture does not leak memory.
  */
 export async function pictureUrl(path, previous) {
@@ -88,13 +103,29 @@ export async function pictureUrl(path, previous) {
 
 let mePromise = null;
 
-/** The signed-in key's {name, role}; cached until sign-out. */
-export function me() {
-  if (!mePromise) mePromise = api("/api/me").catch((error) => { mePromise = null; throw error; });
+/**
+ * The signed-in person: {kind, name, display_name, role, permissions, org, language, must_change_password};
+ * cached until forgetMe(). `quiet`: a 401 rejects without sending the page to the sign-in page.
+ */
+export function me({ quiet = false } = {}) {
+  if (!mePromise) mePromise = api("/api/me", { quiet }).catch((error) => { mePromise = null; throw error; });
   return mePromise;
 }
 
 export function forgetMe() { mePromise = null; }
 
-const RANK = { viewer: 0, operator: 1, admin: 2 };
-export function hasRole(who, role) { return !!who && (RANK[who.role] ?? -1) >= RANK[role]; }
+/** Whether the signed-in person may do `permission` (e.g. "violations.handle"; see /api/me's permissions). */
+export function can(who, permission) { return !!who && Array.isArray(who.permissions) && who.permissions.includes(permission); }
+
+/** Where a page goes when nobody is signed in: /signin, coming back here afterwards. */
+export function signInUrl(extra = {}) {
+  const next = location.pathname + location.search + location.hash;
+  return "/signin" + query({ next: next === "/signin" ? "/" : next, ...extra });
+}
+
+/** Sign out this browser (every tab), then show the sign-in page. */
+export async function signOut() {
+  try { await request("/api/session", { method: "DELETE", quiet: true }); } catch { /* signed out already */ }
+  forgetMe();
+  location.assign("/signin");
+}

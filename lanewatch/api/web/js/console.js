@@ -2,7 +2,7 @@
 // Each alarm is reported as shown (POST /shown) the first time this console displays it, which is
 // how the centre measures the time from an alarm to a person seeing it.
 
-import { api, hasRole } from "./api.js";
+import { api, can } from "./api.js";
 import { badge, formatAgo, formatTime, h, replaceChildren } from "./dom.js";
 import { cue, soundToggle } from "./cue.js";
 import { alarmActions } from "./alarm-actions.js";
@@ -18,7 +18,7 @@ let fireUnacknowledged = false;
 const reportedShown = new Set();
 
 function reportShown(alarm) {
-  if (alarm.shown_at || reportedShown.has(alarm.id) || !hasRole(who, "operator")) return;
+  if (alarm.shown_at || reportedShown.has(alarm.id) || !can(who, "alarms.handle")) return;
   reportedShown.add(alarm.id);
   api(`/api/alarms/${encodeURIComponent(alarm.id)}/shown`, { method: "POST" }).catch(() => reportedShown.delete(alarm.id));
 }

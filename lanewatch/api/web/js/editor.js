@@ -2,7 +2,7 @@
 // Each save is one API call that either stores the whole zone or nothing; the API's words for a
 // refused zone (crossed edges, too small, ...) are shown next to the zone.
 
-import { ApiError, api, hasRole, pictureUrl } from "./api.js";
+import { ApiError, api, can, pictureUrl } from "./api.js";
 import { formatTime, h, replaceChildren } from "./dom.js";
 import { confirmDialog } from "./dialog.js";
 import { startPage } from "./shell.js";
@@ -32,7 +32,7 @@ function drawOthers() {
 }
 
 function renderZoneList() {
-  const canEdit = hasRole(who, "admin");
+  const canEdit = can(who, "zones.edit");
   replaceChildren($("zone-list"), zones.length ? zones.map((zone, i) => h("li", { dataset: { zone: zone.id } },
     h("span", { class: "swatch", "aria-hidden": "true", dataset: { colour: i % COLOURS.length } }),
     h("span", {}, zone.name),
@@ -139,7 +139,7 @@ async function main() {
   await loadWords();
   applyWords(document);
   who = await startPage("editor");
-  const canEdit = hasRole(who, "admin");
+  const canEdit = can(who, "zones.edit");
   if (!canEdit) $("zones-title").after(h("p", { class: "hint" }, t("web.editor.admins-only")));
   $("new-zone").addEventListener("click", () => startEditing(null));
   $("zone-form").addEventListener("submit", save);

@@ -1,6 +1,6 @@
 // The phone view: active violations with thumbnails and one-tap acknowledge; refreshed by live events.
 
-import { api, hasRole, pictureUrl } from "./api.js";
+import { api, can, pictureUrl } from "./api.js";
 import { badge, formatAgo, formatDuration, h, replaceChildren } from "./dom.js";
 import { cue, soundToggle } from "./cue.js";
 import { connectLive } from "./live.js";
@@ -27,7 +27,7 @@ function item(v) {
   const img = h("img", { alt: t("web.phone.item", what) });
   thumbnail(v, img);
   const error = h("p", { class: "error", role: "alert" });
-  const ack = hasRole(who, "operator") && v.state === "new"
+  const ack = can(who, "violations.handle") && v.state === "new"
     ? h("button", { type: "button", class: "primary", "aria-label": t("web.phone.acknowledge-label", what) }, t("web.acknowledge")) : null;
   if (ack) {
     ack.addEventListener("click", async () => {

@@ -1,95 +1,97 @@
-// What every page shares: the top bar with navigation, sign-in with an API key, the service worker.
+// What every page shares: the top bar (navigation, who is signed in, language, sign-out), the sign-in
+// check, the service worker. Nobody signed in (or a sign-in that ended meanwhile): the page goes to
+// /signin and comes back here afterwards; one sign-in serves every page and tab (it is a cookie).
 
-import { ApiError, clearKey, forgetMe, getKey, me, setKey } from "./api.js";
+import { api, can, cookie, forgetMe, me, signInUrl, signOut } from "./api.js";
 import { h, replaceChildren } from "./dom.js";
-import { makeDialog, openDialog } from "./dialog.js";
+import { SUPPORTED, language, loadWords, setLanguage, t } from "./words.js";
+
+export { can };
 
 const PAGES = [
-  ["dashboard", "/", "Dashboard"],
-  ["editor", "/editor", "Zone editor"],
-  ["phone", "/phone", "Phone view"],
-  ["console", "/console", "Duty console"],
+  ["dashboard", "/", "people.shell.page.dashboard"],
+  ["editor", "/editor", "people.shell.page.editor"],
+  ["phone", "/phone", "people.shell.page.phone"],
+  ["console", "/console", "people.shell.page.console"],
 ];
+export const LANGUAGE_NAMES = { "zh-CN": "中文", en: "English" };
 
 function topBar(current) {
-  const links = PAGES.map(([name, href, label]) =>
-    h("a", { href, "aria-current": name === current ? "page" : null }, label));
-  const who = h("span", { class: "who", id: "who" });
+  const links = PAGES.map(([name, href, key]) =>
+    h("a", { href, "aria-current": name === current ? "page" : null }, t(key)));
+  const who = h("span", { class: "who", id: "who", role: "status" }, t("people.shell.checking"));
   return h("header", { class: "topbar" },
     h("a", { class: "brand", href: "/" }, "lanewatch"),
-    h("nav", { "aria-label": "Pages" }, links),
+    h("nav", { "aria-label": t("people.shell.pages") }, links),
     who);
 }
 
-function signInDialog() {
-  const input = h("input", { id: "signin-key", name: "key", type: "password", autocomplete: "off", required: true,
-    spellcheck: "false", "aria-describedby": "signin-help signin-error" });
-  const error = h("p", { id: "signin-error", class: "error", role: "alert" });
-  const form = h("form", { method: "dialog" },
-    h("div", { class: "field" }, h("label", { for: "signin-key" }, "API key"), input),
-    h("p", { id: "signin-help", class: "hint" },
-      "Ask an administrator for a key (lanewatch keys create --role viewer|operator|admin). ",
-      "It is kept only in this browser tab and forgotten when the tab closes."),
-    error,
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Sign in")));
-  const dialog = makeDialog("signin-dialog", "Sign in to lanewatch", form);
-  return { dialog, form, input, error };
+/** Go to the sign-in page; the promise never settles, so a page's script stops where it waited. */
+function toSignIn(extra) {
+  location.replace(signInUrl(extra));
+  return new Promise(() => {});
 }
 
-/** Ask for a key until one works; resolves to {name, role}. */
-async function askForKey() {
-  const { dialog, form, input, error } = signInDialog();
-  return new Promise((resolve) => {
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      error.textContent = "";
-      setKey(input.value.trim());
+function languageSwitch(who) {
+  const select = h("select", { id: "language", "aria-label": t("people.shell.language") },
+    SUPPORTED.map((lang) => h("option", { value: lang, selected: lang === language() }, LANGUAGE_NAMES[lang] || lang)));
+  select.addEventListener("change", async () => {
+    select.disabled = true;
+    try {
+      if (who.kind === "person") await api("/api/me", { method: "PATCH", body: { language: select.value } });
+      setLanguage(select.value);
       forgetMe();
-      try {
-        const who = await me();
-        dialog.close("ok");
-        dialog.remove();
-        resolve(who);
-      } catch (failure) {
-        clearKey();
-        error.textContent = failure instanceof ApiError && failure.status === 401
-          ? `That key was refused: ${failure.detail}.` : `Could not sign in: ${failure.message}`;
-        input.focus();
-        input.select();
-      }
-    });
-    dialog.addEventListener("cancel", (event) => event.preventDefault());  // there is nothing to show without a key
-    openDialog(dialog, { focus: input });
+      location.reload();
+    } catch (error) {
+      select.disabled = false;
+      select.title = error.message;
+    }
   });
+  return select;
 }
 
 function showWho(who) {
   const slot = document.getElementById("who");
-  const signOut = h("button", { type: "button", id: "sign-out" }, "Sign out");
-  signOut.addEventListener("click", () => { clearKey(); forgetMe(); location.reload(); });
-  replaceChildren(slot, h("span", {}, `${who.name} · `, h("strong", { id: "role" }, who.role)), signOut);
+  const signOutButton = h("button", { type: "button", id: "sign-out" }, t("people.shell.sign-out"));
+  signOutButton.addEventListener("click", () => { signOutButton.disabled = true; signOut(); });
+  const org = who.org ? h("span", { id: "who-org", class: "org" }, who.org.name) : null;
+  replaceChildren(slot,
+    h("span", { id: "who-name" }, who.display_name || who.name),
+    org ? " · " : null, org,
+    h("strong", { id: "role", class: "sr-only" }, who.role),
+    languageSwitch(who),
+    who.kind === "person" ? signOutButton : null);
+  slot.removeAttribute("role");
   document.body.dataset.role = who.role;
 }
 
-/** Mount the shell and sign in; resolves to the caller {name, role} once the page may load data. */
+/**
+ * Mount the shell and make sure someone is signed in; resolves to /api/me's answer once the page may
+ * load data. Not signed in: goes to /signin (and never resolves).
+ */
 export async function startPage(current) {
+  await loadWords();  // costs nothing when the page loaded them already
   document.body.prepend(topBar(current));
   if ("serviceWorker" in navigator && window.isSecureContext) {
     navigator.serviceWorker.register("/sw.js").catch(() => { /* installability only; pages work without it */ });
   }
-  let who = null;
-  if (getKey()) {
-    try { who = await me(); } catch { clearKey(); }
+  if (!cookie("lw_csrf")) return toSignIn();  // never signed in in this browser: no need to ask the server
+  let who;
+  try {
+    who = await me({ quiet: true });
+  } catch (error) {
+    if (error.status === 401) return toSignIn();
+    replaceChildren(document.getElementById("who"), h("span", { class: "error" }, error.message));
+    throw error;
   }
-  if (!who) who = await askForKey();
+  if (who.must_change_password) return toSignIn({ change: "1" });
+  if (who.language && setLanguage(who.language) && who.language !== language()) {
+    location.reload();  // the person's own language, kept in this browser from now on
+    return new Promise(() => {});
+  }
   showWho(who);
-  // From now on a 401 means the key was revoked meanwhile: ask again from a clean page.
-  window.addEventListener("lanewatch:unauthorized", () => {
-    if (!getKey()) return;
-    clearKey();
-    forgetMe();
-    location.reload();
-  });
+  // From now on a 401 means the sign-in ended meanwhile (signed out in another tab, expired, disabled).
+  window.addEventListener("lanewatch:unauthorized", () => { forgetMe(); toSignIn(); });
   return who;
 }
 

@@ -1,7 +1,7 @@
 // One violation in detail: the evidence picture (click toggles annotated/clean), times, dwell, zone,
 // camera; acknowledge / resolve with a comment for operators.
 
-import { api, hasRole, pictureUrl } from "./api.js";
+import { api, can, pictureUrl } from "./api.js";
 import { badge, formatDuration, formatTime, h, replaceChildren } from "./dom.js";
 import { makeDialog, openDialog } from "./dialog.js";
 import { label, t } from "./words.js";
@@ -47,7 +47,7 @@ function snapshotToggle(v) {
 }
 
 function actions(v, who, onDone, error) {
-  if (!hasRole(who, "operator") || v.state === "resolved") return null;
+  if (!can(who, "violations.handle") || v.state === "resolved") return null;
   const comment = h("textarea", { id: "violation-comment", rows: "2", maxlength: "2000" });
   const run = (action) => async () => {
     error.textContent = "";
