@@ -9,6 +9,7 @@ import numpy as np
 
 from lanewatch.detect.detections import Detections
 from lanewatch.events.evidence import BOX_COLOUR, ZONE_COLOUR, draw_label
+from lanewatch.words import name as words_of
 
 CROP_MARGIN = 0.25  # of the box's width/height, on each side
 MIN_MARGIN_PX = 16
@@ -47,14 +48,14 @@ def draw_zones(image: np.ndarray, zones: Iterable[tuple[str, Sequence[Sequence[f
 
 
 def draw_detections(image: np.ndarray, detections: Detections) -> np.ndarray:
-    """Each box with its class, confidence and track id (when tracked), in place."""
+    """Each box with its class (in the deployment's language), confidence and track id (when tracked), in place."""
     scale, thick = _scale(image)
     for (x1, y1, x2, y2), name, conf, track in zip(
         detections.xyxy, detections.class_name, detections.confidence, detections.tracker_id, strict=True
     ):
         x1, y1, x2, y2 = (round(float(v)) for v in (x1, y1, x2, y2))
         cv2.rectangle(image, (x1, y1), (x2, y2), BOX_COLOUR, thick, cv2.LINE_AA)
-        text = f"{name} {conf:.2f}" + (f" #{track}" if track >= 0 else "")
+        text = f"{words_of('label', str(name))} {conf:.2f}" + (f" #{track}" if track >= 0 else "")
         draw_label(image, text, (x1, y1 - 4), 0.5 * scale, BOX_COLOUR)
     return image
 

@@ -63,7 +63,7 @@ export function cameraGrid(list, status) {
       const zones = await api(`/api/cameras/${encodeURIComponent(camera.id)}/zones`).catch(() => []);
       replaceChildren(entry.zones, zones.length ? zones.map((zone) => {
         const n = counts.get(`${camera.id}/${zone.id}`) || 0;
-        return h("li", { dataset: { zone: zone.id } }, `${zone.name}: `,
+        return h("li", { dataset: { zone: zone.id } }, t("web.grid.zone-line", { name: zone.name }),
           h("span", { class: n ? "count-active" : "" }, n === 1 ? t("web.grid.active-one") : t("web.grid.active-many", { count: n })));
       }) : h("li", { class: "muted" }, t("web.grid.no-zones")));
       if (s.frames > 0) refreshFrame(camera, entry);  // analysed frames: only then is there a picture to show

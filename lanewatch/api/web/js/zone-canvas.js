@@ -4,7 +4,7 @@
 // goes with Delete. Every change can be undone.
 
 import { svg } from "./dom.js";
-import { t } from "./words.js";
+import { label as labelWords, t } from "./words.js";
 
 export const COLOURS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45"];
 const WIDTH = 1000;
@@ -56,7 +56,7 @@ export function zoneCanvas(svgElement, { onChange }) {
       const [x1, y1] = toView([box[0], box[1]]);
       const [x2, y2] = toView([box[2], box[3]]);
       layers.push(svg("rect", { class: "detection", x: x1, y: y1, width: x2 - x1, height: y2 - y1, "pointer-events": "none" }));
-      layers.push(svg("text", { x: x1, y: Math.max(14, y1 - 4), "pointer-events": "none" }, `${label} ${Math.round(confidence * 100)}%`));
+      layers.push(svg("text", { x: x1, y: Math.max(14, y1 - 4), "pointer-events": "none" }, t("web.editor.detection", { label: labelWords("label", label), confidence: Math.round(confidence * 100) })));
     }
     if (editing && points.length) {
       const shape = points.length >= 3 ? "polygon" : "polyline";
