@@ -92,3 +92,15 @@ def test_pages_hold_no_words_of_their_own() -> None:
         assert [t for t in texts if t and t not in ("lanewatch", "✕")] == [], path.name
         attributes = re.findall(r"""\s(?:placeholder|title|aria-label|alt)=["']([^"']+)["']""", text)
         assert attributes == [], f"{path.name}: attributes with words of their own: {attributes}"
+
+
+def test_the_wheel_carries_every_catalogue() -> None:
+    """pyproject's package-data must match each catalogue file, or an installed lanewatch has no words."""
+    import fnmatch
+    import tomllib
+
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
+        "lanewatch.words"
+    ]
+    files = [path.relative_to(CATALOGUE_DIR.parent).as_posix() for path in CATALOGUE_DIR.rglob("*.json")]
+    assert files and all(any(fnmatch.fnmatch(f, p) for p in patterns) for f in files)
