@@ -9,12 +9,13 @@ from lanewatch.events.bus import device_payload
 from lanewatch.events.violation import ViolationEvent
 from lanewatch.people.event_scope import StreamScope
 from lanewatch.people.scope import Scope
+from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
 from lanewatch.store.outbox import OutboxSink, add_delivery
 from lanewatch.store.people_tables import AuditRow
 from lanewatch.store.tables import CameraRow, OutboxRow, WebhookRow, utcnow
 
 from .conftest import LANE, SECRETS
-from .scope_world import World, world_fixture  # noqa: F401  (the `world` fixture)
+from .scope_world import World, add_key, world_fixture  # noqa: F401  (the `world` fixture)
 from .test_events_sse import _connected, _open, _v, server  # noqa: F401  (the `server` fixture)
 
 
@@ -150,3 +151,23 @@ def test_handling_is_audited_and_a_refused_step_is_not(client, world: World) -> 
 def _audit_of(world: World, target_id: str) -> list[AuditRow]:
     with Session(world.runtime.engine) as session:
         return list(session.exec(select(AuditRow).where(AuditRow.target_id == target_id).order_by(AuditRow.pk)))
+
+
+def test_a_scoped_gateway_delivers_only_for_its_own_devices(client, world: World) -> None:
+    with Session(world.runtime.engine) as session:
+        key = add_key(session, "e1-gateway", "device", world.org["e1"])
+        session.commit()
+    body = [
+        {"device_id": device, "kind": "alarm", "alarm_type": "gas_leak", "message_id": f"g-{device}"}
+        for device in ("dev-e1", "dev-e2", "dev-new")
+    ]
+    r = client.post("/api/alarms/ingest", json=body, headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["accepted"] == 1
+    assert [e.split(":")[0] for e in answer["errors"]] == [
+        f"no device {d!r} in this key's organisation" for d in ("dev-e2", "dev-new")
+    ]
+    with Session(world.runtime.engine) as session:
+        raised = session.exec(select(AlarmRow.device_id).where(AlarmRow.alarm_type == "gas_leak")).all()
+        assert raised == ["dev-e1"] and session.get(DeviceRow, "dev-new") is None

@@ -5,7 +5,10 @@ in the same format as MQTT payloads (`lanewatch.alarms.payloads`). Each
 message is validated on its own: the good ones are stored even when others
 are malformed (200, with the refusals listed), and only a body in which
 nothing could be used is a 422. The answer comes once the batch is
-committed, so a 200 means stored.
+committed, so a 200 means stored. A key with an organisation delivers only
+for devices registered inside its scope (it cannot raise another
+enterprise's alarms, nor auto-register devices); the others are refused
+like malformed items.
 """
 
 from __future__ import annotations
@@ -106,9 +109,10 @@ def parse_items(items: list[Any]) -> tuple[list[SensorMessage], list[str]]:
     responses=responses(401, 403, 413, 422, 503),
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _BODY_SCHEMA}}}},
 )
-async def ingest(request: Request, runtime: RuntimeDep, session: SessionDep, _: AlarmIngester) -> IngestAnswer:
+async def ingest(request: Request, runtime: RuntimeDep, session: SessionDep, caller: AlarmIngester) -> IngestAnswer:
     """Store readings, device alarms, clears, heartbeats, battery, tamper and operation messages."""
     received_at = utcnow()
+    devices = caller.scope.device_ids(session)  # None: any device (an unscoped key)
     session.close()  # the key check is done: hold no pooled connection while waiting for the group commit
     body = await request.body()
     try:
@@ -127,6 +131,10 @@ async def ingest(request: Request, runtime: RuntimeDep, session: SessionDep, _: 
         )
     usable, item_errors = parse_items(items)
     errors += item_errors
+    if devices is not None:
+        outside = sorted({m.device_id for m in usable} - devices)
+        errors += [f"no device {d!r} in this key's organisation: register it there first" for d in outside]
+        usable = [m for m in usable if m.device_id in devices]
     if not usable:
         summary = errors[0] if len(errors) == 1 else f"no message could be used ({len(errors)} problems)"
         raise Unprocessable(summary, errors or ["no messages"])
