@@ -171,3 +171,26 @@ def test_a_scoped_gateway_delivers_only_for_its_own_devices(client, world: World
     with Session(world.runtime.engine) as session:
         raised = session.exec(select(AlarmRow.device_id).where(AlarmRow.alarm_type == "gas_leak")).all()
         assert raised == ["dev-e1"] and session.get(DeviceRow, "dev-new") is None
+
+
+def test_an_alarms_fire_lanes_show_only_cameras_in_scope(client, world: World) -> None:
+    with Session(world.runtime.engine) as session:
+        session.get(DeviceRow, "dev-e1").building = "B1"  # cam1's building: its lane is the device's fire lane
+        session.commit()
+    fire = world.alarms["dev-e1:fire"]
+    lanes = {
+        caller: [
+            lane["camera"] for lane in client.get(f"/api/alarms/{fire}", headers=world.headers(caller)).json()["lanes"]
+        ]
+        for caller in ("s1_duty", "e1_enterprise")
+    }
+    assert lanes == {"s1_duty": ["cam1"], "e1_enterprise": []}  # community c1's camera is not the enterprise's
+
+
+def test_a_zone_import_audits_each_zone(client, world: World) -> None:
+    body = {"camera": "cam1", "zones": [{**LANE, "id": "lane-b", "name": "二号"}]}
+    assert (
+        client.put("/api/cameras/cam1/zones/import", json=body, headers=world.headers("c1_manager")).status_code == 200
+    )
+    assert [r.target_id for r in _audit(world, "zone.delete")] == ["cam1/lane-a"]
+    assert [(r.target_id, r.after["name"]) for r in _audit(world, "zone.create")] == [("cam1/lane-b", "二号")]

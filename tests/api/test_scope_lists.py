@@ -127,7 +127,7 @@ def test_keys_and_webhooks_lists_are_scoped(client, world: World) -> None:
         session.commit()
     assert client.delete(f"/api/keys/{other}", headers=h).status_code == 404
     hook = client.post("/api/webhooks", json={"url": "http://127.0.0.1:9/s1"}, headers=h)
-    assert hook.status_code == 201
+    assert hook.status_code == 201 and hook.json()["org"]["code"] == "s1"
     assert [w["url"] for w in client.get("/api/webhooks", headers=h).json()] == ["http://127.0.0.1:9/s1"]
     with Session(world.runtime.engine) as session:
         assert session.get(WebhookRow, hook.json()["pk"]).org_pk == world.org["s1"]

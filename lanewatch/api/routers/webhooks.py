@@ -25,6 +25,7 @@ from sqlmodel import Session, delete, select
 from lanewatch.api.auth import require_permission
 from lanewatch.api.deps import SessionDep, StrictJSONRoute
 from lanewatch.api.errors import responses
+from lanewatch.api.org_ref import OrgRef, org_ref
 from lanewatch.api.permits import WebhookManager
 from lanewatch.events.bus import EVENT_TYPES, valid_pattern
 from lanewatch.people.roles import Permission
@@ -114,6 +115,9 @@ class WebhookOut(BaseModel):
     description: str | None
     enabled: bool
     created_at: datetime
+    org: OrgRef | None = Field(
+        None, description="Only events of cameras and devices in this organisation's subtree; null: all."
+    )
     secret: str = Field(
         description="The full secret in the answer that creates the webhook; "
         "afterwards '****' and its last 4 characters."
@@ -136,8 +140,9 @@ def _mask(secret: str) -> str:
     return "****" + secret[-4:]
 
 
-def _out(row: WebhookRow, *, reveal: bool = False) -> WebhookOut:
+def _out(session: Session, row: WebhookRow, *, reveal: bool = False) -> WebhookOut:
     return WebhookOut(
+        org=org_ref(session, row.org_pk),
         pk=row.pk,
         url=row.url,
         events=row.events,
@@ -172,7 +177,10 @@ def _get(session: Session, pk: int, scope: Scope) -> WebhookRow:
 
 @router.get("/webhooks", responses=responses(401, 403))
 def list_webhooks(session: SessionDep, caller: WebhookManager) -> list[WebhookOut]:
-    return [_out(r) for r in session.exec(scoped(select(WebhookRow), caller.scope, WebhookRow).order_by(WebhookRow.pk))]
+    return [
+        _out(session, r)
+        for r in session.exec(scoped(select(WebhookRow), caller.scope, WebhookRow).order_by(WebhookRow.pk))
+    ]
 
 
 @router.post("/webhooks", status_code=status.HTTP_201_CREATED, responses=responses(401, 403, 422))
@@ -189,12 +197,12 @@ def create_webhook(body: WebhookCreate, session: SessionDep, caller: WebhookMana
     session.add(row)
     session.commit()
     session.refresh(row)
-    return _out(row, reveal=True)
+    return _out(session, row, reveal=True)
 
 
 @router.get("/webhooks/{pk}", responses=responses(401, 403, 404))
 def get_webhook(pk: WebhookPk, session: SessionDep, caller: WebhookManager) -> WebhookOut:
-    return _out(_get(session, pk, caller.scope))
+    return _out(session, _get(session, pk, caller.scope))
 
 
 @router.patch("/webhooks/{pk}", responses=responses(401, 403, 404, 422))
@@ -205,7 +213,7 @@ def update_webhook(pk: WebhookPk, body: WebhookPatch, session: SessionDep, calle
     session.add(row)
     session.commit()
     session.refresh(row)
-    return _out(row)
+    return _out(session, row)
 
 
 @router.delete("/webhooks/{pk}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 403, 404))
