@@ -35,13 +35,22 @@ def event_allowed(session: Session, scope: Scope, payload: dict[str, Any]) -> bo
     return True
 
 
+_generation = 0
+
+
+def changed() -> None:
+    """Cameras or devices were added, moved or removed (in this process): streams read their sets again."""
+    global _generation
+    _generation += 1
+
+
 class StreamScope:
     """`event_allowed` for a long-lived stream, from the sets of cameras and devices in scope.
 
-    The sets are read again every `refresh_s`, and at once (at most every
-    `recheck_s`) when an event names a camera or device not in them, so a
-    camera added to the scope is heard from its first event and one moved out
-    of it stops within `refresh_s`.
+    The sets are read again after `changed()` (the API calls it when a camera
+    or device is added, moved or removed), every `refresh_s` (changes made by
+    another process), and at once (at most every `recheck_s`) when an event
+    names a camera or device not in them.
     """
 
     def __init__(
@@ -61,12 +70,15 @@ class StreamScope:
         self.cameras: frozenset[str] | None = None
         self.devices: frozenset[str] | None = None
         self._read_at: float | None = None
+        self._generation = -1
 
     def refresh(self) -> None:
+        generation = _generation  # before the read: a change made during it makes the next event read again
         with self.session_factory() as session:
             self.cameras = self.scope.camera_ids(session)
             self.devices = self.scope.device_ids(session)
         self._read_at = self.clock()
+        self._generation = generation
 
     def _known(self, payload: dict[str, Any]) -> bool | None:
         """Allowed (True/False) from the sets as read, or None when the sets are too old to say."""
@@ -77,7 +89,8 @@ class StreamScope:
         ids = self.cameras if camera is not None else self.devices
         hit = ids is None or (camera if camera is not None else device) in ids
         age = None if self._read_at is None else self.clock() - self._read_at
-        if age is None or age >= self.refresh_s or (not hit and age >= self.recheck_s):
+        stale = age is None or age >= self.refresh_s or self._generation != _generation
+        if stale or (not hit and age is not None and age >= self.recheck_s):
             return None
         return hit
 

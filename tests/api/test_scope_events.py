@@ -53,6 +53,16 @@ def test_stream_scope_follows_devices_and_camera_moves(world: World) -> None:
     assert scope.allows({"type": "camera.offline", "camera": "cam2"})
 
 
+def test_a_camera_moved_out_through_the_api_goes_silent_at_once(client, world: World) -> None:
+    engine = world.runtime.engine
+    scope = StreamScope(Scope(frozenset({world.org["s1"], world.org["c1"]})), lambda: Session(engine))
+    scope.clock = lambda: 0.0  # no time passes: only the move itself can make the stream read again
+    assert scope.allows({"type": "camera.offline", "camera": "cam1"})
+    moved = client.patch("/api/cameras/cam1", json={"org": "c2"}, headers=world.headers("district_admin"))
+    assert moved.status_code == 200
+    assert not scope.allows({"type": "camera.offline", "camera": "cam1"})
+
+
 def _hook(session: Session, org_pk: int | None) -> int:
     row = WebhookRow(url="http://127.0.0.1:9/h", secret="s" * 20, events=["*"], org_pk=org_pk)
     session.add(row)

@@ -24,7 +24,7 @@ from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
 from lanewatch.api.errors import Unprocessable, responses
 from lanewatch.api.org_ref import OrgCode, OrgRef, org_refs, target_org
 from lanewatch.api.permits import Anyone, DeviceEditor, Reader, demand
-from lanewatch.people import audit
+from lanewatch.people import audit, event_scope
 from lanewatch.people.caller import Caller
 from lanewatch.people.roles import Permission
 from lanewatch.people.scope import Scope
@@ -209,6 +209,7 @@ def create_device(body: DeviceCreate, session: SessionDep, runtime: RuntimeDep, 
     session.add(row)
     _audit(session, caller, row, "create", None)
     session.commit()
+    event_scope.changed()
     session.refresh(row)
     return _record(session, runtime, row)
 
@@ -254,6 +255,7 @@ def update_device(
     session.add(row)
     _audit(session, caller, row, "update", before)
     session.commit()
+    event_scope.changed()
     session.refresh(row)
     runtime.alarms.rule_engine.forget(device_id)  # thresholds may have changed: start their timers afresh
     return _record(session, runtime, row)
@@ -279,6 +281,7 @@ def delete_device(device_id: DevicePath, session: SessionDep, runtime: RuntimeDe
     _audit(session, caller, row, "delete", _fields(row))
     session.delete(row)
     session.commit()
+    event_scope.changed()
     runtime.alarms.rule_engine.forget(device_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

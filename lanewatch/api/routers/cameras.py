@@ -25,7 +25,7 @@ from lanewatch.api.org_ref import OrgCode, OrgRef, org_ref, org_refs, target_org
 from lanewatch.api.permits import CameraEditor, Reader
 from lanewatch.api.runtime import CameraStatus, Runtime
 from lanewatch.detect.detections import Detections
-from lanewatch.people import audit
+from lanewatch.people import audit, event_scope
 from lanewatch.people.caller import Caller
 from lanewatch.people.scope import Scope, scoped
 from lanewatch.store.tables import CameraRow, ZoneRow, as_utc, utcnow
@@ -249,6 +249,7 @@ def create_camera(body: CameraCreate, session: SessionDep, runtime: RuntimeDep, 
     except IntegrityError:  # created concurrently
         session.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT, detail=f"camera {body.id!r} already exists") from None
+    event_scope.changed()
     runtime.reload_camera(row.id)
     return _out(session, row, runtime)
 
@@ -285,6 +286,7 @@ def update_camera(
     session.add(row)
     _audit_change(session, caller, row, before)
     session.commit()
+    event_scope.changed()
     runtime.reload_camera(camera_id)
     return _out(session, row, runtime)
 
@@ -310,6 +312,7 @@ def delete_camera(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDe
     session.exec(delete(ZoneRow).where(ZoneRow.camera_id == camera_id))
     session.delete(row)
     session.commit()
+    event_scope.changed()
     runtime.reload_camera(camera_id)
 
 
