@@ -19,6 +19,7 @@ PUBLIC = {
     ("GET", "/phone"),
     ("GET", "/console"),
     ("GET", "/signin"),
+    ("GET", "/people"),
     ("GET", "/manifest.webmanifest"),
     ("GET", "/sw.js"),
     ("GET", "/web/{asset:path}"),

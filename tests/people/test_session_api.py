@@ -34,6 +34,11 @@ def test_signing_in_sets_an_httponly_session_and_a_readable_csrf_cookie(client, 
         assert session.exec(select(AuditRow.action)).all() == ["session.sign_in"]
     assert client.get("/api/me").json()["name"] == "zhang"
     assert client.get("/api/cameras").status_code == 200  # one sign-in serves the other routes
+    assert sign_in(client, "zhang").status_code == 200  # signing in again ends the browser's old sign-in
+    assert client.get("/api/me").status_code == 200
+    client.cookies.clear()
+    client.cookies.set("lw_session", token)
+    assert client.get("/api/me").status_code == 401
 
 
 @pytest.mark.parametrize(("trusted", "secure"), [(True, True), (False, False)])
@@ -97,6 +102,7 @@ def test_sign_out_ends_this_browser_only(client, runtime, orgs) -> None:
     old = client.cookies["lw_session"]
     r = client.delete("/api/session")
     assert r.status_code == 204
+    client.cookies.clear()
     client.cookies.set("lw_session", old)  # a copied cookie is dead too
     assert client.get("/api/me").status_code == 401
     assert other.get("/api/me").status_code == 200

@@ -92,7 +92,8 @@ def test_the_first_administrator_signs_in_in_chinese_changes_the_password_and_si
         page.click("#sign-out")
         page.wait_for_url("**/signin")
         page.wait_for_selector("#signin-form:not([hidden])")
-        other.goto("/phone")  # signed out in every tab
+        other.wait_for_url("**/signin?next=%2F")  # the other tab follows at once
+        other.goto("/phone")  # and stays signed out
         other.wait_for_url("**/signin?next=%2Fphone")
 
         page.fill("#signin-username", "admin")
@@ -124,3 +125,56 @@ def test_the_language_switch_keeps_the_persons_choice(browser, fresh) -> None:
 
 def _cookie(context, name: str) -> str:
     return next(c["value"] for c in context.cookies() if c["name"] == name)
+
+
+def test_the_administrator_adds_an_organisation_and_a_person_who_then_signs_in(browser, fresh) -> None:
+    console = Console()
+    context = browser.new_context(viewport=DESKTOP, base_url=fresh.base, locale="zh-CN")
+    newcomer = browser.new_context(viewport=DESKTOP, base_url=fresh.base, locale="zh-CN")
+    try:
+        assert context.request.post("/api/session", data={"username": "admin", "password": "my-own-fire-lane-1"}).ok
+        page = context.new_page()
+        page.on("console", console.record)
+        page.on("pageerror", lambda e: console.errors.append(f"uncaught: {e}"))
+        page.goto("/")
+        page.click(".topbar nav a[href='/people']")
+        page.wait_for_selector("#org-tree li[data-org='district']")
+        page.fill("#org-code", "sq-willow")
+        page.fill("#org-name", "柳树社区")
+        page.select_option("#org-kind", "community")
+        page.click("#org-form button[type=submit]")
+        page.wait_for_selector("#org-tree li[data-org='sq-willow']:has-text('柳树社区')")
+        page.fill("#person-username", "zhangsan")
+        page.fill("#person-name", "张三")
+        page.select_option("#person-role", "property_manager")
+        page.select_option("#person-org", "sq-willow")
+        page.fill("#person-password", "given-by-admin-1")
+        page.click("#person-form button[type=submit]")
+        row = page.locator("#people-table tr[data-person='zhangsan']")
+        row.wait_for()
+        assert "柳树社区" in row.inner_text() and "待改密码" in row.inner_text()
+        page.wait_for_selector("#audit-table td:has-text('person.create')")
+        screenshot(page, "people-zh")
+
+        other = newcomer.new_page()
+        other.goto("/")
+        other.wait_for_url("**/signin?next=%2F")
+        other.fill("#signin-username", "zhangsan")
+        other.fill("#signin-password", "given-by-admin-1")
+        other.keyboard.press("Enter")
+        other.wait_for_selector("#change-form:not([hidden])")
+        other.fill("#change-new", "zhangsan-own-pw-1")
+        other.fill("#change-again", "zhangsan-own-pw-1")
+        other.keyboard.press("Enter")
+        other.wait_for_selector("#who-name:has-text('张三')")
+        assert other.inner_text("#who-org") == "柳树社区"
+        assert other.locator(".topbar nav a[href='/people']").count() == 0  # not an administrator
+
+        row.get_by_role("button", name="停用").click()
+        page.wait_for_selector("#people-table tr[data-person='zhangsan'] .state:has-text('已停用')")
+        other.goto("/phone")  # disabled: signed out at once
+        other.wait_for_url("**/signin?next=%2Fphone")
+    finally:
+        context.close()
+        newcomer.close()
+    assert not console.errors, console.errors

@@ -32,6 +32,7 @@ def client(tmp_path):
         ("/phone", "web.phone.title"),
         ("/console", "web.console.title"),
         ("/signin", "people.signin.title"),
+        ("/people", "people.page.title"),
     ],
 )
 def test_pages_load_without_a_key_with_a_strict_policy(client, path, title) -> None:

@@ -174,6 +174,11 @@ def sign_in(body: SignIn, request: Request, response: Response, session: Session
         if refused.locked_until is not None:
             headers["Retry-After"] = str(max(1, int((refused.locked_until - utcnow()).total_seconds())))
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=refused.message, headers=headers) from None
+    previous = request.cookies.get(sessions.COOKIE)
+    if previous:  # this browser signed in before: that sign-in ends (one per browser)
+        old = sessions.find_session(session, previous, sign_in_settings(request))
+        if old is not None:
+            sessions.revoke(session, old[0])
     address = request.client.host if request.client is not None else None
     opened = sessions.open_session(
         session, person, sign_in_settings(request), user_agent=request.headers.get("user-agent"), address=address

@@ -28,6 +28,7 @@ PAGES = {
     "phone": "phone.html",
     "console": "console.html",
     "signin": "signin.html",
+    "people": "people.html",
 }
 
 CONTENT_TYPES = {

@@ -123,9 +123,25 @@ export function signInUrl(extra = {}) {
   return "/signin" + query({ next: next === "/signin" ? "/" : next, ...extra });
 }
 
-/** Sign out this browser (every tab), then show the sign-in page. */
+let channel;
+
+/** One channel object per page: a BroadcastChannel never hears its own messages, so only other tabs react. */
+function sessionChannel() {
+  if (channel === undefined) {
+    try { channel = new BroadcastChannel("lanewatch.session"); } catch { channel = null; /* an old browser */ }
+  }
+  return channel;
+}
+
+/** Sign out this browser, then show the sign-in page; the other tabs are told and go there too. */
 export async function signOut() {
   try { await request("/api/session", { method: "DELETE", quiet: true }); } catch { /* signed out already */ }
   forgetMe();
+  sessionChannel()?.postMessage("signed-out");
   location.assign("/signin");
+}
+
+/** Run `then` when another tab of this browser signs out (its live streams would otherwise run on). */
+export function onSignedOutElsewhere(then) {
+  sessionChannel()?.addEventListener("message", (event) => { if (event.data === "signed-out") then(); });
 }

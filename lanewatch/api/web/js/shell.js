@@ -2,7 +2,7 @@
 // check, the service worker. Nobody signed in (or a sign-in that ended meanwhile): the page goes to
 // /signin and comes back here afterwards; one sign-in serves every page and tab (it is a cookie).
 
-import { api, can, cookie, forgetMe, me, signInUrl, signOut } from "./api.js";
+import { api, can, cookie, forgetMe, me, onSignedOutElsewhere, signInUrl, signOut } from "./api.js";
 import { h, replaceChildren } from "./dom.js";
 import { SUPPORTED, language, loadWords, setLanguage, t } from "./words.js";
 
@@ -50,7 +50,11 @@ function languageSwitch(who) {
   return select;
 }
 
-function showWho(who) {
+function showWho(who, current) {
+  if (can(who, "people.manage")) {  // administrators only: the page would refuse everyone else
+    document.querySelector(".topbar nav").append(
+      h("a", { href: "/people", "aria-current": current === "people" ? "page" : null }, t("people.shell.page.people")));
+  }
   const slot = document.getElementById("who");
   const signOutButton = h("button", { type: "button", id: "sign-out" }, t("people.shell.sign-out"));
   signOutButton.addEventListener("click", () => { signOutButton.disabled = true; signOut(); });
@@ -89,9 +93,10 @@ export async function startPage(current) {
     location.reload();  // the person's own language, kept in this browser from now on
     return new Promise(() => {});
   }
-  showWho(who);
+  showWho(who, current);
   // From now on a 401 means the sign-in ended meanwhile (signed out in another tab, expired, disabled).
   window.addEventListener("lanewatch:unauthorized", () => { forgetMe(); toSignIn(); });
+  onSignedOutElsewhere(() => { forgetMe(); toSignIn(); });
   return who;
 }
 
