@@ -5,7 +5,7 @@ one entry per problem with its location. Submitted values are never echoed
 back (a camera URL in a rejected body may hold a password).
 
 The generic sentences here are in the request's language: a person's setting
-(``request.state.language``, set at sign-in), else Accept-Language, else the
+(``request.state.language``, where the sign-in code sets it), else Accept-Language, else the
 deployment's language (zh-CN). Pydantic's own messages and the routers' details
 stay as they are.
 """
