@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from lanewatch.events.bus import EventBus, type_matches
+from lanewatch.store import record_tap
 from lanewatch.store.outbox import add_delivery
 from lanewatch.store.tables import WebhookRow
 
@@ -40,6 +41,7 @@ class Notifier:
         for pk, events in self._hooks:
             if type_matches(events, event_type):
                 add_delivery(self.session, pk, event_type, payload, key)
+        record_tap.emit(self.session, "event", (event_type, payload))  # e.g. the uplink's outbox
         self.pending.append((event_type, payload))
 
     def publish(self, bus: EventBus | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from lanewatch.store import record_tap
 from lanewatch.store.tables import HealthEventRow, as_utc
 from lanewatch.video.health import HealthEvent
 
@@ -36,4 +37,5 @@ class HealthStore:
             session.add(current)
         row = HealthEventRow(camera_id=event.camera, state=state, detail=event.detail[:2000], started_at=at)
         session.add(row)
+        record_tap.emit(session, "health", event)
         return row

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from lanewatch.events.violation import Violation, ViolationEvent
+from lanewatch.store import record_tap
 from lanewatch.store.tables import EvidenceRow, ViolationRow, utcnow
 from lanewatch.store.tables import as_utc as _utc
 
@@ -130,6 +131,7 @@ class ViolationStore:
                 setattr(row, column, getattr(fresh, column))
             session.add(row)
         _record_evidence(session, row)
+        record_tap.emit(session, "violation", row)  # e.g. the uplink's outbox row, in this transaction
         return row
 
     def get(self, violation_id: str) -> Violation | None:

@@ -13,7 +13,7 @@ from typing import Any
 from alembic import context
 from sqlmodel import SQLModel
 
-from lanewatch.store import alarm_tables, people_tables, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from lanewatch.store import alarm_tables, people_tables, tables, uplink_tables  # noqa: F401  (registers the tables)
 
 target_metadata = SQLModel.metadata
 

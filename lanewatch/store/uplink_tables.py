@@ -1,0 +1,75 @@
+"""Tables of the site ↔ centre uplink (revision 0005).
+
+Edge: `UplinkOutboxRow`, the records waiting to go to the centre, written in
+the transaction of the record itself. Centre: `UplinkRecordRow` (the newest
+edge sequence number applied per (site, kind, record id): what makes ingest
+idempotent and keeps an older update from overwriting a newer one),
+`UplinkSiteRow` (each site's link state) and `UplinkDeadLetterRow`
+(messages that could not be applied, kept to be looked at or replayed).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field, SQLModel
+
+from lanewatch.store.tables import _utc_column, utcnow
+
+
+class UplinkOutboxRow(SQLModel, table=True):
+    """One record waiting for the broker's PUBACK; ``seq`` is the site's sequence number (never reused)."""
+
+    __tablename__ = "uplink_outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    seq: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16, index=True)
+    record_id: str = Field(max_length=200)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+    attempts: int = 0
+
+
+class UplinkRecordRow(SQLModel, table=True):
+    """Centre: the edge sequence number of the newest message applied to one record of one site."""
+
+    __tablename__ = "uplink_records"
+
+    site: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(primary_key=True, max_length=16)
+    record_id: str = Field(primary_key=True, max_length=200)
+    seq: int
+    edge_time: datetime = Field(sa_column=_utc_column())
+    received_at: datetime = Field(sa_column=_utc_column())
+
+
+class UplinkSiteRow(SQLModel, table=True):
+    """Centre: one site's link as the centre sees it (times: the centre's clock unless named edge)."""
+
+    __tablename__ = "uplink_sites"
+
+    site: str = Field(primary_key=True, max_length=32)
+    org_pk: int | None = Field(default=None, index=True)
+    last_message_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    last_edge_time: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    clock_skew_s: float | None = None
+    last_seq: int | None = None
+    messages: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+
+
+class UplinkDeadLetterRow(SQLModel, table=True):
+    """Centre: a message acknowledged to the broker but not applied (unknown site, malformed), and why."""
+
+    __tablename__ = "uplink_dead_letters"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    site: str | None = Field(default=None, max_length=32, index=True)
+    topic: str = Field(max_length=500)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    reason: str = Field(max_length=500)
+    received_at: datetime = Field(sa_column=_utc_column())

@@ -1,0 +1,164 @@
+"""The centre's ingest: a shared MQTT 5 subscription to every site's topics, applied idempotently.
+
+Several centre processes (each its own ``client_id``) subscribe to
+``$share/<group>/lanewatch/v1/site/+/+`` and the broker gives each message
+to one of them. paho's network thread only queues; a worker applies each
+message in its own transaction (`centre_apply.apply_message`) and only then
+acknowledges it (manual ack), so a centre killed mid-ingest leaves the
+message unacknowledged and the broker gives it again: to this client when it
+is back (persistent session), and the centre's sequence check makes the
+second application a no-op. Two processes racing on one new record (or one
+site's counters) collide on a primary key or a row lock; the loser retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session
+
+from lanewatch.config import CentreConfig
+from lanewatch.store.tables import utcnow
+from lanewatch.uplink.broker import TOPIC_ROOT, connect_properties, make_client
+from lanewatch.uplink.centre_apply import Outcome, apply_message
+
+log = logging.getLogger(__name__)
+
+RETRY_MAX_S = 10.0
+
+
+@dataclass(slots=True)
+class CentreCounters:
+    """Since start: messages received, applied, ignored as duplicates or older, dead letters, failed tries."""
+
+    received: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    failures: int = 0
+
+
+@dataclass(slots=True, frozen=True)
+class _Received:
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+    generation: int
+    at: datetime
+
+
+def apply_with_retry(engine: Engine, topic: str, payload: bytes, at: datetime, attempts: int = 5) -> Outcome:
+    """One transaction per try; a key or lock collision with another centre process is tried again."""
+    for attempt in range(attempts):
+        try:
+            with Session(engine) as session:
+                outcome = apply_message(session, topic, payload, at)
+                session.commit()
+                return outcome
+        except (IntegrityError, DBAPIError) as exc:
+            if attempt == attempts - 1:
+                raise
+            log.info("uplink ingest: %s on try %d; trying again", type(exc).__name__, attempt + 1)
+    raise AssertionError("unreachable")
+
+
+class CentreIngest:
+    """`start()` returns at once and keeps (re)connecting until `stop()`."""
+
+    def __init__(self, engine: Engine, config: CentreConfig, *, queue_size: int = 10_000) -> None:
+        self.engine = engine
+        self.config = config
+        self.subscription = f"$share/{config.share_group}/{TOPIC_ROOT}/+/+"
+        self._counters = CentreCounters()
+        self._queue: queue.Queue[_Received] = queue.Queue(maxsize=queue_size)
+        self._stopping = threading.Event()
+        self._generation = 0
+        self.connected = False
+        self._worker = threading.Thread(target=self._run_worker, name="uplink-centre", daemon=True)
+        self._client = make_client(config, config.client_id, manual_ack=True)
+        self._client.reconnect_delay_set(1, max(1, math.ceil(config.reconnect_max_s)))
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+
+    def start(self) -> None:
+        self._worker.start()
+        self._client.connect_async(
+            self.config.host,
+            self.config.port,
+            keepalive=self.config.keepalive_s,
+            clean_start=False,
+            properties=connect_properties(self.config),
+        )
+        self._client.loop_start()
+        log.info("uplink centre: connecting to %s:%d for %s", self.config.host, self.config.port, self.subscription)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Disconnect; what was received and not yet applied is given again by the broker next time."""
+        self._stopping.set()
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._worker.join(timeout)
+
+    def counters(self) -> dict[str, int]:
+        return asdict(self._counters)
+
+    # -- paho's thread ----------------------------------------------------------------------
+    def _on_connect(self, client: mqtt.Client, userdata: object, flags: Any, reason_code: Any, properties: Any) -> None:
+        if reason_code.is_failure:
+            log.error("uplink centre: broker %s:%d refused: %s", self.config.host, self.config.port, reason_code)
+            return
+        self._generation += 1
+        self.connected = True
+        client.subscribe(self.subscription, qos=1)  # renewed on every connect: a restarted broker forgot it
+
+    def _on_disconnect(
+        self, client: mqtt.Client, userdata: object, flags: Any, reason_code: Any, properties: Any
+    ) -> None:
+        self.connected = False
+        if not self._stopping.is_set():
+            log.warning("uplink centre: lost the broker (%s); reconnecting", reason_code)
+
+    def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        self._counters.received += 1
+        self._queue.put(
+            _Received(message.topic, bytes(message.payload), message.mid, message.qos, self._generation, utcnow())
+        )  # a full queue blocks here: the broker holds the rest
+
+    # -- the worker -------------------------------------------------------------------------
+    def _run_worker(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                item = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            delay = 0.5
+            while not self._stopping.is_set():
+                try:
+                    outcome = apply_with_retry(self.engine, item.topic, item.payload, item.at)
+                    break
+                except Exception:  # the database is down: keep the message, try again
+                    self._counters.failures += 1
+                    log.exception("uplink centre: could not store a message of %s; retrying", item.topic)
+                    self._stopping.wait(delay)
+                    delay = min(delay * 2, RETRY_MAX_S)
+            else:
+                return  # stopping: not acknowledged, so the broker gives it again
+            if outcome == "applied":
+                self._counters.applied += 1
+            elif outcome == "duplicate":
+                self._counters.duplicates += 1
+            else:
+                self._counters.dead_letters += 1
+            if item.qos > 0 and item.generation == self._generation:  # an old connection's mid means nothing now
+                self._client.ack(item.mid, item.qos)

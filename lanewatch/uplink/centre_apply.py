@@ -1,0 +1,292 @@
+"""Apply one site message to the centre's database, idempotently, in the caller's transaction.
+
+How the centre keys what it takes from the sites:
+
+- A camera, device or any other name a site chose is prefixed with the site's
+  code: the edge camera ``gate`` of site ``xq-01`` is the centre camera
+  ``xq-01.gate`` (device ids likewise), so two sites' "gate" never collide.
+  These rows belong to the site's organisation (``organisations.code`` =
+  the site code), which is what the centre's scopes filter on; the camera
+  row is disabled (the centre does not decode the site's streams).
+- Violation and alarm ids are the edge's (uuid4 hex): the centre row has the
+  same id, so a record is found by the same id at both ends. An id another
+  site already holds is refused (dead letter), never overwritten.
+- `UplinkRecordRow` keeps, per (site, kind, record id), the edge sequence
+  number last applied: a message whose number is not higher (a redelivery,
+  a duplicate, an older update overtaken by a newer one) changes nothing
+  but the site's ``duplicates`` counter.
+- A message from a site with no organisation of that code, or that cannot be
+  read, is acknowledged to the broker and kept in `uplink_dead_letters`
+  (with the reason, counted per site): the broker would otherwise offer it
+  again forever, and keeping it lets it be replayed once the site is added.
+
+Alarm rows at the centre carry no ``open_key`` and no ``next_escalation_at``:
+the edge runs the escalation chain; the centre shows and keeps the record.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlmodel import Session, select
+
+from lanewatch.alarms.records import priority
+from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
+from lanewatch.store.health_store import HealthStore
+from lanewatch.store.people_tables import OrganisationRow
+from lanewatch.store.tables import CameraRow, ViolationRow
+from lanewatch.store.uplink_tables import UplinkDeadLetterRow, UplinkRecordRow, UplinkSiteRow
+from lanewatch.uplink.broker import TOPIC_ROOT
+from lanewatch.video.health import HealthEvent, SourceState
+
+Outcome = Literal["applied", "duplicate", "dead"]
+KINDS = ("violation", "alarm", "health")
+
+
+class BadMessage(ValueError):
+    """A message that cannot be applied; its text is the dead letter's reason."""
+
+
+def centre_id(site: str, local_id: str) -> str:
+    """The centre's id of a site's camera or device: ``<site>.<id>``."""
+    return f"{site}.{local_id}"
+
+
+def _time(value: Any, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise BadMessage(f"{name} is not an ISO time: {value!r}") from None
+    if parsed.tzinfo is None:
+        raise BadMessage(f"{name} has no time zone: {value!r}")
+    return parsed
+
+
+def _required_time(value: Any, name: str) -> datetime:
+    parsed = _time(value, name)
+    if parsed is None:
+        raise BadMessage(f"{name} is missing")
+    return parsed
+
+
+def parse(topic: str, raw: bytes) -> dict[str, Any]:
+    """The message as a dict, checked against its topic; `BadMessage` says what is wrong."""
+    parts = topic.split("/")
+    if len(parts) != 5 or "/".join(parts[:3]) != TOPIC_ROOT:
+        raise BadMessage(f"topic {topic!r} is not {TOPIC_ROOT}/<site>/<kind>")
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadMessage(f"not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadMessage("not a JSON object")
+    missing = [k for k in ("site", "kind", "id", "seq", "edge_time", "record") if k not in body]
+    if missing:
+        raise BadMessage(f"missing {', '.join(missing)}")
+    if (body["site"], body["kind"]) != (parts[3], parts[4]):
+        raise BadMessage(f"site/kind {body['site']}/{body['kind']} do not match the topic {topic!r}")
+    if body["kind"] not in KINDS:
+        raise BadMessage(f"unknown kind {body['kind']!r}")
+    if not isinstance(body["seq"], int) or not isinstance(body["record"], dict) or not isinstance(body["id"], str):
+        raise BadMessage("seq must be an integer, id a string and record an object")
+    return body
+
+
+def dead_letter(session: Session, topic: str, raw: bytes, reason: str, site: str | None, at: datetime) -> None:
+    session.add(
+        UplinkDeadLetterRow(
+            site=site, topic=topic[:500], payload=raw.decode("utf-8", "replace"), reason=reason[:500], received_at=at
+        )
+    )
+    if site is not None:
+        row = _site(session, site)
+        row.dead_letters += 1
+        row.messages += 1
+        row.last_message_at = at
+
+
+def _site(session: Session, site: str) -> UplinkSiteRow:
+    row = session.exec(select(UplinkSiteRow).where(UplinkSiteRow.site == site).with_for_update()).first()
+    if row is None:
+        row = UplinkSiteRow(site=site)
+        session.add(row)
+    return row
+
+
+def apply_message(session: Session, topic: str, raw: bytes, received_at: datetime) -> Outcome:
+    """Apply one message (the caller commits); an unreadable one or one of an unknown site is a dead letter."""
+    site_code = topic.split("/")[3] if topic.count("/") == 4 else None
+    try:
+        body = parse(topic, raw)
+    except BadMessage as exc:
+        dead_letter(
+            session, topic, raw, str(exc), site_code if site_code and len(site_code) <= 32 else None, received_at
+        )
+        return "dead"
+    site = str(body["site"])
+    org = session.exec(select(OrganisationRow).where(OrganisationRow.code == site)).first()
+    if org is None or len(site) > 32:
+        reason = f"unknown site {site!r}: no organisation with that code (add it, then replay its dead letters)"
+        dead_letter(session, topic, raw, reason, site if len(site) <= 32 else None, received_at)
+        return "dead"
+    row = _site(session, site)
+    row.org_pk = org.pk
+    try:
+        edge_time = _required_time(body["edge_time"], "edge_time")
+        sent_at = _time(body.get("sent_at"), "sent_at")
+        outcome = _apply_record(session, site, org.pk, body, edge_time, received_at)
+    except BadMessage as exc:
+        session.rollback()  # nothing of a half-applied record stays
+        dead_letter(session, topic, raw, str(exc), site, received_at)
+        return "dead"
+    row = _site(session, site)
+    row.messages += 1
+    row.last_message_at = received_at
+    if row.last_edge_time is None or edge_time > row.last_edge_time:
+        row.last_edge_time = edge_time
+    if sent_at is not None:
+        row.clock_skew_s = round((received_at - sent_at).total_seconds(), 3)  # centre − edge, plus transit
+    row.last_seq = max(row.last_seq or 0, body["seq"])
+    if outcome == "duplicate":
+        row.duplicates += 1
+    return outcome
+
+
+def _apply_record(
+    session: Session, site: str, org_pk: int | None, body: dict[str, Any], edge_time: datetime, at: datetime
+) -> Outcome:
+    kind, record_id, seq = body["kind"], body["id"], body["seq"]
+    if len(record_id) > 200:
+        raise BadMessage("record id longer than 200 characters")
+    seen = session.exec(
+        select(UplinkRecordRow)
+        .where(UplinkRecordRow.site == site, UplinkRecordRow.kind == kind, UplinkRecordRow.record_id == record_id)
+        .with_for_update()
+    ).first()
+    if seen is not None and seen.seq >= seq:
+        return "duplicate"
+    record = body["record"]
+    if kind == "violation":
+        _violation(session, site, org_pk, record, body.get("evidence") or {})
+    elif kind == "alarm":
+        _alarm(session, site, org_pk, record)
+    else:
+        _health(session, site, org_pk, record)
+    if seen is None:
+        session.add(
+            UplinkRecordRow(site=site, kind=kind, record_id=record_id, seq=seq, edge_time=edge_time, received_at=at)
+        )
+    else:
+        seen.seq, seen.edge_time, seen.received_at = seq, edge_time, at
+        session.add(seen)
+    return "applied"
+
+
+def _ensure_camera(session: Session, site: str, org_pk: int | None, camera: str) -> str:
+    camera_id = centre_id(site, camera)
+    if len(camera_id) > 100:
+        raise BadMessage(f"camera id {camera_id!r} is longer than 100 characters at the centre")
+    if session.get(CameraRow, camera_id) is None:
+        session.add(CameraRow(id=camera_id, name=camera, source_url="", enabled=False, site=site, org_pk=org_pk))
+    return camera_id
+
+
+def _field(record: dict[str, Any], name: str) -> Any:
+    if name not in record:
+        raise BadMessage(f"record without {name!r}")
+    return record[name]
+
+
+def _violation(
+    session: Session, site: str, org_pk: int | None, record: dict[str, Any], evidence: dict[str, Any]
+) -> None:
+    record_id = _field(record, "id")
+    camera_id = _ensure_camera(session, site, org_pk, str(_field(record, "camera")))
+    row = session.get(ViolationRow, record_id)
+    if row is not None and row.camera != camera_id:
+        raise BadMessage(f"violation id {record_id!r} already belongs to camera {row.camera!r}")
+    box = _field(record, "box")
+    values: dict[str, Any] = {
+        "camera": camera_id,
+        "box_x1": box[0],
+        "box_y1": box[1],
+        "box_x2": box[2],
+        "box_y2": box[3],
+        "snapshot": evidence.get("snapshot"),
+        "snapshot_clean": evidence.get("snapshot_clean"),
+    }
+    for name in ("zone", "zone_name", "label", "start_s", "violation_s", "last_seen_s", "end_s", "confidence"):
+        values[name] = _field(record, name)
+    for name in ("state", "acknowledged_by", "ack_comment", "resolved_by", "resolve_comment"):
+        values[name] = _field(record, name)
+    for name in ("started_at", "violation_at", "ended_at", "acknowledged_at", "resolved_at", "updated_at"):
+        values[name] = _time(_field(record, name), name)
+    if row is None:
+        row = ViolationRow(id=record_id, **values)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    session.add(row)
+
+
+ALARM_FIELDS = (
+    "alarm_type", "severity", "state", "outcome", "test", "source", "detail", "value", "count", "enterprise",
+    "building", "location", "acknowledged_by", "confirmed_by", "resolved_by", "escalation_level",
+)  # fmt: skip
+ALARM_TIMES = (
+    "device_time", "received_at", "stored_at", "shown_at", "acknowledged_at", "confirmed_at", "forwarded_at",
+    "resolved_at", "cleared_at", "last_repeat_at", "updated_at",
+)  # fmt: skip
+
+
+def _alarm(session: Session, site: str, org_pk: int | None, record: dict[str, Any]) -> None:
+    record_id = _field(record, "id")
+    device_id = centre_id(site, str(_field(record, "device_id")))
+    if len(device_id) > 100:
+        raise BadMessage(f"device id {device_id!r} is longer than 100 characters at the centre")
+    if session.get(DeviceRow, device_id) is None:
+        session.add(
+            DeviceRow(
+                id=device_id,
+                type=_field(record, "device_type"),
+                name=record.get("device_name"),
+                enterprise=record.get("enterprise"),
+                building=record.get("building"),
+                location=record.get("location"),
+                registered=bool(record.get("registered", True)),
+                org_pk=org_pk,
+            )
+        )
+    row = session.get(AlarmRow, record_id)
+    if row is not None and row.device_id != device_id:
+        raise BadMessage(f"alarm id {record_id!r} already belongs to device {row.device_id!r}")
+    values: dict[str, Any] = {name: _field(record, name) for name in ALARM_FIELDS}
+    values |= {name: _time(_field(record, name), name) for name in ALARM_TIMES}
+    values |= {
+        "device_id": device_id,
+        "device_type": _field(record, "device_type"),
+        "priority": priority(values["severity"], values["state"]),
+        "open_key": None,  # the edge's ingest finds open alarms; the centre only keeps them
+        "next_escalation_at": None,  # the edge escalates
+    }
+    if row is None:
+        row = AlarmRow(id=record_id, **values)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    session.add(row)
+
+
+def _health(session: Session, site: str, org_pk: int | None, record: dict[str, Any]) -> None:
+    state = str(_field(record, "type")).removeprefix("camera.")
+    try:
+        source_state = SourceState(state)
+    except ValueError:
+        raise BadMessage(f"unknown camera state {state!r}") from None
+    camera_id = _ensure_camera(session, site, org_pk, str(_field(record, "camera")))
+    at = _required_time(_field(record, "at"), "at")
+    HealthStore.apply(session, HealthEvent(camera_id, source_state, at, str(record.get("detail") or "")))

@@ -1,0 +1,233 @@
+"""The edge's publisher: drain `uplink_outbox` to the broker in sequence order, QoS 1.
+
+One thread does everything (connect, publish, read PUBACKs through
+``client.loop``, delete), so there are no locks around the in-flight map.
+After each (re)connect it starts again from the oldest entry still in the
+table: an entry is deleted only once its PUBACK arrived, so whatever was in
+flight when the link dropped (or the process was killed) is sent again, in
+order. A message whose PUBACK was lost therefore reaches the centre twice;
+the centre ignores the second (same site, record and sequence number).
+
+Message (JSON): ``site``, ``kind``, ``id`` (record id), ``seq`` (this site's
+sequence number, never reused), ``type`` (violation / alarm.new / ...),
+``edge_time`` (when the change was written, the edge's clock), ``sent_at``
+(the edge's clock at sending: the centre's clock-skew estimate), ``record``
+(the API's shape) and, for violations, ``evidence`` (file names).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from sqlalchemy import delete, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from lanewatch.config import UplinkConfig
+from lanewatch.store.tables import as_utc, utcnow
+from lanewatch.store.uplink_tables import UplinkOutboxRow
+from lanewatch.uplink.broker import connect_properties, make_client, topic
+
+log = logging.getLogger(__name__)
+
+CONNACK_TIMEOUT_S = 10.0
+
+
+@dataclass(slots=True)
+class PublisherCounters:
+    """Since start: messages published, acknowledged (and deleted), connections made, refused PUBACKs."""
+
+    published: int = 0
+    acknowledged: int = 0
+    connects: int = 0
+    refused: int = 0
+
+
+def message(site: str, row: UplinkOutboxRow) -> bytes:
+    payload = row.payload
+    body: dict[str, Any] = {
+        "v": 1,
+        "site": site,
+        "kind": row.kind,
+        "id": row.record_id,
+        "seq": row.seq,
+        "type": payload.get("type", row.kind),
+        "edge_time": as_utc(row.created_at).isoformat(),
+        "sent_at": utcnow().isoformat(),
+        "record": payload.get("record"),
+    }
+    if "evidence" in payload:
+        body["evidence"] = payload["evidence"]
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _close(client: mqtt.Client) -> None:
+    """Say goodbye if the link is still there, and close the socket either way."""
+    try:
+        client.disconnect()
+        client.loop(0.1)
+    except Exception:  # the link is already gone
+        pass
+    sock = client.socket()
+    if sock is not None:
+        sock.close()
+
+
+class _Lost(Exception):
+    """The connection ended; connect again."""
+
+
+class UplinkPublisher:
+    """`start()` returns at once and keeps (re)connecting until `stop()`; `poll_s` is the idle look interval."""
+
+    def __init__(self, engine: Engine, config: UplinkConfig, *, poll_s: float = 0.1) -> None:
+        self.engine = engine
+        self.config = config
+        self.poll_s = poll_s
+        self.client_id = f"lanewatch-edge-{config.site}"
+        self._counters = PublisherCounters()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._acked: list[tuple[int, bool]] = []  # (mid, accepted), filled by on_publish inside client.loop
+        self._connack: Any = None
+        self.connected = False
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("uplink publisher already started")
+        self._thread = threading.Thread(target=self._run, name="uplink-publisher", daemon=True)
+        self._thread.start()
+        log.info("uplink: publishing site %s to %s:%d", self.config.site, self.config.host, self.config.port)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def counters(self) -> dict[str, int]:
+        return asdict(self._counters)
+
+    # -- the thread ---------------------------------------------------------------------------
+    def _run(self) -> None:
+        delay = 0.5
+        while not self._stop.is_set():
+            client = self._connect()
+            if client is None:
+                self._stop.wait(delay)
+                delay = min(delay * 2, self.config.reconnect_max_s)
+                continue
+            delay = 0.5
+            try:
+                self._drain(client)
+            except _Lost as lost:
+                if not self._stop.is_set():
+                    log.warning(
+                        "uplink: lost the broker %s:%d (%s); reconnecting", self.config.host, self.config.port, lost
+                    )
+            except Exception:  # a database outage must not end the thread
+                log.exception("uplink: publishing failed; reconnecting")
+            finally:
+                self.connected = False
+                _close(client)
+
+    def _connect(self) -> mqtt.Client | None:
+        client = make_client(self.config, self.client_id)
+        self._connack = None
+        self._acked = []
+        client.on_connect = self._on_connect
+        client.on_publish = self._on_publish
+        client.max_inflight_messages_set(self.config.inflight)
+        try:
+            client.connect(
+                self.config.host,
+                self.config.port,
+                keepalive=self.config.keepalive_s,
+                clean_start=False,
+                properties=connect_properties(self.config),
+            )
+        except (OSError, ValueError) as exc:
+            log.info("uplink: broker %s:%d not reachable: %s", self.config.host, self.config.port, exc)
+            return None
+        for _ in range(int(CONNACK_TIMEOUT_S / 0.1)):
+            if client.loop(0.1) != mqtt.MQTT_ERR_SUCCESS or self._connack is not None or self._stop.is_set():
+                break
+        if self._connack is None or self._connack.is_failure:
+            log.error(
+                "uplink: broker %s:%d refused or did not answer: %s", self.config.host, self.config.port, self._connack
+            )
+            _close(client)
+            return None
+        self._counters.connects += 1
+        self.connected = True
+        log.info("uplink: connected to %s:%d as %s", self.config.host, self.config.port, self.client_id)
+        return client
+
+    def _on_connect(self, client: mqtt.Client, userdata: object, flags: Any, reason_code: Any, properties: Any) -> None:
+        self._connack = reason_code
+
+    def _on_publish(self, client: mqtt.Client, userdata: object, mid: int, reason_code: Any, properties: Any) -> None:
+        self._acked.append((mid, not reason_code.is_failure))
+
+    def _drain(self, client: mqtt.Client) -> None:
+        inflight: dict[int, int] = {}  # mid → seq
+        cursor = 0  # the highest seq handed to the client on this connection
+        while not self._stop.is_set():
+            room = self.config.inflight - len(inflight)
+            if room > 0:
+                for row in self._next(cursor, room):
+                    assert row.seq is not None
+                    info = client.publish(topic(self.config.site, row.kind), message(self.config.site, row), qos=1)
+                    if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                        raise _Lost(mqtt.error_string(info.rc))
+                    inflight[info.mid] = cursor = row.seq
+                    self._counters.published += 1
+            rc = client.loop(self.poll_s if not inflight else 0.02)
+            if rc != mqtt.MQTT_ERR_SUCCESS:
+                raise _Lost(mqtt.error_string(rc))
+            self._settle(inflight)
+
+    def _next(self, cursor: int, limit: int) -> list[UplinkOutboxRow]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            rows = list(
+                session.exec(
+                    select(UplinkOutboxRow)
+                    .where(col(UplinkOutboxRow.seq) > cursor)
+                    .order_by(col(UplinkOutboxRow.seq))
+                    .limit(limit)
+                )
+            )
+            if rows:
+                session.exec(
+                    update(UplinkOutboxRow)
+                    .where(col(UplinkOutboxRow.seq).in_([r.seq for r in rows]))
+                    .values(attempts=UplinkOutboxRow.attempts + 1)
+                )
+                session.commit()
+        return rows
+
+    def _settle(self, inflight: dict[int, int]) -> None:
+        """Delete what the broker acknowledged; a refused publish ends the connection (it is sent again)."""
+        acked, self._acked = self._acked, []
+        done: list[int] = []
+        refused = False
+        for mid, accepted in acked:
+            seq = inflight.pop(mid, None)
+            if seq is None:
+                continue
+            if accepted:
+                done.append(seq)
+            else:
+                refused = True
+                self._counters.refused += 1
+        if done:
+            with Session(self.engine) as session:
+                session.exec(delete(UplinkOutboxRow).where(col(UplinkOutboxRow.seq).in_(done)))
+                session.commit()
+            self._counters.acknowledged += len(done)
+        if refused:
+            raise _Lost("the broker refused a publish (not authorised for the topic?)")
