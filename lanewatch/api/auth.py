@@ -95,8 +95,9 @@ def sign_in_settings(request: Request) -> SignInSettings:
 
 
 def request_language(request: Request, person: PersonRow | None = None) -> str:
-    """The language to answer in: the person's setting, else the browser's Accept-Language."""
-    return negotiate(request.headers.get("accept-language"), person.language if person is not None else None)
+    """The language to answer in: the person's setting (`person`, else the signed-in one), else the browser's."""
+    preferred = person.language if person is not None else getattr(request.state, "language", None)
+    return negotiate(request.headers.get("accept-language"), preferred)
 
 
 def _person_caller(request: Request, session: SessionDep, token: str) -> Caller:
@@ -111,6 +112,7 @@ def _person_caller(request: Request, session: SessionDep, token: str) -> Caller:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=t("people.signin.must_change", lang))
     assert person.pk is not None
     request.state.sign_in = row
+    request.state.language = person.language  # errors.py answers in it (else Accept-Language)
     caller = Caller(
         pk=person.pk,
         name=person.username,

@@ -79,6 +79,9 @@ def test_unsafe_requests_with_the_cookie_need_the_csrf_header_but_keys_do_not(cl
     assert client.patch("/api/me", json={"language": "en"}, headers={"X-CSRF-Token": "forged"}).status_code == 403
     r = client.patch("/api/me", json={"language": "en"}, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200 and r.json()["language"] == "en"
+    bad = {"unknown": 1}  # errors now speak the person's language, whatever the browser says
+    r = client.patch("/api/me", json=bad, headers={"X-CSRF-Token": csrf, "Accept-Language": "zh-CN"})
+    assert r.status_code == 422 and r.json()["detail"].isascii(), r.json()
     key = create_api_key(runtime.engine, "admin", "robot")
     client.cookies.clear()
     made = client.post(
