@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Request, Response, Security
+from fastapi import APIRouter, HTTPException, Request, Response, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -28,6 +28,7 @@ from lanewatch.api.errors import responses
 from lanewatch.api.permits import Reader
 from lanewatch.api.routers.cameras import CameraStatusOut
 from lanewatch.api.runtime import Runtime
+from lanewatch.people import sessions
 from lanewatch.people.scope import Scope
 from lanewatch.store.tables import CameraRow, utcnow
 
@@ -106,6 +107,7 @@ class Health(BaseModel):
 )
 def health(
     runtime: RuntimeDep,
+    request: Request,
     bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
     header_key: str | None = Security(_header),
 ) -> JSONResponse:
@@ -120,8 +122,7 @@ def health(
             connection.execute(text("SELECT 1")).scalar_one()
         latency_ms = (time.perf_counter() - start) * 1000
         with Session(runtime.engine) as session:
-            if bearer is not None or header_key:
-                shown = authenticate(session, bearer, header_key).scope  # bad credentials: 401
+            shown = _scope_of(session, request, bearer, header_key)
             rows = session.exec(select(CameraRow).order_by(CameraRow.id)).all()
         database = DatabaseHealth(ok=True, latency_ms=round(latency_ms, 3))
         for row in rows:
@@ -161,6 +162,20 @@ def health(
         status_code=503 if state == "unavailable" else 200,
         headers={"Cache-Control": "no-store"},
     )
+
+
+def _scope_of(
+    session: Session, request: Request, bearer: HTTPAuthorizationCredentials | None, header_key: str | None
+) -> Scope | None:
+    """The scope of the caller's key (a bad key: 401) or sign-in (a stale one: as without); None without either."""
+    if bearer is not None or header_key:
+        return authenticate(session, bearer, header_key).scope
+    if not request.cookies.get(sessions.COOKIE):
+        return None
+    try:
+        return authenticate(session, None, None, request=request).scope
+    except HTTPException:  # an expired sign-in must not make the health check fail
+        return None
 
 
 def _pipeline_health(runtime: Runtime) -> PipelineHealthOut | None:
