@@ -32,6 +32,7 @@ from lanewatch.pipeline import CameraSpec, Pipeline, PipelineHealth
 from lanewatch.service_metrics import metrics_text
 from lanewatch.store.db import open_engine
 from lanewatch.store.outbox import OutboxSink, WebhookDispatcher
+from lanewatch.store.people_tables import root_org_pk
 from lanewatch.store.robot_targets import Robots
 from lanewatch.store.tables import CameraRow
 from lanewatch.store.violation_store import ViolationStore
@@ -214,7 +215,7 @@ def ensure_demo_camera(engine, source: str | None) -> str | None:
             log.warning("no cameras configured and no demo footage at %s; add cameras through the API", path)
             return None
         url = str(path.resolve()) if "://" not in str(path) else str(source)
-        session.add(CameraRow(id="demo", name="Demo camera", source_url=url))
+        session.add(CameraRow(id="demo", name="Demo camera", source_url=url, org_pk=root_org_pk(session)))
         if DEMO_ZONES.is_file():
             session.add_all(new_row("demo", zone, i) for i, zone in enumerate(load_zone_file(DEMO_ZONES).zones))
         session.commit()

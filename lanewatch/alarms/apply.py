@@ -37,6 +37,7 @@ from lanewatch.config import AlarmSettings
 from lanewatch.events.bus import device_payload
 from lanewatch.store.alarm_tables import AlarmRow, DeviceMessageRow, DeviceRow, SeenMessageRow
 from lanewatch.store.outbox import fit_key
+from lanewatch.store.people_tables import root_org_pk
 from lanewatch.store.tables import as_utc
 
 _QUERY_CHUNK = 500  # ids per IN (...) list
@@ -177,11 +178,17 @@ class BatchApplier:
                     payload["type"], payload, fit_key(f"{device.id}:{state}:{round(self.now.timestamp() * 1000)}")
                 )
 
+    def _root_org_pk(self) -> int | None:
+        """Where devices nobody registered go (read once per batch)."""
+        if not hasattr(self, "_root"):
+            self._root = root_org_pk(self.session)
+        return self._root
+
     # -- one message ----------------------------------------------------------------------------
     def _message(self, message: SensorMessage, received_at: datetime) -> None:
         device = self.devices.get(message.device_id)
         if device is None:
-            device = auto_register(message, received_at)
+            device = auto_register(message, received_at, self._root_org_pk())
             self.session.add(device)
             self.devices[device.id] = device
         rules = self.rules.of(device)

@@ -65,10 +65,15 @@ def check_rules(device_type: str, overrides: dict[str, Any] | None) -> DeviceRul
     return effective_rules(device_type_of(device_type), overrides or None)
 
 
-def auto_register(message: SensorMessage, now: datetime) -> DeviceRow:
-    """A device nobody registered sent a message: keep it (never lose a fire alarm), flagged for review."""
+def auto_register(message: SensorMessage, now: datetime, org_pk: int | None = None) -> DeviceRow:
+    """A device nobody registered sent a message: keep it (never lose a fire alarm), flagged for review.
+
+    It goes under `org_pk` (the root organisation, so the district's duty desk sees it) until an
+    administrator registers it under its enterprise.
+    """
     return DeviceRow(
         id=message.device_id,
+        org_pk=org_pk,
         type=(message.device_type or DeviceType.OTHER).value,
         name=None,
         registered=False,

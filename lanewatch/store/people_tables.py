@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from lanewatch.store.tables import _utc_column, utcnow
 
@@ -31,6 +31,17 @@ class OrganisationRow(SQLModel, table=True):
     parent_pk: int | None = Field(default=None, foreign_key="organisations.pk", index=True, ondelete="RESTRICT")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
+
+
+def root_org_pk(session: Session) -> int | None:
+    """The root organisation (the district; the oldest one if there are several), None before any exists.
+
+    Where records appear without anyone choosing their organisation (the demo camera, a device that
+    reported before it was registered), they go here: visible to the district, not to nobody.
+    """
+    return session.exec(
+        select(OrganisationRow.pk).where(col(OrganisationRow.parent_pk).is_(None)).order_by(col(OrganisationRow.pk))
+    ).first()
 
 
 class PersonRow(SQLModel, table=True):

@@ -204,3 +204,24 @@ def test_a_zone_import_audits_each_zone(client, world: World) -> None:
     )
     assert [r.target_id for r in _audit(world, "zone.delete")] == ["cam1/lane-a"]
     assert [(r.target_id, r.after["name"]) for r in _audit(world, "zone.create")] == [("cam1/lane-b", "二号")]
+
+
+def test_a_device_nobody_registered_lands_under_the_district_for_its_duty_desk(client, world: World) -> None:
+    """An unscoped gateway's unknown device is kept (never lose a fire alarm) where the district sees it."""
+    with Session(world.runtime.engine) as session:
+        key = add_key(session, "district-gateway", "device", None)
+        district_duty = add_key(session, "district-duty", "duty_operator", world.org["district"])
+        session.commit()
+    body = {"device_id": "dev-stray", "kind": "alarm", "alarm_type": "fire", "message_id": "stray-1"}
+    r = client.post("/api/alarms/ingest", json=body, headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
+    with Session(world.runtime.engine) as session:
+        assert session.get(DeviceRow, "dev-stray").org_pk == world.org["district"]
+    seen = {
+        caller: client.get("/api/alarms/devices/dev-stray", headers=headers).status_code
+        for caller, headers in (
+            ("district duty", {"Authorization": f"Bearer {district_duty}"}),
+            ("street duty", world.headers("s1_duty")),
+        )
+    }
+    assert seen == {"district duty": 200, "street duty": 404}
