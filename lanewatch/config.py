@@ -513,6 +513,14 @@ class UplinkConfig(BrokerLink):
         "violations and alarms are kept even beyond the limit, and counted as over the limit.",
     )
     inflight: int = Field(50, ge=1, le=1000, title="Messages awaiting PUBACK at once")
+    confirm_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        title="Resend unconfirmed after (s)",
+        description="An entry leaves the outbox when the centre confirms it stored it; one the broker took "
+        "but no centre confirmed this long after is sent again (a broker restart can lose it before any "
+        "centre process has subscribed again).",
+    )
 
 
 class CentreConfig(BrokerLink):

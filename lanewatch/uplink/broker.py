@@ -17,6 +17,11 @@ def topic(site: str, kind: str) -> str:
     return f"{TOPIC_ROOT}/{site}/{kind}"
 
 
+def confirm_topic(site: str) -> str:
+    """Where the centre confirms what it stored of a site: ``lanewatch/v1/centre/<site>/confirm``."""
+    return f"lanewatch/v1/centre/{site}/confirm"
+
+
 def make_client(link: BrokerLink, client_id: str, *, manual_ack: bool = False) -> mqtt.Client:
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=manual_ack)
     if link.username is not None:

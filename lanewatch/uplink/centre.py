@@ -7,12 +7,15 @@ message in its own transaction (`centre_apply.apply_message`) and only then
 acknowledges it (manual ack), so a centre killed mid-ingest leaves the
 message unacknowledged and the broker gives it again: to this client when it
 is back (persistent session), and the centre's sequence check makes the
-second application a no-op. Two processes racing on one new record (or one
+second application a no-op. After each commit the site is told
+(``lanewatch/v1/centre/<site>/confirm``, the sequence number): only then
+does the entry leave the edge's outbox. Two processes racing on one new record (or one
 site's counters) collide on a primary key or a row lock; the loser retries.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import queue
@@ -28,7 +31,7 @@ from sqlmodel import Session
 
 from lanewatch.config import CentreConfig
 from lanewatch.store.tables import utcnow
-from lanewatch.uplink.broker import TOPIC_ROOT, connect_properties, make_client
+from lanewatch.uplink.broker import TOPIC_ROOT, confirm_topic, connect_properties, make_client
 from lanewatch.uplink.centre_apply import Outcome, apply_message
 
 log = logging.getLogger(__name__)
@@ -84,12 +87,15 @@ class CentreIngest:
         self._stopping = threading.Event()
         self._generation = 0
         self.connected = False
+        self.subscribed = threading.Event()
+        """Set once the broker granted the subscription (and after each reconnect's renewal)."""
         self._worker = threading.Thread(target=self._run_worker, name="uplink-centre", daemon=True)
         self._client = make_client(config, config.client_id, manual_ack=True)
         self._client.reconnect_delay_set(1, max(1, math.ceil(config.reconnect_max_s)))
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
 
     def start(self) -> None:
         self._worker.start()
@@ -122,10 +128,19 @@ class CentreIngest:
         self.connected = True
         client.subscribe(self.subscription, qos=1)  # renewed on every connect: a restarted broker forgot it
 
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: object, mid: int, reason_codes: list[Any], properties: Any
+    ) -> None:
+        if any(code.is_failure for code in reason_codes):
+            log.error("uplink centre: the broker refused the subscription %s: %s", self.subscription, reason_codes)
+        else:
+            self.subscribed.set()
+
     def _on_disconnect(
         self, client: mqtt.Client, userdata: object, flags: Any, reason_code: Any, properties: Any
     ) -> None:
         self.connected = False
+        self.subscribed.clear()
         if not self._stopping.is_set():
             log.warning("uplink centre: lost the broker (%s); reconnecting", reason_code)
 
@@ -134,6 +149,16 @@ class CentreIngest:
         self._queue.put(
             _Received(message.topic, bytes(message.payload), message.mid, message.qos, self._generation, utcnow())
         )  # a full queue blocks here: the broker holds the rest
+
+    def _confirm(self, item: _Received) -> None:
+        """Tell the edge this message is stored (or kept as a dead letter), so it may leave its outbox."""
+        try:
+            seq = json.loads(item.payload)["seq"]
+            site = item.topic.split("/")[3]
+        except (ValueError, KeyError, TypeError, IndexError):
+            return  # nothing an edge could match; it stays a dead letter
+        if isinstance(seq, int):
+            self._client.publish(confirm_topic(site), json.dumps({"seqs": [seq]}), qos=1)
 
     # -- the worker -------------------------------------------------------------------------
     def _run_worker(self) -> None:
@@ -160,5 +185,6 @@ class CentreIngest:
                 self._counters.duplicates += 1
             else:
                 self._counters.dead_letters += 1
+            self._confirm(item)
             if item.qos > 0 and item.generation == self._generation:  # an old connection's mid means nothing now
                 self._client.ack(item.mid, item.qos)

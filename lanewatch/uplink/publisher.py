@@ -3,10 +3,15 @@
 One thread does everything (connect, publish, read PUBACKs through
 ``client.loop``, delete), so there are no locks around the in-flight map.
 After each (re)connect it starts again from the oldest entry still in the
-table: an entry is deleted only once its PUBACK arrived, so whatever was in
-flight when the link dropped (or the process was killed) is sent again, in
-order. A message whose PUBACK was lost therefore reaches the centre twice;
-the centre ignores the second (same site, record and sequence number).
+table. An entry is deleted only once its PUBACK arrived AND the centre
+confirmed it stored it (``lanewatch/v1/centre/<site>/confirm``, received on
+this client's persistent session): a broker that took a message and then
+lost it (Mosquitto 2.0 does not restore shared subscriptions from its
+persistence file, so messages published after its restart and before a
+centre process subscribes again go nowhere) cannot lose a record. What is
+not confirmed within ``confirm_timeout_s``, and whatever was in flight when
+the link dropped or the process was killed, is sent again, in order; the
+centre ignores a second copy (same site, record and sequence number).
 
 Message (JSON): ``site``, ``kind``, ``id`` (record id), ``seq`` (this site's
 sequence number, never reused), ``type`` (violation / alarm.new / ...),
@@ -20,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -31,19 +37,23 @@ from sqlmodel import Session, col, select
 from lanewatch.config import UplinkConfig
 from lanewatch.store.tables import as_utc, utcnow
 from lanewatch.store.uplink_tables import UplinkOutboxRow
-from lanewatch.uplink.broker import connect_properties, make_client, topic
+from lanewatch.uplink.broker import confirm_topic, connect_properties, make_client, topic
 
 log = logging.getLogger(__name__)
 
 CONNACK_TIMEOUT_S = 10.0
+MAX_UNCONFIRMED = 5000
 
 
 @dataclass(slots=True)
 class PublisherCounters:
-    """Since start: messages published, acknowledged (and deleted), connections made, refused PUBACKs."""
+    """Since start: messages published, PUBACKs, centre confirmations (entries deleted), resends after the
+    confirmation timeout, connections made, refused PUBACKs."""
 
     published: int = 0
     acknowledged: int = 0
+    confirmed: int = 0
+    resends: int = 0
     connects: int = 0
     refused: int = 0
 
@@ -94,6 +104,7 @@ class UplinkPublisher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._acked: list[tuple[int, bool]] = []  # (mid, accepted), filled by on_publish inside client.loop
+        self._confirmed: list[int] = []  # seqs the centre stored, filled by on_message inside client.loop
         self._connack: Any = None
         self.connected = False
 
@@ -141,6 +152,7 @@ class UplinkPublisher:
         self._acked = []
         client.on_connect = self._on_connect
         client.on_publish = self._on_publish
+        client.on_message = self._on_confirm
         client.max_inflight_messages_set(self.config.inflight)
         try:
             client.connect(
@@ -162,6 +174,7 @@ class UplinkPublisher:
             )
             _close(client)
             return None
+        client.subscribe(confirm_topic(self.config.site), qos=1)  # renewed on every connect
         self._counters.connects += 1
         self.connected = True
         log.info("uplink: connected to %s:%d as %s", self.config.host, self.config.port, self.client_id)
@@ -173,11 +186,24 @@ class UplinkPublisher:
     def _on_publish(self, client: mqtt.Client, userdata: object, mid: int, reason_code: Any, properties: Any) -> None:
         self._acked.append((mid, not reason_code.is_failure))
 
+    def _on_confirm(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        try:
+            seqs = json.loads(message.payload)["seqs"]
+            self._confirmed.extend(int(s) for s in seqs)
+        except (ValueError, KeyError, TypeError):
+            log.warning("uplink: unreadable confirmation on %s: %r", message.topic, message.payload[:200])
+
     def _drain(self, client: mqtt.Client) -> None:
-        inflight: dict[int, int] = {}  # mid → seq
+        inflight: dict[int, int] = {}  # mid → seq, awaiting PUBACK
+        waiting: dict[int, float] = {}  # seq → when the broker took it, awaiting the centre's confirmation
         cursor = 0  # the highest seq handed to the client on this connection
         while not self._stop.is_set():
-            room = self.config.inflight - len(inflight)
+            if waiting and time.monotonic() - min(waiting.values()) > self.config.confirm_timeout_s:
+                cursor = min(waiting) - 1  # send again, in order, from the oldest unconfirmed
+                self._counters.resends += 1
+                log.warning("uplink: the centre has not confirmed seq %d; sending again from it", min(waiting))
+                waiting.clear()
+            room = min(self.config.inflight - len(inflight), MAX_UNCONFIRMED - len(waiting))
             if room > 0:
                 for row in self._next(cursor, room):
                     assert row.seq is not None
@@ -189,7 +215,7 @@ class UplinkPublisher:
             rc = client.loop(self.poll_s if not inflight else 0.02)
             if rc != mqtt.MQTT_ERR_SUCCESS:
                 raise _Lost(mqtt.error_string(rc))
-            self._settle(inflight)
+            self._settle(inflight, waiting)
 
     def _next(self, cursor: int, limit: int) -> list[UplinkOutboxRow]:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -210,24 +236,29 @@ class UplinkPublisher:
                 session.commit()
         return rows
 
-    def _settle(self, inflight: dict[int, int]) -> None:
-        """Delete what the broker acknowledged; a refused publish ends the connection (it is sent again)."""
+    def _settle(self, inflight: dict[int, int], waiting: dict[int, float]) -> None:
+        """PUBACKs move entries to `waiting`; the centre's confirmations delete them. A refused publish ends
+        the connection (it is sent again)."""
         acked, self._acked = self._acked, []
-        done: list[int] = []
+        confirmed, self._confirmed = self._confirmed, []
         refused = False
+        now = time.monotonic()
         for mid, accepted in acked:
             seq = inflight.pop(mid, None)
             if seq is None:
                 continue
             if accepted:
-                done.append(seq)
+                waiting[seq] = now
+                self._counters.acknowledged += 1
             else:
                 refused = True
                 self._counters.refused += 1
-        if done:
+        if confirmed:
             with Session(self.engine) as session:
-                session.exec(delete(UplinkOutboxRow).where(col(UplinkOutboxRow.seq).in_(done)))
+                session.exec(delete(UplinkOutboxRow).where(col(UplinkOutboxRow.seq).in_(confirmed)))
                 session.commit()
-            self._counters.acknowledged += len(done)
+            for seq in confirmed:
+                waiting.pop(seq, None)
+            self._counters.confirmed += len(confirmed)
         if refused:
             raise _Lost("the broker refused a publish (not authorised for the topic?)")

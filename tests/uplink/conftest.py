@@ -3,6 +3,7 @@ outbox tap, a centre on PostgreSQL knowing the site's organisation, and helpers 
 
 from __future__ import annotations
 
+import getpass
 import itertools
 import shutil
 from collections.abc import Iterator
@@ -43,7 +44,8 @@ def broker() -> Iterator[Mosquitto]:
     except MosquittoUnavailable as exc:
         unavailable(str(exc))
     with open(server.config_path, "a") as config:
-        config.write(f"persistence true\npersistence_location {server.root}/\n")
+        # run as this user (as root, mosquitto would switch to 'mosquitto' and fail to save its file)
+        config.write(f"persistence true\npersistence_location {server.root}/\nuser {getpass.getuser()}\n")
     server.start()
     yield server
     server.close()
@@ -147,7 +149,9 @@ def links(broker) -> Iterator:
     running: list = []
 
     def publisher(engine: Engine, site: str = SITE) -> UplinkPublisher:
-        config = UplinkConfig(enabled=True, host=broker.host, port=broker.port, site=site, inflight=20)
+        config = UplinkConfig(
+            enabled=True, host=broker.host, port=broker.port, site=site, inflight=20, confirm_timeout_s=2.0
+        )
         p = UplinkPublisher(engine, config, poll_s=0.05)
         p.start()
         running.append(p)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+from datetime import timedelta
+
 from sqlmodel import Session, select
 
 from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import CameraRow
 from tests.support.serve import wait_for
 from tests.uplink import centre_view
-from tests.uplink.conftest import SITE
+from tests.uplink.conftest import SITE, T0
 
 TIMEOUT = 30.0
 
@@ -58,3 +61,168 @@ def test_violations_and_alarms_arrive_with_the_same_ids_and_fields(make_edge, ce
     assert link is not None and link.messages >= 6 and link.last_edge_time is not None
     assert link.clock_skew_s is not None and abs(link.clock_skew_s) < 5
     assert wait_for(lambda: edge.backlog() == 0, TIMEOUT)  # deleted once acknowledged
+
+
+def _applied_in_seq_order(engine) -> bool:
+    from lanewatch.store.uplink_tables import UplinkRecordRow
+
+    with Session(engine) as session:
+        rows = list(session.exec(select(UplinkRecordRow).order_by(UplinkRecordRow.seq)))
+    return all(a.received_at <= b.received_at for a, b in itertools.pairwise(rows))
+
+
+def _entries_made(edge) -> int:
+    """Every outbox entry the edge ever wrote (SQLite AUTOINCREMENT's high-water mark)."""
+    from sqlalchemy import text
+
+    with edge.engine.connect() as conn:
+        return conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'uplink_outbox'")).scalar_one()
+
+
+def test_a_broker_outage_loses_nothing_and_drains_in_order(make_edge, centre_engine, links, broker) -> None:
+    publisher, centre = links
+    edge = make_edge()
+    ingest = centre(centre_engine)
+    uplink = publisher(edge.engine)
+    first = edge.violation("gate")
+    assert wait_for(lambda: first.id in centre_view.violations(centre_engine), TIMEOUT)
+
+    broker.stop()
+    assert wait_for(lambda: not uplink.connected, TIMEOUT)
+    written = [edge.violation(f"cam-{i % 3}").id for i in range(30)]
+    alarm_id = edge.fire("smoke-9")
+    edge.violation(vid=first.id, end=True)
+    assert edge.backlog() == 32  # all waiting on disk
+    broker.start()
+
+    def drained() -> bool:
+        at_centre = centre_view.violations(centre_engine)
+        return (
+            edge.backlog() == 0
+            and all(v in at_centre for v in written)
+            and alarm_id in centre_view.alarms(centre_engine)
+            and at_centre[first.id]["active"] is False
+        )
+
+    assert wait_for(drained, TIMEOUT), (edge.backlog(), broker.log_tail())
+    assert wait_for(lambda: ingest.counters()["applied"] == _entries_made(edge), TIMEOUT), ingest.counters()
+    assert len(centre_view.violations(centre_engine)) == 31  # none twice, none lost
+    assert _applied_in_seq_order(centre_engine)
+
+
+def _outbox_message(edge) -> tuple[str, bytes]:
+    """The topic and bytes the publisher would send for the newest outbox entry."""
+    from lanewatch.store.uplink_tables import UplinkOutboxRow
+    from lanewatch.uplink.broker import topic
+    from lanewatch.uplink.publisher import message
+
+    with Session(edge.engine) as session:
+        row = session.exec(select(UplinkOutboxRow).order_by(UplinkOutboxRow.seq.desc())).first()
+        return topic(SITE, row.kind), message(SITE, row)
+
+
+def _publish_by_hand(broker, topic: str, payload: bytes) -> None:
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="by-hand", protocol=mqtt.MQTTv5)
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    client.publish(topic, payload, qos=1).wait_for_publish(10)
+    client.disconnect()
+    client.loop_stop()
+
+
+def test_a_message_delivered_again_or_late_changes_nothing(make_edge, centre_engine, links, broker) -> None:
+    publisher, centre = links
+    edge = make_edge()
+    ingest = centre(centre_engine)
+    v = edge.violation("gate")
+    first = _outbox_message(edge)
+    publisher(edge.engine)
+    assert wait_for(lambda: v.id in centre_view.violations(centre_engine), TIMEOUT)
+    edge.violation(vid=v.id, end=True)  # a newer update
+    assert wait_for(lambda: centre_view.violations(centre_engine)[v.id]["active"] is False, TIMEOUT)
+    newest = centre_view.violations(centre_engine)[v.id]
+    applied = ingest.counters()["applied"]
+
+    _publish_by_hand(broker, *first)  # the "new" again, after the "end": a redelivery that came late
+    _publish_by_hand(broker, *first)
+    assert wait_for(lambda: ingest.counters()["duplicates"] >= 2, TIMEOUT), ingest.counters()
+    assert centre_view.violations(centre_engine) == {v.id: newest}
+    assert ingest.counters()["applied"] == applied
+    assert centre_view.site(centre_engine, SITE).duplicates >= 2
+
+
+def test_a_publisher_killed_before_draining_loses_nothing(make_edge, centre_engine, links, broker) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _, centre = links
+    edge = make_edge()
+    first_centre = centre(centre_engine)
+    assert first_centre.subscribed.wait(TIMEOUT)
+    ids = [edge.violation(f"cam-{i % 4}").id for i in range(60)] + [edge.fire("smoke-2")]
+    url = str(edge.engine.url)
+    root = Path(__file__).resolve().parents[2]
+
+    def run_publisher() -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.uplink.edge_publisher", url, broker.host, str(broker.port), SITE],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert process.stdout is not None and process.stdout.readline().strip() == "READY"
+        return process
+
+    def held() -> int:
+        return len(set(ids) & (centre_view.violations(centre_engine).keys() | centre_view.alarms(centre_engine).keys()))
+
+    def all_handed_to_the_broker() -> bool:
+        from lanewatch.store.uplink_tables import UplinkOutboxRow
+
+        with Session(edge.engine) as session:
+            return session.exec(select(UplinkOutboxRow).where(UplinkOutboxRow.attempts == 0)).first() is None
+
+    first_centre.stop()  # its broker session keeps the messages; no confirmation reaches the edge meanwhile
+    process = run_publisher()
+    try:
+        assert wait_for(all_handed_to_the_broker, TIMEOUT)
+        os.kill(process.pid, signal.SIGKILL)  # published, not confirmed: still in the outbox
+        process.wait(10)
+        assert edge.backlog() == len(ids)
+        centre(centre_engine)  # the same client id: it gets its queued messages
+        process = run_publisher()  # sends them all again: the centre keeps one of each
+        assert wait_for(lambda: held() == len(ids) and edge.backlog() == 0, TIMEOUT), (held(), edge.backlog())
+    finally:
+        process.kill()
+        process.wait(10)
+    assert len(centre_view.violations(centre_engine)) == 60
+
+
+def test_a_full_outbox_drops_camera_health_first_and_keeps_every_record(
+    make_edge, centre_engine, links, caplog
+) -> None:
+    from lanewatch.store.health_store import HealthStore
+    from lanewatch.video.health import HealthEvent, SourceState
+
+    publisher, centre = links
+    edge = make_edge(max_rows=10)
+    for i in range(6):
+        state = SourceState.OFFLINE if i % 2 == 0 else SourceState.ONLINE
+        with Session(edge.engine) as session:
+            HealthStore.apply(session, HealthEvent("gate", state, T0 + timedelta(seconds=i), "link"))
+            session.commit()
+    ids = [edge.violation("gate").id for _ in range(12)]
+    # 6 health + 12 violations, limit 10: the 6 health entries made room, the last 2 violations went past it
+    assert edge.outbox.counters() == {"dropped": 6, "over_limit": 2}
+    assert edge.backlog() == 12
+    assert "uplink outbox full" in caplog.text
+    centre(centre_engine)
+    publisher(edge.engine)
+    assert wait_for(lambda: set(ids) <= centre_view.violations(centre_engine).keys(), TIMEOUT)
