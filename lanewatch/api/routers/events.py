@@ -9,7 +9,11 @@ ring of recent events reaches; when it reaches not far enough, a
 ``stream.lagging`` event and disconnected, so that it reconnects and
 resumes. The stream ends when the client goes away or the bus is closed
 (service shutdown). A scoped caller hears only events of cameras and
-devices inside its scope (`lanewatch.people.event_scope.StreamScope`).
+devices inside its scope (`lanewatch.people.event_scope.StreamScope`). A
+stream whose sign-in ends (signed out, person disabled, password reset) or
+whose key is revoked is sent ``stream.ended`` and closed at its first event
+or keep-alive `lanewatch.people.stream_guard.RECHECK_S` after the last check
+(`CredentialGuard`).
 """
 
 from __future__ import annotations
@@ -18,16 +22,19 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from sqlalchemy import inspect
 from sqlmodel import Session
 
+from lanewatch.api.auth import current_sign_in
 from lanewatch.api.deps import RuntimeDep, SessionDep
 from lanewatch.api.errors import responses
 from lanewatch.api.permits import Reader
 from lanewatch.events.bus import LiveEvent, Subscription, payload_camera, type_matches
 from lanewatch.people.event_scope import StreamScope
+from lanewatch.people.stream_guard import CredentialGuard
 
 router = APIRouter(tags=["events"])
 
@@ -58,7 +65,11 @@ async def _in_scope(scope: StreamScope | None, event: LiveEvent) -> bool:
 
 
 async def _stream(
-    sub: Subscription, cameras: list[str], types: list[str], scope: StreamScope | None = None
+    sub: Subscription,
+    cameras: list[str],
+    types: list[str],
+    scope: StreamScope | None = None,
+    guard: CredentialGuard | None = None,
 ) -> AsyncIterator[str]:
     try:
         yield f"retry: {RETRY_MS}\n: connected\n\n"
@@ -69,6 +80,9 @@ async def _stream(
                 event = await sub.next(timeout=KEEPALIVE_S)
             except StopAsyncIteration:
                 break
+            if guard is not None and guard.due() and not await run_in_threadpool(guard.check):
+                yield sse_message("stream.ended", {"detail": "signed out, disabled or key revoked: sign in again"})
+                return
             if event is None:
                 yield ": keep-alive\n\n"
             elif _wanted(event, cameras, types) and await _in_scope(scope, event):
@@ -98,6 +112,7 @@ def _parse_id(value: str | None) -> int | None:
     },
 )
 async def events(
+    request: Request,
     runtime: RuntimeDep,
     session: SessionDep,
     caller: Reader,
@@ -111,8 +126,12 @@ async def events(
     bus = runtime.bus
     resume = _parse_id(last_event_id_header)
     sub = bus.subscribe(resume if resume is not None else _parse_id(last_event_id))
+    sign_in = current_sign_in(request)
+    identity = inspect(sign_in).identity if sign_in is not None else None  # the row is expired: no reload
+    sign_in_pk = int(identity[0]) if identity else None
+    guard = CredentialGuard(caller, sign_in_pk, lambda: Session(runtime.engine))
     return StreamingResponse(
-        _stream(sub, camera, type, StreamScope(caller.scope, lambda: Session(runtime.engine))),
+        _stream(sub, camera, type, StreamScope(caller.scope, lambda: Session(runtime.engine)), guard),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
