@@ -7,6 +7,10 @@ or restarts just that camera when its source settings changed. Violations
 that were active when the process last stopped (even by ``kill -9``) are
 handed back to their camera, which continues or ends them.
 
+With ``uplink`` or ``centre`` enabled, the site ↔ centre link runs too
+(`lanewatch.uplink.role`): an edge's records also fill its outbox, drained
+to the broker; a centre ingests every site's records.
+
 The fire-sensor side runs beside it: `AlarmService` (the sink of HTTP
 ingest, and of MQTT and GB/T 26875.3 when enabled) with its scanner thread
 (escalation, offline devices), on the same store, bus and webhooks.
@@ -37,6 +41,7 @@ from lanewatch.store.robot_targets import Robots
 from lanewatch.store.tables import CameraRow
 from lanewatch.store.violation_store import ViolationStore
 from lanewatch.store.zone_rows import new_row, zone_of, zone_rows
+from lanewatch.uplink.role import UplinkRole
 from lanewatch.video.frame import Frame
 from lanewatch.video.source import SourceError, redact_url
 from lanewatch.words import configure as configure_words
@@ -67,6 +72,7 @@ class Service:
         self.settings = settings
         configure_words(settings.language, settings.time_zone)  # stamps, reports and messages in its language/zone
         self.engine = open_engine(settings.resolved_database_url)
+        self.uplink = UplinkRole(self.engine, settings.uplink, settings.centre)  # the edge's tap before any write
         self.evidence_dir = settings.evidence_dir
         self.evidence_dir.mkdir(parents=True, exist_ok=True)
         self.bus = EventBus()
@@ -111,6 +117,7 @@ class Service:
         self.dispatcher.start()
         self.alarms.start()
         self._start_alarm_ingest()
+        self.uplink.start()  # the edge's publisher or the centre's ingest, when configured
 
     def _start_alarm_ingest(self) -> None:
         """MQTT and GB/T 26875.3 ingest, when enabled in the settings (HTTP ingest is always on)."""
@@ -139,6 +146,7 @@ class Service:
                 ingest.stop()
         self.alarms.stop()
         self.dispatcher.stop()
+        self.uplink.stop()
         log.warning("lanewatch stopped: cameras, alarm ingest and webhook deliveries shut down")
 
     def pipeline_health(self) -> PipelineHealth:
@@ -152,6 +160,7 @@ class Service:
         if self.gb26875 is not None:
             counters = self.gb26875.server.counters()
             paths["gb26875"] = (self.gb26875.alive, {"port": self.gb26875.port, **counters})
+        paths.update(self.uplink.health())  # 'uplink' at an edge, 'centre' at the centre
         return paths
 
     # -- Runtime protocol ---------------------------------------------------------
@@ -196,7 +205,8 @@ class Service:
             self._running[camera_id] = wanted
 
     def metrics_text(self) -> str:
-        return metrics_text(self.pipeline, {c: self.camera_status(c).state for c in list(self._running)})
+        states = {c: self.camera_status(c).state for c in list(self._running)}
+        return metrics_text(self.pipeline, states) + self.uplink.metrics()
 
 
 DEFAULT_DEMO_SOURCE = Path("../shared/footage/parking-aisle/lot-busy.mp4")

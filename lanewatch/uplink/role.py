@@ -1,0 +1,82 @@
+"""What `lanewatch serve` runs of the uplink: the edge's outbox tap and publisher, or the centre's ingest.
+
+Its health goes into ``/api/health`` beside the sensor ingest paths
+(``uplink`` at an edge: connected, backlog, ``uplink_dropped``...;
+``centre`` at the centre: connected, messages applied, duplicates, dead
+letters) and its counters into ``/metrics``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from lanewatch.config import CentreConfig, UplinkConfig
+from lanewatch.store import record_tap
+from lanewatch.uplink.centre import CentreIngest
+from lanewatch.uplink.outbox import EdgeOutbox, backlog
+from lanewatch.uplink.publisher import UplinkPublisher
+
+
+class UplinkRole:
+    """Built from the settings; `start()` / `stop()`; `health()` for /api/health, `metrics()` for /metrics."""
+
+    def __init__(self, engine: Engine, uplink: UplinkConfig, centre: CentreConfig) -> None:
+        if uplink.enabled and centre.enabled:
+            raise ValueError("uplink and centre are both enabled: a process is an edge or the centre, not both")
+        self.engine = engine
+        self.outbox: EdgeOutbox | None = None
+        self.publisher: UplinkPublisher | None = None
+        self.centre: CentreIngest | None = None
+        if uplink.enabled:
+            self.outbox = EdgeOutbox(uplink.outbox_max_rows)
+            record_tap.attach(engine, self.outbox)  # from now on every record write fills the outbox
+            self.publisher = UplinkPublisher(engine, uplink)
+        if centre.enabled:
+            self.centre = CentreIngest(engine, centre)
+
+    @property
+    def enabled(self) -> bool:
+        return self.publisher is not None or self.centre is not None
+
+    def start(self) -> None:
+        for part in (self.publisher, self.centre):
+            if part is not None:
+                part.start()
+
+    def stop(self) -> None:
+        for part in (self.publisher, self.centre):
+            if part is not None:
+                part.stop()
+        if self.outbox is not None:
+            record_tap.detach(self.engine)
+
+    def health(self) -> dict[str, tuple[bool, dict[str, int]]]:
+        """``{"uplink": (connected, counters)}`` at an edge, ``{"centre": ...}`` at the centre, else empty."""
+        paths: dict[str, tuple[bool, dict[str, int]]] = {}
+        if self.publisher is not None and self.outbox is not None:
+            with Session(self.engine) as session:
+                waiting = backlog(session)
+            counters = self.outbox.counters()
+            paths["uplink"] = (
+                self.publisher.connected,
+                {
+                    "backlog": waiting,
+                    "uplink_dropped": counters["dropped"],
+                    "over_limit": counters["over_limit"],
+                    **self.publisher.counters(),
+                },
+            )
+        if self.centre is not None:
+            paths["centre"] = (self.centre.connected, self.centre.counters())
+        return paths
+
+    def metrics(self) -> str:
+        """Prometheus text lines: ``lanewatch_<path>_<counter>`` and ``lanewatch_<path>_up``."""
+        lines: list[str] = []
+        for path, (up, counters) in self.health().items():
+            lines.append(f"# TYPE lanewatch_{path}_up gauge\nlanewatch_{path}_up {int(up)}")
+            for name, value in counters.items():
+                metric = f"lanewatch_{path}_{name}".replace("uplink_uplink_", "uplink_")
+                lines.append(f"# TYPE {metric} gauge\n{metric} {value}")
+        return "\n".join(lines) + "\n" if lines else ""
