@@ -32,6 +32,7 @@ from lanewatch.detect.detections import Detections
 from lanewatch.detect.detector import Detector
 from lanewatch.events.bus import EventBus
 from lanewatch.events.evidence import EvidenceWriter
+from lanewatch.events.links import SECRET_FILE, LinkSigner, load_or_create_secret
 from lanewatch.pipeline import CameraSpec, Pipeline, PipelineHealth
 from lanewatch.service_metrics import metrics_text
 from lanewatch.store.db import open_engine
@@ -92,7 +93,9 @@ class Service:
             health_sinks=[outbox.health, self.bus.publish_health],
         )
         self.alarms = AlarmService(self.engine, self.bus, settings.alarms)
-        self.robots = Robots(self.engine, settings.notifications)
+        secret = load_or_create_secret(settings.data_dir / SECRET_FILE)
+        self.links = LinkSigner(secret, valid_s=settings.notifications.link_valid_hours * 3600)
+        self.robots = Robots(self.engine, settings.notifications, self.links)
         self.robots.ensure()  # the robot and SMS targets as webhook rows, before anything is enqueued
         self.dispatcher = WebhookDispatcher(
             self.engine, settings.webhooks, on_delivered=self.alarms.on_delivered, robots=self.robots

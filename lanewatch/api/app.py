@@ -19,6 +19,7 @@ from lanewatch.api.routers import (
     events,
     health,
     keys,
+    links,
     orgs,
     people,
     session,
@@ -61,6 +62,7 @@ def create_app(
     mounted.append(("", session.router))  # /api/session and /api/me
     mounted.append(("", web.router))  # the web pages at /
     mounted.append(("", words_router))  # the pages' words, /words/{lang}.json
+    mounted.append(("", links.router))  # evidence by signed link, /links/snapshot/{id}.jpg
     for prefix, router in mounted:
         app.include_router(router, prefix=prefix)
     routes = [

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from lanewatch.alarms.service import AlarmService
 from lanewatch.detect.detections import Detections
 from lanewatch.events.bus import EventBus
+from lanewatch.events.links import LinkSigner
 from lanewatch.video.frame import Frame
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class Runtime(Protocol):
     bus: EventBus
     alarms: AlarmService
     """The fire-sensor side: ingest sink, alarm lifecycle steps, rules cache."""
+    links: LinkSigner | None
+    """Signs and checks the evidence links of robot and SMS messages (None: no such links)."""
 
     def latest_frame(self, camera_id: str) -> tuple[Frame, Detections] | None:
         """The last analysed frame of a camera and what was detected on it, if any."""

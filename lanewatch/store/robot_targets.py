@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from lanewatch.events.links import LinkSigner
 from lanewatch.events.robots import RobotRequest, build_request, response_error
 from lanewatch.events.robots.settings import NotificationSettings, NotificationTarget
 from lanewatch.store.tables import CameraRow, WebhookRow
@@ -50,9 +51,10 @@ def skip_reason(target: NotificationTarget, event_type: str, payload: dict[str, 
 class Robots:
     """The configured targets by webhook pk; what the dispatcher sends for one of their outbox rows."""
 
-    def __init__(self, engine: Engine, settings: NotificationSettings) -> None:
+    def __init__(self, engine: Engine, settings: NotificationSettings, links: LinkSigner | None = None) -> None:
         self.engine = engine
         self.settings = settings
+        self.links = links  # signs the messages' evidence links (None: links to the API, which need a sign-in)
         self.targets: dict[int, NotificationTarget] = {}
 
     def ensure(self) -> dict[int, NotificationTarget]:
@@ -95,7 +97,9 @@ class Robots:
             with Session(self.engine) as session:
                 row = session.get(CameraRow, camera)
                 camera_name = row.name if row is not None else None
-        return build_request(target, event_type, payload, public_url=self.settings.public_url, camera_name=camera_name)
+        return build_request(
+            target, event_type, payload, public_url=self.settings.public_url, camera_name=camera_name, links=self.links
+        )
 
     def check(self, webhook_pk: int, status: int, text: str) -> str | None:
         """None if the vendor took the message, else the error the outbox records (and retries)."""

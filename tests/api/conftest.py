@@ -21,6 +21,7 @@ from lanewatch.config import AlarmSettings
 from lanewatch.detect.detections import Detections
 from lanewatch.events.bus import EventBus
 from lanewatch.events.evidence import write_jpeg
+from lanewatch.events.links import LinkSigner
 from lanewatch.store.tables import ApiKeyRow, CameraRow, ViolationRow, ZoneRow, utcnow
 from lanewatch.video.frame import Frame
 
@@ -57,6 +58,7 @@ class FakeRuntime:
     statuses: dict[str, CameraStatus] = field(default_factory=dict)
     reloads: list[str] = field(default_factory=list)
     alarms: AlarmService | None = None
+    links: LinkSigner | None = None
 
     def latest_frame(self, camera_id: str) -> tuple[Frame, Detections] | None:
         return self.frames.get(camera_id)

@@ -396,3 +396,25 @@ def test_messages_follow_the_configured_language_and_time_zone() -> None:
     finally:
         configure("zh-CN", "Asia/Shanghai")
     assert TITLES["alarm.new"] == "火警" and DEFAULT_TEMPLATES["alarm.new"].startswith("火警：")
+
+
+def test_a_messages_snapshot_link_is_signed_so_the_group_opens_it_without_an_account(
+    engine, receiver, run_dispatcher
+) -> None:
+    from lanewatch.events.links import LinkSigner
+
+    r = receiver()
+    signer = LinkSigner(b"x" * 64, valid_s=72 * 3600)
+    robots = _robots(engine, {"name": "值班群", "kind": "wecom", "url": f"{r.base}/cgi-bin/webhook/send?key=K"})
+    robots.links = signer
+    sent_at = time.time()
+    OutboxSink(engine)(ViolationEvent("new", None, _violation()))
+    run_dispatcher(engine, robots)
+    _wait(lambda: _all_done(engine), what="wecom delivery")
+    [req] = r.requests
+    content = req["json"]["markdown"]["content"]
+    [link] = re.findall(rf"{re.escape(PUBLIC)}(/links/snapshot/v1\.jpg\?exp=(\d+)&sig=([0-9a-f]{{64}}))", content)
+    _path, exp, sig = link
+    assert signer.check("v1", int(exp), sig) is None  # the server this link points at opens it
+    assert 72 * 3600 - 60 <= int(exp) - sent_at <= 72 * 3600 + 60  # for the configured 72 h
+    assert "/api/violations/" not in content

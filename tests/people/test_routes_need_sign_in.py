@@ -14,6 +14,7 @@ PUBLIC = {
     ("GET", "/api/health"),  # for load balancers and monitors
     ("POST", "/api/session"),  # signing in
     ("GET", "/words/{lang}.json"),  # the sign-in page needs its words
+    ("GET", "/links/snapshot/{violation_id}.jpg"),  # a robot message's evidence link: signed, expiring
     ("GET", "/"),
     ("GET", "/editor"),
     ("GET", "/phone"),

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from lanewatch.events.links import LinkSigner
 from lanewatch.events.robots import dingtalk, feishu, sms, wecom
 from lanewatch.events.robots.settings import NotificationSettings, NotificationTarget
 from lanewatch.events.robots.templates import TITLES, fields, render
@@ -36,9 +37,10 @@ def message(
     *,
     public_url: str | None,
     camera_name: str | None,
+    links: LinkSigner | None = None,
 ) -> tuple[str, str]:
     """(title, text) of an event for one target, from its template."""
-    values = fields(event_type, payload, public_url=public_url, camera_name=camera_name)
+    values = fields(event_type, payload, public_url=public_url, camera_name=camera_name, links=links)
     return TITLES[event_type], render(target.template(event_type), values)
 
 
@@ -50,10 +52,11 @@ def build_request(
     public_url: str | None = None,
     camera_name: str | None = None,
     now: float | None = None,
+    links: LinkSigner | None = None,
 ) -> RobotRequest:
     """The vendor's request for one event; signatures are made for `now` (default: the clock)."""
     now = time.time() if now is None else now
-    title, text = message(target, event_type, payload, public_url=public_url, camera_name=camera_name)
+    title, text = message(target, event_type, payload, public_url=public_url, camera_name=camera_name, links=links)
     secret = target.secret.get_secret_value() if target.secret is not None else None
     url, headers = target.url, {"Content-Type": "application/json; charset=utf-8"}
     if target.kind == "wecom":

@@ -109,6 +109,14 @@ class NotificationSettings(_Strict):
         description="Base of the snapshot links in messages, e.g. https://lanewatch.example.gov.cn; "
         "None: messages carry no link.",
     )
+    link_valid_hours: float = Field(
+        72.0,
+        gt=0,
+        le=24 * 365,
+        title="Evidence links valid for (h)",
+        description="A message's snapshot link opens the picture without signing in (the people in a chat group "
+        "have no account), signed by the server, until this many hours after it was sent.",
+    )
     targets: list[NotificationTarget] = Field(default_factory=list, max_length=50, title="Targets")
 
     @model_validator(mode="after")

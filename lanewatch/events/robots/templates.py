@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from lanewatch.events.links import LinkSigner
 from lanewatch.words import name, t, time_zone
 
 TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -84,15 +85,26 @@ def duration_text(seconds: float, lang: str | None = None) -> str:
     return t("notify.duration.hours", lang, h=s // 3600, m=f"{s % 3600 // 60:02d}")
 
 
-def snapshot_url(public_url: str | None, violation_id: str) -> str:
-    """The annotated evidence picture of the API (viewers sign in), or '' without a public address."""
+def snapshot_url(public_url: str | None, violation_id: str, links: LinkSigner | None = None) -> str:
+    """The annotated evidence picture, or '' without a public address.
+
+    With `links` a signed link that opens without signing in until it expires (the people in a
+    chat group have no account); without, the API's picture, which needs a sign-in.
+    """
     if not public_url:
         return ""
+    if links is not None:
+        return public_url + links.snapshot_path(violation_id)
     return f"{public_url}/api/violations/{quote(violation_id, safe='')}/snapshot.jpg?annotated=1"
 
 
 def fields(
-    event_type: str, payload: dict[str, Any], *, public_url: str | None, camera_name: str | None
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    public_url: str | None,
+    camera_name: str | None,
+    links: LinkSigner | None = None,
 ) -> dict[str, str]:
     """The template placeholders of one event payload (as the outbox stored it)."""
     after = payload["after"]
@@ -106,7 +118,7 @@ def fields(
             "label": name("label", after.get("label")),
             "start": local_time(after.get("started_at")),
             "duration": duration_text(after.get("dwell_s") or 0.0),
-            "snapshot_url": snapshot_url(public_url, after["id"]) if after.get("snapshot") else "",
+            "snapshot_url": snapshot_url(public_url, after["id"], links) if after.get("snapshot") else "",
         }
     if event_type == "alarm.new":
         return {
