@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from sqlmodel import Session
+
+from lanewatch.store.alarm_tables import AlarmRow
 
 from .conftest import Console
 from .district import PASSWORD, District, district  # noqa: F401  (the `district` fixture)
@@ -115,3 +118,69 @@ def test_a_property_manager_sees_its_community_draws_a_chinese_lane_and_sees_its
     for path in (f"/api/violations/{other}", "/api/cameras/pine-gate", "/api/cameras/pine-gate/zones"):
         assert page.request.get(path).status == 404, path  # outside the scope it does not exist
     assert english(page) == []
+
+
+def _alarm(district: District, alarm_id: str) -> AlarmRow:  # noqa: F811
+    with Session(district.engine) as session:
+        row = session.get(AlarmRow, alarm_id)
+        assert row is not None
+        return row
+
+
+def test_a_street_duty_operator_acknowledges_and_confirms_its_streets_alarm_and_never_sees_the_other(
+    signed_in,
+    district: District,  # noqa: F811
+) -> None:
+    other = district.fire("mill-smoke-2f")  # 西街道's enterprise
+    mine = district.fire("plant-smoke-3f")  # 东街道's enterprise
+    page = signed_in("duty-east", "/console")
+    assert page.inner_text("#who-org") == "东街道"
+    item = page.locator(f"#alarm-list li[data-alarm='{mine}']")
+    item.wait_for()
+    assert page.locator(f"#alarm-list li[data-alarm='{other}']").count() == 0
+    assert "三楼烟感" in page.inner_text("#fire-banner") and "二楼烟感" not in page.inner_text("main")
+    assert english(page) == []
+    later = district.fire("mill-smoke-2f")  # arriving live: still not heard in 东街道
+    for path in (f"/api/alarms/{other}", f"/api/alarms/{later}", "/api/alarms/devices/mill-smoke-2f"):
+        assert page.request.get(path).status == 404, path
+
+    item.get_by_role("button", name="签收：火灾报警，三楼烟感").click()
+    page.wait_for_selector(f"#alarm-list li[data-alarm='{mine}'][data-state='acknowledged']")
+    item.get_by_role("button", name="确认：火灾报警，三楼烟感").click()
+    item.get_by_role("button", name="真实火警（拨打 119）").click()
+    page.wait_for_selector(f"#alarm-list li[data-alarm='{mine}'][data-state='confirmed']")
+    stored = _alarm(district, mine)
+    assert (stored.state, stored.outcome) == ("confirmed", "real_fire")
+    assert stored.acknowledged_by == stored.confirmed_by == "duty-east"
+    assert page.locator(f"#alarm-list li[data-alarm='{later}']").count() == 0
+    assert _alarm(district, other).state == "active" and _alarm(district, later).acknowledged_by is None
+    # Nor can it act on the other street's alarm by its id.
+    step = page.request.post(f"/api/alarms/{other}/ack", headers={"X-CSRF-Token": _csrf(page)}, data={})
+    assert step.status == 404
+    assert english(page) == []
+
+
+def test_an_enterprise_sees_only_its_own_devices_and_alarms(signed_in, district: District) -> None:  # noqa: F811
+    other = district.fire("mill-smoke-2f")
+    mine = district.fire("plant-smoke-3f")
+    page = signed_in("qy-plant", "/console")
+    assert page.inner_text("#who-org") == "东方化工厂"
+    page.wait_for_selector(f"#alarm-list li[data-alarm='{mine}']")
+    assert page.locator(f"#alarm-list li[data-alarm='{other}']").count() == 0
+    assert "二楼烟感" not in page.inner_text("main")
+    # No handling steps for an enterprise: a street's duty desk handles its alarms.
+    assert page.locator(f"#alarm-list li[data-alarm='{mine}'] button", has_text="签收").count() == 0
+    assert english(page) == []
+    devices = page.request.get("/api/alarms/devices").json()["items"]
+    assert [d["id"] for d in devices] == ["plant-smoke-3f"]
+    alarms = {a["device_id"] for a in page.request.get("/api/alarms").json()["items"]}
+    assert alarms == {"plant-smoke-3f"}
+    assert page.request.get(f"/api/alarms/{other}").status == 404
+    assert page.request.get("/api/cameras").json() == []  # no community's cameras either
+    page.goto("/")
+    page.wait_for_selector("#who-name")
+    assert "柳树东门" not in page.inner_text("main") and "松树北门" not in page.inner_text("main")
+
+
+def _csrf(page) -> str:
+    return next(c["value"] for c in page.context.cookies() if c["name"] == "lw_csrf")
