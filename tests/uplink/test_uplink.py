@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from lanewatch.store.health_store import HealthStore
 from lanewatch.store.people_tables import OrganisationRow
-from lanewatch.store.tables import CameraRow
+from lanewatch.store.tables import CameraRow, HealthEventRow
+from lanewatch.video.health import HealthEvent, SourceState
 from tests.support.serve import wait_for
 from tests.uplink import centre_view
 from tests.uplink.conftest import SITE, T0
@@ -31,6 +33,9 @@ def test_violations_and_alarms_arrive_with_the_same_ids_and_fields(make_edge, ce
     other = edge.violation("yard")
     alarm_id = edge.fire("smoke-1")
     edge.alarms.acknowledge(alarm_id, "duty-1", "on the way")
+    with Session(edge.engine) as session:
+        HealthStore.apply(session, HealthEvent("gate", SourceState.OFFLINE, T0, "no frames for 10 s"))
+        session.commit()
 
     expected_violations = centre_view.violations(edge.engine)
     expected_alarms = centre_view.alarms(edge.engine)
@@ -60,7 +65,10 @@ def test_violations_and_alarms_arrive_with_the_same_ids_and_fields(make_edge, ce
     link = centre_view.site(centre_engine, SITE)
     assert link is not None and link.messages >= 6 and link.last_edge_time is not None
     assert link.clock_skew_s is not None and abs(link.clock_skew_s) < 5
-    assert wait_for(lambda: edge.backlog() == 0, TIMEOUT)  # deleted once acknowledged
+    assert wait_for(lambda: edge.backlog() == 0, TIMEOUT)  # deleted once the centre confirmed
+    with Session(centre_engine) as session:
+        health = session.exec(select(HealthEventRow)).one()
+        assert (health.camera_id, health.state, health.detail) == (f"{SITE}.gate", "offline", "no frames for 10 s")
 
 
 def _applied_in_seq_order(engine) -> bool:
@@ -85,7 +93,7 @@ def test_a_broker_outage_loses_nothing_and_drains_in_order(make_edge, centre_eng
     ingest = centre(centre_engine)
     uplink = publisher(edge.engine)
     first = edge.violation("gate")
-    assert wait_for(lambda: first.id in centre_view.violations(centre_engine), TIMEOUT)
+    assert wait_for(lambda: first.id in centre_view.violations(centre_engine) and edge.backlog() == 0, TIMEOUT)
 
     broker.stop()
     assert wait_for(lambda: not uplink.connected, TIMEOUT)
