@@ -29,8 +29,16 @@ async function activeCounts() {
   return counts;
 }
 
-export function cameraGrid(list, status) {
+/**
+ * The grid in `list`; `onCall(ok)` hears whether its calls reached the server. While they do not,
+ * each camera's state shows as unknown (its last known state would be stale, and "online" a lie).
+ */
+export function cameraGrid(list, status, onCall = () => {}) {
   const cards = new Map();
+
+  function unknown() {
+    for (const entry of cards.values()) replaceChildren(entry.state, badge(t("web.state.unknown"), "state-unknown"));
+  }
 
   async function refreshFrame(camera, entry) {
     try {
@@ -48,8 +56,11 @@ export function cameraGrid(list, status) {
       [cameras, counts] = await Promise.all([api("/api/cameras"), activeCounts()]);
     } catch (error) {
       status.textContent = t("web.grid.load-failed", { error: error.message });
+      onCall(error.status !== 0);
+      if (error.status === 0) unknown();
       return;
     }
+    onCall(true);
     status.textContent = cameras.length ? "" : t("web.grid.no-cameras");
     for (const id of [...cards.keys()]) {
       if (!cameras.some((c) => c.id === id)) { cards.get(id).li.remove(); cards.delete(id); }
@@ -78,5 +89,5 @@ export function cameraGrid(list, status) {
 
   refresh();
   setInterval(refresh, FRAME_REFRESH_MS);
-  return { refresh, soon };
+  return { refresh, soon, unknown };
 }
