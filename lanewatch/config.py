@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 from lanewatch.events.robots.settings import NotificationSettings
+from lanewatch.events.speaker.settings import SpeakerTargets
 from lanewatch.words.times import DEFAULT_TIME_ZONE, time_zone_named
 
 
@@ -595,6 +596,12 @@ class ServiceSettings(BaseSettings):
         default_factory=NotificationSettings,
         title="Group robots and SMS",
         description="WeChat Work, DingTalk, Feishu robots and SMS gateways told of new violations and fire alarms.",
+    )
+    speakers: SpeakerTargets = Field(
+        default_factory=list,
+        max_length=200,
+        title="Lane speakers (on-site warning)",
+        description="IP speakers called to play a clip while a violation in their camera's zones lasts.",
     )
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
     sign_in: SignInSettings = Field(

@@ -14,6 +14,9 @@ to the broker; a centre ingests every site's records.
 The fire-sensor side runs beside it: `AlarmService` (the sink of HTTP
 ingest, and of MQTT and GB/T 26875.3 when enabled) with its scanner thread
 (escalation, offline devices), on the same store, bus and webhooks.
+
+The lanes' IP speakers (`SpeakerWarnings`, ``speakers:``) follow the
+violation events and a clock thread, calling while a violation lasts.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from lanewatch.store.db import open_engine
 from lanewatch.store.outbox import OutboxSink, WebhookDispatcher
 from lanewatch.store.people_tables import root_org_pk
 from lanewatch.store.robot_targets import Robots
+from lanewatch.store.speaker_warnings import SpeakerWarnings
 from lanewatch.store.tables import CameraRow
 from lanewatch.store.violation_store import ViolationStore
 from lanewatch.store.zone_rows import new_row, zone_of, zone_rows
@@ -82,6 +86,7 @@ class Service:
 
             detector = build_detector(settings.detector)  # worker processes (settings.detector.processes)
         outbox = OutboxSink(self.engine)  # the record and its webhook deliveries in one transaction
+        self.speakers = SpeakerWarnings(self.engine, settings.speakers)  # after the store: it reads the rows
         self.pipeline = Pipeline(
             [],
             detector,
@@ -89,7 +94,7 @@ class Service:
             tracker_config=settings.tracker,
             look_config=settings.looks,
             evidence=EvidenceWriter(self.evidence_dir),
-            event_sinks=[outbox, self.bus.publish_violation],
+            event_sinks=[outbox, self.bus.publish_violation, self.speakers],
             health_sinks=[outbox.health, self.bus.publish_health],
         )
         self.alarms = AlarmService(self.engine, self.bus, settings.alarms)
@@ -118,6 +123,7 @@ class Service:
         )
         self._thread.start()
         self.dispatcher.start()
+        self.speakers.start()  # the lanes' speakers, while a violation lasts
         self.alarms.start()
         self._start_alarm_ingest()
         self.uplink.start()  # the edge's publisher or the centre's ingest, when configured
@@ -149,6 +155,7 @@ class Service:
                 ingest.stop()
         self.alarms.stop()
         self.dispatcher.stop()
+        self.speakers.stop()
         self.uplink.stop()
         log.warning("lanewatch stopped: cameras, alarm ingest and webhook deliveries shut down")
 

@@ -18,7 +18,7 @@ from lanewatch.events.signature import verify_signature
 
 
 class Receiver:
-    """Records every POST (path, query, headers, body, JSON); answers are queued, then a default.
+    """Records every POST, GET and PUT (method, path, query, headers, body, JSON); answers are queued, then a default.
 
     For lanewatch's own webhooks give `secret`: each request's signature is
     checked (`valid`). For a vendor's robot API (WeCom, DingTalk, Feishu, SMS)
@@ -43,12 +43,13 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 split = urlsplit(self.path)
                 with receiver.lock:
                     status, answer = receiver.answers.pop(0) if receiver.answers else (200, receiver.default_answer)
                     receiver.requests.append(
                         {
+                            "method": self.command,
                             "path": split.path,
                             "raw_query": split.query,
                             "query": parse_qs(split.query),
@@ -68,6 +69,8 @@ class Receiver:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            do_GET = do_PUT = do_POST  # a speaker's "play clip" may be any of them
 
             def log_message(self, *args):
                 pass
