@@ -36,8 +36,8 @@ function lanes(list) {
   }));
 }
 
-function historyList(title, items, line) {
-  return [h("h3", {}, title), items.length ? h("ol", { class: "feed" }, items.map((item) => h("li", {}, line(item))))
+function historyList(title, items, line, id = null) {
+  return [h("h3", {}, title), items.length ? h("ol", { class: "feed history-list", id }, items.map((item) => h("li", {}, line(item))))
     : h("p", { class: "muted" }, t("web.alarm.nothing"))];
 }
 
@@ -51,14 +51,17 @@ export async function showAlarm(id, who, onChange = () => {}) {
     const alarm = await api(`/api/alarms/${encodeURIComponent(id)}`);
     const past = await api(`/api/alarms/devices/${encodeURIComponent(alarm.device_id)}/history?limit=20`).catch(() => ({ messages: [] }));
     dialog.querySelector("h2").textContent = `${label("alarm_type", alarm.alarm_type)} · ${alarm.device_name || alarm.device_id}`;
-    replaceChildren(content, deviceFacts(alarm, alarm.device),
-      alarmActions(alarm, who, (updated) => { onChange(updated); load(); dialog.querySelector(".close").focus(); }, error), error,
-      h("h3", {}, t("web.alarm.lanes")), lanes(alarm.lanes || []),
-      historyList(t("web.alarm.audit"), alarm.audit || [], (step) => t("web.alarm.audit-line",
-        { at: formatTime(step.at), action: label("action", step.action), by: step.by }) + (step.comment ? `: “${step.comment}”` : "")),
-      historyList(t("web.alarm.device-history"), past.messages || [], (m) =>
-        `${formatTime(m.at)} · ${label("message_kind", m.kind)}${m.alarm_type ? ` ${label("alarm_type", m.alarm_type)}` : ""}` +
-        (m.value !== null && m.value !== undefined ? ` = ${m.value}` : "") + (m.detail ? ` (${m.detail})` : "")));
+    // Facts and steps in one column, lanes and histories (which scroll within themselves) in the
+    // other: the dialog fits a 1440×900 screen, its buttons reachable without scrolling.
+    replaceChildren(content, h("div", { class: "detail-columns" },
+      h("div", {}, deviceFacts(alarm, alarm.device),
+        alarmActions(alarm, who, (updated) => { onChange(updated); load(); dialog.querySelector(".close").focus(); }, error), error,
+        historyList(t("web.alarm.audit"), alarm.audit || [], (step) => t("web.alarm.audit-line",
+          { at: formatTime(step.at), action: label("action", step.action), by: step.by }) + (step.comment ? `: “${step.comment}”` : ""))),
+      h("div", {}, h("h3", {}, t("web.alarm.lanes")), lanes(alarm.lanes || []),
+        historyList(t("web.alarm.device-history"), past.messages || [], (m) =>
+          `${formatTime(m.received_at)} · ${label("message_kind", m.kind)}${m.alarm_type ? ` ${label("alarm_type", m.alarm_type)}` : ""}` +
+          (m.value !== null && m.value !== undefined ? ` = ${m.value}` : "") + (m.detail ? ` (${m.detail})` : ""), "device-history"))));
   }
   try { await load(); } catch (failure) { replaceChildren(content, h("p", { class: "error", role: "alert" }, failure.message)); }
   await closed;

@@ -7,6 +7,7 @@ import { badge, formatAgo, formatTime, h, replaceChildren } from "./dom.js";
 import { cue, soundToggle } from "./cue.js";
 import { alarmActions } from "./alarm-actions.js";
 import { showAlarm } from "./alarm-dialog.js";
+import { connectionBanner, unreachable } from "./connection.js";
 import { connectLive } from "./live.js";
 import { startPage } from "./shell.js";
 import { applyWords, label, loadWords, t } from "./words.js";
@@ -16,6 +17,7 @@ const REPEAT_FIRE_CUE_MS = 15000;
 let who = null;
 let fireUnacknowledged = false;
 const reportedShown = new Set();
+let link = null;  // the connection banner
 
 function reportShown(alarm) {
   if (alarm.shown_at || reportedShown.has(alarm.id) || !can(who, "alarms.handle")) return;
@@ -71,8 +73,10 @@ async function refresh() {
     $("fire-banner").hidden = !fires.length;
     $("fire-banner").textContent = fires.length ? t("web.console.fire", { devices: fires.map((a) => `${a.device_name || a.device_id}${a.location ? ` (${a.location})` : ""}`).join(", ") }) : "";
     $("alarms-status").textContent = page.items.length ? t("web.console.active", { count: page.items.length }) : t("web.console.none");
+    link.call(true);
   } catch (error) {
     $("alarms-status").textContent = error.message;
+    if (unreachable(error)) { link.call(false); devicesUnknown(); return; }
   }
   try {
     const offline = await api("/api/alarms/devices?offline=true&limit=200");
@@ -82,7 +86,14 @@ async function refresh() {
     $("offline-status").textContent = offline.items.length ? "" : t("web.console.all-reporting");
   } catch (error) {
     $("offline-status").textContent = error.message;
+    if (unreachable(error)) { link.call(false); devicesUnknown(); }
   }
+}
+
+/** Without the server, "all devices reporting" (or the last list) would be stale: say it is unknown. */
+function devicesUnknown() {
+  replaceChildren($("offline-list"));
+  $("offline-status").textContent = t("web.console.devices-unknown");
 }
 
 async function main() {
@@ -90,11 +101,16 @@ async function main() {
   applyWords(document);
   who = await startPage("console");
   $("sound-slot").append(soundToggle());
+  link = connectionBanner(document.querySelector("main"), (lost) => { if (lost) devicesUnknown(); else refresh(); });
   let pending = null;
   connectLive((type, payload) => {
     if (type === "alarm.new") cue(payload.after && payload.after.alarm_type === "fire" ? "fire" : "alarm", $("alarm-list"));
     if (!pending) pending = setTimeout(() => { pending = null; refresh(); }, 300);
-  }, (state) => { $("console-live-state").textContent = t(state === "live" ? "web.live.connected" : `web.live.${state}`); },
+  }, (state) => {
+    $("console-live-state").textContent = t(state === "live" ? "web.live.connected" : `web.live.${state}`);
+    if (state === "live" && link.lost()) refresh();  // back: the lists at once, not at the next 30 s tick
+    link.stream(state !== "reconnecting");
+  },
   { types: ["alarm.*", "device.*"] });
   setInterval(() => { if (fireUnacknowledged) cue("fire", $("fire-banner")); }, REPEAT_FIRE_CUE_MS);
   setInterval(refresh, 30000);  // ages and offline devices also change without events

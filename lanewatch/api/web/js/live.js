@@ -4,6 +4,11 @@
 
 import { authHeaders } from "./api.js";
 
+// The server sends a keep-alive every 15 s. Silence for longer than two of them means the link is
+// dead even if the connection looks open (a network that went away without closing it): drop it and
+// reconnect, so that the page says it is reconnecting instead of showing stale states as live.
+const SILENCE_MS = 35000;
+
 function parseMessage(block) {
   const message = { id: null, event: "message", data: "", retry: null };
   let hasData = false;
@@ -44,23 +49,36 @@ export function connectLive(onEvent, onState = () => {}, { types = [] } = {}) {
     onState("live");
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return true;
-      buffer += value.replace(/\r\n?/g, "\n");
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const message = parseMessage(buffer.slice(0, end));
-        buffer = buffer.slice(end + 2);
-        if (!message) continue;
-        if (message.retry !== null && Number.isFinite(message.retry)) retryMs = message.retry;
-        if (message.id !== null) lastId = message.id;
-        if (!message.data) continue;
-        let payload;
-        try { payload = JSON.parse(message.data); } catch { continue; }
-        try { onEvent(message.event, payload); } catch (error) { console.warn("live event handler failed", error); }
+    let silence = null;
+    const listen = () => { clearTimeout(silence); silence = setTimeout(() => controller.abort(), SILENCE_MS); };
+    try {
+      for (;;) {
+        listen();
+        const { value, done } = await reader.read();
+        if (done) return true;
+        buffer = handleChunk(buffer, value);
       }
+    } finally {
+      clearTimeout(silence);
     }
+  }
+
+  /** Add `value` to `buffer`, pass on each complete message; returns what is left of an incomplete one. */
+  function handleChunk(buffer, value) {
+    buffer += value.replace(/\r\n?/g, "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const message = parseMessage(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+      if (!message) continue;
+      if (message.retry !== null && Number.isFinite(message.retry)) retryMs = message.retry;
+      if (message.id !== null) lastId = message.id;
+      if (!message.data) continue;
+      let payload;
+      try { payload = JSON.parse(message.data); } catch { continue; }
+      try { onEvent(message.event, payload); } catch (error) { console.warn("live event handler failed", error); }
+    }
+    return buffer;
   }
 
   (async () => {

@@ -68,7 +68,10 @@ export async function showViolation(id, who, onChange = () => {}) {
   const render = (v) => {
     dialog.querySelector("h2").textContent = t("web.violation.heading", { label: label("label", v.label), zone: v.zone_name });
     const hadFocus = content.contains(document.activeElement);
-    replaceChildren(content, snapshotToggle(v), facts(v), actions(v, who, (updated) => { onChange(updated); render(updated); }, error), error);
+    // Picture beside the facts and buttons (one column on a narrow screen): the whole dialog fits a
+    // 1440×900 screen, its buttons reachable without scrolling.
+    replaceChildren(content, h("div", { class: "detail-columns" }, h("div", {}, snapshotToggle(v)),
+      h("div", {}, facts(v), actions(v, who, (updated) => { onChange(updated); render(updated); }, error), error)));
     if (hadFocus) dialog.querySelector(".close").focus();  // the pressed button is gone: keep focus in the dialog
   };
   const closed = openDialog(dialog);
