@@ -510,7 +510,8 @@ class UplinkConfig(BrokerLink):
         100_000,
         ge=10,
         title="Outbox limit (entries)",
-        description="When more wait, the oldest camera-health entries are dropped (counted as uplink_dropped); "
+        description="When more wait, the oldest camera-health and device-status entries are dropped (counted "
+        "as uplink_dropped); "
         "violations and alarms are kept even beyond the limit, and counted as over the limit.",
     )
     inflight: int = Field(50, ge=1, le=1000, title="Messages awaiting PUBACK at once")

@@ -42,7 +42,7 @@ from lanewatch.uplink.broker import TOPIC_ROOT
 from lanewatch.video.health import HealthEvent, SourceState
 
 Outcome = Literal["applied", "duplicate", "dead"]
-KINDS = ("violation", "alarm", "health")
+KINDS = ("violation", "alarm", "health", "device")
 
 
 class BadMessage(ValueError):
@@ -174,6 +174,8 @@ def _apply_record(
         _violation(session, site, org_pk, record, body.get("evidence") or {})
     elif kind == "alarm":
         _alarm(session, site, org_pk, record)
+    elif kind == "device":
+        _device(session, site, org_pk, record)
     else:
         _health(session, site, org_pk, record)
     if seen is None:
@@ -278,6 +280,33 @@ def _alarm(session: Session, site: str, org_pk: int | None, record: dict[str, An
     else:
         for name, value in values.items():
             setattr(row, name, value)
+    session.add(row)
+
+
+DEVICE_FIELDS = (
+    "type", "name", "enterprise", "building", "location", "rules", "registered", "maintenance",
+    "maintenance_reason", "offline", "battery_pct",
+)  # fmt: skip
+
+
+def _device(session: Session, site: str, org_pk: int | None, record: dict[str, Any]) -> None:
+    """A device's status as the site sees it; its linked lanes name the site's cameras by their centre ids."""
+    device_id = centre_id(site, str(_field(record, "id")))
+    if len(device_id) > 100:
+        raise BadMessage(f"device id {device_id!r} is longer than 100 characters at the centre")
+    values: dict[str, Any] = {name: _field(record, name) for name in DEVICE_FIELDS}
+    values |= {name: _time(_field(record, name), name) for name in ("offline_since", "last_seen_at", "updated_at")}
+    values["linked_lanes"] = [
+        {**lane, "camera": centre_id(site, str(lane.get("camera")))} for lane in _field(record, "linked_lanes")
+    ]
+    values["offline_after"] = None  # the site watches its devices' heartbeats; the centre only shows them
+    row = session.get(DeviceRow, device_id)
+    if row is None:
+        row = DeviceRow(id=device_id, org_pk=org_pk, **values)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.org_pk = row.org_pk if row.org_pk is not None else org_pk
     session.add(row)
 
 

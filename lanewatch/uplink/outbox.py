@@ -2,13 +2,13 @@
 
 `EdgeOutbox` is the record tap (`lanewatch.store.record_tap`) of the edge's
 engine. A violation written by the pipeline, a camera-health change and
-every alarm lifecycle step add one row holding the record in the shape the
+every alarm lifecycle step and device status change (online, offline, maintenance) add one row holding the record in the shape the
 API serves, so a crash between the record and its row cannot happen: both
 commit or neither. The publisher (`lanewatch.uplink.publisher`) deletes a
 row once the broker has acknowledged it.
 
 The outbox is bounded: past ``outbox_max_rows`` the oldest *evidence-type*
-entries (camera health today; evidence pictures when they travel) are
+entries (camera health and device status today; evidence pictures when they travel) are
 deleted to make room, counted in `dropped` and logged. Records (violations,
 alarms) are never dropped: when only records are left the outbox grows past
 its limit, which is counted in `over_limit` and logged, because a fire
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 RECORD_KINDS = ("violation", "alarm")
 """Never dropped to make room."""
-DROPPABLE_KINDS = ("health",)
+DROPPABLE_KINDS = ("health", "device")
 """Dropped, oldest first, when the outbox is full."""
 
 
@@ -77,7 +77,9 @@ class EdgeOutbox:
             event_type, payload = subject
             if event_type.startswith("alarm.") and isinstance(payload.get("after"), dict):
                 return "alarm", payload["after"]["id"], {"type": event_type, "record": payload["after"]}
-        return None  # device events: not carried in this slice
+            if event_type.startswith("device.") and isinstance(payload.get("device"), dict):
+                return "device", payload["device"]["id"], {"type": event_type, "record": payload["device"]}
+        return None
 
     def _bound(self, session: Session) -> None:
         count = session.exec(select(func.count()).select_from(UplinkOutboxRow)).one()

@@ -234,3 +234,29 @@ def test_a_full_outbox_drops_camera_health_first_and_keeps_every_record(
     centre(centre_engine)
     publisher(edge.engine)
     assert wait_for(lambda: set(ids) <= centre_view.violations(centre_engine).keys(), TIMEOUT)
+
+
+def test_a_device_back_online_shows_so_at_the_centre(make_edge, centre_engine, links) -> None:
+    from lanewatch.alarms.messages import MessageKind, SensorMessage
+    from lanewatch.store.alarm_tables import DeviceRow
+    from lanewatch.store.tables import utcnow
+
+    publisher, centre = links
+    edge = make_edge()
+    with Session(edge.engine) as session:
+        session.add(DeviceRow(id="smoke-7", type="smoke_detector", name="3 号楼烟感", offline=True, offline_since=T0))
+        session.commit()
+    edge.alarms.submit([SensorMessage(device_id="smoke-7", kind=MessageKind.HEARTBEAT)], utcnow())  # device.online
+    centre(centre_engine)
+    publisher(edge.engine)
+
+    def at_centre():
+        with Session(centre_engine) as session:
+            return session.get(DeviceRow, f"{SITE}.smoke-7")
+
+    device = wait_for(at_centre, TIMEOUT)
+    assert device is not None and device.offline is False and device.name == "3 号楼烟感"
+    assert device.offline_after is None and device.last_seen_at is not None
+    with Session(centre_engine) as session:
+        org = session.exec(select(OrganisationRow).where(OrganisationRow.code == SITE)).one()
+    assert device.org_pk == org.pk
