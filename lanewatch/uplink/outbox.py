@@ -61,9 +61,13 @@ class EdgeOutbox:
         if entry is None:
             return
         kind, record_id, payload = entry
-        session.add(UplinkOutboxRow(kind=kind, record_id=record_id[:200], payload=payload))
+        row = UplinkOutboxRow(kind=kind, record_id=record_id[:200], payload=payload)
+        session.add(row)
         session.flush()
-        self._bound(session)
+        assert row.seq is not None
+        oldest = session.exec(select(func.min(UplinkOutboxRow.seq))).one()
+        if oldest is not None and row.seq - oldest + 1 > self.max_rows:  # else there cannot be too many: no count
+            self._bound(session)
 
     @staticmethod
     def entry(what: str, subject: Any) -> tuple[str, str, dict[str, Any]] | None:
