@@ -36,6 +36,8 @@ ROUTES = [  # method, path, body, permission, success status
     ("GET", "/api/alarms/devices/{dev}/history", None, P.READ, 200),
     ("POST", "/api/violations/{cam}-lane-a-0000/ack", {"comment": "在处理"}, P.VIOLATIONS_HANDLE, 200),
     ("POST", "/api/violations/{cam}-lane-a-0001/resolve", {}, P.VIOLATIONS_HANDLE, 200),
+    ("GET", "/api/violations/{cam}-lane-a-0000/speaker", None, P.READ, 200),
+    ("POST", "/api/violations/{cam}-lane-a-0002/speaker/stop", None, P.VIOLATIONS_HANDLE, 200),
     ("POST", "/api/alarms/{dev}:fire/ack", {}, P.ALARMS_HANDLE, 200),
     ("POST", "/api/alarms/{dev}:fire/confirm", {"outcome": "false_alarm"}, P.ALARMS_HANDLE, 200),
     ("POST", "/api/alarms/{dev}:fault/resolve", {}, P.ALARMS_HANDLE, 200),

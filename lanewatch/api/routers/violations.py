@@ -23,10 +23,12 @@ from lanewatch.api.errors import responses
 from lanewatch.api.imaging import crop_box, decode_jpeg, encode_jpeg
 from lanewatch.api.permits import Reader, ViolationHandler
 from lanewatch.api.runtime import Runtime
+from lanewatch.api.speaker_calls import SpeakerLogOut, speaker_log_out
 from lanewatch.events.report import violation_json
 from lanewatch.people import audit
 from lanewatch.people.caller import Caller
 from lanewatch.people.scope import Scope
+from lanewatch.store import speaker_log
 from lanewatch.store.queries import InvalidCursor, list_violations
 from lanewatch.store.tables import CameraRow, ViolationRow, as_utc, utcnow
 from lanewatch.store.violation_store import from_row
@@ -358,3 +360,28 @@ def snapshot(
             image = crop_box(image, (row.box_x1, row.box_y1, row.box_x2, row.box_y2))
         data = encode_jpeg(image, quality if quality is not None else 90)
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get(
+    "/{violation_id}/speaker",
+    response_model=SpeakerLogOut,
+    responses=responses(401, 403, 404, 422),
+    summary="The lane speaker's calls for a violation",
+)
+def speaker_calls(violation_id: ViolationPath, session: SessionDep, caller: Reader) -> SpeakerLogOut:
+    """Every call (newest first) with its HTTP status or error, and whether a person stopped them."""
+    return speaker_log_out(session, violation_or_404(session, violation_id, caller.scope))
+
+
+@router.post(
+    "/{violation_id}/speaker/stop",
+    response_model=SpeakerLogOut,
+    responses=responses(401, 403, 404, 422),
+    summary="Stop the lane speaker's calls for a violation (operator)",
+)
+def stop_speaker(violation_id: ViolationPath, session: SessionDep, caller: ViolationHandler) -> SpeakerLogOut:
+    """No more calls for this violation (audited as speaker.stop); stopping twice changes nothing."""
+    row = violation_or_404(session, violation_id, caller.scope)
+    speaker_log.stop(session, caller, violation_id)
+    session.commit()
+    return speaker_log_out(session, row)
