@@ -23,7 +23,7 @@ const canvas = zoneCanvas($("canvas"), { onChange: (points, canUndo) => {
   $("undo").disabled = !canUndo;
   const count = points.length === 1 ? t("web.editor.points-one") : t("web.editor.points-many", { count: points.length });
   $("point-count").textContent = t(points.length < 3 ? "web.editor.points-more" : "web.editor.points-enough", { points: count });
-} });
+}, onRefuse: (text) => { $("point-count").textContent = text; } });
 
 function drawOthers() {
   const others = zones.map((zone, i) => ({ zone, colour: COLOURS[i % COLOURS.length] }))

@@ -1,7 +1,9 @@
 // The drawing surface of the zone editor: an SVG over the camera frame, in frame fractions (0–1).
 // Pointer events serve mouse, pen and touch alike: click (tap) adds a point, drag moves one, the small
-// dot in the middle of an edge inserts a point there. A selected point moves with the arrow keys and
-// goes with Delete. Every change can be undone.
+// dot in the middle of an edge inserts a point there. With the keyboard: Tab to a point, the arrow keys
+// move it, Insert or "+" adds a point after it (halfway to the next), Delete or Backspace removes it
+// (never below 3 points: a zone needs them; `onRefuse(text)` says why). Handles are at least 24 CSS
+// pixels across whatever the picture's size, so a finger can take them. Every change can be undone.
 
 import { svg } from "./dom.js";
 import { label as labelWords, t } from "./words.js";
@@ -9,11 +11,13 @@ import { label as labelWords, t } from "./words.js";
 export const COLOURS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45"];
 const WIDTH = 1000;
 const NUDGE = 0.005;
+const MIN_POINTS = 3;
+const HANDLE_PX = 13;  // radius in CSS pixels: 26 px across, above the 24 px a finger needs to hit it reliably
 
 const clamp01 = (v) => Math.min(1, Math.max(0, v));
 const round = (v) => Math.round(v * 10000) / 10000;
 
-export function zoneCanvas(svgElement, { onChange }) {
+export function zoneCanvas(svgElement, { onChange, onRefuse = () => {} }) {
   let height = WIDTH * 9 / 16;
   let others = [];        // [{zone, colour}] drawn for context
   let boxes = [];         // detections [{label, confidence, box}]
@@ -25,6 +29,8 @@ export function zoneCanvas(svgElement, { onChange }) {
   let focusWanted = false;  // after a keyboard change, keep focus on the selected point
 
   const toView = ([x, y]) => [x * WIDTH, y * height];
+  /** A radius of `px` CSS pixels in the SVG's own units (it is drawn scaled to the picture). */
+  const radius = (px) => px * WIDTH / (svgElement.getBoundingClientRect().width || WIDTH);
   const pointsAttr = (pts) => pts.map((p) => toView(p).join(",")).join(" ");
 
   function fractionAt(event) {
@@ -67,15 +73,15 @@ export function zoneCanvas(svgElement, { onChange }) {
           if (points.length < 3 && i === points.length - 1) return;
           const q = points[(i + 1) % points.length];
           const [mx, my] = toView([(p[0] + q[0]) / 2, (p[1] + q[1]) / 2]);
-          const dot = svg("circle", { class: "midpoint", cx: mx, cy: my, r: 7, "data-edge": i });
-          dot.append(svg("title", {}, `Insert a point between points ${i + 1} and ${(i + 1) % points.length + 1}`));
+          const dot = svg("circle", { class: "midpoint", cx: mx, cy: my, r: radius(HANDLE_PX), "data-edge": i });
+          dot.append(svg("title", {}, t("web.editor.insert-between", { a: i + 1, b: (i + 1) % points.length + 1 })));
           layers.push(dot);
         });
       }
       points.forEach((p, i) => {
         const [cx, cy] = toView(p);
-        layers.push(svg("circle", { class: `handle${i === selected ? " selected" : ""}`, cx, cy, r: 10, tabindex: 0,
-          "data-index": i, role: "button", "aria-label": `Point ${i + 1} of ${points.length} at x ${p[0]}, y ${p[1]}` }));
+        layers.push(svg("circle", { class: `handle${i === selected ? " selected" : ""}`, cx, cy, r: radius(HANDLE_PX), tabindex: 0,
+          "data-index": i, role: "button", "aria-label": t("web.editor.point-label", { n: i + 1, count: points.length, x: p[0], y: p[1] }) }));
       });
       if (problem) {
         const [x, y] = toView(points[0]);
@@ -146,8 +152,13 @@ export function zoneCanvas(svgElement, { onChange }) {
     } else if (event.key === "Delete" || event.key === "Backspace") {
       event.preventDefault();
       api.deletePoint();
+    } else if (event.key === "Insert" || event.key === "+") {
+      event.preventDefault();
+      api.insertPoint();
     }
   });
+  // The handles keep their size in CSS pixels when the picture is shown larger or smaller.
+  if (window.ResizeObserver) new ResizeObserver(() => render()).observe(svgElement);
   svgElement.addEventListener("focusin", (event) => {
     if (event.target.dataset.index !== undefined && selected !== Number(event.target.dataset.index)) {
       selected = Number(event.target.dataset.index);
@@ -167,10 +178,28 @@ export function zoneCanvas(svgElement, { onChange }) {
     setProblem(text) { problem = text; render(); },
     deletePoint() {
       if (selected === null) return;
+      if (points.length === MIN_POINTS) {  // while still drawing (fewer), a stray point may go
+        onRefuse(t("web.editor.min-points", { min: MIN_POINTS }));
+        focusWanted = true;
+        render();
+        return;
+      }
       remember();
       points.splice(selected, 1);
       selected = points.length ? Math.min(selected, points.length - 1) : null;
       focusWanted = selected !== null;
+      changed();
+    },
+    /** Add a point after the selected one, halfway to the next (or beside it, while there is one point). */
+    insertPoint() {
+      if (!editing || selected === null) return;
+      remember();
+      const p = points[selected];
+      const q = points[(selected + 1) % points.length];
+      const added = points.length > 1 ? [(p[0] + q[0]) / 2, (p[1] + q[1]) / 2] : [p[0] + 0.05, p[1]];
+      points.splice(selected + 1, 0, [round(clamp01(added[0])), round(clamp01(added[1]))]);
+      selected += 1;
+      focusWanted = true;
       changed();
     },
     undo() {
