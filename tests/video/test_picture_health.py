@@ -99,7 +99,9 @@ def test_a_view_shifted_from_the_reference_is_moved(dx, moved) -> None:
 
 
 def test_the_view_is_compared_every_moved_every_s_and_its_verdict_holds_in_between() -> None:
-    judge = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, moved_confirm_s=0, reference_s=2, moved_every_s=10))
+    judge = PictureHealth(
+        PictureHealthConfig(every_s=0, confirm_s=0, moved_confirm_s=0, reference_s=2, moved_every_s=10)
+    )
     for t in range(3):
         judge.check(frame(scene(), t))
     assert judge.check(frame(shifted(scene(), 64), 3)).kind == SourceState.MOVED
@@ -114,7 +116,9 @@ def test_a_view_that_matches_nothing_is_not_called_moved_nor_a_featureless_refer
         judge.check(frame(scene(0), t))
     assert judge.view is not None
     assert judge.check(frame(scene(7), 3)) is None  # another scene: no shift can be measured (dusk, a lorry)
-    smooth = PictureHealth(PictureHealthConfig(every_s=0, confirm_s=0, moved_confirm_s=0, reference_s=2, moved_min_features=500))
+    smooth = PictureHealth(
+        PictureHealthConfig(every_s=0, confirm_s=0, moved_confirm_s=0, reference_s=2, moved_min_features=500)
+    )
     for t in range(3):
         smooth.check(frame(scene(0), t))
     assert smooth.view is None  # too few features to judge moved for this camera
