@@ -8,6 +8,8 @@ enterprise sees only its own devices and alarms. The district is `tests/web/dist
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,8 +17,8 @@ from sqlmodel import Session
 
 from lanewatch.store.alarm_tables import AlarmRow
 
-from .conftest import Console
-from .district import PASSWORD, District, district  # noqa: F401  (the `district` fixture)
+from .conftest import ARTIFACTS, REPO, Console
+from .district import PASSWORD, PEOPLE, District, district  # noqa: F401  (the `district` fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -50,6 +52,33 @@ def signed_in(browser, district: District, request) -> Iterator[Callable]:  # no
     assert not console.errors, f"console errors in {request.node.name}: {console.errors}"
 
 
+SHOTS = REPO / "docs" / "screenshots"
+MAX_BYTES = 300_000
+
+
+def picture(page, name: str) -> bytes:
+    """The page as the reader sees it (the 1440×900 window), as a PNG under MAX_BYTES: a test artefact,
+    and docs/screenshots/NAME.png when LANEWATCH_SCREENSHOTS=1 (`make screenshots`)."""
+    from PIL import Image
+
+    page.evaluate("document.fonts.ready")
+    png = page.screenshot(type="png")
+    for colours in (256, 128, 64):  # a camera picture in it: fewer colours read the same and weigh far less
+        if len(png) < MAX_BYTES:
+            break
+        out = io.BytesIO()
+        image = Image.open(io.BytesIO(page.screenshot(type="png"))).convert("RGB")
+        image.quantize(colours, dither=Image.Dither.NONE).save(out, "PNG", optimize=True)
+        png = out.getvalue()
+    assert len(png) < MAX_BYTES, (name, len(png))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"{name}.png").write_bytes(png)
+    if os.environ.get("LANEWATCH_SCREENSHOTS") == "1":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        (SHOTS / f"{name}.png").write_bytes(png)
+    return png
+
+
 def _click_at(page, fx: float, fy: float) -> None:
     box = page.locator("#canvas").bounding_box()
     page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
@@ -73,6 +102,41 @@ def english(page) -> list[str]:
 
 def _values(page, selector: str) -> list[str]:
     return page.evaluate(f"[...document.querySelectorAll({selector!r})].map((o) => o.value).filter(Boolean)")
+
+
+def test_the_sign_in_page_speaks_chinese(browser, district: District) -> None:  # noqa: F811
+    context = browser.new_context(viewport=WIDE, base_url=district.base, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.wait_for_url("**/signin?next=%2F")
+        page.wait_for_selector("h1:has-text('登录')")
+        assert english(page) == []
+        picture(page, "zh-signin")
+    finally:
+        context.close()
+
+
+def test_the_administrator_sees_the_whole_district_on_the_people_page(signed_in, district: District) -> None:  # noqa: F811
+    page = signed_in("admin", "/people")
+    for code in ("jd-east", "jd-west", "sq-willow", "sq-pine", "qy-plant", "qy-mill"):
+        page.wait_for_selector(f"#org-tree li[data-org='{code}']")
+    for username in PEOPLE:
+        page.wait_for_selector(f"#people-table tr[data-person='{username}']")
+    row = page.inner_text("#people-table tr[data-person='wy-willow']")
+    assert "柳树物业" in row and "柳树社区" in row and "物业管理" in row  # the role in words, not its code
+    page.fill("#org-code", "sq-poplar")  # a new community under 东街道: the audit says so in Chinese
+    page.fill("#org-name", "杨树社区")
+    page.select_option("#org-kind", "community")
+    page.select_option("#org-parent", str(district.org["jd-east"]))
+    page.click("#org-form button[type=submit]")
+    page.wait_for_selector("#org-tree li[data-org='sq-poplar']:has-text('杨树社区')")
+    entry = page.locator("#audit-table tbody tr", has_text="sq-poplar")
+    entry.wait_for()
+    assert "新增组织" in entry.inner_text() and "组织 sq-poplar" in entry.inner_text()
+    assert "org.create" not in page.inner_text("#audit-table")
+    assert english(page) == []
+    picture(page, "zh-people-admin")
 
 
 def test_a_property_manager_sees_its_community_draws_a_chinese_lane_and_sees_its_violation(
@@ -101,6 +165,9 @@ def test_a_property_manager_sees_its_community_draws_a_chinese_lane_and_sees_its
     page.wait_for_selector(f"#zone-saved:has-text('已保存“{LANE_NAME}”')")
     page.wait_for_selector(f"#zone-list li[data-zone='{LANE_ID}']:has-text('{LANE_NAME}')")
     assert district.runtime.reloads[-1] == "willow-gate"  # the pipeline takes the new lane at once
+    page.click(f"#zone-list li[data-zone='{LANE_ID}'] button")
+    assert page.input_value("#zone-name") == LANE_NAME and page.input_value("#zone-id") == LANE_ID
+    picture(page, "zh-editor-chinese-lane")
 
     # Its violation arrives live in the dashboard; the other community's never does.
     page.goto("/")
@@ -115,6 +182,8 @@ def test_a_property_manager_sees_its_community_draws_a_chinese_lane_and_sees_its
     text = page.inner_text("main")
     assert other not in page.content() and "北门消防通道" not in text and "松树北门" not in text
     assert page.locator("#blocked-lanes li[data-camera='pine-gate']").count() == 0
+    page.wait_for_selector("#camera-grid li[data-camera='willow-gate'] .frame img")
+    picture(page, "zh-dashboard-property-manager")
     for path in (f"/api/violations/{other}", "/api/cameras/pine-gate", "/api/cameras/pine-gate/zones"):
         assert page.request.get(path).status == 404, path  # outside the scope it does not exist
     assert english(page) == []
@@ -140,6 +209,7 @@ def test_a_street_duty_operator_acknowledges_and_confirms_its_streets_alarm_and_
     assert page.locator(f"#alarm-list li[data-alarm='{other}']").count() == 0
     assert "三楼烟感" in page.inner_text("#fire-banner") and "二楼烟感" not in page.inner_text("main")
     assert english(page) == []
+    picture(page, "zh-console-street-duty")
     later = district.fire("mill-smoke-2f")  # arriving live: still not heard in 东街道
     for path in (f"/api/alarms/{other}", f"/api/alarms/{later}", "/api/alarms/devices/mill-smoke-2f"):
         assert page.request.get(path).status == 404, path

@@ -153,7 +153,7 @@ def test_the_administrator_adds_an_organisation_and_a_person_who_then_signs_in(b
         row = page.locator("#people-table tr[data-person='zhangsan']")
         row.wait_for()
         assert "柳树社区" in row.inner_text() and "待改密码" in row.inner_text()
-        page.wait_for_selector("#audit-table td:has-text('person.create')")
+        page.wait_for_selector("#audit-table td:has-text('新增人员')")  # the audit's action in words
         screenshot(page, "people-zh")
 
         other = newcomer.new_page()

@@ -5,7 +5,7 @@
 import { api, can } from "./api.js";
 import { formatAgo, h, replaceChildren } from "./dom.js";
 import { startPage } from "./shell.js";
-import { applyWords, loadWords, t } from "./words.js";
+import { applyWords, label, loadWords, t } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 const ROLES = {
@@ -70,7 +70,7 @@ async function refresh() {
   replaceChildren($("org-parent"), orgs.map((org) => h("option", { value: String(org.pk) }, "\u2003".repeat(org.depth) + org.name)));
   replaceChildren($("audit-table").querySelector("tbody"), audit.map((a) => h("tr", {},
     h("td", { title: new Date(a.at).toLocaleString() }, formatAgo(a.at)), h("td", {}, a.actor_name),
-    h("td", {}, a.action), h("td", {}, `${a.target_kind} ${a.target_id}`))));
+    h("td", {}, label("audit", a.action)), h("td", {}, `${label("target", a.target_kind)} ${a.target_id}`))));
 }
 
 function submitter(form, error, send) {
