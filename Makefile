@@ -18,7 +18,7 @@ APT_PACKAGES := ffmpeg postgresql python3-gi gir1.2-gst-rtsp-server-1.0 gstreame
 	gstreamer1.0-libav gstreamer1.0-rtsp chromium mosquitto fonts-noto-cjk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint install system-deps benchmark clean
+.PHONY: demo test lint install system-deps benchmark screenshots clean
 
 demo: install
 	$(VENV)/bin/lanewatch eval $(DEMO_SOURCE) --zones $(DEMO_ZONES) --out out/demo
@@ -30,6 +30,10 @@ lint: install
 	$(VENV)/bin/ruff check lanewatch tests benchmarks
 	$(VENV)/bin/ruff format --check lanewatch tests benchmarks
 	$(VENV)/bin/mypy lanewatch
+
+# the zh-CN pictures of docs/screenshots (in-process district, ~30 s); docs/screenshots/make.py refreshes all of them
+screenshots: install
+	LANEWATCH_SCREENSHOTS=1 $(PY) -m pytest -q tests/web/test_roles_acceptance.py
 
 benchmark: system-deps install
 	$(PY) benchmarks/throughput.py --cameras 1 4 16

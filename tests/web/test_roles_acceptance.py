@@ -186,6 +186,15 @@ def test_a_property_manager_sees_its_community_draws_a_chinese_lane_and_sees_its
     picture(page, "zh-dashboard-property-manager")
     for path in (f"/api/violations/{other}", "/api/cameras/pine-gate", "/api/cameras/pine-gate/zones"):
         assert page.request.get(path).status == 404, path  # outside the scope it does not exist
+    page.goto("/phone")  # the phone view: its violation, not the other's
+    page.wait_for_selector(f"#active-list li[data-violation='{mine}']")
+    assert page.locator(f"#active-list li[data-violation='{other}']").count() == 0
+    assert english(page) == []
+    page.goto("/editor?camera=pine-gate")  # the other community's camera by its URL: not there
+    page.wait_for_selector("#frame", state="visible")
+    assert page.input_value("#camera-select") == "willow-gate"
+    page.wait_for_selector(f"#zone-list li[data-zone='{LANE_ID}']")
+    assert page.locator("#zone-list li[data-zone='north-lane']").count() == 0
     assert english(page) == []
 
 
@@ -228,6 +237,9 @@ def test_a_street_duty_operator_acknowledges_and_confirms_its_streets_alarm_and_
     step = page.request.post(f"/api/alarms/{other}/ack", headers={"X-CSRF-Token": _csrf(page)}, data={})
     assert step.status == 404
     assert english(page) == []
+    page.goto("/")  # the street's dashboard: its community's camera, not the other street's
+    page.wait_for_selector("#camera-grid li[data-camera='willow-gate']")
+    assert page.locator("#camera-grid li[data-camera='pine-gate']").count() == 0
 
 
 def test_an_enterprise_sees_only_its_own_devices_and_alarms(signed_in, district: District) -> None:  # noqa: F811
