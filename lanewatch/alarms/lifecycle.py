@@ -23,14 +23,15 @@ from lanewatch.alarms.records import AlarmState, Outcome, alarm_json, priority
 from lanewatch.events.bus import alarm_payload
 from lanewatch.store.alarm_tables import AlarmAuditRow, AlarmRow, DeviceRow
 from lanewatch.store.outbox import fit_key
+from lanewatch.words.said import Code, Said, Word
 
 
-class UnknownAlarm(LookupError):
-    """No alarm with that id (404)."""
+class UnknownAlarm(Said, LookupError):
+    """No alarm with that id (404); worded by whoever shows it (`words(lang)`)."""
 
 
-class TransitionError(RuntimeError):
-    """The step is not allowed from the alarm's current state (409)."""
+class TransitionError(Said, RuntimeError):
+    """The step is not allowed from the alarm's current state (409); worded by whoever shows it."""
 
 
 def audit_row(
@@ -107,7 +108,7 @@ _ALLOWED = {
 def alarm_or_raise(session: Session, alarm_id: str) -> AlarmRow:
     alarm = session.get(AlarmRow, alarm_id)
     if alarm is None:
-        raise UnknownAlarm(f"no alarm {alarm_id!r}")
+        raise UnknownAlarm("alarms.none", alarm=alarm_id)
     return alarm
 
 
@@ -159,26 +160,31 @@ def step(
         session.rollback()
         current = alarm_or_raise(session, alarm_id)
         session.refresh(current)
-        raise TransitionError(_refusal(current, action))
+        raise _refusal(current, action)
     session.refresh(alarm)
     audit(session, alarm, action, by, at, before=before_json["state"], comment=comment)
     emit(notifier, alarm, device, action, by, before_json, comment=comment)
     return alarm
 
 
-def _refusal(alarm: AlarmRow, action: str) -> str:
-    verb = {"acknowledged": "acknowledged", "confirmed": "confirmed", "resolved": "resolved"}[action]
+_VERBS = {
+    "acknowledged": "alarms.verb.acknowledge",
+    "confirmed": "alarms.verb.confirm",
+    "resolved": "alarms.verb.resolve",
+}
+
+
+def _refusal(alarm: AlarmRow, action: str) -> TransitionError:
+    verb = Word(_VERBS[action])
+    state = Code("state", alarm.state)
     if alarm.state == AlarmState.RESOLVED:
-        return f"alarm {alarm.id!r} is already resolved (by {alarm.resolved_by!r}); it cannot be {verb} now"
+        return TransitionError("alarms.refused.already_resolved", alarm=alarm.id, who=alarm.resolved_by, verb=verb)
     if action == "resolved" and alarm.alarm_type == "fire":
-        return (
-            f"alarm {alarm.id!r} is a fire alarm in state {alarm.state}: confirm it (real_fire, false_alarm "
-            "or test) before resolving it"
-        )
+        return TransitionError("alarms.refused.fire_unconfirmed", alarm=alarm.id, state=state)
     if action == "resolved":
-        return f"alarm {alarm.id!r} is {alarm.state}: acknowledge it before resolving it"
+        return TransitionError("alarms.refused.unacknowledged", alarm=alarm.id, state=state)
     who = alarm.confirmed_by if alarm.state == AlarmState.CONFIRMED else alarm.acknowledged_by
-    return f"alarm {alarm.id!r} is already {alarm.state} (by {who!r}); it cannot be {verb} now"
+    return TransitionError("alarms.refused.already", alarm=alarm.id, state=state, who=who, verb=verb)
 
 
 def mark_shown(session: Session, notifier: Notifier, alarm_id: str, by: str, at: datetime) -> AlarmRow:

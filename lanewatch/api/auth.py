@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from lanewatch.api.deps import SessionDep
+from lanewatch.api.errors import ApiError
 from lanewatch.config import SignInSettings
 from lanewatch.people import sessions
 from lanewatch.people.accounts import must_change_password
@@ -82,10 +83,9 @@ def create_api_key(engine: Engine, role: str, name: str, org_pk: int | None = No
     return key
 
 
-def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(
-        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": 'Bearer realm="lanewatch"'}
-    )
+def _unauthorized(key: str) -> ApiError:
+    """A 401 worded in the request's language (the errors handler fills `key` in)."""
+    return ApiError(status.HTTP_401_UNAUTHORIZED, key, headers={"WWW-Authenticate": 'Bearer realm="lanewatch"'})
 
 
 def sign_in_settings(request: Request) -> SignInSettings:
@@ -103,7 +103,7 @@ def request_language(request: Request, person: PersonRow | None = None) -> str:
 def _person_caller(request: Request, session: SessionDep, token: str) -> Caller:
     found = sessions.find_session(session, token, sign_in_settings(request))
     if found is None:
-        raise _unauthorized(t("people.signin.expired", request_language(request)))
+        raise _unauthorized("people.signin.expired")
     row, person = found
     lang = request_language(request, person)
     if request.method in UNSAFE_METHODS and not sessions.csrf_ok(row, request.headers.get(sessions.CSRF_HEADER)):
@@ -148,15 +148,12 @@ def authenticate(
         token = request.cookies.get(sessions.COOKIE) if request is not None else None
         if token:
             return _person_caller(request, session, token)
-        raise _unauthorized(
-            t("people.signin.required", request_language(request) if request is not None else None)
-            + " (missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>')"
-        )
+        raise _unauthorized("api.auth.missing_key")
     row = session.exec(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(key))).first()
     if row is None:
-        raise _unauthorized("invalid API key")
+        raise _unauthorized("api.auth.invalid_key")
     if row.revoked_at is not None:
-        raise _unauthorized("API key has been revoked")
+        raise _unauthorized("api.auth.revoked_key")
     assert row.pk is not None  # a row read from the table has its primary key
     scope = Scope.of_org(session, row.org_pk)
     caller = Caller(pk=row.pk, name=row.name, role=row.role, kind="key", org_pk=row.org_pk, scope=scope)
@@ -181,8 +178,8 @@ def require(role: str) -> Callable[..., Caller]:
         if caller.kind == "person":
             return _person_meets(caller, role)
         if caller.role not in ROLES or ROLES.index(caller.role) < needed:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, detail=f"this needs the {role} role; key {caller.name!r} is {caller.role}"
+            raise ApiError(
+                status.HTTP_403_FORBIDDEN, "api.auth.needs_role_key", role=role, name=caller.name, has=caller.role
             )
         return caller
 
@@ -198,9 +195,7 @@ def _person_meets(caller: Caller, role: str) -> Caller:
     wanted = PERSON_EQUIVALENT.get(role)
     ok = caller.role == "admin" if wanted is None else any(caller.can(p) for p in wanted)
     if not ok:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, detail=f"this needs the {role} role; {caller.name!r} is {caller.role}"
-        )
+        raise ApiError(status.HTTP_403_FORBIDDEN, "api.auth.needs_role", role=role, name=caller.name, has=caller.role)
     return caller
 
 
@@ -210,9 +205,12 @@ def require_one_of(*roles: str) -> Callable[..., Caller]:
 
     def dependency(caller: Caller = Depends(authenticate)) -> Caller:
         if caller.role not in allowed:
-            raise HTTPException(
+            raise ApiError(
                 status.HTTP_403_FORBIDDEN,
-                detail=f"this needs one of the roles {', '.join(allowed)}; key {caller.name!r} is {caller.role}",
+                "api.auth.needs_one_of",
+                roles=", ".join(allowed),
+                name=caller.name,
+                has=caller.role,
             )
         return caller
 
@@ -229,9 +227,12 @@ def require_permission(permission: Permission) -> Callable[..., Caller]:
 
     def dependency(caller: Caller = Depends(authenticate)) -> Caller:
         if not allows(caller.role, permission):
-            raise HTTPException(
+            raise ApiError(
                 status.HTTP_403_FORBIDDEN,
-                detail=f"{caller.name!r} ({caller.role}) may not do this ({permission.value})",
+                "api.auth.may_not",
+                name=caller.name,
+                role=caller.role,
+                permission=permission.value,
             )
         return caller
 

@@ -6,8 +6,9 @@ back (a camera URL in a rejected body may hold a password).
 
 The generic sentences here are in the request's language: a person's setting
 (``request.state.language``, where the sign-in code sets it), else Accept-Language, else the
-deployment's language (zh-CN). Pydantic's own messages and the routers' details
-stay as they are.
+deployment's language (zh-CN). Routes raise `ApiError(status, key, **params)` with a catalogue key
+(area `api`); the handler words it in the request's language, so a router never picks a language.
+Pydantic's own per-field messages (in `errors`) stay as pydantic writes them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from lanewatch.words import catalogue, negotiate, t
+from lanewatch.words.said import Said, say
 from lanewatch.zones.zone import ZoneError
 
 log = logging.getLogger(__name__)
@@ -111,6 +113,36 @@ def validation_body(errors: list[dict[str, Any]], lang: str | None = None) -> di
     return {"detail": summary, "errors": [p.model_dump() for p in problems]}
 
 
+class ApiError(HTTPException):
+    """A route's refusal named by its catalogue key; the handler words it in the request's language.
+
+    `detail` holds the English sentence (for logs and direct callers); `problems`, when given,
+    become the 422 `errors` list as they are.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        key: str,
+        *,
+        headers: dict[str, str] | None = None,
+        problems: list[str] | None = None,
+        problem_kind: str = "value_error",
+        **params: Any,
+    ) -> None:
+        super().__init__(status_code, detail=say(key, "en", **params), headers=headers)
+        self.key = key
+        self.params = params
+        self.problems = (
+            [Problem(loc=["body"], msg=p, type=problem_kind) for p in problems] if problems is not None else None
+        )
+
+    @classmethod
+    def of(cls, status_code: int, error: Said, *, headers: dict[str, str] | None = None) -> ApiError:
+        """The answer for a domain error that carries its own key (an alarm step refused, an unknown alarm)."""
+        return cls(status_code, error.key, headers=headers, **error.params)
+
+
 class Unprocessable(HTTPException):
     """A 422 found by the route itself (e.g. a whole zone file), with one entry per problem."""
 
@@ -123,9 +155,12 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code in (404, 405) and detail == HTTPStatus(exc.status_code).phrase:  # Starlette's own words
         detail = t(f"errors.status.{exc.status_code}", language(request))
+    if isinstance(exc, ApiError):
+        detail = say(exc.key, language(request), **exc.params)
     body: dict[str, Any] = {"detail": detail}
-    if isinstance(exc, Unprocessable):
-        body["errors"] = [p.model_dump() for p in exc.problems]
+    problems = exc.problems if isinstance(exc, (Unprocessable, ApiError)) else None
+    if problems is not None:
+        body["errors"] = [p.model_dump() for p in problems]
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 

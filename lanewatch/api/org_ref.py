@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated
 
-from fastapi import HTTPException, status
+from fastapi import status
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
+from lanewatch.api.errors import ApiError
 from lanewatch.people.caller import Caller
 from lanewatch.store.people_tables import OrganisationRow
+from lanewatch.words.said import Word
 
 OrgCode = Annotated[
     str | None,
@@ -50,8 +52,8 @@ def org_ref(session: Session, pk: int | None) -> OrgRef | None:
     return org_refs(session, [pk]).get(pk) if pk is not None else None
 
 
-def _no_org(code: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no organisation {code!r}")
+def _no_org(code: str) -> ApiError:
+    return ApiError(status.HTTP_404_NOT_FOUND, "api.org.none", code=code)
 
 
 def org_in_scope(session: Session, caller: Caller, code: str) -> OrganisationRow:
@@ -82,15 +84,22 @@ def target_org(session: Session, caller: Caller, code: str | None, *, kind: str,
         own = session.get(OrganisationRow, caller.org_pk)
         if own is not None and own.kind == kind:
             return own.pk
-        where = f"your organisation {own.code!r} is a {own.kind}" if own is not None else "you have no organisation"
-        raise HTTPException(
+        raise ApiError(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"org: say which {kind} the {what} belongs to (its organisation code); {where}",
+            "api.org.say_which" if own is not None else "api.org.say_which_none",
+            kind=Word(f"people.kind.{kind}"),
+            what=Word(f"api.what.{what}"),
+            code=own.code if own is not None else "",
+            has=Word(f"people.kind.{own.kind}") if own is not None else "",
         )
     row = org_in_scope(session, caller, code)
     if row.kind != kind and row.parent_pk is not None:
-        raise HTTPException(
+        raise ApiError(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"org: a {what} belongs to a {kind}; {code!r} is a {row.kind}",
+            "api.org.wrong_kind",
+            what=Word(f"api.what.{what}"),
+            kind=Word(f"people.kind.{kind}"),
+            code=code,
+            has=Word(f"people.kind.{row.kind}"),
         )
     return row.pk

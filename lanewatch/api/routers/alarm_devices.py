@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlmodel import Session, delete, select
 
@@ -21,7 +21,7 @@ from lanewatch.alarms.devices import check_rules, device_records, offline_after
 from lanewatch.alarms.messages import DEVICE_ID_PATTERN, DeviceType
 from lanewatch.alarms.records import AlarmRecord, DeviceRecord, LinkedLane, alarm_record
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
-from lanewatch.api.errors import Unprocessable, responses
+from lanewatch.api.errors import ApiError, responses
 from lanewatch.api.org_ref import OrgCode, OrgRef, org_refs, target_org
 from lanewatch.api.permits import Anyone, DeviceEditor, Reader, demand
 from lanewatch.people import audit, event_scope
@@ -100,7 +100,7 @@ def device_or_404(session: Session, device_id: str, scope: Scope) -> DeviceRow:
     """The device, or 404 (the same for one outside `scope`)."""
     row = session.get(DeviceRow, device_id)
     if row is None or not scope.allows(row.org_pk):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no device {device_id!r}")
+        raise ApiError(status.HTTP_404_NOT_FOUND, "api.device.none", device=device_id)
     return row
 
 
@@ -108,7 +108,7 @@ def _checked_rules(device_type: str, rules: dict[str, Any]):
     try:
         return check_rules(device_type, rules)
     except ValueError as exc:
-        raise Unprocessable(f"rules: {exc}", [f"rules: {exc}"]) from None
+        raise ApiError(422, "api.device.rules", problems=[f"rules: {exc}"], problem=str(exc)) from None
 
 
 def _records(session: Session, runtime, rows: list[DeviceRow]) -> list[DeviceOut]:
@@ -187,10 +187,8 @@ def create_device(body: DeviceCreate, session: SessionDep, runtime: RuntimeDep, 
     rules = _checked_rules(body.type.value, body.rules)
     existing = session.get(DeviceRow, body.id)
     if existing is not None:
-        hint = (
-            ' (auto-registered from its messages: PATCH it with "registered": true)' if not existing.registered else ""
-        )
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"device {body.id!r} exists already{hint}")
+        key = "api.device.exists" if existing.registered else "api.device.exists_auto"
+        raise ApiError(status.HTTP_409_CONFLICT, key, device=body.id)
     now = utcnow()
     row = DeviceRow(
         id=body.id,
@@ -235,7 +233,7 @@ def update_device(
     before = _fields(row)
     for name in ("type", "registered", "maintenance", "org"):
         if name in fields and getattr(body, name) is None:
-            raise Unprocessable(f"{name}: must not be null", [f"{name}: must not be null"])
+            raise ApiError(422, "api.device.not_null", problems=[f"{name}: must not be null"], field=name)
     if "org" in fields:
         fields.discard("org")
         row.org_pk = target_org(session, caller, body.org, kind="enterprise", what="device")
@@ -274,9 +272,7 @@ def delete_device(device_id: DevicePath, session: SessionDep, runtime: RuntimeDe
         session.exec(select(AlarmRow.id).where(AlarmRow.device_id == device_id, AlarmRow.open_key.is_not(None))).all()
     )
     if open_count:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, detail=f"device {device_id!r} has {open_count} open alarm(s): resolve them first"
-        )
+        raise ApiError(status.HTTP_409_CONFLICT, "api.device.open_alarms", device=device_id, count=open_count)
     session.exec(delete(DeviceMessageRow).where(DeviceMessageRow.device_id == device_id))
     _audit(session, caller, row, "delete", _fields(row))
     session.delete(row)

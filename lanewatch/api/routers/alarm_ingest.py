@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -24,7 +24,7 @@ from lanewatch.alarms.apply import check_message
 from lanewatch.alarms.messages import IngestSource, SensorMessage
 from lanewatch.alarms.payloads import parse_payload
 from lanewatch.api.deps import RuntimeDep, SessionDep, loads_strict
-from lanewatch.api.errors import Unprocessable, responses
+from lanewatch.api.errors import ApiError, responses
 from lanewatch.api.permits import AlarmIngester
 from lanewatch.store.tables import utcnow
 
@@ -118,17 +118,16 @@ async def ingest(request: Request, runtime: RuntimeDep, session: SessionDep, cal
     try:
         data = loads_strict(body)
     except UnicodeDecodeError:
-        raise Unprocessable("request body is not UTF-8 text", ["request body is not UTF-8 text"]) from None
+        raise ApiError(422, "api.ingest.not_utf8", problems=["request body is not UTF-8 text"]) from None
     except json.JSONDecodeError as exc:
         problem = f"request body is not valid JSON: {exc.msg}"
-        raise Unprocessable(problem, [problem], kind="json_invalid") from None
+        raise ApiError(
+            422, "api.ingest.json_invalid", problems=[problem], problem_kind="json_invalid", error=exc.msg
+        ) from None
     items, errors = _items(data)
     limit = runtime.alarms.settings.max_batch
     if len(items) > limit:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            detail=f"{len(items)} messages in one request; at most {limit} per request: split it",
-        )
+        raise ApiError(status.HTTP_413_CONTENT_TOO_LARGE, "api.ingest.too_many", count=len(items), limit=limit)
     usable, item_errors = parse_items(items)
     errors += item_errors
     if devices is not None:
@@ -136,7 +135,8 @@ async def ingest(request: Request, runtime: RuntimeDep, session: SessionDep, cal
         errors += [f"no device {d!r} in this key's organisation: register it there first" for d in outside]
         usable = [m for m in usable if m.device_id in devices]
     if not usable:
-        summary = errors[0] if len(errors) == 1 else f"no message could be used ({len(errors)} problems)"
-        raise Unprocessable(summary, errors or ["no messages"])
+        if len(errors) == 1:
+            raise ApiError(422, "api.ingest.one_unusable", problems=errors, problem=errors[0])
+        raise ApiError(422, "api.ingest.none_usable", problems=errors or ["no messages"], count=len(errors))
     result = await run_in_threadpool(runtime.alarms.submit, usable, received_at)
     return IngestAnswer(accepted=result.accepted, duplicates=result.duplicates, errors=errors + result.errors)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, status
+from fastapi import APIRouter, Body, Path, Query, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlmodel import Session, select
 
@@ -24,7 +24,7 @@ from lanewatch.alarms.messages import AlarmType
 from lanewatch.alarms.records import AlarmRecord, AlarmState, DeviceRecord, Outcome, alarm_record
 from lanewatch.alarms.timings import TimingReport, report, timings
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
-from lanewatch.api.errors import responses
+from lanewatch.api.errors import ApiError, responses
 from lanewatch.api.permits import AlarmHandler, Reader
 from lanewatch.api.routers import alarm_devices, alarm_ingest
 from lanewatch.people import audit
@@ -119,8 +119,8 @@ def search_alarms(
             limit=limit,
             scope=caller.scope,
         )
-    except InvalidCursor as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"query parameter 'after': {exc}") from None
+    except InvalidCursor:
+        raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "api.cursor.invalid") from None
     return AlarmPage(items=_page_records(session, rows), next=next_cursor)
 
 
@@ -141,7 +141,7 @@ def timing_report(
     until = until or utcnow()
     since = since or until - timedelta(days=1)
     if since >= until:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="'since' must be before 'until'")
+        raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "api.report.since_until")
     return report(
         session,
         since=since,
@@ -157,7 +157,7 @@ def _alarm_or_404(session: Session, alarm_id: str, scope: Scope) -> AlarmRow:
     row = session.get(AlarmRow, alarm_id)
     device = session.get(DeviceRow, row.device_id) if row is not None and not scope.unlimited else None
     if row is None or not (scope.unlimited or (device is not None and scope.allows(device.org_pk))):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no alarm {alarm_id!r}")
+        raise ApiError(status.HTTP_404_NOT_FOUND, "alarms.none", alarm=alarm_id)
     return row
 
 
@@ -222,9 +222,9 @@ def _act(runtime, caller: Caller, alarm_id: str, action: str, **kw) -> AlarmReco
         else:
             row = getattr(service, action)(alarm_id, caller.name, on_step=audited, **kw)
     except UnknownAlarm as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from None
+        raise ApiError.of(status.HTTP_404_NOT_FOUND, exc) from None
     except TransitionError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+        raise ApiError.of(status.HTTP_409_CONFLICT, exc) from None
     with Session(runtime.engine) as session:
         return alarm_record(row, session.get(DeviceRow, row.device_id))
 

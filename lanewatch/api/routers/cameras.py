@@ -12,14 +12,14 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
-from lanewatch.api.errors import responses
+from lanewatch.api.errors import ApiError, responses
 from lanewatch.api.imaging import draw_detections, draw_zones, encode_jpeg
 from lanewatch.api.org_ref import OrgCode, OrgRef, org_ref, org_refs, target_org
 from lanewatch.api.permits import CameraEditor, Reader
@@ -32,6 +32,7 @@ from lanewatch.store.tables import CameraRow, ZoneRow, as_utc, utcnow
 from lanewatch.video.frame import Frame
 from lanewatch.video.source import redact_url
 from lanewatch.words.ids import fill_id_from_name
+from lanewatch.words.said import Code
 
 router = APIRouter(prefix="/cameras", tags=["cameras"], route_class=StrictJSONRoute)
 
@@ -205,7 +206,7 @@ def camera_or_404(session: Session, camera_id: str, scope: Scope) -> CameraRow:
     """The camera, or 404 (the same for one outside `scope`: there it does not exist)."""
     row = session.get(CameraRow, camera_id)
     if row is None or not scope.allows(row.org_pk):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no camera {camera_id!r}")
+        raise ApiError(status.HTTP_404_NOT_FOUND, "api.camera.none", camera=camera_id)
     return row
 
 
@@ -240,7 +241,7 @@ def create_camera(body: CameraCreate, session: SessionDep, runtime: RuntimeDep, 
     """The camera belongs to `org` (default: the caller's own community); it must be inside the caller's scope."""
     org_pk = target_org(session, caller, body.org, kind="community", what="camera")
     if session.get(CameraRow, body.id) is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"camera {body.id!r} already exists")
+        raise ApiError(status.HTTP_409_CONFLICT, "api.camera.exists", camera=body.id)
     row = CameraRow(**body.model_dump(exclude={"org"}), org_pk=org_pk)
     session.add(row)
     audit.record(session, caller, "camera.create", "camera", row.id, org_pk=org_pk, after=_fields(row))
@@ -248,7 +249,7 @@ def create_camera(body: CameraCreate, session: SessionDep, runtime: RuntimeDep, 
         session.commit()
     except IntegrityError:  # created concurrently
         session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"camera {body.id!r} already exists") from None
+        raise ApiError(status.HTTP_409_CONFLICT, "api.camera.exists", camera=body.id) from None
     event_scope.changed()
     runtime.reload_camera(row.id)
     return _out(session, row, runtime)
@@ -272,14 +273,14 @@ def update_camera(
     if "org" in changes:
         code = changes.pop("org")
         if code is None:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="org: must not be null")
+            raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "api.org.null")
         changes["org_pk"] = target_org(session, caller, code, kind="community", what="camera")
     url = changes.get("source_url")
     if url is not None:
         if url == redact_url(row.source_url):
             del changes["source_url"]  # the masked URL sent back unchanged
         elif MASK in url:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"source_url: {MASKED}")
+            raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "api.camera.masked_url", mask=MASK)
     for field, value in changes.items():
         setattr(row, field, value)
     row.updated_at = utcnow()
@@ -320,9 +321,11 @@ def _latest_or_503(runtime: Runtime, camera_id: str) -> tuple[Frame, Detections]
     latest = runtime.latest_frame(camera_id)
     if latest is None:
         state = runtime.camera_status(camera_id).state
-        raise HTTPException(
+        raise ApiError(
             status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail=f"camera {camera_id!r} has no frame yet (state: {state}); try again shortly",
+            "api.camera.no_frame",
+            camera=camera_id,
+            state=Code("state", state),
             headers={"Retry-After": "5"},
         )
     return latest

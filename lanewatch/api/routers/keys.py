@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, Path, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
 from lanewatch.api.auth import new_key_row
 from lanewatch.api.deps import SessionDep, StrictJSONRoute
-from lanewatch.api.errors import responses
+from lanewatch.api.errors import ApiError, responses
 from lanewatch.api.org_ref import OrgRef, org_in_scope, org_ref, org_refs
 from lanewatch.api.permits import KeyManager
 from lanewatch.people.scope import scoped
@@ -98,8 +98,8 @@ def create_key(body: KeyCreate, session: SessionDep, caller: KeyManager) -> KeyC
     org_pk = org_in_scope(session, caller, body.org).pk if body.org is not None else caller.org_pk
     try:
         row, key = new_key_row(body.role, body.name)
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"name: {exc}") from None
+    except ValueError:
+        raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "api.keys.bad_name") from None
     row.org_pk = org_pk
     session.add(row)
     session.commit()
@@ -117,7 +117,7 @@ def revoke_key(pk: KeyPk, session: SessionDep, caller: KeyManager) -> None:
     """The key stops working at once; it stays in the list with `revoked_at` set. Revoking twice is harmless."""
     row = session.get(ApiKeyRow, pk)
     if row is None or not caller.scope.allows(row.org_pk):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no API key {pk}")
+        raise ApiError(status.HTTP_404_NOT_FOUND, "api.keys.none", pk=pk)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)

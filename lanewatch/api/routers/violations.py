@@ -13,13 +13,13 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import update
 from sqlmodel import Session
 
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
-from lanewatch.api.errors import responses
+from lanewatch.api.errors import ApiError, responses
 from lanewatch.api.imaging import crop_box, decode_jpeg, encode_jpeg
 from lanewatch.api.permits import Reader, ViolationHandler
 from lanewatch.api.runtime import Runtime
@@ -32,6 +32,7 @@ from lanewatch.store import speaker_log
 from lanewatch.store.queries import InvalidCursor, list_violations
 from lanewatch.store.tables import CameraRow, ViolationRow, as_utc, utcnow
 from lanewatch.store.violation_store import from_row
+from lanewatch.words.said import Code, Word
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def violation_or_404(session: Session, violation_id: str, scope: Scope) -> Viola
     """The violation, or 404 (the same for one of a camera outside `scope`)."""
     row = session.get(ViolationRow, violation_id)
     if row is None or not (scope.unlimited or scope.allows(_camera_org(session, row.camera))):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no violation {violation_id!r}")
+        raise ApiError(status.HTTP_404_NOT_FOUND, "api.violation.none", violation=violation_id)
     return row
 
 
@@ -165,11 +166,8 @@ def search_violations(
             limit=limit,
             scope=caller.scope,
         )
-    except InvalidCursor as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"query parameter 'after': {exc or 'not a cursor from this API'}",
-        ) from None
+    except InvalidCursor:
+        raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "api.cursor.invalid") from None
     return ViolationPage(items=[ViolationOut.of(r) for r in rows], next=next_cursor)
 
 
@@ -244,9 +242,12 @@ def _transition(
     session.refresh(after)
     if result.rowcount != 1:
         who = after.resolved_by if after.state == "resolved" else after.acknowledged_by
-        raise HTTPException(
+        raise ApiError(
             status.HTTP_409_CONFLICT,
-            detail=f"violation {violation_id!r} is already {after.state} (by {who!r}); it cannot be {action} now",
+            "api.violation.already_acknowledged" if action == "acknowledged" else "api.violation.already_resolved",
+            violation=violation_id,
+            state=Code("state", after.state),
+            who=who,
         )
     _publish(
         runtime,
@@ -333,28 +334,28 @@ def snapshot(
 ) -> Response:
     row = violation_or_404(session, violation_id, caller.scope)
     kind = "annotated" if annotated else "clean"
+    shot = Word("api.snapshot.annotated" if annotated else "api.snapshot.clean")
     stored = row.snapshot if annotated else row.snapshot_clean
     if not stored:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"violation {violation_id!r} has no {kind} snapshot")
+        raise ApiError(status.HTTP_404_NOT_FOUND, "api.violation.no_snapshot", violation=violation_id, kind=shot)
     path = evidence_path(runtime.evidence_dir, stored)
     if path is None:
         log.warning("violation %s: %s snapshot path points outside the evidence directory", violation_id, kind)
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            detail=f"the {kind} snapshot of violation {violation_id!r} is not in the evidence store",
-        )
+        raise ApiError(status.HTTP_404_NOT_FOUND, "api.violation.snapshot_outside", violation=violation_id, kind=shot)
     try:
         data = path.read_bytes()
     except OSError:  # deleted by retention, or never written
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, detail=f"the {kind} snapshot file of violation {violation_id!r} is missing"
+        raise ApiError(
+            status.HTTP_404_NOT_FOUND, "api.violation.snapshot_missing", violation=violation_id, kind=shot
         ) from None
     if crop or quality is not None:
         image = decode_jpeg(data)
         if image is None:
-            raise HTTPException(
+            raise ApiError(
                 status.HTTP_500_INTERNAL_SERVER_ERROR,
-                detail=f"the {kind} snapshot of violation {violation_id!r} is not a readable picture",
+                "api.violation.snapshot_unreadable",
+                violation=violation_id,
+                kind=shot,
             )
         if crop:
             image = crop_box(image, (row.box_x1, row.box_y1, row.box_x2, row.box_y2))

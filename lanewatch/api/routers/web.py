@@ -18,7 +18,9 @@ from functools import lru_cache
 from hashlib import sha256
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
+
+from lanewatch.api.errors import ApiError
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -59,7 +61,7 @@ def _asset(path: Path, request: Request, extra_headers: dict[str, str] | None = 
     """The file with its content type and validators, or a 304 when the browser's copy is current."""
     content_type = CONTENT_TYPES.get(path.suffix)
     if content_type is None or not path.is_file():
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no such page or file: {request.url.path}")
+        raise ApiError(status.HTTP_404_NOT_FOUND, "api.web.none", path=request.url.path)
     stat = path.stat()
     etag = _etag(path, stat.st_mtime_ns, stat.st_size)
     headers = {"Cache-Control": "no-cache", "ETag": etag, "X-Content-Type-Options": "nosniff", **(extra_headers or {})}
@@ -105,5 +107,5 @@ def service_worker(request: Request) -> Response:
 def web_asset(asset: str, request: Request) -> Response:
     path = _inside_web_dir(asset)
     if path is None or path.suffix == ".html":  # pages are served at their own paths, with their headers
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no such page or file: {request.url.path}")
+        raise ApiError(status.HTTP_404_NOT_FOUND, "api.web.none", path=request.url.path)
     return _asset(path, request)

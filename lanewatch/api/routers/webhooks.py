@@ -18,13 +18,13 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlmodel import Session, delete, select
 
 from lanewatch.api.auth import require_permission
 from lanewatch.api.deps import SessionDep, StrictJSONRoute
-from lanewatch.api.errors import responses
+from lanewatch.api.errors import ApiError, responses
 from lanewatch.api.org_ref import OrgRef, org_ref
 from lanewatch.api.permits import WebhookManager
 from lanewatch.events.bus import EVENT_TYPES, valid_pattern
@@ -171,7 +171,7 @@ def _get(session: Session, pk: int, scope: Scope) -> WebhookRow:
     """The webhook, or 404 (the same for one outside `scope`)."""
     row = session.get(WebhookRow, pk)
     if row is None or not scope.allows(row.org_pk):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no webhook {pk}")
+        raise ApiError(status.HTTP_404_NOT_FOUND, "api.webhook.none", pk=pk)
     return row
 
 
@@ -243,7 +243,7 @@ def test_webhook(pk: WebhookPk, session: SessionDep, caller: WebhookManager) -> 
     """Queue a `webhook.test` delivery to this webhook, whatever events it subscribes to."""
     row = _get(session, pk, caller.scope)
     if not row.enabled:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"webhook {pk} is disabled; enable it to test it")
+        raise ApiError(status.HTTP_409_CONFLICT, "api.webhook.disabled", pk=pk)
     payload = {
         "type": "webhook.test",
         "webhook": pk,

@@ -11,8 +11,9 @@ import json
 from functools import lru_cache
 from hashlib import sha256
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
+from lanewatch.api.errors import ApiError
 from lanewatch.words import SUPPORTED, catalogue
 
 router = APIRouter()
@@ -28,9 +29,7 @@ def _body(lang: str) -> tuple[bytes, str]:
 def words(lang: str, request: Request) -> Response:
     """Every key → text of `lang` (zh-CN or en)."""
     if lang not in SUPPORTED:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, detail=f"no words in language {lang!r}; known: {', '.join(SUPPORTED)}"
-        )
+        raise ApiError(status.HTTP_404_NOT_FOUND, "api.words.none", language=lang, known=", ".join(SUPPORTED))
     body, etag = _body(lang)
     headers = {"Cache-Control": "no-cache", "ETag": etag, "X-Content-Type-Options": "nosniff"}
     if request.headers.get("if-none-match") == etag:

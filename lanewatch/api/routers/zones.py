@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Path, Response, status
+from fastapi import APIRouter, Body, Path, Response, status
 from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
-from lanewatch.api.errors import Unprocessable, responses
+from lanewatch.api.errors import ApiError, Unprocessable, responses
 from lanewatch.api.permits import Reader, ZoneEditor
 from lanewatch.api.routers.cameras import CameraPath, camera_or_404
 from lanewatch.people import audit
@@ -49,7 +49,7 @@ def _row_or_404(session: Session, camera_id: str, zone_id: str, scope: Scope) ->
     camera_or_404(session, camera_id, scope)
     row = session.exec(select(ZoneRow).where(ZoneRow.camera_id == camera_id, ZoneRow.zone_id == zone_id)).first()
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"camera {camera_id!r} has no zone {zone_id!r}")
+        raise ApiError(status.HTTP_404_NOT_FOUND, "api.zone.none", camera=camera_id, zone=zone_id)
     return row
 
 
@@ -81,8 +81,8 @@ def _audit(
     )
 
 
-def _duplicate(camera_id: str, zone_id: str) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, detail=f"camera {camera_id!r} already has a zone {zone_id!r}")
+def _duplicate(camera_id: str, zone_id: str) -> ApiError:
+    return ApiError(status.HTTP_409_CONFLICT, "api.zone.exists", camera=camera_id, zone=zone_id)
 
 
 @router.get("", response_model=list[Zone], responses=responses(401, 403, 404, 422), summary="List a camera's zones")
@@ -129,7 +129,7 @@ def export_zones(camera_id: CameraPath, session: SessionDep, response: Response,
     camera_or_404(session, camera_id, caller.scope)
     rows = zone_rows(session, camera_id)
     if not rows:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"camera {camera_id!r} has no zones to export")
+        raise ApiError(status.HTTP_404_NOT_FOUND, "api.zone.none_to_export", camera=camera_id)
     response.headers["Content-Disposition"] = f'attachment; filename="{camera_id}.zones.json"'
     return ZoneFile(camera=camera_id, zones=[zone_of(row) for row in rows])
 
@@ -156,9 +156,11 @@ def import_zones(
     except ZoneFileError as exc:
         raise Unprocessable(str(exc), exc.problems, "zone_file") from None
     if zone_file.camera != camera_id:
-        raise HTTPException(
+        raise ApiError(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"the zone file is for camera {zone_file.camera!r}, not {camera_id!r}",
+            "api.zone.other_camera",
+            file_camera=zone_file.camera,
+            camera=camera_id,
         )
     old = {zone_of(row).id: zone_of(row) for row in zone_rows(session, camera_id)}
     new = {zone.id: zone for zone in zone_file.zones}
@@ -183,10 +185,7 @@ def replace_zone(
 ) -> Zone:
     row = _row_or_404(session, camera_id, zone_id, caller.scope)
     if zone.id != zone_id:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"the body's id {zone.id!r} differs from the URL's zone {zone_id!r}; zone ids cannot be changed",
-        )
+        raise ApiError(status.HTTP_422_UNPROCESSABLE_CONTENT, "api.zone.id_changed", body_id=zone.id, zone=zone_id)
     before = zone_of(row)
     session.add(fill_row(row, zone))
     _audit(session, caller, camera_or_404(session, camera_id, caller.scope), "update", zone_id, before, zone)
