@@ -240,6 +240,10 @@ def test_a_street_duty_operator_acknowledges_and_confirms_its_streets_alarm_and_
     page.goto("/")  # the street's dashboard: its community's camera, not the other street's
     page.wait_for_selector("#camera-grid li[data-camera='willow-gate']")
     assert page.locator("#camera-grid li[data-camera='pine-gate']").count() == 0
+    page.goto("/editor")  # it handles, it does not draw: the editor says who may
+    page.wait_for_selector("#zone-list")
+    page.wait_for_selector("p.hint:has-text('只有管理员和物业管理人员可以修改区域')")
+    assert page.locator("#new-zone").is_hidden()
 
 
 def test_an_enterprise_sees_only_its_own_devices_and_alarms(signed_in, district: District) -> None:  # noqa: F811
@@ -259,9 +263,10 @@ def test_an_enterprise_sees_only_its_own_devices_and_alarms(signed_in, district:
     assert alarms == {"plant-smoke-3f"}
     assert page.request.get(f"/api/alarms/{other}").status == 404
     assert page.request.get("/api/cameras").json() == []  # no community's cameras either
-    page.goto("/")
-    page.wait_for_selector("#who-name")
+    page.goto("/")  # no camera in its scope: said in words it can act on, not an API route
+    page.wait_for_selector("#cameras-status:has-text('您所在机构的范围内还没有摄像头')")
     assert "柳树东门" not in page.inner_text("main") and "松树北门" not in page.inner_text("main")
+    assert "/api/" not in page.inner_text("main")
 
 
 def _csrf(page) -> str:
