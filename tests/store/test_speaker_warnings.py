@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import threading
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
@@ -276,3 +280,74 @@ def test_zones_and_max_calls(engine, receiver, made) -> None:
 def test_bad_settings_are_refused_clearly(changes, message) -> None:
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("{", r"\{")):
         SpeakerTarget(**{"name": "a", "camera": "c", "url": "http://x/play", **changes})
+
+
+class _DigestSpeaker:
+    """A speaker that wants HTTP digest authentication (RFC 7616, MD5, qop=auth), like ISAPI devices."""
+
+    REALM, NONCE = "IP Speaker", "5f3a9c"
+
+    def __init__(self, username: str, password: str) -> None:
+        self.played: list[bytes] = []
+        speaker = self
+
+        def md5(text: str) -> str:
+            return hashlib.md5(text.encode()).hexdigest()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_PUT(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                header = self.headers.get("Authorization", "")
+                parts = dict(re.findall(r'(\w+)="?([^",]+)"?', header.removeprefix("Digest ")))
+                ha1 = md5(f"{username}:{speaker.REALM}:{password}")
+                ha2 = md5(f"PUT:{parts.get('uri', '')}")
+                expected = md5(f"{ha1}:{speaker.NONCE}:{parts.get('nc')}:{parts.get('cnonce')}:auth:{ha2}")
+                if header.startswith("Digest ") and parts.get("response") == expected:
+                    speaker.played.append(body)
+                    self.send_response(200)
+                else:
+                    self.send_response(401)
+                    self.send_header(
+                        "WWW-Authenticate", f'Digest realm="{speaker.REALM}", nonce="{speaker.NONCE}", qop="auth"'
+                    )
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("password", ["right", "wrong"])
+def test_digest_authentication_like_an_isapi_device(engine, made, password) -> None:
+    device = _DigestSpeaker("admin", "right")
+    try:
+        speakers = _speakers(
+            engine,
+            made,
+            {
+                "name": "北门音柱",
+                "camera": "cam1",
+                "method": "PUT",
+                "url": f"{device.base}/ISAPI/play",
+                "body": "<AudioPlay><audioID>{clip}</audioID></AudioPlay>",
+                "clip": "2",
+                "auth": {"kind": "digest", "username": "admin", "password": password},
+            },
+        )
+        _happen(engine, speakers, "new", _violation())
+        assert speakers.tick(at(60)) == 1
+        [call] = _calls(engine)
+        if password == "right":
+            assert device.played == [b"<AudioPlay><audioID>2</audioID></AudioPlay>"] and call["status"] == 200
+        else:
+            assert device.played == [] and call["status"] == 401 and call["error"].startswith("HTTP 401")
+    finally:
+        device.close()
