@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import Session
 
 from lanewatch.store.alarm_tables import AlarmRow
+from lanewatch.store.tables import ViolationRow
 
 from .conftest import ARTIFACTS, REPO, Console
 from .district import PASSWORD, PEOPLE, District, district  # noqa: F401  (the `district` fixture)
@@ -186,6 +187,19 @@ def test_a_property_manager_sees_its_community_draws_a_chinese_lane_and_sees_its
     picture(page, "zh-dashboard-property-manager")
     for path in (f"/api/violations/{other}", "/api/cameras/pine-gate", "/api/cameras/pine-gate/zones"):
         assert page.request.get(path).status == 404, path  # outside the scope it does not exist
+    # It handles its violation: the details in Chinese, 签收 with a comment.
+    page.locator(f"#live-feed li[data-violation='{mine}']").get_by_role("button", name="详情").click()
+    dialog = page.locator("#violation-dialog[open]")
+    dialog.locator("dl.facts").wait_for()
+    assert LANE_NAME in dialog.inner_text() and english(page) == []
+    dialog.locator("#violation-comment").fill("已通知车主挪车")
+    dialog.get_by_role("button", name="签收", exact=True).click()
+    dialog.locator(".badge:has-text('已签收')").wait_for()
+    page.keyboard.press("Escape")
+    with Session(district.engine) as session:
+        handled = session.get(ViolationRow, mine)
+        assert handled is not None and (handled.state, handled.acknowledged_by) == ("acknowledged", "wy-willow")
+        assert handled.ack_comment == "已通知车主挪车"
     page.goto("/phone")  # the phone view: its violation, not the other's
     page.wait_for_selector(f"#active-list li[data-violation='{mine}']")
     assert page.locator(f"#active-list li[data-violation='{other}']").count() == 0
@@ -228,6 +242,13 @@ def test_a_street_duty_operator_acknowledges_and_confirms_its_streets_alarm_and_
     item.get_by_role("button", name="确认：火灾报警，三楼烟感").click()
     item.get_by_role("button", name="真实火警（拨打 119）").click()
     page.wait_for_selector(f"#alarm-list li[data-alarm='{mine}'][data-state='confirmed']")
+    item.get_by_role("button", name="详情").click()
+    dialog = page.locator("#alarm-dialog[open]")
+    dialog.locator("dl.facts").wait_for()
+    assert "三楼烟感" in dialog.inner_text() and "duty-east 签收" in dialog.inner_text()
+    assert english(page) == []
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="detached")
     stored = _alarm(district, mine)
     assert (stored.state, stored.outcome) == ("confirmed", "real_fire")
     assert stored.acknowledged_by == stored.confirmed_by == "duty-east"
