@@ -185,8 +185,10 @@ def test_a_property_manager_sees_its_community_draws_a_chinese_lane_and_sees_its
     assert page.locator("#blocked-lanes li[data-camera='pine-gate']").count() == 0
     page.wait_for_selector("#camera-grid li[data-camera='willow-gate'] .frame img")
     picture(page, "zh-dashboard-property-manager")
-    for path in (f"/api/violations/{other}", "/api/cameras/pine-gate", "/api/cameras/pine-gate/zones"):
+    outside = ["/api/cameras/pine-gate", "/api/cameras/pine-gate/zones", "/api/cameras/pine-gate/frame.jpg"]
+    for path in [f"/api/violations/{other}", f"/api/violations/{other}/snapshot.jpg", *outside]:
         assert page.request.get(path).status == 404, path  # outside the scope it does not exist
+    assert page.request.get(f"/api/violations/{mine}/snapshot.jpg").status == 200
     # It handles its violation: the details in Chinese, 签收 with a comment.
     page.locator(f"#live-feed li[data-violation='{mine}']").get_by_role("button", name="详情").click()
     dialog = page.locator("#violation-dialog[open]")
