@@ -7,7 +7,7 @@ district 本区 ─┬─ 东街道 jd-east ─┬─ 柳树社区 sq-willow: ca
                                  └─ 西山纺织厂 qy-mill:  device mill-smoke-2f
 
 The app is the real one (`create_app`) on uvicorn in a thread, around the API tests' fake runtime
-(no pipeline, no detector: a synthetic frame per camera). Violations are written the way the service
+(no pipeline, no detector: each camera shows a frame of the shared parking footage). Violations are written the way the service
 writes them (`OutboxSink`, the record and its webhook deliveries) and then announced on the bus;
 alarms go through the real `AlarmService`. Each test adds its own records, so tests do not depend on
 each other's order.
@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -30,6 +32,7 @@ from lanewatch.alarms.service import AlarmService
 from lanewatch.api.app import create_app
 from lanewatch.api.runtime import CameraStatus
 from lanewatch.config import AlarmSettings
+from lanewatch.detect.detections import Detections
 from lanewatch.events.evidence import write_jpeg
 from lanewatch.events.violation import Violation, ViolationEvent
 from lanewatch.people import accounts
@@ -39,10 +42,25 @@ from lanewatch.store.outbox import OutboxSink
 from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import CameraRow, ZoneRow
 from lanewatch.video.frame import Frame
-from tests.api.conftest import LANE, FakeRuntime, detections, scene
+from tests.api.conftest import LANE, FakeRuntime, scene
 from tests.api.test_events_sse import Server
+from tests.conftest import FOOTAGE_DIR
 
 PASSWORD = "district-tests-2026"
+FOOTAGE = FOOTAGE_DIR / "parking-aisle" / "lot-busy.mp4"
+
+
+def picture() -> np.ndarray:
+    """The cameras' picture: a frame of the shared parking footage (640×360), else a synthetic street."""
+    if not FOOTAGE.exists():
+        return scene()
+    with av.open(str(FOOTAGE)) as container:
+        for n, frame in enumerate(container.decode(video=0)):
+            if n == 50:  # two seconds in: the parked row
+                return frame.to_ndarray(format="bgr24")
+    return scene()
+
+
 ORGS = [  # code, name, kind, parent code
     ("jd-east", "东街道", "street", "district"),
     ("jd-west", "西街道", "street", "district"),
@@ -66,6 +84,7 @@ class District:
     runtime: FakeRuntime
     server: Server
     org: dict[str, int] = field(default_factory=dict)
+    image: np.ndarray = field(default_factory=scene)
 
     @property
     def base(self) -> str:
@@ -81,7 +100,7 @@ class District:
         vid = f"{camera}-{zone}-{uuid.uuid4().hex[:8]}"
         snapshot = f"{camera}/{vid}.jpg"
         for name in (snapshot, snapshot.replace(".jpg", "_clean.jpg")):
-            write_jpeg(self.runtime.evidence_dir / name, scene())
+            write_jpeg(self.runtime.evidence_dir / name, self.image)
         record = Violation(
             id=vid,
             camera=camera,
@@ -117,7 +136,7 @@ class District:
             return max(rows, key=lambda row: row.stored_at).id
 
 
-def _build(engine: Engine, evidence: Path) -> tuple[FakeRuntime, dict[str, int]]:
+def _build(engine: Engine, evidence: Path, image: np.ndarray) -> tuple[FakeRuntime, dict[str, int]]:
     runtime = FakeRuntime(engine=engine, evidence_dir=evidence)
     runtime.alarms = AlarmService(engine, runtime.bus, AlarmSettings())
     org: dict[str, int] = {}
@@ -132,7 +151,7 @@ def _build(engine: Engine, evidence: Path) -> tuple[FakeRuntime, dict[str, int]]
         now = datetime.now(UTC)
         for camera, (name, community) in CAMERAS.items():
             session.add(CameraRow(id=camera, name=name, source_url=f"rtsp://10.0.0.9/{camera}", org_pk=org[community]))
-            runtime.frames[camera] = (Frame(camera, scene(), now, 12.0, 12), detections())
+            runtime.frames[camera] = (Frame(camera, image, now, 12.0, 12), Detections.empty())
             runtime.statuses[camera] = CameraStatus(state="online", last_frame_at=now, frames=12, dropped=0)
         session.flush()
         session.add(  # the other community's lane, so its camera has something to leak
@@ -170,10 +189,11 @@ def _build(engine: Engine, evidence: Path) -> tuple[FakeRuntime, dict[str, int]]
 def district(tmp_path_factory) -> Iterator[District]:
     workdir = tmp_path_factory.mktemp("district")
     engine = open_engine(sqlite_url(workdir / "lanewatch.db"))
-    runtime, org = _build(engine, workdir / "evidence")
+    image = picture()
+    runtime, org = _build(engine, workdir / "evidence", image)
     server = Server(create_app(runtime))
     try:
-        yield District(runtime, server, org)
+        yield District(runtime, server, org, image)
     finally:
         server.stop()
         engine.dispose()
