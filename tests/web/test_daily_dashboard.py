@@ -115,3 +115,20 @@ def test_dashboard_fits_a_phone(open_page, service) -> None:
     )
     assert wide == []
     assert re.search(r"已占用", page.inner_text("#blocked-lanes"))
+
+
+def test_a_lane_leaves_blocked_now_when_its_violations_end(open_page, service) -> None:
+    page = open_page("/", role="viewer")
+    page.wait_for_selector("#live-state:has-text('Live: connected')")
+    zone = {**front_row_zone(), "id": "ending-lane", "name": "Ending lane"}
+    assert service.api.post(f"/api/cameras/{CAMERA}/zones", json=zone).status_code == 201
+    try:
+        page.locator(f"#blocked-lanes li[data-camera='{CAMERA}'][data-zone='ending-lane']").wait_for(timeout=120_000)
+        ids = [v["id"] for v in _blocking(service, "ending-lane")]
+    finally:
+        # Removing the zone ends its stays: the pipeline sends violation.end for each.
+        assert service.api.delete(f"/api/cameras/{CAMERA}/zones/ending-lane").status_code == 204
+    page.locator("#blocked-lanes li[data-zone='ending-lane']").wait_for(state="detached", timeout=20_000)
+    for violation_id in ids:  # and each violation's one feed line now says it ended
+        page.locator(f"#live-feed li[data-violation='{violation_id}'][data-type='violation.end']").wait_for()
+        assert page.locator(f"#live-feed li[data-violation='{violation_id}']").count() == 1

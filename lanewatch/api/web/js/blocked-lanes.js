@@ -3,7 +3,6 @@
 // with GET /api/violations?active=true and follows the live stream: a lane goes when its last
 // violation ends (or is resolved by an operator).
 
-import { api } from "./api.js";
 import { formatDuration, h, replaceChildren } from "./dom.js";
 import { t } from "./words.js";
 
@@ -13,8 +12,9 @@ const blocking = (v) => (v.end_s === null || v.end_s === undefined) && v.state !
 
 /**
  * Show the blocked lanes in `list` (`empty` says when there are none); `cameraName(id)` names a camera.
- * Returns {handle(type, payload), load()}: handle is given to connectLive(); load() (re)reads the
- * active violations, e.g. whenever the stream (re)connects, since events may have been missed.
+ * Returns {handle(type, payload), show(items)}: handle is given to connectLive(); show() takes the
+ * active violations (GET /api/violations?active=true), at the start and after each reconnect, since
+ * events may have been missed meanwhile.
  */
 export function blockedLanes(list, empty, cameraName = (id) => id) {
   let violations = new Map();  // id -> violation still blocking its lane
@@ -64,13 +64,12 @@ export function blockedLanes(list, empty, cameraName = (id) => id) {
     render();
   }
 
-  async function load() {
-    const page = await api("/api/violations?active=true&limit=500");
-    violations = new Map(page.items.filter(blocking).map((v) => [v.id, v]));
-    resolved = new Set(page.items.filter((v) => v.state === "resolved").map((v) => v.id));
+  function show(items) {
+    violations = new Map(items.filter(blocking).map((v) => [v.id, v]));
+    resolved = new Set(items.filter((v) => v.state === "resolved").map((v) => v.id));
     render();
   }
 
   setInterval(tick, 1000);
-  return { handle, load };
+  return { handle, show };
 }

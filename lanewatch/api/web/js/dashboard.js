@@ -33,7 +33,8 @@ async function main() {
   }
   const blocked = blockedLanes($("blocked-lanes"), $("blocked-empty"), (id) => names.get(id) || id);
   const feed = liveFeed($("live-feed"), $("live-empty"), open);
-  let feedLoaded = false;
+  const active = () => api("/api/violations?active=true&limit=500").then((page) => page.items);
+  let dropped = false;
   connectLive((type, payload) => {
     feed.handle(type, payload);
     blocked.handle(type, payload);
@@ -41,11 +42,13 @@ async function main() {
   }, (state) => {
     $("live-state").textContent = LIVE_STATES[state] ? t(LIVE_STATES[state]) : state;
     link.stream(state !== "reconnecting");
-    if (state !== "live") return;
-    // Once listening: what is blocked now (again after a drop: events may have been missed meanwhile).
-    blocked.load().catch(() => {});
-    if (!feedLoaded) feed.load().then(() => { feedLoaded = true; }).catch(() => {});
+    if (state === "reconnecting") dropped = true;
+    // Back after a drop: what is blocked now again, since events may have been missed meanwhile.
+    if (state === "live" && dropped) { dropped = false; active().then(blocked.show).catch(() => {}); }
   });
+  // After opening the stream, so that nothing between the two is missed: the lanes blocked now and
+  // the feed's first lines.
+  active().then((items) => { blocked.show(items); feed.seed(items); }).catch(() => {});
   $("history-camera").append(...cameras.map((c) => h("option", { value: c.id }, t("web.camera-option", { name: c.name, id: c.id }))));
 }
 

@@ -3,7 +3,6 @@
 // violation keeps one line: its later updates (acknowledged, resolved, ended) rewrite that line in
 // place instead of adding a new one each time.
 
-import { api } from "./api.js";
 import { formatTime, h, replaceChildren } from "./dom.js";
 import { cue } from "./cue.js";
 import { label, t } from "./words.js";
@@ -39,8 +38,9 @@ function describe(type, payload) {
 
 /**
  * Feed `list` from live events; `openViolation(id)` shows a violation's detail.
- * Returns {handle(type, payload), load()}: handle is given to connectLive(); load() adds the active
- * violations (call it once the stream is open, so that nothing between the two is missed).
+ * Returns {handle(type, payload), seed(items)}: handle is given to connectLive(); seed() adds the
+ * active violations (GET /api/violations?active=true, asked once the stream is opening, so that
+ * nothing between the two is missed) below the lines already shown.
  */
 export function liveFeed(list, empty, openViolation) {
   const lines = new Map();  // violation id -> its <li>
@@ -82,9 +82,8 @@ export function liveFeed(list, empty, openViolation) {
     if (type === "violation.new") cue("violation", list.closest("section"));
   }
 
-  async function load() {
-    const page = await api("/api/violations?active=true&limit=100");
-    for (const v of page.items) {  // newest first: each goes below the lines already shown
+  function seed(items) {
+    for (const v of items) {  // newest first: each goes below the lines already shown
       if (lines.has(v.id)) continue;  // already came live
       const type = v.state === "new" ? "violation.new" : "violation.update";
       const what = v.state === "new" ? t("web.feed.new", { label: label("label", v.label), zone: v.zone_name })
@@ -93,5 +92,5 @@ export function liveFeed(list, empty, openViolation) {
     }
   }
 
-  return { handle, load };
+  return { handle, seed };
 }
