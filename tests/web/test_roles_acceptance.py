@@ -286,6 +286,14 @@ def test_an_enterprise_sees_only_its_own_devices_and_alarms(signed_in, district:
     assert alarms == {"plant-smoke-3f"}
     assert page.request.get(f"/api/alarms/{other}").status == 404
     assert page.request.get("/api/cameras").json() == []  # no community's cameras either
+    # Test/maintenance mode of its own devices only; their settings are the operating company's.
+    csrf = {"X-CSRF-Token": _csrf(page)}
+    flag = {"maintenance": True}
+    assert page.request.patch("/api/alarms/devices/plant-smoke-3f", data=flag, headers=csrf).status == 200
+    assert page.request.patch("/api/alarms/devices/mill-smoke-2f", data=flag, headers=csrf).status == 404
+    renamed = page.request.patch("/api/alarms/devices/plant-smoke-3f", data={"name": "x"}, headers=csrf)
+    assert renamed.status == 403
+    page.request.patch("/api/alarms/devices/plant-smoke-3f", data={"maintenance": False}, headers=csrf)
     page.goto("/")  # no camera in its scope: said in words it can act on, not an API route
     page.wait_for_selector("#cameras-status:has-text('您所在机构的范围内还没有摄像头')")
     assert "柳树东门" not in page.inner_text("main") and "松树北门" not in page.inner_text("main")
