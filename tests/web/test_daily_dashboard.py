@@ -132,3 +132,16 @@ def test_a_lane_leaves_blocked_now_when_its_violations_end(open_page, service) -
     for violation_id in ids:  # and each violation's one feed line now says it ended
         page.locator(f"#live-feed li[data-violation='{violation_id}'][data-type='violation.end']").wait_for()
         assert page.locator(f"#live-feed li[data-violation='{violation_id}']").count() == 1
+
+
+def test_phone_view_says_when_the_server_is_out_of_reach(open_page, service) -> None:
+    page = open_page("/phone", role="operator", viewport=PHONE, locale="zh-CN")
+    open_page.allow_unreachable()
+    page.wait_for_selector("#active-list li, #phone-status:has-text('当前无占用')", timeout=30_000)
+    page.context.set_offline(True)  # the open stream stays open but silent: the page must notice
+    banner = page.locator("#connection-banner")
+    banner.wait_for(state="visible", timeout=45_000)
+    assert "与服务器的连接已断开" in banner.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.context.set_offline(False)
+    banner.wait_for(state="hidden", timeout=30_000)

@@ -3,6 +3,7 @@
 import { api, can, pictureUrl } from "./api.js";
 import { badge, formatAgo, formatDuration, h, replaceChildren } from "./dom.js";
 import { cue, soundToggle } from "./cue.js";
+import { connectionBanner, unreachable } from "./connection.js";
 import { connectLive } from "./live.js";
 import { startPage } from "./shell.js";
 import { act, showViolation } from "./violation-dialog.js";
@@ -10,6 +11,7 @@ import { applyWords, label, loadWords, t } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
 let who = null;
+let link = null;  // the connection banner
 const thumbnails = new Map();  // violation id -> blob URL, fetched once
 
 async function thumbnail(v, img) {
@@ -50,8 +52,10 @@ async function refresh() {
     const open = page.items.filter((v) => v.state !== "resolved");
     replaceChildren($("active-list"), open.map(item));
     $("phone-status").textContent = open.length ? t("web.phone.active", { count: open.length }) : t("web.phone.none");
+    link.call(true);
   } catch (error) {
     $("phone-status").textContent = error.message;
+    if (unreachable(error)) link.call(false);
   }
 }
 
@@ -60,12 +64,16 @@ async function main() {
   applyWords(document);
   who = await startPage("phone");
   $("sound-slot").append(soundToggle());
+  link = connectionBanner(document.querySelector("main"));
   let pending = null;
   connectLive((type) => {
     if (!type.startsWith("violation.")) return;
     if (type === "violation.new") cue("violation", $("active-list"));
     if (!pending) pending = setTimeout(() => { pending = null; refresh(); }, 300);
-  }, () => {}, { types: ["violation.*"] });
+  }, (state) => {
+    if (state === "live" && link.lost()) refresh();  // back: the list at once
+    link.stream(state !== "reconnecting");
+  }, { types: ["violation.*"] });
   await refresh();  // after opening the stream: nothing between the two is missed
 }
 
