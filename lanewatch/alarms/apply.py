@@ -39,6 +39,7 @@ from lanewatch.store.alarm_tables import AlarmRow, DeviceMessageRow, DeviceRow, 
 from lanewatch.store.outbox import fit_key
 from lanewatch.store.people_tables import root_org_pk
 from lanewatch.store.tables import as_utc
+from lanewatch.words.said import Code, say
 
 _QUERY_CHUNK = 500  # ids per IN (...) list
 
@@ -228,13 +229,15 @@ class BatchApplier:
             device.offline_after = offline_after(rules, received_at, self.settings.offline_grace_factor)
         if device.offline:
             device.offline, device.offline_since = False, None
-            self.device_events.append((device, "online", f"{message.kind.value} received again"))
+            self.device_events.append(
+                (device, "online", say("alarms.device.heard_again", kind=Code("message_kind", message.kind.value)))
+            )
             offline = self.open.pop(f"{device.id}|{AlarmType.OFFLINE.value}", None)
             if offline is not None:
                 offline.cleared_at = received_at
                 self.audits.append(
                     lifecycle.resolve_now(
-                        offline, f"device:{message.source.value}", received_at, "the device is sending again"
+                        offline, f"device:{message.source.value}", received_at, say("alarms.device.sending_again")
                     )
                 )
                 self._emit_now(offline, "resolved", f"device:{message.source.value}")
@@ -255,7 +258,7 @@ class BatchApplier:
         if device.offline or not due:
             return  # it spoke again since the watch looked
         device.offline, device.offline_since = True, received_at
-        self.device_events.append((device, "offline", message.detail or "no message within its heartbeat"))
+        self.device_events.append((device, "offline", message.detail or say("alarms.device.no_heartbeat")))
         self._raise(device, AlarmType.OFFLINE, message, received_at)
 
     def _raise(self, device: DeviceRow, alarm_type: AlarmType, message: SensorMessage, received_at: datetime) -> None:
@@ -275,7 +278,7 @@ class BatchApplier:
                     by,
                     received_at,
                     before=alarm.state,
-                    comment="raised again after the device had cleared it",
+                    comment=say("alarms.device.raised_again"),
                 )
             return
         severity = SEVERITY_OF.get(alarm_type, Severity.MEDIUM).value

@@ -32,6 +32,7 @@ from lanewatch.events.bus import alarm_payload
 from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
 from lanewatch.store.outbox import add_delivery
 from lanewatch.store.tables import WebhookRow, as_utc
+from lanewatch.words.said import say
 
 MARK = "[lanewatch alarms] "
 """Description prefix of the webhook rows that stand for configured alarm targets."""
@@ -125,7 +126,9 @@ def escalate(
         "system",
         now,
         before=alarm.state,
-        comment=f"{'repeat to' if repeat else f'step {level + 1}:'} {names}",
+        comment=say("alarms.escalation.repeat", names=names)
+        if repeat
+        else say("alarms.escalation.step", step=level + 1, names=names),
     )
     payload = alarm_payload(
         "escalated", "system", before, alarm_json(alarm, device), level=level + 1, target=names, repeat=repeat

@@ -22,6 +22,8 @@ from lanewatch.alarms.devices import RulesCache
 from lanewatch.alarms.messages import AlarmType, IngestSource, MessageKind, SensorMessage
 from lanewatch.store.alarm_tables import DeviceMessageRow, DeviceRow, SeenMessageRow
 from lanewatch.store.tables import as_utc
+from lanewatch.words import local_text
+from lanewatch.words.said import say
 
 
 def silent_devices(session: Session, now: datetime, rules: RulesCache, limit: int = 1000) -> list[SensorMessage]:
@@ -39,7 +41,7 @@ def silent_devices(session: Session, now: datetime, rules: RulesCache, limit: in
     messages = []
     for device in rows:
         last = as_utc(device.last_seen_at)
-        heard = f"last message at {last.isoformat()}" if last else "never heard from since it was registered"
+        heard = say("alarms.offline.last_at", at=local_text(last)) if last else say("alarms.offline.never")
         messages.append(
             SensorMessage(
                 device_id=device.id,
@@ -47,7 +49,7 @@ def silent_devices(session: Session, now: datetime, rules: RulesCache, limit: in
                 alarm_type=AlarmType.OFFLINE,
                 source=IngestSource.RULE,
                 device_time=now,
-                detail=f"silent: {heard}; expected a message every {rules.of(device).heartbeat_s:g} s",
+                detail=say("alarms.offline.silent", heard=heard, every=f"{rules.of(device).heartbeat_s:g}"),
             )
         )
     return messages

@@ -46,6 +46,7 @@ from lanewatch.alarms.device_types import (
     effective_rules,
 )
 from lanewatch.alarms.messages import AlarmType, IngestSource, MessageKind, Quantity, SensorMessage
+from lanewatch.words.said import say
 
 __all__ = [
     "SEVERITY_OF",
@@ -64,16 +65,17 @@ RISE_CLEAR_FRACTION = 0.5  # a rise alarm clears below half its rate, so it cann
 BATTERY_CLEAR_MARGIN_PCT = 5.0  # battery gauges jitter by a few percent
 DEFAULT_MAX_DEVICES = 50_000
 
+# The words of each quantity (a catalogue key, in the configured language: a rule's detail is stored) and its unit.
 _LABELS: dict[Quantity, tuple[str, str]] = {
-    Quantity.RESIDUAL_CURRENT_MA: ("residual current", "mA"),
-    Quantity.CABLE_TEMPERATURE_C: ("cable temperature", "°C"),
-    Quantity.TEMPERATURE_C: ("temperature", "°C"),
-    Quantity.GAS_LEL_PCT: ("combustible gas", "%LEL"),
-    Quantity.PRESSURE_MPA: ("pressure", "MPa"),
-    Quantity.LEVEL_M: ("water level", "m"),
-    Quantity.SMOKE_DB_M: ("smoke", "dB/m"),
-    Quantity.BATTERY_PCT: ("battery", "%"),
-    Quantity.OTHER: ("reading", ""),
+    Quantity.RESIDUAL_CURRENT_MA: ("alarms.quantity.residual_current", "mA"),
+    Quantity.CABLE_TEMPERATURE_C: ("alarms.quantity.cable_temperature", "°C"),
+    Quantity.TEMPERATURE_C: ("alarms.quantity.temperature", "°C"),
+    Quantity.GAS_LEL_PCT: ("alarms.quantity.combustible_gas", "%LEL"),
+    Quantity.PRESSURE_MPA: ("alarms.quantity.pressure", "MPa"),
+    Quantity.LEVEL_M: ("alarms.quantity.water_level", "m"),
+    Quantity.SMOKE_DB_M: ("alarms.quantity.smoke", "dB/m"),
+    Quantity.BATTERY_PCT: ("alarms.quantity.battery", "%"),
+    Quantity.OTHER: ("alarms.quantity.reading", ""),
 }
 
 
@@ -101,9 +103,12 @@ class _DeviceState:
     history: dict[Quantity, deque[tuple[float, float]]] = field(default_factory=dict)
 
 
+def _label(quantity: Quantity) -> str:
+    return say(_LABELS[quantity][0])
+
+
 def _text(quantity: Quantity, value: float) -> str:
-    label, unit = _LABELS[quantity]
-    return f"{label} {value:g} {unit}".rstrip()
+    return f"{_label(quantity)} {value:g} {_LABELS[quantity][1]}".rstrip()
 
 
 def _unit(quantity: Quantity, value: float) -> str:
@@ -209,7 +214,8 @@ class RuleEngine:
             held = t - rule_state.pending_since
             if held >= held_s:
                 rule_state.active, rule_state.pending_since = True, None
-                changes[key.alarm_type].append((key, "alarm", alarm + (f" for {held:g} s" if held_s else "")))
+                held_for = say("alarms.rule.held_for", held=f"{held:g}") if held_s else ""
+                changes[key.alarm_type].append((key, "alarm", alarm + held_for))
 
         live: set[_Key] = set()
         for key, rule in _threshold_keys(rules.thresholds, quantity):
@@ -220,7 +226,7 @@ class RuleEngine:
                 *_threshold_test(rule, value),
                 rule.held_s,
                 f"{reading} {sign} {_unit(quantity, rule.limit)}",
-                f"{reading}, normal again (clears at {_unit(quantity, _clear_at(rule))})",
+                say("alarms.rule.normal_again", reading=reading, clear=_unit(quantity, _clear_at(rule))),
             )
         rise = rules.rate_of_rise
         if rise is not None and rise.quantity is quantity:
@@ -234,9 +240,21 @@ class RuleEngine:
                     rate >= rise.rise_per_minute,
                     rate < floor,
                     0.0,
-                    f"{_LABELS[quantity][0]} rising {rate:.1f} {_LABELS[quantity][1]}/min "
-                    f"≥ {rise.rise_per_minute:g} over {rise.window_s:g} s",
-                    f"{_LABELS[quantity][0]} rise {rate:.1f} {_LABELS[quantity][1]}/min, below {floor:g}",
+                    say(
+                        "alarms.rule.rising",
+                        label=_label(quantity),
+                        rate=f"{rate:.1f}",
+                        unit=_LABELS[quantity][1],
+                        limit=f"{rise.rise_per_minute:g}",
+                        window=f"{rise.window_s:g}",
+                    ),
+                    say(
+                        "alarms.rule.rise_below",
+                        label=_label(quantity),
+                        rate=f"{rate:.1f}",
+                        unit=_LABELS[quantity][1],
+                        floor=f"{floor:g}",
+                    ),
                 )
         else:
             state.history.pop(quantity, None)
@@ -249,13 +267,15 @@ class RuleEngine:
                 value < rules.low_battery_pct,
                 value >= clear_at,
                 0.0,
-                f"battery {value:g} % < {rules.low_battery_pct:g} %",
-                f"battery {value:g} %, back to {clear_at:g} %",
+                say("alarms.rule.battery_low", value=f"{value:g}", limit=f"{rules.low_battery_pct:g}"),
+                say("alarms.rule.battery_back", value=f"{value:g}", clear=f"{clear_at:g}"),
             )
         for key in [key for key in state.rules if key.quantity is quantity and key not in live]:
             changes.setdefault(key.alarm_type, [])
             if state.rules.pop(key).active:
-                changes[key.alarm_type].append((key, "clear", f"{_text(quantity, value)}, rule removed"))
+                changes[key.alarm_type].append(
+                    (key, "clear", say("alarms.rule.removed", reading=_text(quantity, value)))
+                )
         return changes
 
     @staticmethod

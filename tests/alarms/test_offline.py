@@ -25,7 +25,7 @@ def test_silent_longer_than_heartbeat_times_grace_is_offline(service, clock, bus
     assert device.offline is True and device.offline_since is not None
     [alarm] = alarms_of(service.engine)
     assert (alarm.alarm_type, alarm.severity, alarm.source) == ("offline", "medium", "rule")
-    assert "every 60 s" in alarm.detail
+    assert "应每 60 秒至少上报一次" in alarm.detail  # the configured language (zh-CN by default)
     [event] = [p for t, p in bus.published if t == "device.offline"]
     assert event["device"]["id"] == "nb-1" and event["device"]["offline"] is True
     clock.advance(600)
@@ -61,7 +61,7 @@ def test_a_registered_device_that_never_reports_goes_offline(client, keys, runti
     assert device_of(runtime.engine, "never-1").offline is False
     runtime.alarms.scan(utcnow() + timedelta(seconds=HEARTBEAT_S * runtime.alarms.settings.offline_grace_factor + 1))
     assert device_of(runtime.engine, "never-1").offline is True
-    assert "never heard from" in alarms_of(runtime.engine, "never-1")[0].detail
+    assert "登记后从未收到过消息" in alarms_of(runtime.engine, "never-1")[0].detail
 
 
 def test_the_heartbeat_comes_from_the_type_when_not_overridden(service, clock, settings) -> None:

@@ -10,6 +10,7 @@ import pytest
 from lanewatch.alarms.device_types import DeviceRules, default_rules, effective_rules
 from lanewatch.alarms.messages import AlarmType, DeviceType, IngestSource, MessageKind, Quantity, SensorMessage
 from lanewatch.alarms.rules import RISE_POINTS_PER_WINDOW, RuleEngine
+from lanewatch.words import default_language, set_default_language
 
 Q, A = Quantity, AlarmType
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=timezone(timedelta(hours=8)))
@@ -137,7 +138,24 @@ def test_hysteresis_stops_flapping(hysteresis: float, expected_messages: int) ->
     assert len(feed(RuleEngine(), rules, Q.CABLE_TEMPERATURE_C, hovering)) == expected_messages
 
 
-def test_derived_message_fields() -> None:
+@pytest.fixture
+def language(request):
+    """The deployment's language for the test (a rule's detail is stored in it), put back afterwards."""
+    before = default_language()
+    set_default_language(request.param)
+    yield request.param
+    set_default_language(before)
+
+
+DERIVED_WORDS = {
+    "en": ("residual current 412 mA ≥ 300 mA for 10 s", "residual current 100 mA, normal again (clears at 270 mA)"),
+    "zh-CN": ("剩余电流 412 mA ≥ 300 mA，持续 10 秒", "剩余电流 100 mA，已恢复正常（低于 270 mA 即消警）"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(DERIVED_WORDS), indirect=True)
+def test_derived_message_fields(language: str) -> None:
+    alarm_words, clear_words = DERIVED_WORDS[language]
     engine, rules = RuleEngine(), default_rules(DeviceType.ELECTRICAL)
     engine.evaluate("panel-3", rules, reading(Q.RESIDUAL_CURRENT_MA, 400, 0, message_id="m-1"), T0)
     source = reading(Q.RESIDUAL_CURRENT_MA, 412, 10, message_id="m-2")
@@ -151,12 +169,12 @@ def test_derived_message_fields() -> None:
         "device_time": source.device_time,
         "test": False,
         "device_type": None,
-        "detail": "residual current 412 mA ≥ 300 mA for 10 s",
+        "detail": alarm_words,
         "source": IngestSource.RULE,
     }
     assert alarm.message_id and "m-2" in alarm.message_id
     [clear] = engine.evaluate("panel-3", rules, reading(Q.RESIDUAL_CURRENT_MA, 100, 20), T0 + timedelta(hours=1))
-    assert clear.kind is CLEAR and clear.detail == "residual current 100 mA, normal again (clears at 270 mA)"
+    assert clear.kind is CLEAR and clear.detail == clear_words
     assert clear.message_id != alarm.message_id and "panel-3" in clear.message_id
 
 
