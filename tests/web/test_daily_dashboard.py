@@ -28,7 +28,7 @@ def test_dashboard_opens_with_the_blocked_lanes_one_line_each_counting_live(open
     assert page.locator("#blocked-lanes li[data-zone='front-row']").count() == 1  # one line per lane, not per car
     assert page.locator("#blocked").is_visible() and page.locator("#blocked-empty").is_hidden()
     count = int(lane.get_attribute("data-count"))
-    assert count == len(_blocking(service, "front-row")) or abs(count - len(_blocking(service, "front-row"))) <= 1
+    assert abs(count - len(_blocking(service, "front-row"))) <= 1  # the pipeline may add or end one meanwhile
     text = lane.inner_text()
     assert "Gate lane" in text and "Fire lane A" in text and f"{count} 辆车" in text
     first = lane.locator(".how-long").inner_text()
