@@ -7,7 +7,7 @@ import re
 import signal
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 import typer
 from rich.console import Console
@@ -18,6 +18,7 @@ from lanewatch.cli_violations import violations_app
 from lanewatch.config import SourceConfig
 from lanewatch.evaluate.truth import TruthFileError
 from lanewatch.video.source import SourceError, redact_url
+from lanewatch.words import set_default_language, t
 from lanewatch.zones.zone_file import ZoneFile, ZoneFileError, load_zone_file
 
 if TYPE_CHECKING:
@@ -88,6 +89,16 @@ RequireOption = Annotated[
     list[str] | None,
     typer.Option(help="Acceptance, e.g. precision>=0.95,recall>=0.95: exit 1 naming each figure that falls short."),
 ]
+LangOption = Annotated[
+    Literal["zh-CN", "en"] | None,
+    typer.Option("--lang", help="Language of the report and the messages (default zh-CN)."),
+]
+
+
+def _use_language(lang: str | None) -> None:
+    """`--lang`: the report's and the messages' language for this command (the default stays zh-CN)."""
+    if lang is not None:
+        set_default_language(lang)
 
 
 @app.command("eval")
@@ -129,6 +140,7 @@ def eval_command(
         ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    lang: LangOption = None,
 ) -> None:
     """Run the pipeline on recorded footage or live URLs and write violations.json, occupancy.csv and snapshots.
 
@@ -141,6 +153,7 @@ def eval_command(
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    _use_language(lang)
     settings = Settings(weights, imgsz, sample_fps, duration, confidence, classes, decode, gate, crop, refresh)
     try:
         zone_files = [load_zone_file(z) for z in zones]
@@ -181,12 +194,14 @@ def score_command(
     zones: Annotated[list[Path], typer.Option("--zones", "-z", help="The zone file(s) that eval ran with.")],
     truth: TruthOption = None,
     require: RequireOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Score an earlier eval's violations against truth files again (no detector run); write score.json."""
     from lanewatch.evaluate.acceptance import prepare_scoring
     from lanewatch.evaluate.score import read_observed_until
     from lanewatch.evaluate.session import score_run
 
+    _use_language(lang)
     try:
         if not (out / "violations.json").is_file():
             raise ValueError(f"{out} holds no violations.json: run `lanewatch eval --out {out}` first")
@@ -205,15 +220,15 @@ def score_command(
 def _judge(short: list[str], scoring: Scoring) -> None:
     """Exit 1 naming every --require figure that fell short."""
     for line in short:
-        console.print(f"[red]requirement not met:[/red] {line}")
+        console.print(f"[red]{t('cli.requirement_not_met')}[/red] {line}")
     if short:
         raise typer.Exit(1)
     if scoring.requirements:
-        console.print("requirements met: " + ", ".join(str(r) for r in scoring.requirements))
+        console.print(t("cli.requirements_met", list=", ".join(str(r) for r in scoring.requirements)))
 
 
 def _fail(exc: Exception) -> NoReturn:
-    console.print(f"[red]error:[/red] {exc}")
+    console.print(f"[red]{t('cli.error')}[/red] {exc}")
     raise typer.Exit(2) from None
 
 

@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display: the report is written by a command or in CI
 import matplotlib.pyplot as plt
+from matplotlib import font_manager
 from matplotlib.figure import Figure
+
+from lanewatch.events.text import font_path
+from lanewatch.words import t
 
 COLOURS = {
     "hit": "#2e7d32",
@@ -40,6 +45,23 @@ class Lane:
     alert_s: float | None = None
 
 
+@lru_cache(maxsize=1)
+def use_cjk_font() -> None:
+    """Draw the labels with the stamps' CJK font (Noto Sans CJK), so Chinese words do not come out as boxes."""
+    path = font_path()
+    if path is None:
+        return
+    font_manager.fontManager.addfont(str(path))
+    family = font_manager.FontProperties(fname=str(path)).get_name()
+    matplotlib.rcParams["font.sans-serif"] = [family, *matplotlib.rcParams["font.sans-serif"]]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+
+
+def status_words(status: str, lang: str | None) -> str:
+    """A truth row's or violation's match status (hit, miss, …) in `lang`."""
+    return t(f"eval.status.{status}", lang)
+
+
 def png_bytes(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
@@ -47,8 +69,9 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def timeline_png(title: str, lanes: list[Lane], dwell_s: float) -> bytes:
-    """Truth stays vs violations for one zone, the dwell marked on every stay."""
+def timeline_png(title: str, lanes: list[Lane], dwell_s: float, lang: str | None = None) -> bytes:
+    """Truth stays vs violations for one zone, the dwell marked on every stay; labels in `lang`."""
+    use_cjk_font()
     fig, ax = plt.subplots(figsize=(9, 0.45 * max(len(lanes), 2) + 1.2))
     for y, lane in enumerate(lanes):
         colour = COLOURS.get(lane.status, "#555555")
@@ -62,23 +85,24 @@ def timeline_png(title: str, lanes: list[Lane], dwell_s: float) -> bytes:
             ax.barh(y, end - start, left=start, height=0.2, color=colour)
         if lane.alert_s is not None:
             ax.plot(lane.alert_s, y, "o", color=colour, markeredgecolor="black", markersize=6)
-    ax.set_yticks(range(len(lanes)), [f"{lane.label} ({lane.status.replace('_', ' ')})" for lane in lanes])
+    ax.set_yticks(range(len(lanes)), [f"{lane.label} ({status_words(lane.status, lang)})" for lane in lanes])
     ax.invert_yaxis()
-    ax.set_xlabel("stream time (s)")
-    ax.set_title(f"{title} — wide bar: truth stay, tick: dwell {dwell_s:g} s up, thin bar: violation, dot: alert")
+    ax.set_xlabel(t("eval.plot.stream_time", lang))
+    ax.set_title(t("eval.plot.timeline_title", lang, title=title, dwell=f"{dwell_s:g}"))
     ax.title.set_fontsize(9)
     ax.grid(axis="x", alpha=0.3)
     return png_bytes(fig)
 
 
-def histogram_png(values: list[float]) -> bytes:
-    """Time to alert of every true positive (seconds after the dwell was up)."""
+def histogram_png(values: list[float], lang: str | None = None) -> bytes:
+    """Time to alert of every true positive (seconds after the dwell was up); labels in `lang`."""
+    use_cjk_font()
     fig, ax = plt.subplots(figsize=(6, 3))
     if values:
         ax.hist(values, bins=min(max(len(values), 1), 20), color="#1565c0", edgecolor="white")
     else:
-        ax.text(0.5, 0.5, "no true positives", ha="center", va="center", transform=ax.transAxes)
-    ax.set_xlabel("time to alert (s): alert − (truth start + dwell)")
-    ax.set_ylabel("alerts")
+        ax.text(0.5, 0.5, t("eval.plot.no_true_positives", lang), ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlabel(t("eval.plot.time_to_alert", lang))
+    ax.set_ylabel(t("eval.plot.alerts", lang))
     ax.grid(axis="y", alpha=0.3)
     return png_bytes(fig)

@@ -23,6 +23,7 @@ from lanewatch.evaluate.report import write_report
 from lanewatch.evaluate.run import check_sources_exist, detector_config, run_pipeline
 from lanewatch.evaluate.summary import print_run_summary, print_score, stdout_console
 from lanewatch.evaluate.sweep import f1, folder_name, parse_sweep, write_sweep
+from lanewatch.words import t
 
 if TYPE_CHECKING:
     from lanewatch.pipeline import CameraSpec
@@ -104,7 +105,7 @@ def score_run(out: Path, scoring: Scoring, console: Console) -> tuple[dict[str, 
     result, short = score_and_judge(out, scoring)
     print_score(result, out)
     md, page = write_report(out, result, console)
-    console.print(f"report: {page} ({md.name}, pictures in {out / 'report'}/)")
+    console.print(t("cli.report_written", page=str(page), md=md.name, pictures=f"{out / 'report'}/"), soft_wrap=True)
     return result, short
 
 

@@ -5,13 +5,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from lanewatch.cli import app
+from lanewatch.words import default_language, set_default_language
 
 REPO = Path(__file__).resolve().parents[2]
 ZONES = REPO / "zones" / "lot-busy.json"
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _language_back():
+    """--lang sets the process's language (a command runs once per process); put it back for the next test."""
+    before = default_language()
+    yield
+    set_default_language(before)
 
 
 def _said(result) -> str:
@@ -46,11 +56,14 @@ def _truth(tmp_path: Path, *rows: str) -> Path:
 def test_score_writes_score_json_and_passes_met_requirements(tmp_path: Path) -> None:
     out = _eval_output(tmp_path)
     truth = _truth(tmp_path, "lot-busy,front-row,0,,0.27,0.92", "lot-busy,front-row,0,,0.65,0.93")
-    result = runner.invoke(app, ["score", str(out), "-z", str(ZONES), "--truth", str(truth), "--require", "recall>=1"])
+    result = runner.invoke(
+        app, ["score", str(out), "-z", str(ZONES), "--truth", str(truth), "--require", "recall>=1", "--lang", "en"]
+    )
     assert result.exit_code == 0, result.output
     score = json.loads((out / "score.json").read_text())
     assert (score["true_positives"], score["time_to_alert_s"]["max"]) == (2, 2.0)
     assert "requirements met: recall>=1" in _said(result)
+    assert "lanewatch evaluation" in (out / "report.md").read_text(encoding="utf-8")
 
 
 def test_a_requirement_that_falls_short_exits_1_naming_the_figure(tmp_path: Path) -> None:
@@ -60,7 +73,8 @@ def test_a_requirement_that_falls_short_exits_1_naming_the_figure(tmp_path: Path
         app, ["score", str(out), "-z", str(ZONES), "-t", str(truth), "--require", "precision>=0.95,recall>=0.95"]
     )
     assert result.exit_code == 1
-    assert "requirement not met: precision is 0.5, required >= 0.95" in _said(result)
+    assert "未达到要求： precision is 0.5, required >= 0.95" in _said(result)  # zh-CN unless --lang en
+    assert "lanewatch 评测报告" in (out / "report.md").read_text(encoding="utf-8")
     assert "recall is" not in _said(result)
 
 

@@ -44,7 +44,7 @@ def test_report_lists_the_false_positive_and_the_late_alert_with_evidence(tmp_pa
     out = _out(tmp_path)
     truth = parse_truth_csv("camera,zone,start_s,end_s,x,y\ngate,lane,0,,0.15,0.9\ngate,lane,0,,0.45,0.9\n", "t.csv")
     score = write_score(out, [ZONES], truth)
-    md, page = write_report(out, score)
+    md, page = write_report(out, score, lang="en")
     text = md.read_text()
     assert "| all | 0.6667 | 1 | 2 | 1 | 0 | 0 | 0 |" in text
     assert "false positive: `gate/lane` alert at 12 s ![](snapshots/c.jpg)" in text
@@ -53,6 +53,22 @@ def test_report_lists_the_false_positive_and_the_late_alert_with_evidence(tmp_pa
         assert (out / picture).read_bytes()[:4] == b"\x89PNG"
     doc = page.read_text()
     assert not re.search(r"src=\"(?!data:)", doc), "report.html must not point at other files"
+    assert doc.count("data:image/png;base64,") == 2 and doc.count("data:image/jpeg;base64,") == 1
+
+
+def test_the_report_is_in_chinese_by_default_with_the_same_figures_and_files(tmp_path: Path) -> None:
+    out = _out(tmp_path)
+    truth = parse_truth_csv("camera,zone,start_s,end_s,x,y\ngate,lane,0,,0.15,0.9\ngate,lane,0,,0.45,0.9\n", "t.csv")
+    score = write_score(out, [ZONES], truth)
+    md, page = write_report(out, score)
+    text = md.read_text(encoding="utf-8")
+    assert text.startswith("# lanewatch 评测报告")
+    assert "| 范围 | 准确率 | 召回率 |" in text and "| 全部 | 0.6667 | 1 | 2 | 1 | 0 | 0 | 0 |" in text
+    assert "误报: `gate/lane` 在 12 秒报警 ![](snapshots/c.jpg)" in text
+    assert "报警过晚：停留时限到后 20 秒才报警" in text
+    assert sorted(p.name for p in (out / "report").iterdir()) == ["00-timeline-gate-lane.png", "01-time-to-alert.png"]
+    doc = page.read_text(encoding="utf-8")
+    assert "<html lang='zh-CN'>" in doc and "<h1>lanewatch 评测报告</h1>" in doc
     assert doc.count("data:image/png;base64,") == 2 and doc.count("data:image/jpeg;base64,") == 1
 
 
