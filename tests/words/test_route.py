@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from lanewatch.api.app import create_app
 from lanewatch.events.bus import EventBus
 from lanewatch.store.db import open_engine
-from lanewatch.words import catalogue
+from lanewatch.words import catalogue, default_language, set_default_language
 
 
 @pytest.fixture
@@ -44,3 +44,17 @@ def test_an_unknown_language_is_a_clear_404(client, lang) -> None:
     r = client.get(f"/words/{lang}.json")
     assert r.status_code == 404
     assert "zh-CN" in r.json()["detail"] and "en" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("configured", ["en", "zh-CN"])
+def test_default_words_are_the_deployments_language_and_say_which(client, configured) -> None:
+    """What a page loads when neither the person nor the browser names a language lanewatch speaks."""
+    before = default_language()
+    set_default_language(configured)
+    try:
+        r = client.get("/words/default.json", headers={"Accept-Language": "fr-FR"})
+    finally:
+        set_default_language(before)
+    assert r.status_code == 200 and r.headers["content-language"] == configured
+    assert r.json() == catalogue(configured)
+    assert client.get("/words/en.json").headers["content-language"] == "en"

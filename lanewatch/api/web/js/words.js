@@ -4,7 +4,8 @@
 // data-words-title, data-words-aria-label and data-words-alt.
 //
 // The language: a person's setting (the sign-in code calls setLanguage(person.language); it is kept
-// in this browser for the next page), else the browser's navigator.languages, else zh-CN. After a
+// in this browser for the next page), else the browser's navigator.languages, else the deployment's
+// language (config `language`: GET /words/default.json, whose Content-Language names it). After a
 // change of language, load the words again (or reload the page).
 
 export const SUPPORTED = ["zh-CN", "en"];
@@ -34,8 +35,8 @@ export function setLanguage(lang) {
   return chosen;
 }
 
-/** The language to show: a person's setting, else the browser's languages, else zh-CN. */
-export function currentLanguage() {
+/** The language a person's setting or the browser's languages ask for, else null (the deployment's then). */
+function askedLanguage() {
   if (preferred) return preferred;
   let stored = null;
   try { stored = localStorage.getItem(SETTING); } catch { /* storage off */ }
@@ -45,7 +46,12 @@ export function currentLanguage() {
     const chosen = normalize(tag);
     if (chosen) return chosen;
   }
-  return DEFAULT_LANGUAGE;
+  return null;
+}
+
+/** The language to show: a person's setting, else the browser's languages, else the one loaded, else zh-CN. */
+export function currentLanguage() {
+  return askedLanguage() || loaded || DEFAULT_LANGUAGE;
 }
 
 /** The language whose words are loaded (the locale for Intl date and number formatting). */
@@ -54,20 +60,21 @@ export function language() {
 }
 
 /**
- * Fetch the catalogue of `lang` (default currentLanguage()); sets <html lang>; resolves to the language.
+ * Fetch the catalogue of `lang` (default: the language asked for, else the deployment's); sets <html lang>;
+ * resolves to the language.
  * Calling it again for the language already loaded (or loading) costs nothing: every page's script and
  * the shell may both call it.
  */
 export function loadWords(lang) {
-  const chosen = normalize(lang) || currentLanguage();
+  const chosen = normalize(lang) || askedLanguage() || "default";
   if (loading && loading.lang === chosen) return loading.promise;
   const promise = fetch(`/words/${chosen}.json`, { headers: { Accept: "application/json" } })
     .then(async (response) => {
       if (!response.ok) throw new Error(`the words of ${chosen} could not be loaded (${response.status})`);
       words = await response.json();
-      loaded = chosen;
-      document.documentElement.lang = chosen;
-      return chosen;
+      loaded = normalize(chosen === "default" ? response.headers.get("Content-Language") : chosen) || DEFAULT_LANGUAGE;
+      document.documentElement.lang = loaded;
+      return loaded;
     })
     .catch((error) => { if (loading && loading.promise === promise) loading = null; throw error; });
   loading = { lang: chosen, promise };
