@@ -1,9 +1,9 @@
 // lanewatch service worker: makes the pages installable and lets the page shell open without the
 // network. It never caches /api/: violations, alarms and pictures always come fresh from the server.
 
-const CACHE = "lanewatch-shell-v2";
+const CACHE = "lanewatch-shell-v3";
 const SHELL = ["/", "/editor", "/phone", "/console", "/web/css/app.css", "/manifest.webmanifest", "/web/icons/icon-192.png",
-  "/words/zh-CN.json", "/words/en.json"];  // the pages' words: a page without them shows nothing
+  "/words/zh-CN.json", "/words/en.json", "/words/default.json"];  // the pages' words: a page without them shows nothing
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
