@@ -158,7 +158,7 @@ def eval_command(
     try:
         zone_files = [load_zone_file(z) for z in zones]
         if sweep and not truth:
-            raise ValueError("--sweep needs --truth: the best combination is the one that scores best")
+            raise ValueError(t("cli.sweep_needs_truth"))
 
         def make_specs(s: Settings) -> list[CameraSpec]:
             return build_cameras(sources, zone_files, sample_fps=s.sample_fps, duration_s=s.duration, decode=s.decode)
@@ -204,9 +204,9 @@ def score_command(
     _use_language(lang)
     try:
         if not (out / "violations.json").is_file():
-            raise ValueError(f"{out} holds no violations.json: run `lanewatch eval --out {out}` first")
+            raise ValueError(t("cli.no_violations_json", out=str(out)))
         if not truth:
-            raise ValueError("score needs at least one --truth file")
+            raise ValueError(t("cli.score_needs_truth"))
         zone_files = [load_zone_file(z) for z in zones]
         cameras = sorted(read_observed_until(out)) or [zf.camera for zf in zone_files]
         scoring = prepare_scoring(truth, require or [], zone_files, cameras)
@@ -239,10 +239,13 @@ def zones_check(files: Annotated[list[Path], typer.Argument(help="Zone files to 
     for path in files:
         try:
             zf = load_zone_file(path)
-            console.print(f"[green]ok[/green] {path}: camera {zf.camera!r}, {len(zf.zones)} zone(s)")
+            console.print(
+                f"[green]{t('cli.zones.ok')}[/green] "
+                + t("cli.zones.summary", path=str(path), camera=zf.camera, count=len(zf.zones))
+            )
         except ZoneFileError as exc:
             failed = True
-            console.print(f"[red]invalid[/red] {exc}")
+            console.print(f"[red]{t('cli.zones.invalid')}[/red] {exc}")
     raise typer.Exit(1 if failed else 0)
 
 
@@ -261,6 +264,7 @@ def _settings(config: Path | None, database_url: str | None = None):
         _fail(exc)
     if database_url:
         settings = settings.model_copy(update={"database_url": database_url})
+    set_default_language(settings.language)  # the command's messages in the config's language
     return settings
 
 
@@ -271,7 +275,7 @@ def db_upgrade(config: ConfigOption = None, database_url: DatabaseOption = None)
 
     settings = _settings(config, database_url)
     upgrade(settings.resolved_database_url)
-    console.print(f"database at the latest schema: {redact_url(settings.resolved_database_url)}")
+    console.print(t("cli.db_upgraded", url=redact_url(settings.resolved_database_url)))
 
 
 @keys_app.command("create")
@@ -323,13 +327,13 @@ def serve(
         _fail(exc)
     demo = ensure_demo_camera(service.engine, settings.demo_source)
     if demo:
-        console.print(f"added a demo camera 'demo' replaying {demo}")
+        console.print(t("cli.demo_camera", source=str(demo)))
     try:
         ensure_first_admin(service.engine, settings.data_dir)
     except ValueError as exc:
         _fail(exc)
     service.start()
-    console.print(f"lanewatch serving on http://{settings.host}:{settings.port}  (API docs at /docs)")
+    console.print(t("cli.serving", url=f"http://{settings.host}:{settings.port}"))
 
     class Server(uvicorn.Server):
         """Ends live-event streams at the first stop signal, so shutdown never waits on a listening client."""
@@ -421,7 +425,7 @@ def alarms_simulate(
         _fail(exc)
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
-    console.print(f"simulating {devices} devices at {rate:g} msg/s over {', '.join(paths)} (Ctrl-C stops)")
+    console.print(t("cli.simulating", devices=devices, rate=f"{rate:g}", paths=", ".join(paths)))
     try:
         summary = run_simulation(options, senders, stop=stop)
     finally:

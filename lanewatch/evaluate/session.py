@@ -89,7 +89,8 @@ def run_plan(plan: Plan, console: Console) -> None:
 
     plan.out.mkdir(parents=True, exist_ok=True)
     what = ", ".join(f"{k}={v}" for k, v in plan.combo.items())
-    console.print(f"loading detector (imgsz {plan.settings.imgsz}) ..." + (f" [sweep: {what}]" if what else ""))
+    sweep = t("cli.eval.sweep_combo", combo=what) if what else ""
+    console.print(t("cli.eval.loading_detector", imgsz=plan.settings.imgsz) + sweep)
     detector = build_detector(plan.detector)
     try:
         result = run_pipeline(plan.specs, detector, plan.detector, plan.look, plan.out, plan.settings.duration, console)
@@ -125,5 +126,5 @@ def finish_sweep(out: Path, plans: list[Plan], scores: list[dict[str, Any]]) -> 
     console = stdout_console()
     console.print(table)
     chosen = ", ".join(f"{k}={v}" for k, v in plans[best].combo.items())
-    console.print(f"best: {chosen} (F1 {f1(scores[best]):g}); {csv_path}, {png}")
+    console.print(t("cli.eval.best", combo=chosen, f1=f"{f1(scores[best]):g}", csv=str(csv_path), png=str(png)))
     return best

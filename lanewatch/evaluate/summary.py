@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lanewatch.evaluate.run import EvalResult
+from lanewatch.words import t
 
 
 def stdout_console() -> Console:
@@ -21,7 +22,7 @@ def print_run_summary(result: EvalResult, out: Path) -> None:
     console = stdout_console()
     table = Table(title="lanewatch eval")
     for column in ("camera", "looks", "inferred", "skipped", "dropped", "violations", "active", "offline", "frozen"):
-        table.add_column(column, justify="right" if column != "camera" else "left")
+        table.add_column(t(f"cli.run.col.{column}"), justify="right" if column != "camera" else "left")
     for camera, looks in stats.frames.items():
         mine = [v for v in report.violations.values() if v.camera == camera]
         states = [e.state.value for e in health if e.camera == camera]
@@ -40,9 +41,14 @@ def print_run_summary(result: EvalResult, out: Path) -> None:
     console.print(table)
     per_frame = stats.detector_seconds / stats.inferences * 1000 if stats.inferences else 0.0
     console.print(
-        f"skipped = looks whose lanes had not changed (detections carried forward); active = still "
-        f"in violation at the end.\n{stats.inferences} inferences, {per_frame:.0f} ms each; "
-        f"{stats.wall_seconds:.1f} s wall; detector errors: {stats.detector_errors}. Results in {out}/"
+        t(
+            "cli.run.note",
+            inferences=stats.inferences,
+            ms=f"{per_frame:.0f}",
+            wall=f"{stats.wall_seconds:.1f}",
+            errors=stats.detector_errors,
+            out=f"{out}/",
+        )
     )
 
 
@@ -61,14 +67,14 @@ def _cells(figures: dict[str, Any]) -> list[str]:
 
 def print_score(score: dict[str, Any], out: Path) -> None:
     """One row for everything, then one per zone (camera/zone)."""
-    table = Table(title="score against the truth files")
-    table.add_column("scope")
-    for column in ("precision", "recall", "TP", "FP", "FN", "dup", "not exp.", "alert s p50/p95/max", "false min"):
-        table.add_column(column, justify="right")
-    table.add_row("all", *_cells(score))
+    table = Table(title=t("cli.score.title"))
+    table.add_column(t("eval.col.scope"))
+    for column in ("precision", "recall", "tp", "fp", "fn", "dup", "not_expected", "tta", "false_min"):
+        table.add_column(t(f"cli.score.col.{column}"), justify="right")
+    table.add_row(t("eval.scope.all"), *_cells(score))
     for camera, zones in score["per_zone"].items():
         for zone, figures in zones.items():
             table.add_row(f"{camera}/{zone}", *_cells(figures))
     console = stdout_console()
     console.print(table)
-    console.print(f"time to alert = alert − (truth start + dwell), stream seconds. Written to {out / 'score.json'}")
+    console.print(t("cli.score.note", path=str(out / "score.json")))

@@ -93,12 +93,14 @@ def test_eval_with_a_missing_source_fails_cleanly(tmp_path) -> None:
     )
     assert result.exit_code != 0
     assert "source not found" in result.output and "nope.mp4" in result.output
-    assert "loading detector" not in result.output  # checked before the slow part
+    assert (
+        "loading detector" not in result.output and "正在加载检测模型" not in result.output
+    )  # checked before the slow part
 
 
 def test_zones_check_reports_each_file() -> None:
     good = runner.invoke(app, ["zones", "check", str(REPO / "zones" / "lot-busy.json")])
-    assert good.exit_code == 0 and "1 zone(s)" in good.output
+    assert good.exit_code == 0 and "1 个防区" in good.output  # zh-CN unless the config says otherwise
 
 
 def test_eval_with_missing_weights_fails_cleanly(tmp_path) -> None:

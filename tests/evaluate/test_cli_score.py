@@ -5,23 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from lanewatch.cli import app
-from lanewatch.words import default_language, set_default_language
 
 REPO = Path(__file__).resolve().parents[2]
 ZONES = REPO / "zones" / "lot-busy.json"
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _language_back():
-    """--lang sets the process's language (a command runs once per process); put it back for the next test."""
-    before = default_language()
-    yield
-    set_default_language(before)
 
 
 def _said(result) -> str:
@@ -84,7 +74,11 @@ def test_eval_checks_truth_files_before_loading_the_detector(tmp_path: Path) -> 
         app, ["eval", str(ZONES), "-z", str(ZONES), "-o", str(tmp_path / "o"), "--truth", str(truth)]
     )
     assert result.exit_code == 2
-    assert "line 2, column 3 (start_s)" in _said(result) and "loading detector" not in _said(result)
+    assert (
+        "line 2, column 3 (start_s)" in _said(result)
+        and "loading detector" not in _said(result)
+        and "正在加载检测模型" not in _said(result)
+    )
 
 
 def test_eval_truth_for_a_zone_that_does_not_exist_is_an_error(tmp_path: Path) -> None:

@@ -78,9 +78,9 @@ def test_sweep_csv_has_a_row_per_combination(tmp_path: Path) -> None:
 def test_eval_sweep_errors_come_before_any_detector(tmp_path: Path, extra: list[str], problem: str) -> None:
     truth = tmp_path / "t.csv"
     truth.write_text("camera,zone,start_s,end_s\nlot-busy,front-row,0,\n")
-    args = ["eval", str(ZONES), "-z", str(ZONES), "-o", str(tmp_path / "o"), *extra]
+    args = ["eval", str(ZONES), "-z", str(ZONES), "-o", str(tmp_path / "o"), "--lang", "en", *extra]
     if "iou" in extra[1]:
         args += ["--truth", str(truth)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and problem in " ".join(result.output.split())
-    assert "loading detector" not in result.output
+    assert "loading detector" not in result.output and "正在加载检测模型" not in result.output
