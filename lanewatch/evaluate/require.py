@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lanewatch.words import t
+
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
     "<=": operator.le,
@@ -46,32 +48,39 @@ class Requirement:
     def __str__(self) -> str:
         return f"{self.figure}{self.op}{self.threshold:g}"
 
-    def shortfall(self, score: dict[str, Any]) -> str | None:
-        """None when met, else a sentence naming the figure and its value."""
+    def shortfall(self, score: dict[str, Any], lang: str | None = None) -> str | None:
+        """None when met, else a sentence in `lang` naming the figure and its value."""
         value: Any = score
         for part in self.figure.split("."):
             value = value.get(part) if isinstance(value, dict) else None
         if value is None:
-            return f"{self.figure} has no value (nothing to measure it on), required {self.op} {self.threshold:g}"
+            return t("cli.require.no_value", lang, figure=self.figure, op=self.op, threshold=f"{self.threshold:g}")
         if not _OPS[self.op](float(value), self.threshold):
-            return f"{self.figure} is {value:g}, required {self.op} {self.threshold:g}"
+            return t(
+                "cli.require.short",
+                lang,
+                figure=self.figure,
+                value=f"{value:g}",
+                op=self.op,
+                threshold=f"{self.threshold:g}",
+            )
         return None
 
 
-def parse_requirements(specs: list[str]) -> list[Requirement]:
-    """Comma-separated terms like ``recall>=0.95``, from one or several --require options."""
+def parse_requirements(specs: list[str], lang: str | None = None) -> list[Requirement]:
+    """Comma-separated terms like ``recall>=0.95``, from one or several --require options (errors in `lang`)."""
     out = []
     for spec in specs:
         for term in filter(str.strip, spec.split(",")):
             m = _TERM.match(term)
             if not m:
-                raise ValueError(f"--require: cannot read {term.strip()!r}; write FIGURE>=NUMBER, e.g. recall>=0.95")
+                raise ValueError(t("cli.require.unreadable", lang, term=term.strip()))
             figure, op, number = m.groups()
             if figure not in FIGURES:
-                raise ValueError(f"--require: unknown figure {figure!r} (figures: {', '.join(FIGURES)})")
+                raise ValueError(t("cli.require.unknown", lang, figure=figure, figures=", ".join(FIGURES)))
             out.append(Requirement(figure, op, float(number)))
     return out
 
 
-def shortfalls(requirements: list[Requirement], score: dict[str, Any]) -> list[str]:
-    return [s for r in requirements if (s := r.shortfall(score)) is not None]
+def shortfalls(requirements: list[Requirement], score: dict[str, Any], lang: str | None = None) -> list[str]:
+    return [s for r in requirements if (s := r.shortfall(score, lang)) is not None]

@@ -63,9 +63,9 @@ def test_a_requirement_that_falls_short_exits_1_naming_the_figure(tmp_path: Path
         app, ["score", str(out), "-z", str(ZONES), "-t", str(truth), "--require", "precision>=0.95,recall>=0.95"]
     )
     assert result.exit_code == 1
-    assert "未达到要求： precision is 0.5, required >= 0.95" in _said(result)  # zh-CN unless --lang en
+    assert "未达到要求： precision 为 0.5，要求 >= 0.95" in _said(result)  # zh-CN unless --lang en
     assert "lanewatch 评测报告" in (out / "report.md").read_text(encoding="utf-8")
-    assert "recall is" not in _said(result)
+    assert "recall 为" not in _said(result)
 
 
 def test_eval_checks_truth_files_before_loading_the_detector(tmp_path: Path) -> None:
