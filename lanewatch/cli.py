@@ -68,11 +68,8 @@ def build_cameras(sources: list[str], zone_files: list[ZoneFile], **source_optio
     for name, url in parsed:
         camera = name or _default_camera_id(url)
         if camera not in by_camera:
-            known = ", ".join(sorted(by_camera)) or "none"
-            raise typer.BadParameter(
-                f"no zone file for camera {camera!r} (zone files are for: {known}); name the source as CAMERA=URL",
-                param_hint="SOURCE",
-            )
+            known = ", ".join(sorted(by_camera)) or t("cli.none")
+            raise typer.BadParameter(t("cli.no_zone_file", camera=camera, known=known), param_hint="SOURCE")
         specs.append(CameraSpec(SourceConfig(camera=camera, url=url, **source_options), by_camera[camera].zones))
     return specs
 
@@ -430,9 +427,11 @@ def alarms_simulate(
         summary = run_simulation(options, senders, stop=stop)
     finally:
         signal.signal(signal.SIGINT, previous)
-    table = Table(title=f"lanewatch alarms simulate: {summary.seconds:.1f} s, {summary.fires} fire alarm(s)")
-    for column in ("path", "sent", "confirmed", "errors", "last error"):
-        table.add_column(column, justify="left" if column in ("path", "last error") else "right")
+    table = Table(title=t("cli.simulate.title", seconds=f"{summary.seconds:.1f}", fires=summary.fires))
+    for column in ("path", "sent", "confirmed", "errors", "last_error"):
+        table.add_column(
+            t(f"cli.simulate.col.{column}"), justify="left" if column in ("path", "last_error") else "right"
+        )
     for path, stats in summary.paths.items():
         table.add_row(path, str(stats.sent), str(stats.confirmed), str(stats.errors), stats.last_error or "")
     Console(width=160).print(table)

@@ -61,7 +61,7 @@ def test_several_sources_pair_with_zone_files_by_camera_id() -> None:
 
 
 def test_source_without_zone_file_is_explained() -> None:
-    with pytest.raises(typer.BadParameter, match=r"no zone file for camera 'c'.*gate"):
+    with pytest.raises(typer.BadParameter, match=r"没有摄像头“c”的防区文件.*gate"):  # zh-CN by default
         build_cameras(["gate=a.mp4", "c.mp4"], [_zf("gate")])
 
 
