@@ -89,7 +89,7 @@ def describe(error: dict[str, Any], lang: str | None = None) -> str:
         return t("errors.json-invalid", lang, error=ctx.get("error", t("errors.json-decode", lang)), at=at)
     cause = ctx.get("error")
     if isinstance(cause, ZoneError):
-        return str(cause)  # names the zone and the problem, as a zone file report does
+        return cause.words(lang)  # names the zone and the problem, as a zone file report does
     where = _where(tuple(error.get("loc", ())), lang)
     if kind == "missing":
         return t("errors.missing", lang, where=where)

@@ -20,6 +20,7 @@ from shapely.validation import explain_validity
 
 from lanewatch.config import StrictModel
 from lanewatch.words.ids import fill_id_from_name
+from lanewatch.words.said import say
 
 AnchorName = Literal["bottom_center", "center"]
 RuleName = Literal["stopped", "present"]
@@ -43,13 +44,25 @@ class ZoneError(ValueError):
 
     `problem` alone (without the zone prefix) is kept so that a zone-file
     report, which already names the zone by index and id, does not repeat it.
+    The problem is a catalogue key with its values: `str()` and `problem` are
+    English (logs, zone-file reports), `words(lang)` is what the API answers.
     """
 
-    def __init__(self, zone_id: str | None, problem: str) -> None:
+    def __init__(self, zone_id: str | None, key: str, /, **params: Any) -> None:
         self.zone_id = zone_id
-        self.problem = problem
-        label = f"zone {zone_id!r}" if zone_id is not None else "zone (with an invalid id)"
-        super().__init__(f"{label}: {problem}")
+        self.key = key
+        self.params = params
+        self.problem = say(key, "en", **params)
+        super().__init__(self.words("en"))
+
+    def words(self, lang: str | None = None) -> str:
+        """The zone and its problem in `lang` (default: the deployment's language)."""
+        label = (
+            say("zones.label.named", lang, zone=self.zone_id)
+            if self.zone_id is not None
+            else say("zones.label.invalid_id", lang)
+        )
+        return f"{label}{say('zones.label.colon', lang)}{say(self.key, lang, **self.params)}"
 
 
 class Zone(StrictModel):
@@ -133,7 +146,7 @@ class Zone(StrictModel):
     @classmethod
     def _check_classes(cls, classes: list[str], info: ValidationInfo) -> list[str]:
         if any(not c.strip() for c in classes):
-            raise ZoneError(info.data.get("id"), "classes must not contain an empty name")
+            raise ZoneError(info.data.get("id"), "zones.classes.empty")
         return classes
 
     @field_validator("polygon")
@@ -150,51 +163,42 @@ def clean_polygon(points: list[Point], zone_id: str | None = None) -> list[Point
     self-intersection it would also cause.
     """
     if len(points) < 3:
-        raise ZoneError(zone_id, f"polygon needs at least 3 points, got {len(points)}")
+        raise ZoneError(zone_id, "zones.polygon.too_few", count=len(points))
     for i, (x, y) in enumerate(points):
         if not (math.isfinite(x) and math.isfinite(y)):
-            raise ZoneError(zone_id, f"polygon[{i}] ({x}, {y}) is not a finite number")
+            raise ZoneError(zone_id, "zones.polygon.not_finite", i=i, x=x, y=y)
         if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-            raise ZoneError(
-                zone_id,
-                f"polygon[{i}] ({x:g}, {y:g}) is outside the frame: coordinates are "
-                "fractions of the width and height, between 0 and 1",
-            )
+            raise ZoneError(zone_id, "zones.polygon.outside", i=i, x=f"{x:g}", y=f"{y:g}")
 
     distinct = [p for i, p in enumerate(points) if i == 0 or p != points[i - 1]]
     if len(distinct) > 1 and distinct[-1] == distinct[0]:
         distinct.pop()
     if len(distinct) < 3:
-        raise ZoneError(
-            zone_id,
-            f"polygon has only {len(distinct)} distinct point(s) once repeated points are dropped; it needs at least 3",
-        )
+        raise ZoneError(zone_id, "zones.polygon.few_distinct", count=len(distinct))
 
     hull = MultiPoint(distinct).convex_hull
     # Thin compared with its size: a line, not merely a small shape (a square gives 1/16).
     if hull.area < MIN_AREA_FRACTION and hull.area <= 1e-3 * hull.length**2:
-        raise ZoneError(zone_id, "polygon has zero area: its points lie (almost) on one line")
+        raise ZoneError(zone_id, "zones.polygon.zero_area")
     shape = Polygon(distinct)
     if not shape.is_valid:
-        raise ZoneError(zone_id, _describe_invalid(shape))
+        key, params = _describe_invalid(shape)
+        raise ZoneError(zone_id, key, **params)
     if shape.area < MIN_AREA_FRACTION:
-        raise ZoneError(
-            zone_id,
-            f"polygon area is {shape.area:.2g} of the frame, too small to be a lane (at least {MIN_AREA_FRACTION:g})",
-        )
+        raise ZoneError(zone_id, "zones.polygon.too_small", area=f"{shape.area:.2g}", least=f"{MIN_AREA_FRACTION:g}")
     return distinct
 
 
-def _describe_invalid(shape: Polygon) -> str:
-    """Turn GEOS's terse reason ("Self-intersection[0.5 0.5]") into plain words."""
+def _describe_invalid(shape: Polygon) -> tuple[str, dict[str, Any]]:
+    """Turn GEOS's terse reason ("Self-intersection[0.5 0.5]") into plain words (a key and its values)."""
     reason = explain_validity(shape)
     match = _LOCATED.match(reason)
     if not match:
-        return f"polygon is not a simple outline ({reason})"
+        return "zones.polygon.not_simple", {"reason": reason}
     where = f"x={float(match['x']):.2f}, y={float(match['y']):.2f}"
     kind = match["reason"].lower()
     if kind == "self-intersection":
-        return f"polygon is self-intersecting (edges cross near {where})"
+        return "zones.polygon.edges_cross", {"where": where}
     if kind == "ring self-intersection":
-        return f"polygon is self-intersecting (its outline touches itself near {where})"
-    return f"polygon is not a simple outline ({kind} near {where})"
+        return "zones.polygon.touches_itself", {"where": where}
+    return "zones.polygon.not_simple_near", {"kind": kind, "where": where}

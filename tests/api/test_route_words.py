@@ -98,3 +98,14 @@ def test_a_route_validation_error_keeps_its_problem_list(plain, keys) -> None:
     assert r.status_code == 422 and r.json()["detail"] == "source_url：缺少必填字段"
     r = plain.get("/api/violations", params={"after": "garbage"}, headers=keys.headers("viewer"))
     assert r.status_code == 422 and r.json()["detail"] == "查询参数 after 无效：请原样传入上一页返回的 next 值"
+
+
+def test_a_bad_polygon_is_explained_in_the_language(plain, keys) -> None:
+    """What a property manager reads in the zone editor when a lane's outline cannot be saved."""
+    body = {"id": "lane-a", "name": "A", "polygon": [[0.1, 0.1], [0.9, 0.1]]}
+    r = plain.put("/api/cameras/cam1/zones/lane-a", json=body, headers=keys.headers("admin"))
+    assert r.status_code == 422 and r.json()["detail"] == "防区“lane-a”：多边形至少需要 3 个点，现在只有 2 个"
+    r = plain.put(
+        "/api/cameras/cam1/zones/lane-a", json=body, headers={**keys.headers("admin"), "Accept-Language": "en"}
+    )
+    assert r.json()["detail"] == "zone 'lane-a': polygon needs at least 3 points, got 2"
