@@ -10,9 +10,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lanewatch.api.errors import ApiError
+from lanewatch.words import negotiate
+from lanewatch.words.said import say
 
-def _too_large(limit: int) -> HTTPException:
-    return HTTPException(413, detail=f"request body is larger than the {limit} bytes this server accepts")
+
+def _too_large(limit: int) -> ApiError:
+    """Inside a route the error handler words it in the request's language; before one, `_send_413` does."""
+    return ApiError(413, "api.body.too_large", limit=limit)
 
 
 class BodyLimitMiddleware:
@@ -72,7 +77,9 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _send_413(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    response = JSONResponse({"detail": _too_large(limit).detail}, status_code=413, headers={"Connection": "close"})
+    accept = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), None)
+    detail = say("api.body.too_large", negotiate(accept), limit=limit)
+    response = JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})
     await response(scope, receive, send)
 
 

@@ -93,6 +93,9 @@ def test_streamed_chunks_over_the_limit_are_refused(app, keys) -> None:
     limit = app.state.max_body_bytes
     headers = [(b"authorization", f"Bearer {keys.admin}".encode()), (b"content-type", b"application/json")]
     status, body = _asgi(app, "POST", "/api/cameras", [b" " * 4096] * (limit // 4096 + 2), headers)
+    assert status == 413 and "服务器接受的" in body.decode()  # no Accept-Language: the deployment's zh-CN
+    english = [*headers, (b"accept-language", b"en")]
+    status, body = _asgi(app, "POST", "/api/cameras", [b" " * 4096] * (limit // 4096 + 2), english)
     assert status == 413 and b"bytes this server accepts" in body
     # A Content-Length that understates the body does not get around the count.
     status, _ = _asgi(
