@@ -97,5 +97,6 @@ def test_me_tells_a_page_the_keys_role(client) -> None:
     me = r.json()
     assert (me["kind"], me["name"], me["role"], me["org"]) == ("key", "operator-web", "operator", None)
     assert "violations.handle" in me["permissions"] and "zones.edit" not in me["permissions"]
-    refused = client.get("/api/me")
+    refused = client.get("/api/me", headers={"Accept-Language": "en"})
     assert refused.status_code == 401 and "missing API key" in refused.json()["detail"]
+    assert client.get("/api/me").json()["detail"] != refused.json()["detail"]  # Chinese when nobody asks
