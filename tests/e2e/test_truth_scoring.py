@@ -84,7 +84,7 @@ def test_a_sweep_scores_every_combination_and_names_the_best(
     out = tmp_path / "sweep"
     cmd = [sys.executable, "-m", "lanewatch.cli", "eval", str(footage_dir / "parking-aisle" / "lot-busy.mp4")]
     cmd += ["--zones", str(ZONES), "--out", str(out), "--weights", str(weights_path), "--truth", str(TRUTH)]
-    cmd += ["--sweep", "imgsz=320,640"]
+    cmd += ["--sweep", "imgsz=320,640", "--lang", "en"]  # the test reads the English "best:" line
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     rows = list(csv.DictReader((out / "sweep.csv").open()))
