@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -100,3 +101,12 @@ def test_me_tells_a_page_the_keys_role(client) -> None:
     refused = client.get("/api/me", headers={"Accept-Language": "en"})
     assert refused.status_code == 401 and "missing API key" in refused.json()["detail"]
     assert client.get("/api/me").json()["detail"] != refused.json()["detail"]  # Chinese when nobody asks
+
+
+def test_the_sign_in_form_cannot_be_sent_before_its_script_is_ready(client) -> None:
+    """A click before signin.js runs must not submit the form natively (GET would put the password
+    in the address bar and the server's log): the button starts disabled and the form posts."""
+    page = client.get("/signin").text
+    form = re.search(r'<form id="signin-form"[^>]*>(.*?)</form>', page, re.S)
+    assert form and 'method="post"' in form.group(0).split(">")[0]
+    assert re.search(r'<button type="submit"[^>]*\bdisabled\b', form.group(1))

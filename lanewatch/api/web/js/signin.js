@@ -94,8 +94,12 @@ async function main() {
       return who.must_change_password ? askForNewPassword(null) : go();
     } catch { /* the sign-in ended: ask */ }
   }
-  $("signin-form").addEventListener("submit", signIn);
+  $("signin-form").querySelector("button").disabled = false;  // only now: a click before would be lost
   $("signin-username").focus();
 }
+
+// At once, before the words load: a form submitted natively would send the password to the address bar.
+// (The button stays disabled in the HTML until main() is ready, so nothing is submitted too early.)
+$("signin-form").addEventListener("submit", signIn);
 
 main();
