@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from lanewatch.store import alarm_tables, people_tables, tables, uplink_tables  # noqa: F401  (registers the tables)
+from lanewatch.store import (  # noqa: F401  (registers the tables)
+    alarm_tables,
+    passage_tables,
+    people_tables,
+    tables,
+    uplink_tables,
+)
 from lanewatch.store.engine import is_sqlite_memory, make_engine, normalise_url, sqlite_url
 from lanewatch.store.migrate import ensure_schema
 

@@ -13,7 +13,13 @@ from typing import Any
 from alembic import context
 from sqlmodel import SQLModel
 
-from lanewatch.store import alarm_tables, people_tables, tables, uplink_tables  # noqa: F401  (registers the tables)
+from lanewatch.store import (  # noqa: F401  (registers the tables)
+    alarm_tables,
+    passage_tables,
+    people_tables,
+    tables,
+    uplink_tables,
+)
 
 target_metadata = SQLModel.metadata
 
