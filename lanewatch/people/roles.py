@@ -54,6 +54,11 @@ def check_person_role(role: str) -> str:
     return role
 
 
+def within(role: str, ceiling: str) -> bool:
+    """Whether `role` may do nothing that `ceiling` may not: nobody gives (or changes) a role above their own."""
+    return PERMISSIONS.get(role, frozenset()) <= PERMISSIONS.get(ceiling, frozenset())
+
+
 def allows(role: str, permission: Permission) -> bool:
     """Whether a caller with `role` may do `permission` (unknown roles may do nothing)."""
     return permission in PERMISSIONS.get(role, frozenset())

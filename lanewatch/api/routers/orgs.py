@@ -223,7 +223,7 @@ def delete_org(pk: OrgPk, request: Request, session: SessionDep, caller: Manager
         raise HTTPException(status.HTTP_409_CONFLICT, detail=t("people.orgs.own", lang))
     members = _members(session, pk)
     if members:
-        what = "，".join(f"{t(MEMBER_WORDS[k], lang)} {n}" for k, n in members.items())
+        what = t("people.orgs.member.join", lang).join(f"{t(MEMBER_WORDS[k], lang)} {n}" for k, n in members.items())
         raise HTTPException(
             status.HTTP_409_CONFLICT, detail=t("people.orgs.not_empty", lang, name=row.name, members=what)
         )

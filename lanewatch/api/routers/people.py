@@ -23,7 +23,7 @@ from lanewatch.people import accounts, sessions
 from lanewatch.people.audit import changed_fields, record
 from lanewatch.people.caller import Caller
 from lanewatch.people.passwords import PasswordRuleError
-from lanewatch.people.roles import PERSON_ROLES, Permission
+from lanewatch.people.roles import PERSON_ROLES, Permission, within
 from lanewatch.people.scope import scoped
 from lanewatch.store.people_tables import OrganisationRow, PersonRow, SignInRow
 from lanewatch.store.tables import as_utc, utcnow
@@ -118,6 +118,13 @@ def _person(session: Session, caller: Caller, pk: int, lang: str) -> PersonRow:
     return person
 
 
+def _check_ceiling(caller: Caller, role: str, lang: str) -> None:
+    """403 unless `role` is within the caller's own: nobody raises anyone (nor changes anyone) above themselves."""
+    if not within(role, caller.role):
+        mine = t(f"people.role.{caller.role}", lang) if caller.role in PERSON_ROLES else caller.role
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=t("people.people.above_you", lang, role=mine))
+
+
 @router.get("", response_model=list[PersonOut], responses=responses(401, 403), summary="List people")
 def list_people(session: SessionDep, caller: Manager) -> list[PersonOut]:
     managed = managed_orgs(session, caller)
@@ -134,6 +141,7 @@ def list_people(session: SessionDep, caller: Manager) -> list[PersonOut]:
 )
 def create_person(body: PersonCreate, request: Request, session: SessionDep, caller: Manager) -> PersonOut:
     lang = request_language(request)
+    _check_ceiling(caller, body.role, lang)
     org_pk = _managed_org(session, caller, body.org, lang)
     try:
         person = accounts.create(
@@ -172,6 +180,8 @@ def update_person(
     mine = caller.kind == "person" and caller.pk == person.pk
     if mine and (body.role not in (None, person.role) or body.disabled or body.org is not None):
         raise HTTPException(status.HTTP_409_CONFLICT, detail=t("people.people.not_yourself", lang))
+    for role in (person.role, body.role or person.role):
+        _check_ceiling(caller, role, lang)
     before = accounts.summary(person)
     if body.display_name is not None:
         person.display_name = body.display_name.strip() or person.username
@@ -209,6 +219,7 @@ def delete_person(pk: PersonPk, request: Request, session: SessionDep, caller: M
     person = _person(session, caller, pk, lang)
     if caller.kind == "person" and caller.pk == person.pk:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=t("people.people.not_yourself", lang))
+    _check_ceiling(caller, person.role, lang)
     record(
         session,
         caller,
