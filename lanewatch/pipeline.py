@@ -24,9 +24,7 @@ report "behind" until the backlog has drained and nothing was dropped for
 from __future__ import annotations
 
 import logging
-import os
 import queue
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -42,11 +40,13 @@ from lanewatch.detect.detector import Detector
 from lanewatch.detect.worker import DetectorCrashed
 from lanewatch.events.evidence import EvidenceWriter
 from lanewatch.events.violation import Violation, ViolationEvent
+from lanewatch.passage_tap import PassageSink, PassageTap
 from lanewatch.video.frame import Frame
 from lanewatch.video.frame_buffer import FrameBuffers
 from lanewatch.video.health import HealthEvent
 from lanewatch.video.open_source import open_source
 from lanewatch.video.picture_health import PictureHealth
+from lanewatch.video.reader_priority import READER_NICE, lower_thread_priority
 from lanewatch.video.source import Source, redact_url
 from lanewatch.zones.zone import Zone
 
@@ -55,13 +55,6 @@ log = logging.getLogger(__name__)
 # A live camera keeps at most this many frames waiting for the detector (older ones are dropped):
 # a look from seconds ago is worth little and a full-size frame costs megabytes.
 LIVE_BUFFER_FRAMES = 2
-
-# Nice value of the reader threads (and of the FFmpeg decoder threads they start), Linux only.
-# Decoding is paced by the consumer (`Source.pace`), so it can wait for a free core: at equal
-# priority 48 decoder threads got the same CPU share as the detector's thread each and the detector,
-# which every look waits for, ran at half speed (48 busy 1080p cameras on 2 cores: 18.5 looks/s of 24
-# analysed, alerts missed; at nice 19, with one inference thread: 22.8–23.1, all held, none missed).
-READER_NICE = 19
 
 EventSink = Callable[[ViolationEvent], None]
 HealthSink = Callable[[HealthEvent], None]
@@ -111,21 +104,6 @@ class PipelineHealth:
     """When the current state began (None: ok since the start)."""
 
 
-def lower_thread_priority(nice: int) -> None:
-    """Give the calling thread (and threads it starts later) this nice value, if higher; Linux only.
-
-    Linux keeps a nice value per thread (``setpriority`` on the thread id); elsewhere the thread id
-    is not a process id, so nothing is done. Failure only costs the priority, never the camera."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        tid = threading.get_native_id()
-        if os.getpriority(os.PRIO_PROCESS, tid) < nice:
-            os.setpriority(os.PRIO_PROCESS, tid, nice)
-    except OSError as exc:
-        log.debug("could not lower the priority of %s: %s", threading.current_thread().name, exc)
-
-
 class Pipeline:
     """Runs until every source has ended (files), or until `stop()` when ``keep_alive``."""
 
@@ -141,6 +119,7 @@ class Pipeline:
         event_sinks: Sequence[EventSink] = (),
         health_sinks: Sequence[HealthSink] = (),
         frame_sinks: Sequence[FrameSink] = (),
+        passage_sinks: Sequence[PassageSink] = (),
         buffer_frames: int = 8,
         behind_after_s: float = 5.0,
         behind_hold_s: float = 10.0,
@@ -149,6 +128,7 @@ class Pipeline:
         Args:
             behind_after_s: the pipeline is "behind" while a live camera's look has waited this long.
             behind_hold_s: ... and for this long after any look was dropped.
+            passage_sinks: get each lane passage (`lanewatch.track.passages`) once it is judged.
         """
         ids = [c.source.camera for c in cameras]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -160,6 +140,7 @@ class Pipeline:
         self.look_config = look_config or LookConfig()
         self.evidence = evidence
         self.event_sinks, self.health_sinks, self.frame_sinks = list(event_sinks), list(health_sinks), list(frame_sinks)
+        self.passages = PassageTap(passage_sinks)
         self.buffers = FrameBuffers(buffer_frames)
         self.stats = PipelineStats()
         self.sources: dict[str, Source] = {}
@@ -233,6 +214,7 @@ class Pipeline:
         if spec.resume:
             state.resume(spec.resume)
         self.cameras[camera] = state
+        self.passages.add(camera, spec.zones)
         self._pictures[camera] = PictureHealth(spec.source.picture)
         self.buffers.add_camera(camera, capacity=LIVE_BUFFER_FRAMES if self.sources[camera].live else None)
         if self.sources[camera].live:
@@ -272,6 +254,7 @@ class Pipeline:
                 self.sources[command[1]].stop()
             elif command[0] == "zones" and command[1] in self.cameras and command[1] not in self._removing:
                 self.cameras[command[1]].set_zones(command[2])
+                self.passages.set_zones(command[1], command[2])
 
     def _read(self, camera: str, source: Source) -> None:
         lower_thread_priority(READER_NICE)
@@ -305,7 +288,9 @@ class Pipeline:
 
     def _finish_ended(self) -> None:
         for camera in self.buffers.finished():
-            self._emit(self.cameras[camera].finish())
+            last = self.cameras[camera].finish()
+            self._emit(last)
+            self.passages.finish(camera, last)
             self.stats.dropped[camera] = self.buffers.dropped(camera) + self._lost.get(camera, 0)
             self._forward_health()
             self._removing.discard(camera)
@@ -355,6 +340,7 @@ class Pipeline:
             for sink in self.frame_sinks:
                 sink(result)
             self._emit(result.events)
+            self.passages.look(result)
 
     def _in_colour(
         self, looks: list[tuple[CameraState, Look]]
