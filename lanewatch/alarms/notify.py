@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.events.bus import EventBus, type_matches
 from lanewatch.store import record_tap
@@ -32,12 +32,8 @@ class Notifier:
     def emit(self, event_type: str, payload: dict[str, Any], key: str) -> None:
         """Queue a delivery to every enabled webhook subscribed to `event_type`, and a live event."""
         if self._hooks is None:
-            self._hooks = [
-                (pk, events)
-                for pk, events in self.session.exec(
-                    select(WebhookRow.pk, WebhookRow.events).where(WebhookRow.enabled.is_(True))
-                )
-            ]
+            rows = self.session.exec(select(WebhookRow.pk, WebhookRow.events).where(col(WebhookRow.enabled).is_(True)))
+            self._hooks = [(pk, list(events)) for pk, events in rows if pk is not None]  # stored rows have a pk
         for pk, events in self._hooks:
             if type_matches(events, event_type):
                 add_delivery(self.session, pk, event_type, payload, key)
