@@ -33,7 +33,8 @@ class SignInSettings(StrictModel):
     trust_forwarded_proto: bool = Field(
         False,
         title="Trust X-Forwarded-Proto",
-        description="Behind a reverse proxy that ends HTTPS: its X-Forwarded-Proto: https marks the cookie Secure.",
+        description="Behind a reverse proxy that ends HTTPS: its X-Forwarded-Proto: https marks the cookie Secure, "
+        "and the last X-Forwarded-For entry (the one it adds) is the address sign-in failures are counted for.",
     )
 
 

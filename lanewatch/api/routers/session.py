@@ -5,12 +5,16 @@ and sets two cookies: ``lw_session`` (HttpOnly: scripts never see it) and
 ``lw_csrf`` (readable: the pages echo it in ``X-CSRF-Token``). Both are
 SameSite=Lax, and Secure when the request came over HTTPS (or, with
 ``sign_in.trust_forwarded_proto``, through a proxy that says so). One sign-in
-serves every page and tab of the browser. Every sign-in, failed sign-in,
+serves every page and tab of the browser. Besides the per-person lockout, too many
+failures from one address (any usernames) make that address wait (429); behind that
+same trusted proxy the address is the one it appended to ``X-Forwarded-For``. Every sign-in, failed sign-in,
 sign-out and password change is in the audit.
 """
 
 from __future__ import annotations
 
+import threading
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
@@ -18,12 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lanewatch.api.auth import authenticate, current_sign_in, request_language, sign_in_settings
 from lanewatch.api.deps import SessionDep, StrictJSONRoute
-from lanewatch.api.errors import responses
+from lanewatch.api.errors import ErrorBody, responses
 from lanewatch.people import accounts, sessions
 from lanewatch.people.audit import record
 from lanewatch.people.caller import Caller
 from lanewatch.people.passwords import PasswordRuleError, verify
 from lanewatch.people.roles import PERMISSIONS
+from lanewatch.people.throttle import AddressThrottle
 from lanewatch.store.people_tables import OrganisationRow, PersonRow
 from lanewatch.store.tables import ApiKeyRow, utcnow
 from lanewatch.words import t
@@ -129,6 +134,38 @@ def _secure(request: Request) -> bool:
     return sign_in_settings(request).trust_forwarded_proto and forwarded == "https"
 
 
+def client_address(request: Request) -> str | None:
+    """The sign-in's source address: behind a trusted proxy (``trust_forwarded_proto``) the last
+    ``X-Forwarded-For`` entry, the one that proxy added (earlier ones the client may have made up)."""
+    if sign_in_settings(request).trust_forwarded_proto:
+        forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
+        if forwarded:
+            return forwarded[-1][:64]
+    return request.client.host if request.client is not None else None
+
+
+_THROTTLE_LOCK = threading.Lock()
+
+
+def address_throttle(request: Request) -> AddressThrottle:
+    """The app's count of failed sign-ins per address (made on first use)."""
+    with _THROTTLE_LOCK:
+        throttle = getattr(request.app.state, "sign_in_throttle", None)
+        if not isinstance(throttle, AddressThrottle):
+            throttle = request.app.state.sign_in_throttle = AddressThrottle()
+        return throttle
+
+
+def _address_wait(lang: str, until: datetime) -> HTTPException:
+    seconds = max(1, int((until - utcnow()).total_seconds()))
+    minutes = max(1, -(-seconds // 60))
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        detail=t("people.signin.address_wait", lang, minutes=minutes),
+        headers={"Retry-After": str(seconds)},
+    )
+
+
 def _set_cookies(request: Request, response: Response, opened: sessions.Opened) -> None:
     max_age = int(sign_in_settings(request).absolute_days * 86_400)
     secure = _secure(request)
@@ -149,27 +186,30 @@ def _caller_of(person: PersonRow) -> Caller:
 @router.post(
     "/api/session",
     response_model=Me,
-    responses=responses(401, 422),
+    responses={
+        **responses(401, 422),
+        429: {"model": ErrorBody, "description": "Too many failed sign-ins from this address: wait (Retry-After)."},
+    },
     summary="Sign in with a username and password (sets the session cookies)",
 )
 def sign_in(body: SignIn, request: Request, response: Response, session: SessionDep) -> Me:
     """Wrong username or password, a disabled or a locked account: 401 with a readable reason (locked: with
-    ``Retry-After``). Five wrong passwords in a row lock the account for 15 minutes."""
+    ``Retry-After``). Five wrong passwords in a row lock the account for 15 minutes; 20 failures from one
+    address within 15 minutes make that address wait 15 minutes (429, ``Retry-After``)."""
     lang = request_language(request)
+    address = client_address(request)
+    throttle = address_throttle(request)
+    waiting = throttle.blocked_until(address)
+    if waiting is not None:
+        _audit_failure(session, body.username, "address_wait", address)
+        raise _address_wait(lang, waiting)
     try:
         person = accounts.check_sign_in(session, body.username, body.password, lang)
     except accounts.SignInRefused as refused:
-        found = accounts.find(session, body.username)
-        record(
-            session,
-            None,
-            "session.sign_in_failed",
-            "person",
-            body.username[:200],
-            org_pk=found.org_pk if found is not None else None,
-            after={"reason": refused.reason},
-        )
-        session.commit()  # the failed attempt counts even though the answer is an error
+        _audit_failure(session, body.username, refused.reason, address)
+        blocked = throttle.failed(address)
+        if blocked is not None:
+            raise _address_wait(lang, blocked) from None
         headers = {"WWW-Authenticate": 'Bearer realm="lanewatch"'}
         if refused.locked_until is not None:
             headers["Retry-After"] = str(max(1, int((refused.locked_until - utcnow()).total_seconds())))
@@ -179,7 +219,6 @@ def sign_in(body: SignIn, request: Request, response: Response, session: Session
         old = sessions.find_session(session, previous, sign_in_settings(request))
         if old is not None:
             sessions.revoke(session, old[0])
-    address = request.client.host if request.client is not None else None
     opened = sessions.open_session(
         session, person, sign_in_settings(request), user_agent=request.headers.get("user-agent"), address=address
     )
@@ -188,6 +227,21 @@ def sign_in(body: SignIn, request: Request, response: Response, session: Session
     session.refresh(person)
     _set_cookies(request, response, opened)
     return me_of_person(session, person)
+
+
+def _audit_failure(session: SessionDep, username: str, reason: str, address: str | None) -> None:
+    """A failed sign-in in the audit, committed now: the attempt counts even though the answer is an error."""
+    found = accounts.find(session, username)
+    record(
+        session,
+        None,
+        "session.sign_in_failed",
+        "person",
+        username[:200],
+        org_pk=found.org_pk if found is not None else None,
+        after={"reason": reason, "address": address},
+    )
+    session.commit()
 
 
 @router.delete("/api/session", status_code=204, responses=responses(401), summary="Sign out (this browser)")
