@@ -180,8 +180,10 @@ async def _database_down(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(DataError, _data_error)
+    # `exception_handler(cls)` registers like `add_exception_handler`, but is typed to take a handler of that
+    # class's exception (Starlette's `add_exception_handler` wants one that takes any Exception).
+    app.exception_handler(HTTPException)(_http_error)
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.exception_handler(DataError)(_data_error)
     app.add_exception_handler(OperationalError, _database_down)
     app.add_exception_handler(InterfaceError, _database_down)
