@@ -19,6 +19,7 @@ from lanewatch.api.routers import (
     events,
     health,
     keys,
+    lanes,
     links,
     orgs,
     people,
@@ -58,6 +59,7 @@ def create_app(
     install_error_handlers(app)
     mounted = [("/api", module.router) for module in (cameras, zones, violations, events, webhooks, keys, alarms)]
     mounted += [("/api", module.router) for module in (orgs, people, audit)]  # who may see what
+    mounted.append(("/api", lanes.router))  # what drives through the lanes
     mounted.append(("", health.router))  # /api/health and /metrics
     mounted.append(("", session.router))  # /api/session and /api/me
     mounted.append(("", web.router))  # the web pages at /

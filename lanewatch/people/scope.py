@@ -5,7 +5,7 @@ through `scoped` (or check one row with `Scope.allows`) and answer 404 for
 anything else, so a router never re-implements the rule.
 
 Cameras, devices, keys and webhooks carry ``org_pk`` themselves; zones,
-violations and camera health belong to their camera; alarms and device
+violations, lane passages and camera health belong to their camera; alarms and device
 messages to their device; people to their organisation.
 """
 
@@ -20,6 +20,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from lanewatch.people.orgs import OrgTree
 from lanewatch.store.alarm_tables import AlarmAuditRow, AlarmRow, DeviceMessageRow, DeviceRow
+from lanewatch.store.passage_tables import PassageRow
 from lanewatch.store.people_tables import AuditRow, OrganisationRow, PersonRow
 from lanewatch.store.tables import ApiKeyRow, CameraRow, HealthEventRow, ViolationRow, WebhookRow, ZoneRow
 
@@ -87,6 +88,8 @@ def scoped(query: Query, scope: Scope, model: type[Any]) -> Query:
         return query.where(col(ZoneRow.camera_id).in_(cameras))
     if model is HealthEventRow:
         return query.where(col(HealthEventRow.camera_id).in_(cameras))
+    if model is PassageRow:
+        return query.where(col(PassageRow.camera_id).in_(cameras))
     if model in (AlarmRow, DeviceMessageRow):
         return query.where(col(model.device_id).in_(devices))
     if model is AlarmAuditRow:

@@ -31,6 +31,7 @@ ROUTES = [  # method, path, body, permission, success status
     ("GET", "/api/cameras/{cam}/zones/export", None, P.READ, 200),
     ("GET", "/api/violations/{cam}-lane-a-0000", None, P.READ, 200),
     ("GET", "/api/violations/{cam}-lane-a-0000/snapshot.jpg", None, P.READ, 200),
+    ("GET", "/api/lanes/passages?camera={cam}", None, P.READ, 200),
     ("GET", "/api/alarms/{dev}:fire", None, P.READ, 200),
     ("GET", "/api/alarms/devices/{dev}", None, P.READ, 200),
     ("GET", "/api/alarms/devices/{dev}/history", None, P.READ, 200),
