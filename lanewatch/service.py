@@ -40,6 +40,7 @@ from lanewatch.pipeline import CameraSpec, Pipeline, PipelineHealth
 from lanewatch.service_metrics import metrics_text
 from lanewatch.store.db import open_engine
 from lanewatch.store.outbox import OutboxSink, WebhookDispatcher
+from lanewatch.store.passage_store import PassageStore
 from lanewatch.store.people_tables import root_org_pk
 from lanewatch.store.robot_targets import Robots
 from lanewatch.store.speaker_warnings import SpeakerWarnings
@@ -96,6 +97,7 @@ class Service:
             evidence=EvidenceWriter(self.evidence_dir),
             event_sinks=[outbox, self.bus.publish_violation, self.speakers],
             health_sinks=[outbox.health, self.bus.publish_health],
+            passage_sinks=[PassageStore(self.engine)],  # vehicles through the lanes (issue 20)
         )
         self.alarms = AlarmService(self.engine, self.bus, settings.alarms)
         secret = load_or_create_secret(settings.data_dir / SECRET_FILE)
