@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch import __version__
 from lanewatch.config import WebhookConfig
@@ -96,11 +96,12 @@ def enqueue(session: Session, event_type: str, payload: dict[str, Any], idempote
 
     A key already queued for a webhook is skipped, so replaying an event enqueues nothing new.
     """
-    hooks = session.exec(select(WebhookRow).where(WebhookRow.enabled.is_(True)).order_by(WebhookRow.pk)).all()
+    enabled = col(WebhookRow.enabled).is_(True)
+    hooks = session.exec(select(WebhookRow).where(enabled).order_by(col(WebhookRow.pk))).all()
     rows = [
         add_delivery(session, h.pk, event_type, payload, idempotency_key)
         for h in hooks
-        if type_matches(h.events, event_type)
+        if h.pk is not None and type_matches(h.events, event_type)  # a stored row has its pk
     ]
     return [r for r in rows if r is not None]
 
@@ -219,14 +220,14 @@ class WebhookDispatcher:
         now = utcnow()
         query = (
             select(OutboxRow, WebhookRow.url, WebhookRow.secret)
-            .join(WebhookRow, WebhookRow.pk == OutboxRow.webhook_pk)
+            .join(WebhookRow, col(WebhookRow.pk) == col(OutboxRow.webhook_pk))
             .where(
-                OutboxRow.delivered_at.is_(None),
-                OutboxRow.next_attempt_at <= now,
-                OutboxRow.attempts < self.config.max_attempts,
-                WebhookRow.enabled.is_(True),
+                col(OutboxRow.delivered_at).is_(None),
+                col(OutboxRow.next_attempt_at) <= now,
+                col(OutboxRow.attempts) < self.config.max_attempts,
+                col(WebhookRow.enabled).is_(True),
             )
-            .order_by(OutboxRow.next_attempt_at, OutboxRow.pk)
+            .order_by(col(OutboxRow.next_attempt_at), col(OutboxRow.pk))
             .limit(self.batch_size)
             .with_for_update(skip_locked=True, of=OutboxRow)
         )
@@ -234,12 +235,13 @@ class WebhookDispatcher:
             claimed = [
                 _Claimed(row.pk, row.webhook_pk, url, secret, row.event_type, row.idempotency_key, row.payload)
                 for row, url, secret in session.exec(query)
+                if row.pk is not None  # a stored row has its pk
             ]
             if claimed:  # leased: if this dispatcher dies, the rows come due again when the lease ends
                 lease_until = now + timedelta(seconds=(self.config.timeout_s + 1) * len(claimed) + 10)
                 session.exec(
                     update(OutboxRow)
-                    .where(OutboxRow.pk.in_([c.pk for c in claimed]))
+                    .where(col(OutboxRow.pk).in_([c.pk for c in claimed]))
                     .values(next_attempt_at=lease_until)
                 )
             session.commit()
