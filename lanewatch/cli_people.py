@@ -45,7 +45,7 @@ MustChange = Annotated[
 
 
 def _fail(message: str) -> NoReturn:
-    console.print(f"[red]error:[/red] {message}", highlight=False)
+    console.print(f"[red]{t('cli.error')}[/red] {message}", highlight=False)
     raise typer.Exit(2)
 
 
@@ -199,8 +199,10 @@ def orgs_import(
     """Create or update organisations by code; importing the same file again changes nothing."""
     try:
         text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"{file}: {exc}")
+    except OSError:
+        _fail(t("people.orgs.import.unreadable", file=str(file)))
+    except UnicodeDecodeError:
+        _fail(f"{file}: {t('people.orgs.import.not_utf8')}")
     with Session(_engine(config, database_url)) as session:
         try:
             result = import_text(session, text, yaml_format=file.suffix.lower() in (".yaml", ".yml"))

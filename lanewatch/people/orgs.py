@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from lanewatch.store.people_tables import OrganisationRow
+from lanewatch.words import t
 
 ORG_KINDS = ("district", "street", "community", "enterprise", "agency")
 PARENT_KINDS: dict[str, tuple[str, ...]] = {
@@ -77,21 +78,39 @@ class OrgTree:
             node = self.nodes.get(node.parent_pk)
         return chain
 
-    def check_parent(self, kind: str, parent_pk: int | None, pk: int | None = None) -> None:
-        """ValueError unless an organisation of `kind` may sit under `parent_pk` (and, when moving `pk`,
+    def check_parent(self, kind: str, parent_pk: int | None, pk: int | None = None, lang: str | None = None) -> None:
+        """PlaceError unless an organisation of `kind` may sit under `parent_pk` (and, when moving `pk`,
         the move makes no loop)."""
         if kind not in ORG_KINDS:
-            raise ValueError(f"unknown organisation kind {kind!r}: use one of {', '.join(ORG_KINDS)}")
+            raise PlaceError("kind", "people.place.unknown_kind", lang, kind=kind, kinds=", ".join(ORG_KINDS))
         allowed = PARENT_KINDS[kind]
         if parent_pk is None:
             if allowed:
-                raise ValueError(f"a {kind} needs a parent organisation of kind {' or '.join(allowed)}")
+                raise PlaceError("parent", "people.place.needs_parent", lang, kind=kind, parents=allowed)
             return
         parent = self.nodes.get(parent_pk)
         if parent is None:
-            raise ValueError(f"parent organisation {parent_pk} does not exist")
+            raise PlaceError("parent", "people.place.no_parent", lang, parent=parent_pk)
         if pk is not None and (parent_pk == pk or pk in self.ancestors(parent_pk)):
-            raise ValueError("an organisation cannot sit under itself or one of its own members")
+            raise PlaceError("parent", "people.place.loop", lang)
         if parent.kind not in allowed:
-            where = " or ".join(allowed) if allowed else "no parent (it is a root)"
-            raise ValueError(f"a {kind} cannot sit under a {parent.kind}: its parent must be {where}")
+            key = "people.place.wrong_parent" if allowed else "people.place.is_root"
+            raise PlaceError("parent", key, lang, kind=kind, parent_kind=parent.kind, parents=allowed)
+
+
+def kind_words(kinds: str | tuple[str, ...], lang: str | None) -> str:
+    """Organisation kinds as people read them ("街道/镇 / 区"), for messages."""
+    names = (kinds,) if isinstance(kinds, str) else kinds
+    return " / ".join(t(f"people.kind.{k}", lang) if k in ORG_KINDS else k for k in names)
+
+
+class PlaceError(ValueError):
+    """Why an organisation cannot sit where asked, worded in `lang`; ``about`` is the field at fault
+    (``kind`` or ``parent``), so a file import can name the column."""
+
+    def __init__(self, about: str, key: str, lang: str | None, **params: object) -> None:
+        for name in ("kind", "parent_kind", "parents"):
+            if name in params and params[name] is not None:
+                params[name] = kind_words(params[name], lang)  # type: ignore[arg-type]
+        super().__init__(t(key, lang, **params))
+        self.about = about

@@ -67,14 +67,31 @@ def test_orgs_import_reads_yaml_too(db, tmp_path) -> None:
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("code,name\nx,y\n", "第一行须是列名"),
-        ("code,name,kind,parent_code\njd,街道,street,nowhere\n", "第 2 行：上级机构 “nowhere” 不存在"),
+        ("code,name\nx,y\n", "CSV 第一行须是列名 code,name,kind,parent_code（缺少 kind）"),
+        (
+            "code,name,kind,parent_code\njd,街道,street,nowhere\n",
+            "第 2 行第 4 列（parent_code）：上级机构 “nowhere” 不存在",
+        ),
         (
             "code,name,kind,parent_code\njd,街道,street,district\nsq,社区,community,jd\nsq,又一个,community,jd\n",
-            "第 4 行",
+            "第 4 行第 1 列（code）：代码 “sq” 与第 3 行重复",
         ),
-        ("code,name,kind,parent_code\nsq,社区,community,\n", "第 2 行：a community needs a parent"),
-        ("code,name,kind,parent_code\n,社区,community,district\n", "第 2 行：code 不能为空"),
+        (
+            "code,name,kind,parent_code\nsq,社区,community,\n",
+            "第 2 行第 4 列（parent_code）：社区须有上级机构（街道/镇 / 区）",
+        ),
+        ("code,name,kind,parent_code\n,社区,community,district\n", "第 2 行第 1 列（code）：不能为空"),
+        ("name,code,kind\n社区,sq,planet\n", "第 2 行第 3 列（kind）：没有机构类型 “planet”"),
+        ("code,name,kind,parent_code,note\nsq,社区,community,district,x\n", "第 1 行第 5 列（note）：未知的列"),
+        ("code,name,kind\nsq,社区,community,district\n", "第 2 行第 4 列：值比列名多"),
+        (
+            "code,name,kind,parent_code\nsq,社区,street,district\njd,消防大队,agency,sq\n",
+            "第 3 行第 4 列（parent_code）：区级单位不能挂在街道/镇下面：上级须是区",
+        ),
+        (
+            "code,name,kind\nsq,社区,community\n" + "x," + "长" * 201 + ",street\n",
+            "第 3 行第 2 列（name）：最多 200 个字符",
+        ),
     ],
 )
 def test_a_bad_organisation_file_names_its_line_and_writes_nothing(db, tmp_path, text, problem) -> None:

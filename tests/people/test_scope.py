@@ -45,21 +45,21 @@ def test_an_organisation_oversees_its_subtree_and_an_agency_the_district(org: in
         ("district", 1, None, "cannot sit under a district"),
         ("street", 42, None, "does not exist"),
         ("community", 4, None, "cannot sit under a community"),
-        ("moon", 1, None, "unknown organisation kind"),
+        ("moon", 1, None, "no organisation kind"),
     ],
 )
 def test_a_misplaced_organisation_is_refused_with_the_reason(kind, parent, pk, problem) -> None:
     with pytest.raises(ValueError, match=problem):
-        TREE.check_parent(kind, parent, pk)
+        TREE.check_parent(kind, parent, pk, lang="en")
 
 
 def test_moving_an_organisation_under_its_own_member_is_refused() -> None:
     tree = OrgTree([OrgNode(1, "district", None), OrgNode(2, "district", None)])
     tree.check_parent("district", None)  # roots are fine
     with pytest.raises(ValueError, match="under itself"):
-        TREE.check_parent("street", 2, pk=2)
+        TREE.check_parent("street", 2, pk=2, lang="en")
     with pytest.raises(ValueError, match="one of its own members"):
-        TREE.check_parent("street", 4, pk=2)  # community 4 is in street 2
+        TREE.check_parent("street", 4, pk=2, lang="en")  # community 4 is in street 2
 
 
 def test_scoped_queries_return_only_the_records_of_the_callers_organisations(tmp_path) -> None:

@@ -20,7 +20,7 @@ from lanewatch.api.errors import responses
 from lanewatch.people.audit import changed_fields, record
 from lanewatch.people.caller import Caller
 from lanewatch.people.org_import import OrgImportError, import_text
-from lanewatch.people.orgs import ORG_KINDS, PARENT_KINDS, OrgTree
+from lanewatch.people.orgs import ORG_KINDS, PARENT_KINDS, OrgTree, kind_words
 from lanewatch.people.roles import Permission
 from lanewatch.people.scope import scoped
 from lanewatch.store.alarm_tables import DeviceRow
@@ -118,7 +118,7 @@ def list_orgs(session: SessionDep, caller: Reader) -> list[OrgOut]:
 
 def _check_place(session: Session, kind: str, parent_pk: int | None, pk: int | None, lang: str) -> None:
     try:
-        OrgTree.load(session).check_parent(kind, parent_pk, pk)
+        OrgTree.load(session).check_parent(kind, parent_pk, pk, lang)
     except ValueError as exc:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, detail=t("people.orgs.misplaced", lang, problem=str(exc))
@@ -170,7 +170,8 @@ def update_org(pk: OrgPk, body: OrgUpdate, request: Request, session: SessionDep
             if kind not in PARENT_KINDS[tree.nodes[child].kind]:
                 misfit = tree.nodes[child].kind
                 raise HTTPException(
-                    status.HTTP_422_UNPROCESSABLE_CONTENT, detail=t("people.orgs.children_misfit", lang, kind=misfit)
+                    status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    detail=t("people.orgs.children_misfit", lang, kind=kind_words(misfit, lang)),
                 )
     if changes.get("name") is not None:
         row.name = changes["name"].strip()
