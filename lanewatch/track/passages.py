@@ -19,13 +19,19 @@ reaches into their state:
 - a visit whose box a violation event of its zone points at (the event's box
   is its last sighting's: this look's for "new", the visit's last for "end")
   became a violation: never a passage;
+- a visit whose last box still stands on its first (`standing.stands`, the
+  dwell monitor's own test) went nowhere: a parked car at the zone's edge
+  flickering in and out of it, or a detector's one-look ghost. Not a passage
+  (so a car seen at one look only is not counted either);
 - an ended visit is held back for the zone's dwell plus grace (and the dwell
   monitor's standing time) before it is reported, because a parked car whose
   tracker id switched leaves an ended visit under the old id that the
   violation, when it comes, names by its box and its stop time: such a
   visit is dropped too.
 
-Resolution is the look interval: a car seen at one look only passes in 0 s.
+At the end of a source, visits not seen at its last look end (the car was
+leaving or gone); those seen at it are still in the lane: no passages.
+Resolution is the look interval: times are first to last sighting inside.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ import numpy as np
 
 from lanewatch.detect.detections import Detections
 from lanewatch.track.dwell import STANDING_S, SWITCH_IOU, TIME_TOLERANCE_S
+from lanewatch.track.standing import stands
 from lanewatch.track.tracker import box_iou
 from lanewatch.zones.zone import Zone
 
@@ -87,6 +94,7 @@ class _Visit:
     last_at: datetime
     last_s: float
     box: Box
+    first_box: Box
     seen_outside: bool = False  # seen somewhere outside the zone since its last sighting inside
     violated: bool = False
     ended_s: float | None = None  # the look at which its grace ran out (then held back)
@@ -106,6 +114,7 @@ class PassageCounter:
         self._zones: dict[str, _Timing] = {}
         self._open: dict[tuple[str, int], _Visit] = {}
         self._held: list[_Visit] = []
+        self._now_s: float | None = None  # the last look's stream time
         self.set_zones(zones)
 
     def set_zones(self, zones: list[Zone]) -> None:
@@ -126,6 +135,7 @@ class PassageCounter:
     ) -> list[Passage]:
         """Advance by one look (stream offset and time, every tracked box, those inside each zone, the
         violations sighted); returns the passages whose hold ended at it."""
+        self._now_s = now_s
         everywhere = {int(t) for t in tracked.tracker_id if t != -1}
         for zone_id, inside in inside_zones.items():
             if zone_id not in self._zones:
@@ -137,7 +147,7 @@ class PassageCounter:
                 box = _box(inside.xyxy[d])
                 if visit is None:
                     label = str(inside.class_name[d])
-                    visit = _Visit(zone_id, tid, label, now_at, now_s, now_at, now_s, box)
+                    visit = _Visit(zone_id, tid, label, now_at, now_s, now_at, now_s, box, box)
                 else:
                     visit = replace(visit, last_at=now_at, last_s=now_s, box=box, seen_outside=False)
                 self._open[(zone_id, tid)] = visit
@@ -154,7 +164,11 @@ class PassageCounter:
         visits still inside never left, so are no passages."""
         for violation in violating:
             self._mark_violated(violation)
+        for visit in self._open.values():
+            if self._now_s is not None and visit.last_s < self._now_s - TIME_TOLERANCE_S and self._went(visit):
+                self._held.append(visit)
         self._open = {}
+        self._now_s = None
         done = [_passage(self.camera, v) for v in self._held if not v.violated]
         self._held = []
         return done
@@ -178,8 +192,13 @@ class PassageCounter:
         for key, visit in list(self._open.items()):
             if now_s - visit.last_s > self._zones[visit.zone].grace_s + TIME_TOLERANCE_S:
                 del self._open[key]
-                if not visit.violated:
+                if self._went(visit):
                     self._held.append(replace(visit, ended_s=now_s))
+
+    @staticmethod
+    def _went(visit: _Visit) -> bool:
+        """Not a violation, and moved on from where it was first seen in the zone."""
+        return not visit.violated and not stands(visit.first_box, visit.box)
 
     def _release(self, now_s: float) -> list[Passage]:
         done, kept = [], []

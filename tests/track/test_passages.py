@@ -170,3 +170,28 @@ def test_a_removed_zone_drops_its_visits() -> None:
     scene.tap.set_zones("gate", [])
     scene.finish()
     assert scene.passages == []
+
+
+def test_a_parked_car_flickering_into_the_lane_edge_is_no_passage() -> None:
+    """Seen inside now and then without moving (its box on the zone's border): it went nowhere."""
+    scene = Scene()
+    for t in range(0, 20):
+        scene.look(float(t), [car_at(300.0 + (t % 2) * 2.0)])  # centre on the border, 2 px of jitter
+    for t in range(20, 80):
+        scene.look(float(t), [])
+    assert scene.passages == []
+
+
+def test_at_the_end_of_the_source_a_car_still_in_the_lane_is_no_passage_but_one_gone_is() -> None:
+    scene = Scene()
+    drive(scene, 0.0, 100.0, 500.0)  # car 1 in the lane at centre 500 at t=10 …
+    scene.look(11.0, [car_at(540.0), car_at(100.0, 2)])  # … seen there at the last look but one
+    scene.look(12.0, [car_at(580.0)])  # and at the last: still in the lane
+    scene.finish()
+    assert scene.passages == []
+    scene = Scene()
+    drive(scene, 0.0, 100.0, 500.0)
+    scene.look(11.0, [])  # not seen at the last look: it was gone (lost in the lane)
+    scene.finish()
+    [passage] = scene.passages
+    assert passage.lost and passage.seconds == pytest.approx(5.0)
