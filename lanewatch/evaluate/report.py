@@ -22,7 +22,7 @@ from rich.progress import Progress
 from lanewatch.evaluate.plots import Lane, histogram_png, status_words, timeline_png
 from lanewatch.words import default_language, t
 
-LATE_ALERT_S = 5.0  # an alert more than this after the dwell was up is listed with its evidence
+LATE_ALERT_S = 5.0  # default of `--late-after-s`: an alert later than this after the dwell is listed with evidence
 _COLUMNS = ("precision", "recall", "true_positives", "false_positives", "false_negatives", "duplicates", "not_expected")
 
 
@@ -59,7 +59,7 @@ def _lanes(
 
 
 def _evidence(
-    score: dict[str, Any], found: dict[str, dict[str, Any]], lang: str | None
+    score: dict[str, Any], found: dict[str, dict[str, Any]], lang: str | None, late_after_s: float
 ) -> list[tuple[str, dict[str, Any]]]:
     """Every false positive and every late alert, with why it is listed."""
     listed = [
@@ -68,7 +68,7 @@ def _evidence(
         if d["status"] == "false_positive"
     ]
     for row in score["details"]["truth"]:
-        if row["status"] == "hit" and row["time_to_alert_s"] > LATE_ALERT_S:
+        if row["status"] == "hit" and row["time_to_alert_s"] > late_after_s:
             listed.append((t("eval.late_alert", lang, seconds=f"{row['time_to_alert_s']:g}"), found[row["violation"]]))
     return listed
 
@@ -89,7 +89,11 @@ def _head(lang: str | None) -> list[str]:
 
 
 def _markdown(
-    score: dict[str, Any], pictures: dict[str, str], evidence: list[tuple[str, dict[str, Any]]], lang: str | None
+    score: dict[str, Any],
+    pictures: dict[str, str],
+    evidence: list[tuple[str, dict[str, Any]]],
+    lang: str | None,
+    late_after_s: float,
 ) -> str:
     head = _head(lang)
     lines = [f"# {t('eval.title', lang)}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -98,7 +102,7 @@ def _markdown(
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", t("eval.tta_note", lang), ""]
     lines += [f"## {title}\n\n![{title}]({path})\n" for title, path in pictures.items()]
-    lines.append(f"## {t('eval.evidence_title', lang, seconds=f'{LATE_ALERT_S:g}')}\n")
+    lines.append(f"## {t('eval.evidence_title', lang, seconds=f'{late_after_s:g}')}\n")
     for why, v in evidence:
         shot = f"![]({v['snapshot']})" if v.get("snapshot") else t("eval.no_snapshot", lang)
         at = t("eval.alert_at", lang, where=f"`{v['camera']}/{v['zone']}`", seconds=f"{v['violation_s']:g}")
@@ -118,6 +122,7 @@ def _html(
     evidence: list[tuple[str, dict[str, Any]]],
     out: Path,
     lang: str | None,
+    late_after_s: float,
 ) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in _head(lang))
     body = ""
@@ -144,15 +149,22 @@ def _html(
         f"<h1>{title}</h1><table><tr>{head}</tr>{body}</table>"
         f"<p>{html.escape(t('eval.tta_note', lang))}</p>"
         + "".join(parts)
-        + f"<h2>{html.escape(t('eval.evidence_title', lang, seconds=f'{LATE_ALERT_S:g}'))}</h2>"
+        + f"<h2>{html.escape(t('eval.evidence_title', lang, seconds=f'{late_after_s:g}'))}</h2>"
         + ("".join(shots) or f"<p>{html.escape(t('eval.none', lang))}</p>")
     )
 
 
 def write_report(
-    out: Path, score: dict[str, Any], console: Console | None = None, lang: str | None = None
+    out: Path,
+    score: dict[str, Any],
+    console: Console | None = None,
+    lang: str | None = None,
+    late_after_s: float = LATE_ALERT_S,
 ) -> tuple[Path, Path]:
     """Write OUT/report.md, OUT/report.html and the PNGs under OUT/report/ in `lang`; return the two report paths.
+
+    A hit whose alert came more than `late_after_s` after the dwell was up is listed with its evidence
+    (`--late-after-s`: a pilot whose contract allows 30 s asks for 30, a strict one for 0).
 
     The PNG files keep language-free names (``00-timeline-gate-lane.png``), so links to them survive a language change.
     """
@@ -177,8 +189,8 @@ def write_report(
         path = out / "report" / f"{i:02d}-{name.replace('/', '-').replace(' ', '-')}.png"
         path.write_bytes(data)
         pictures[title] = path.relative_to(out).as_posix()
-    evidence = _evidence(score, found, lang)
+    evidence = _evidence(score, found, lang, late_after_s)
     md, page = out / "report.md", out / "report.html"
-    md.write_text(_markdown(score, pictures, evidence, lang), encoding="utf-8")
-    page.write_text(_html(score, pngs, evidence, out, lang), encoding="utf-8")
+    md.write_text(_markdown(score, pictures, evidence, lang, late_after_s), encoding="utf-8")
+    page.write_text(_html(score, pngs, evidence, out, lang, late_after_s), encoding="utf-8")
     return md, page

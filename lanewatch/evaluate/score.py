@@ -18,6 +18,9 @@ import numpy as np
 
 from lanewatch.evaluate.matching import MAX_POINT_DISTANCE, TIME_SLACK_S, Found, Outcome, ZoneRule, match_zone
 from lanewatch.evaluate.truth import TruthFileError, TruthRow
+from lanewatch.evaluate.truth_errors import problem as truth_problem
+from lanewatch.evaluate.truth_errors import where
+from lanewatch.words import t as t_
 from lanewatch.zones.zone_file import ZoneFile
 
 Key = tuple[str, str]  # (camera, zone)
@@ -33,10 +36,12 @@ def check_truth(rows: list[TruthRow], rules: dict[Key, ZoneRule]) -> None:
     cameras = {c for c, _ in rules}
     for t in rows:
         if t.camera not in cameras:
-            problem = f"line {t.line}, column camera: no source/zone file for camera {t.camera!r} ({', '.join(sorted(cameras))})"
+            what = t_("eval.truth.no_camera", camera=repr(t.camera), cameras=", ".join(sorted(cameras)))
+            problem = truth_problem(where(t.line, "camera", []), what)
         elif (t.camera, t.zone) not in rules:
             zones = ", ".join(sorted(z for c, z in rules if c == t.camera))
-            problem = f"line {t.line}, column zone: camera {t.camera!r} has no zone {t.zone!r} (zones: {zones})"
+            what = t_("eval.truth.no_zone", camera=repr(t.camera), zone=repr(t.zone), zones=zones)
+            problem = truth_problem(where(t.line, "zone", []), what)
         else:
             continue
         by_source[t.source].append(problem)

@@ -92,6 +92,12 @@ def run_plan(plan: Plan, console: Console) -> None:
     sweep = t("cli.eval.sweep_combo", combo=what) if what else ""
     console.print(t("cli.eval.loading_detector", imgsz=plan.settings.imgsz) + sweep)
     detector = build_detector(plan.detector)
+    # Recorded footage must give the same figures on every machine: a look sent before every sheet height
+    # is compiled would run on a taller one (live cameras do that rather than wait), which shifts borderline
+    # boxes, so how fast this machine compiles would decide a score. An evaluation waits a few seconds instead.
+    wait_ready = getattr(detector, "wait_ready", None)
+    if wait_ready is not None:
+        wait_ready()
     try:
         result = run_pipeline(plan.specs, detector, plan.detector, plan.look, plan.out, plan.settings.duration, console)
     finally:
@@ -105,7 +111,7 @@ def score_run(out: Path, scoring: Scoring, console: Console) -> tuple[dict[str, 
     """score.json and the report for one run's folder, printed; returns the score and the unmet requirements."""
     result, short = score_and_judge(out, scoring)
     print_score(result, out)
-    md, page = write_report(out, result, console)
+    md, page = write_report(out, result, console, late_after_s=scoring.late_after_s)
     console.print(t("cli.report_written", page=str(page), md=md.name, pictures=f"{out / 'report'}/"), soft_wrap=True)
     return result, short
 

@@ -17,6 +17,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 
 from lanewatch.evaluate.plots import png_bytes  # also selects the off-screen backend
+from lanewatch.words import t
 
 _BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 SWEEPABLE: dict[str, type] = {
@@ -34,12 +35,13 @@ def _value(name: str, text: str) -> Any:
     kind = SWEEPABLE[name]
     if kind is bool:
         if text.lower() not in _BOOLS:
-            raise ValueError(f"--sweep {name}: {text!r} is not true/false")
+            raise ValueError(t("eval.sweep.not_bool", name=name, value=repr(text)))
         return _BOOLS[text.lower()]
     try:
         return kind(text)
     except ValueError:
-        raise ValueError(f"--sweep {name}: {text!r} is not a {kind.__name__}") from None
+        key = "eval.sweep.not_int" if kind is int else "eval.sweep.not_number"
+        raise ValueError(t(key, name=name, value=repr(text))) from None
 
 
 def parse_sweep(specs: list[str]) -> list[dict[str, Any]]:
@@ -49,11 +51,11 @@ def parse_sweep(specs: list[str]) -> list[dict[str, Any]]:
         name, sep, values = spec.partition("=")
         name = name.strip().replace("-", "_")
         if not sep or not values.strip():
-            raise ValueError(f"--sweep: cannot read {spec!r}; write NAME=V1,V2, e.g. imgsz=640,960")
+            raise ValueError(t("eval.sweep.unreadable", spec=repr(spec)))
         if name not in SWEEPABLE:
-            raise ValueError(f"--sweep: {name!r} cannot be swept (settings: {', '.join(SWEEPABLE)})")
+            raise ValueError(t("eval.sweep.not_sweepable", name=repr(name), names=", ".join(SWEEPABLE)))
         if name in axes:
-            raise ValueError(f"--sweep: {name} given twice")
+            raise ValueError(t("eval.sweep.twice", name=name))
         axes[name] = [_value(name, v.strip()) for v in values.split(",") if v.strip()]
     return [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())]
 

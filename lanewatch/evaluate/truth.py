@@ -31,6 +31,9 @@ from typing import Any
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from lanewatch.config import StrictModel
+from lanewatch.evaluate.truth_errors import ColumnError, problem, problems, where
+from lanewatch.evaluate.truth_errors import TruthFileError as TruthFileError  # re-exported: callers catch it here
+from lanewatch.words import t
 
 COLUMNS = ("camera", "zone", "start_s", "end_s", "x", "y", "note")
 REQUIRED_COLUMNS = ("camera", "zone", "start_s", "end_s")
@@ -65,9 +68,11 @@ class TruthRow(StrictModel):
     @model_validator(mode="after")
     def _consistent(self) -> TruthRow:
         if self.end_s is not None and self.end_s <= self.start_s:
-            raise _ColumnError("end_s", f"end_s ({self.end_s:g}) must be after start_s ({self.start_s:g})")
+            raise ColumnError(
+                "end_s", t("eval.truth.end_before_start", end=f"{self.end_s:g}", start=f"{self.start_s:g}")
+            )
         if (self.x is None) != (self.y is None):
-            raise _ColumnError("y" if self.y is None else "x", "give both x and y, or neither")
+            raise ColumnError("y" if self.y is None else "x", t("eval.truth.x_and_y"))
         return self
 
     @property
@@ -76,52 +81,7 @@ class TruthRow(StrictModel):
 
     @property
     def where(self) -> str:
-        return f"{self.source} line {self.line}"
-
-
-class _ColumnError(ValueError):
-    """A cross-field problem, tagged with the column the person should look at."""
-
-    def __init__(self, column: str, message: str) -> None:
-        self.column = column
-        super().__init__(message)
-
-
-class TruthFileError(ValueError):
-    """A truth file could not be read; `problems` lists each one with its line and column."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        self.problems = problems
-        if len(problems) == 1:
-            message = f"truth file {source}: {problems[0]}"
-        else:
-            message = f"truth file {source}: {len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems)
-        super().__init__(message)
-
-
-def _where(line: int, column: str, columns: list[str] | None) -> str:
-    """``line 4, column 3 (start_s)`` in a CSV; ``line 4, field start_s`` in JSON (no columns there)."""
-    if columns is None:
-        return f"line {line}, field {column}"
-    if column in columns:
-        return f"line {line}, column {columns.index(column) + 1} ({column})"
-    return f"line {line}, column ({column})"
-
-
-def _problems(exc: ValidationError, line: int, columns: list[str] | None) -> list[str]:
-    out = []
-    for err in exc.errors():
-        ctx_error = (err.get("ctx") or {}).get("error")
-        if isinstance(ctx_error, _ColumnError):
-            column, message = ctx_error.column, str(ctx_error)
-        else:
-            column = str(err["loc"][0]) if err["loc"] else "?"
-            message = err["msg"]
-            if "input" in err and not isinstance(err["input"], dict):
-                message += f" (got {err['input']!r})"
-        out.append(f"{_where(line, column, columns)}: {message}")
-    return out
+        return f"{self.source} {where(self.line)}"
 
 
 def _validate(
@@ -130,27 +90,30 @@ def _validate(
     try:
         return TruthRow.model_validate({**raw, "line": line, "source": source}, strict=strict)
     except ValidationError as exc:
-        return _problems(exc, line, columns)
+        return problems(exc, line, columns)
 
 
 def parse_truth_csv(text: str, source: str = "<csv>") -> list[TruthRow]:
     """Rows of a CSV truth file; every bad row is reported, then loading fails as a whole."""
     lines = [(n, t) for n, t in enumerate(text.splitlines(), start=1) if t.strip() and not t.lstrip().startswith("#")]
     if not lines:
-        raise TruthFileError(source, ["empty: expected a header line " + ",".join(COLUMNS[:6])])
+        raise TruthFileError(source, [t("eval.truth.empty", header=",".join(COLUMNS[:6]))])
     header_line, header_text = lines[0]
     header = [c.strip() for c in next(csv.reader([header_text]))]
-    problems = [
-        f"line {header_line}: unknown column {c!r} (columns: {', '.join(COLUMNS)})" for c in header if c not in COLUMNS
+    at = where(header_line)
+    bad = [
+        problem(at, t("eval.truth.unknown_column", name=repr(c), columns=", ".join(COLUMNS)))
+        for c in header
+        if c not in COLUMNS
     ]
-    problems += [f"line {header_line}: missing column {c!r}" for c in REQUIRED_COLUMNS if c not in header]
-    if problems:
-        raise TruthFileError(source, problems)
+    bad += [problem(at, t("eval.truth.missing_column", name=repr(c))) for c in REQUIRED_COLUMNS if c not in header]
+    if bad:
+        raise TruthFileError(source, bad)
     rows: list[TruthRow] = []
     for number, body in lines[1:]:
         cells = [c.strip() for c in next(csv.reader(io.StringIO(body)))]
         if len(cells) > len(header):
-            problems.append(f"line {number}: {len(cells)} values for {len(header)} columns")
+            bad.append(problem(where(number), t("eval.truth.too_many_values", count=len(cells), columns=len(header))))
             continue
         raw: dict[str, Any] = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
         for column in (*_OPTIONAL_NUMBERS, "note"):
@@ -158,11 +121,11 @@ def parse_truth_csv(text: str, source: str = "<csv>") -> list[TruthRow]:
                 raw[column] = None
         result = _validate(raw, number, source, header, strict=False)
         if isinstance(result, list):
-            problems += result
+            bad += result
         else:
             rows.append(result)
-    if problems:
-        raise TruthFileError(source, problems)
+    if bad:
+        raise TruthFileError(source, bad)
     return rows
 
 
@@ -172,9 +135,9 @@ def _json_items(text: str, source: str) -> list[tuple[int, Any]]:
     try:
         start = text.index("[")
     except ValueError:
-        raise TruthFileError(source, ["expected a JSON array of row objects"]) from None
+        raise TruthFileError(source, [t("eval.truth.not_array")]) from None
     if text[:start].strip():
-        raise TruthFileError(source, ["expected a JSON array of row objects"])
+        raise TruthFileError(source, [t("eval.truth.not_array")])
     items: list[tuple[int, Any]] = []
     pos = start + 1
     try:
@@ -187,31 +150,34 @@ def _json_items(text: str, source: str) -> list[tuple[int, Any]]:
             items.append((text.count("\n", 0, pos) + 1, item))
             pos = end
     except json.JSONDecodeError as exc:
-        raise TruthFileError(source, [f"line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from None
+        at = t("eval.truth.at_column_number", line=exc.lineno, column=exc.colno)
+        raise TruthFileError(source, [problem(at, t("eval.truth.json_syntax", message=exc.msg))]) from None
     if pos >= len(text) or text[pos + 1 :].strip():
-        raise TruthFileError(source, [f"line {text.count(chr(10), 0, pos) + 1}: the array is not closed properly"])
+        at = where(text.count("\n", 0, pos) + 1)
+        raise TruthFileError(source, [problem(at, t("eval.truth.not_closed"))])
     return items
 
 
 def parse_truth_json(text: str, source: str = "<json>") -> list[TruthRow]:
     """Rows of a JSON truth file (an array of objects with the CSV's column names)."""
     rows: list[TruthRow] = []
-    problems: list[str] = []
+    bad: list[str] = []
     for number, item in _json_items(text, source):
         if not isinstance(item, dict):
-            problems.append(f"line {number}: expected an object with {', '.join(REQUIRED_COLUMNS)}")
+            bad.append(problem(where(number), t("eval.truth.not_object", fields=", ".join(REQUIRED_COLUMNS))))
             continue
         unknown = [k for k in item if k not in COLUMNS]
         if unknown:
-            problems += [f"{_where(number, k, None)}: unknown field (fields: {', '.join(COLUMNS)})" for k in unknown]
+            what = t("eval.truth.unknown_field", fields=", ".join(COLUMNS))
+            bad += [problem(where(number, k), what) for k in unknown]
             continue
         result = _validate(item, number, source, None, strict=True)
         if isinstance(result, list):
-            problems += result
+            bad += result
         else:
             rows.append(result)
-    if problems:
-        raise TruthFileError(source, problems)
+    if bad:
+        raise TruthFileError(source, bad)
     return rows
 
 
@@ -221,7 +187,7 @@ def load_truth_file(path: str | os.PathLike[str]) -> list[TruthRow]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise TruthFileError(str(path), [f"cannot read: {exc.strerror or exc}"]) from None
+        raise TruthFileError(str(path), [t("eval.truth.cannot_read", error=exc.strerror or exc)]) from None
     if path.suffix.lower() == ".json":
         return parse_truth_json(text, str(path))
     return parse_truth_csv(text, str(path))

@@ -12,3 +12,9 @@ def _language_back():
     before = default_language()
     yield
     set_default_language(before)
+
+
+@pytest.fixture
+def english():
+    """What `--lang en` does for one command: messages in English (the conftest above restores zh-CN)."""
+    set_default_language("en")

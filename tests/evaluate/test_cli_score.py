@@ -75,7 +75,8 @@ def test_eval_checks_truth_files_before_loading_the_detector(tmp_path: Path) -> 
     )
     assert result.exit_code == 2
     assert (
-        "line 2, column 3 (start_s)" in _said(result)
+        "真值文件" in _said(result)
+        and "第 2 行第 3 列（start_s）：应为数字（收到 'soon'）" in _said(result)
         and "loading detector" not in _said(result)
         and "正在加载检测模型" not in _said(result)
     )
@@ -84,7 +85,11 @@ def test_eval_checks_truth_files_before_loading_the_detector(tmp_path: Path) -> 
 def test_eval_truth_for_a_zone_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
     truth = _truth(tmp_path, "lot-busy,back-row,0,,,")
     result = runner.invoke(app, ["eval", str(ZONES), "-z", str(ZONES), "-o", str(tmp_path / "o"), "-t", str(truth)])
-    assert result.exit_code == 2 and "has no zone 'back-row'" in _said(result)
+    assert result.exit_code == 2 and "没有区域 'back-row'" in _said(result)
+    english = runner.invoke(
+        app, ["eval", str(ZONES), "-z", str(ZONES), "-o", str(tmp_path / "o"), "-t", str(truth), "--lang", "en"]
+    )
+    assert english.exit_code == 2 and "line 2, column zone: camera 'lot-busy' has no zone 'back-row'" in _said(english)
 
 
 def test_require_without_truth_is_an_error(tmp_path: Path) -> None:

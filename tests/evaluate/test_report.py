@@ -72,6 +72,22 @@ def test_the_report_is_in_chinese_by_default_with_the_same_figures_and_files(tmp
     assert doc.count("data:image/png;base64,") == 2 and doc.count("data:image/jpeg;base64,") == 1
 
 
+def test_late_after_s_decides_which_hits_are_listed_as_late(tmp_path: Path) -> None:
+    """The hit 20 s after the dwell is late under the default 5 s and under 19.5 s, not under 20 s or 60 s."""
+    out = _out(tmp_path)
+    truth = parse_truth_csv("camera,zone,start_s,end_s,x,y\ngate,lane,0,,0.15,0.9\ngate,lane,0,,0.45,0.9\n", "t.csv")
+    score = write_score(out, [ZONES], truth)
+    for late_after_s, listed in ((19.5, True), (20.0, False), (60.0, False), (0.0, True)):
+        md, page = write_report(out, score, lang="en", late_after_s=late_after_s)
+        text = md.read_text()
+        assert f"## False positives and late alerts (more than {late_after_s:g} s)" in text
+        assert ("late alert: 20 s after the dwell" in text) is listed
+        assert ("late alert: 20 s after the dwell" in page.read_text()) is listed
+        assert "false positive: `gate/lane` alert at 12 s" in text  # false positives are listed whatever the limit
+    # the hit at 0 s after the dwell is never late, not even with a limit of 0
+    assert "late alert: 0 s" not in text
+
+
 def test_a_timeline_draws_every_lane(tmp_path: Path) -> None:
     one = timeline_png("z", [Lane("line 2", "hit", (0, 20), 10, (0, 20), 10)], 10)
     three = timeline_png("z", [Lane(f"line {i}", "miss", (0, 20), 10) for i in range(3)], 10)

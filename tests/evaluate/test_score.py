@@ -85,8 +85,8 @@ def test_stays_that_do_not_overlap_in_time_do_not_match() -> None:
 @pytest.mark.parametrize(
     "row, problem",
     [
-        ("cam-x,lane,0,,,", "line 2, column camera: no source/zone file for camera 'cam-x'"),
-        ("gate,lanes,0,,,", "line 2, column zone: camera 'gate' has no zone 'lanes' (zones: dock, lane)"),
+        ("cam-x,lane,0,,,", "第 2 行 camera 列：没有摄像头 'cam-x' 的视频源或区域文件"),
+        ("gate,lanes,0,,,", "第 2 行 zone 列：摄像头 'gate' 没有区域 'lanes'（现有区域：dock, lane）"),
     ],
 )
 def test_rows_for_cameras_or_zones_not_evaluated_are_errors(row: str, problem: str) -> None:
@@ -95,11 +95,11 @@ def test_rows_for_cameras_or_zones_not_evaluated_are_errors(row: str, problem: s
     assert problem in str(err.value)
 
 
-def test_problems_in_several_truth_files_are_all_named() -> None:
+def test_problems_in_several_truth_files_are_all_named(english) -> None:
     rows = parse_truth_csv(HEADER + "cam-x,lane,0,,,\n", "a.csv") + parse_truth_csv(
         HEADER + "gate,pier,0,,,\n", "b.csv"
     )
     with pytest.raises(TruthFileError) as err:
         score([], rows, RULES)
     assert err.value.problems[0].startswith("a.csv line 2, column camera")
-    assert err.value.problems[1].startswith("b.csv line 2, column zone")
+    assert err.value.problems[1].startswith("b.csv line 2, column zone: camera 'gate' has no zone 'pier'")

@@ -45,13 +45,31 @@ def test_every_combination_in_the_order_given() -> None:
     [
         ("imgsz", "cannot read 'imgsz'"),
         ("weights=a,b", "'weights' cannot be swept"),
-        ("imgsz=640,big", "'big' is not a int"),
+        ("imgsz=640,big", "'big' is not a whole number"),
+        ("confidence=0.2,high", "'high' is not a number"),
         ("gate=maybe", "'maybe' is not true/false"),
     ],
 )
-def test_unreadable_sweeps_are_errors(spec: str, problem: str) -> None:
+def test_unreadable_sweeps_are_errors(spec: str, problem: str, english) -> None:
     with pytest.raises(ValueError, match=problem):
         parse_sweep([spec])
+
+
+@pytest.mark.parametrize(
+    "specs, problem",
+    [
+        (["imgsz"], "--sweep：无法读取 'imgsz'；应写成 名称=值1,值2"),
+        (["weights=a,b"], "--sweep：'weights' 不能扫描（可扫描的设置：imgsz, confidence"),
+        (["imgsz=640,big"], "--sweep imgsz：'big' 不是整数"),
+        (["confidence=high"], "--sweep confidence：'high' 不是数字"),
+        (["gate=maybe"], "--sweep gate：'maybe' 不是 true/false"),
+        (["imgsz=640", "imgsz=960"], "--sweep：imgsz 给出了两次"),
+    ],
+)
+def test_sweep_errors_are_in_chinese_by_default(specs: list[str], problem: str) -> None:
+    with pytest.raises(ValueError) as err:
+        parse_sweep(specs)
+    assert problem in str(err.value)
 
 
 def test_the_best_has_the_highest_f1_then_recall_then_the_quickest_alerts() -> None:

@@ -47,23 +47,23 @@ def test_json_rows_are_the_same_rows(tmp_path) -> None:
 @pytest.mark.parametrize(
     "row, problem",
     [
-        ("gate,lane,abc,,,", "line 2, column 3 (start_s): Input should be a valid number"),
-        ("gate,lane,-1,,,", "line 2, column 3 (start_s): Input should be greater than or equal to 0"),
+        ("gate,lane,abc,,,", "line 2, column 3 (start_s): should be a number (got 'abc')"),
+        ("gate,lane,-1,,,", "line 2, column 3 (start_s): should be at least 0 (got '-1')"),
         ("gate,lane,5,3,,", "line 2, column 4 (end_s): end_s (3) must be after start_s (5)"),
         ("gate,lane,5,,0.4,", "line 2, column 6 (y): give both x and y, or neither"),
-        ("gate,lane,5,,1.5,0.2", "line 2, column 5 (x): Input should be less than or equal to 1"),
-        ("gate,lane,5,,nan,0.2", "line 2, column 5 (x): Input should be a finite number"),
-        ("gate,Lane A,5,,,", "line 2, column 2 (zone): String should match pattern"),
+        ("gate,lane,5,,1.5,0.2", "line 2, column 5 (x): should be at most 1 (got '1.5')"),
+        ("gate,lane,5,,nan,0.2", "line 2, column 5 (x): should be a finite number (got 'nan')"),
+        ("gate,Lane A,5,,,", "line 2, column 2 (zone): a zone id may use only lower-case letters"),
         ("gate,lane,5,,,,extra", "line 2: 7 values for 6 columns"),
     ],
 )
-def test_bad_csv_rows_name_line_and_column(row: str, problem: str) -> None:
+def test_bad_csv_rows_name_line_and_column(row: str, problem: str, english) -> None:
     with pytest.raises(TruthFileError, match=r"truth file t\.csv") as err:
         parse_truth_csv("camera,zone,start_s,end_s,x,y\n" + row + "\n", "t.csv")
     assert problem in str(err.value)
 
 
-def test_every_bad_row_is_reported_at_once() -> None:
+def test_every_bad_row_is_reported_at_once(english) -> None:
     with pytest.raises(TruthFileError) as err:
         parse_truth_csv("camera,zone,start_s,end_s\ngate,lane,x,\ngate,lane,1,2\ngate,lane,4,1\n", "t.csv")
     assert [p.split(":")[0] for p in err.value.problems] == ["line 2, column 3 (start_s)", "line 4, column 4 (end_s)"]
@@ -76,7 +76,7 @@ def test_every_bad_row_is_reported_at_once() -> None:
         ("camera,zone,start_s", "missing column 'end_s'"),
     ],
 )
-def test_bad_headers_are_explained(header: str, problem: str) -> None:
+def test_bad_headers_are_explained(header: str, problem: str, english) -> None:
     with pytest.raises(TruthFileError, match=problem):
         parse_truth_csv(header + "\ngate,lane,1,2\n", "t.csv")
 
@@ -86,7 +86,7 @@ def test_bad_headers_are_explained(header: str, problem: str) -> None:
     [
         (
             '[\n  {"camera": "gate", "zone": "lane", "start_s": "1"}\n]',
-            "line 2, field start_s: Input should be a valid number",
+            "line 2, field start_s: should be a number (got '1')",
         ),
         ('[\n  {"camera": "gate", "zone": "lane", "start_s": 1, "dwell": 3}\n]', "line 2, field dwell: unknown field"),
         ('[\n  {"camera": "gate", "zone": "lane", "start_s": 1,}\n]', "line 2, column 51: Expecting property name"),
@@ -94,12 +94,44 @@ def test_bad_headers_are_explained(header: str, problem: str) -> None:
         ("[\n  1\n]", "line 2: expected an object"),
     ],
 )
-def test_bad_json_rows_name_line_and_field(text: str, problem: str) -> None:
+def test_bad_json_rows_name_line_and_field(text: str, problem: str, english) -> None:
     with pytest.raises(TruthFileError) as err:
         parse_truth_json(text, "t.json")
     assert problem in str(err.value)
 
 
 def test_a_missing_file_is_a_truth_file_error(tmp_path) -> None:
-    with pytest.raises(TruthFileError, match="cannot read"):
+    with pytest.raises(TruthFileError, match="无法读取"):
         load_truth_file(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize(
+    "row, problem",
+    [
+        ("gate,lane,abc,,,", "真值文件 t.csv：第 2 行第 3 列（start_s）：应为数字（收到 'abc'）"),
+        ("gate,lane,5,3,,", "第 2 行第 4 列（end_s）：end_s（3）必须晚于 start_s（5）"),
+        ("gate,lane,5,,0.4,", "第 2 行第 6 列（y）：x 和 y 要么都填，要么都不填"),
+        ("gate,Lane A,5,,,", "第 2 行第 2 列（zone）：区域 id 只能使用小写字母"),
+        ("gate,lane,5,,,,extra", "第 2 行：有 7 个值，但只有 6 列"),
+    ],
+)
+def test_problems_are_in_chinese_by_default(row: str, problem: str) -> None:
+    """Chinese first, as every message: the person fixing the file reads where and what in their language."""
+    with pytest.raises(TruthFileError) as err:
+        parse_truth_csv("camera,zone,start_s,end_s,x,y\n" + row + "\n", "t.csv")
+    assert problem in str(err.value)
+    assert "should" not in str(err.value) and "line" not in str(err.value)
+
+
+def test_chinese_json_and_header_problems_name_line_and_field() -> None:
+    with pytest.raises(TruthFileError) as err:
+        parse_truth_json('[\n  {"camera": "gate", "zone": "lane", "start_s": 1, "dwell": 3}\n]', "t.json")
+    assert "第 2 行字段 dwell：未知字段" in str(err.value)
+    with pytest.raises(TruthFileError) as err:
+        parse_truth_csv("camera,zone,start\ngate,lane,1\n", "t.csv")
+    assert err.value.problems == [
+        "第 1 行：未知列 'start'（可用的列：camera, zone, start_s, end_s, x, y, note）",
+        "第 1 行：缺少列 'start_s'",
+        "第 1 行：缺少列 'end_s'",
+    ]
+    assert str(err.value).startswith("真值文件 t.csv：共 3 处问题：")
