@@ -10,6 +10,7 @@ its stay, and alerts at the second snapshot (the first look past its dwell).
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -26,8 +27,13 @@ TRUTH = REPO / "zones" / "truth" / "pklot-ufpr05-sequence3.csv"
 
 
 @pytest.fixture(scope="module")
-def score(footage_dir: Path, weights_path: Path, tmp_path_factory) -> dict:
-    out = tmp_path_factory.mktemp("score-pklot")
+def run_out(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("score-pklot")
+
+
+@pytest.fixture(scope="module")
+def score(footage_dir: Path, weights_path: Path, run_out: Path) -> dict:
+    out = run_out
     frames = footage_dir / "pklot-ufpr05" / "sequence3" / "frames"
     cmd = [sys.executable, "-m", "lanewatch.cli", "eval", f"pklot-ufpr05={frames}", "--zones", str(ZONES)]
     cmd += ["--out", str(out), "--weights", str(weights_path), "--imgsz", "1280", "--truth", str(TRUTH)]
@@ -47,9 +53,22 @@ def test_every_labelled_stay_is_scored_in_snapshot_time(score: dict) -> None:
     assert lines == {(r.zone, r.start_s) for r in rows}
 
 
-def test_parked_cars_alert_across_snapshots(score: dict) -> None:
+def test_parked_cars_alert_across_snapshots(score: dict, run_out: Path) -> None:
     """Measured: 9 of the 10 labelled stays alert, nothing else does (space-38's car is not detected)."""
     assert score["recall"] >= 0.8 and score["precision"] >= 0.95 and score["duplicates"] == 0
-    # the alert comes at the first snapshot past the dwell: never before the stay began, never later than
-    # the longest gap between snapshots (900 s) past it
-    assert 0 < score["time_to_alert_s"]["max"] <= 900.0
+    # Each alert comes at the first snapshot at least the dwell (60 s) after the first one that saw the car:
+    # never sooner, never a snapshot later. Which snapshot first sees a car at the edge of detection differs
+    # between CPUs (int8 kernels round differently), so the expected alert is read from occupancy.csv.
+    seen: dict[str, list[float]] = {}
+    snapshots: set[float] = set()
+    with (run_out / "occupancy.csv").open(newline="") as f:
+        for row in csv.DictReader(f):
+            snapshots.add(float(row["time_s"]))
+            if row["occupied"] == "1":
+                seen.setdefault(row["zone"], []).append(float(row["time_s"]))
+    hits = [t for t in score["details"]["truth"] if t["status"] == "hit"]
+    assert hits
+    for hit in hits:
+        first_seen = min(s for s in seen[hit["zone"]] if s >= hit["start_s"])
+        expected = min(s for s in snapshots if s >= first_seen + 60.0)
+        assert hit["start_s"] + 60.0 + hit["time_to_alert_s"] == expected, hit

@@ -13,6 +13,8 @@ from lanewatch.store.db import open_engine
 from lanewatch.words import catalogue, default_language, set_default_language
 from tests.api.test_events_sse import Server
 
+from .conftest import until
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 
@@ -41,7 +43,7 @@ def test_the_sign_in_page_falls_back_to_the_configured_language(browser, served,
     try:
         page = context.new_page()
         page.goto(f"{served.url}/signin")
-        page.wait_for_function(f"document.title === {catalogue(shown)['people.signin.title']!r}")
+        until(page, f"document.title === {catalogue(shown)['people.signin.title']!r}")  # CSP forbids eval
         assert page.evaluate("document.documentElement.lang") == shown
     finally:
         context.close()
