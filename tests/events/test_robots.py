@@ -27,8 +27,9 @@ from lanewatch.events.violation import Violation, ViolationEvent
 from lanewatch.store.alarm_tables import DeviceRow
 from lanewatch.store.outbox import OutboxSink, WebhookDispatcher, enqueue, violation_key
 from lanewatch.store.robot_targets import Robots
-from lanewatch.store.tables import CameraRow, OutboxRow
+from lanewatch.store.tables import CameraRow
 from tests.api.conftest import RecordingBus, app, client, keys, runtime  # noqa: F401  (shared fixtures)
+from tests.support.outbox_rows import outbox_rows, wait_until
 from tests.support.webhook_receiver import Receiver
 
 START = datetime(2026, 6, 1, 9, 0, 0, tzinfo=UTC)  # 17:00 in Shanghai
@@ -96,22 +97,8 @@ def _robots(engine, *targets: dict) -> Robots:
     return robots
 
 
-def _rows(engine) -> list[OutboxRow]:
-    with Session(engine) as session:
-        return list(session.exec(select(OutboxRow).order_by(OutboxRow.pk)))
-
-
-def _wait(predicate, timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _all_done(engine) -> bool:
-    rows = _rows(engine)
+    rows = outbox_rows(engine)
     return bool(rows) and all(r.delivered_at is not None for r in rows)
 
 
@@ -126,7 +113,7 @@ def test_wecom_gets_one_markdown_message_in_chinese(engine, receiver, run_dispat
     robots = _robots(engine, {"name": "值班群", "kind": "wecom", "url": f"{r.base}/cgi-bin/webhook/send?key=K-123"})
     OutboxSink(engine)(ViolationEvent("new", None, _violation()))
     run_dispatcher(engine, robots)
-    _wait(lambda: _all_done(engine), what="wecom delivery")
+    wait_until(lambda: _all_done(engine), what="wecom delivery")
     [req] = r.requests
     assert req["path"] == "/cgi-bin/webhook/send" and req["query"] == {"key": ["K-123"]}
     assert req["headers"]["Content-Type"].startswith("application/json")
@@ -142,7 +129,7 @@ def test_dingtalk_markdown_with_a_signature_dingtalk_would_accept(engine, receiv
     )
     OutboxSink(engine)(ViolationEvent("new", None, _violation()))
     run_dispatcher(engine, robots)
-    _wait(lambda: _all_done(engine), what="dingtalk delivery")
+    wait_until(lambda: _all_done(engine), what="dingtalk delivery")
     [req] = r.requests
     assert req["query"]["access_token"] == ["T0K"]
     timestamp = req["query"]["timestamp"][0]
@@ -173,7 +160,7 @@ def test_feishu_text_or_card_with_its_body_signature(engine, receiver, run_dispa
     )
     OutboxSink(engine)(ViolationEvent("new", None, _violation()))
     run_dispatcher(engine, robots)
-    _wait(lambda: _all_done(engine), what="feishu delivery")
+    wait_until(lambda: _all_done(engine), what="feishu delivery")
     [req] = r.requests
     body = req["json"]
     timestamp = body["timestamp"]
@@ -207,7 +194,7 @@ def test_sms_gateway_request_from_its_template_signed(engine, receiver, run_disp
     )
     OutboxSink(engine)(ViolationEvent("new", None, _violation()))
     run_dispatcher(engine, robots)
-    _wait(lambda: _all_done(engine), what="sms delivery")
+    wait_until(lambda: _all_done(engine), what="sms delivery")
     [req] = r.requests
     assert req["json"] == {
         "mobile": "13800000001,13900000002",
@@ -235,13 +222,13 @@ def test_an_event_enqueued_twice_is_sent_once_per_target(engine, receiver, run_d
 
         assert enqueue(session, "violation.new", violation_payload(event), violation_key(event)) == []
         session.commit()
-    assert len(_rows(engine)) == 2
+    assert len(outbox_rows(engine)) == 2
     run_dispatcher(engine, robots)
-    _wait(lambda: _all_done(engine), what="deliveries")
+    wait_until(lambda: _all_done(engine), what="deliveries")
     robots.ensure()  # a restart re-reads the settings: the same rows, nothing re-queued
     time.sleep(0.3)  # more dispatcher rounds
     assert len(wecom.requests) == 1 and len(ding.requests) == 1
-    assert len(_rows(engine)) == 2
+    assert len(outbox_rows(engine)) == 2
 
 
 def test_a_failing_robot_is_retried_until_it_accepts(engine, receiver, run_dispatcher) -> None:
@@ -250,10 +237,10 @@ def test_a_failing_robot_is_retried_until_it_accepts(engine, receiver, run_dispa
     robots = _robots(engine, {"name": "值班群", "kind": "wecom", "url": f"{r.base}/send?key=K"})
     OutboxSink(engine)(ViolationEvent("new", None, _violation()))
     run_dispatcher(engine, robots)
-    _wait(lambda: _all_done(engine), what="delivery after two failures")
+    wait_until(lambda: _all_done(engine), what="delivery after two failures")
     assert [q["status"] for q in r.requests] == [502, 200, 200]
     assert all(q["json"] == r.requests[0]["json"] for q in r.requests)
-    [row] = _rows(engine)
+    [row] = outbox_rows(engine)
     assert row.attempts == 3 and "45009" in row.last_error
 
 
@@ -264,10 +251,10 @@ def test_other_zones_cameras_and_alarm_types_are_not_sent(engine, receiver, run_
     sink(ViolationEvent("new", None, _violation("v1", zone="lane-b")))
     sink(ViolationEvent("new", None, _violation("v2", zone="lane-a")))
     run_dispatcher(engine, robots)
-    _wait(lambda: _all_done(engine), what="both rows settled")
+    wait_until(lambda: _all_done(engine), what="both rows settled")
     [req] = r.requests
     assert "v2" in req["json"]["markdown"]["content"]
-    skipped = [row for row in _rows(engine) if row.idempotency_key == "v1:new"]
+    skipped = [row for row in outbox_rows(engine) if row.idempotency_key == "v1:new"]
     assert skipped[0].last_error.startswith("skipped: zone lane-b")
 
 
@@ -299,7 +286,7 @@ def test_a_fire_alarm_reaches_the_robot_once_in_chinese(engine, receiver, run_di
     fault = SensorMessage(device_id="smoke-9", kind="alarm", alarm_type="fault")
     alarms.submit([other, fault], at)
     run_dispatcher(engine, robots)
-    _wait(lambda: _all_done(engine), what="alarm deliveries")
+    wait_until(lambda: _all_done(engine), what="alarm deliveries")
     [req] = r.requests
     content = req["json"]["markdown"]["content"]
     assert content.startswith(
@@ -410,7 +397,7 @@ def test_a_messages_snapshot_link_is_signed_so_the_group_opens_it_without_an_acc
     sent_at = time.time()
     OutboxSink(engine)(ViolationEvent("new", None, _violation()))
     run_dispatcher(engine, robots)
-    _wait(lambda: _all_done(engine), what="wecom delivery")
+    wait_until(lambda: _all_done(engine), what="wecom delivery")
     [req] = r.requests
     content = req["json"]["markdown"]["content"]
     [link] = re.findall(rf"{re.escape(PUBLIC)}(/links/snapshot/v1\.jpg\?exp=(\d+)&sig=([0-9a-f]{{64}}))", content)

@@ -17,8 +17,9 @@ from lanewatch.events.violation import Violation, ViolationEvent
 from lanewatch.store import outbox
 from lanewatch.store.db import open_engine
 from lanewatch.store.outbox import OutboxSink, WebhookDispatcher, enqueue, fit_key
-from lanewatch.store.tables import HealthEventRow, OutboxRow, ViolationRow, WebhookRow, as_utc, utcnow
+from lanewatch.store.tables import HealthEventRow, ViolationRow, WebhookRow, as_utc, utcnow
 from lanewatch.video.health import HealthEvent, SourceState
+from tests.support.outbox_rows import outbox_rows, wait_until
 from tests.support.webhook_receiver import Receiver, free_port
 
 START = datetime(2026, 6, 1, 9, 0, 0, tzinfo=UTC)
@@ -53,20 +54,6 @@ def _hook(engine, events, url="http://127.0.0.1:9/", enabled=True, secret="s3cre
         return row.pk
 
 
-def _rows(engine) -> list[OutboxRow]:
-    with Session(engine) as session:
-        return list(session.exec(select(OutboxRow).order_by(OutboxRow.pk)))
-
-
-def _wait(predicate, timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 # -- enqueue / OutboxSink -------------------------------------------------------------------
 
 
@@ -80,7 +67,7 @@ def test_deliveries_go_to_the_enabled_webhooks_subscribed_to_the_type(engine) ->
     new = _v()
     sink(ViolationEvent("new", None, new))
     sink(ViolationEvent("end", new, _v(end_s=30.0, ended_at=START + timedelta(seconds=30))))
-    got = sorted((r.event_type, r.webhook_pk) for r in _rows(engine))
+    got = sorted((r.event_type, r.webhook_pk) for r in outbox_rows(engine))
     assert got == sorted(
         [
             ("violation.new", every),
@@ -90,7 +77,7 @@ def test_deliveries_go_to_the_enabled_webhooks_subscribed_to_the_type(engine) ->
             ("violation.end", ends),
         ]
     )
-    row = next(r for r in _rows(engine) if r.event_type == "violation.end")
+    row = next(r for r in outbox_rows(engine) if r.event_type == "violation.end")
     assert row.idempotency_key == "v1:end" and row.payload["after"]["end_s"] == 30.0
     assert row.payload["before"]["end_s"] is None and row.delivered_at is None and row.attempts == 0
 
@@ -109,12 +96,12 @@ def test_the_violation_and_its_deliveries_commit_together_or_not_at_all(engine, 
         OutboxSink(engine)(ViolationEvent("new", None, _v()))
     with Session(engine) as session:
         assert session.get(ViolationRow, "v1") is None  # no violation without its notifications...
-    assert _rows(engine) == []  # ...and no notification without its violation
+    assert outbox_rows(engine) == []  # ...and no notification without its violation
     monkeypatch.setattr(outbox, "add_delivery", real)
     OutboxSink(engine)(ViolationEvent("new", None, _v()))  # the pipeline's retry then stores both
     with Session(engine) as session:
         assert session.get(ViolationRow, "v1") is not None
-    assert len(_rows(engine)) == 2
+    assert len(outbox_rows(engine)) == 2
 
 
 def test_replayed_events_enqueue_nothing_new(engine) -> None:
@@ -130,7 +117,12 @@ def test_replayed_events_enqueue_nothing_new(engine) -> None:
     ]
     for event in events + events:  # everything replayed after a crash
         sink(event)
-    assert [r.idempotency_key for r in _rows(engine)] == ["v1:new", "v1:update:20000", "v1:update:31000", "v1:end"]
+    assert [r.idempotency_key for r in outbox_rows(engine)] == [
+        "v1:new",
+        "v1:update:20000",
+        "v1:update:31000",
+        "v1:end",
+    ]
 
 
 def test_health_changes_are_stored_with_their_deliveries(engine) -> None:
@@ -140,7 +132,7 @@ def test_health_changes_are_stored_with_their_deliveries(engine) -> None:
     online = HealthEvent("cam", SourceState.ONLINE, START + timedelta(seconds=5), "receiving frames")
     for event in (offline, online, online):
         sink.health(event)
-    rows = _rows(engine)
+    rows = outbox_rows(engine)
     assert [(r.webhook_pk, r.event_type) for r in rows] == [(hook, "camera.offline"), (hook, "camera.online")]
     assert rows[0].payload == {
         "type": "camera.offline",
@@ -160,7 +152,7 @@ def test_long_keys_are_hashed_to_fit_the_column(engine) -> None:
         assert len(enqueue(session, "webhook.test", {"type": "webhook.test"}, key)) == 1
         assert enqueue(session, "webhook.test", {"type": "webhook.test"}, key) == []
         session.commit()
-    assert [(r.webhook_pk, r.idempotency_key) for r in _rows(engine)] == [(hook, fit_key(key))]
+    assert [(r.webhook_pk, r.idempotency_key) for r in outbox_rows(engine)] == [(hook, fit_key(key))]
     assert len(fit_key(key)) == 64
 
 
@@ -218,7 +210,7 @@ def dispatchers():
 
 
 def _all_delivered(engine) -> bool:
-    rows = _rows(engine)
+    rows = outbox_rows(engine)
     return bool(rows) and all(r.delivered_at is not None for r in rows)
 
 
@@ -228,9 +220,9 @@ def test_signed_delivery_to_a_real_receiver(engine, receivers, dispatchers) -> N
     hook = _hook(engine, ["violation.*"], url=receiver.url, secret=secret)
     OutboxSink(engine)(ViolationEvent("new", None, _v()))
     dispatchers(engine)
-    _wait(lambda: _all_delivered(engine), what="delivery")
+    wait_until(lambda: _all_delivered(engine), what="delivery")
     [request] = receiver.delivered()
-    [row] = _rows(engine)
+    [row] = outbox_rows(engine)
     headers = request["headers"]
     assert request["valid"]
     assert headers["X-Lanewatch-Event"] == "violation.new"
@@ -247,9 +239,9 @@ def test_a_500_is_retried_until_accepted(engine, receivers, dispatchers) -> None
     _hook(engine, ["*"], url=receiver.url)
     OutboxSink(engine)(ViolationEvent("new", None, _v()))
     dispatchers(engine)
-    _wait(lambda: _all_delivered(engine), what="delivery after two 5xx")
+    wait_until(lambda: _all_delivered(engine), what="delivery after two 5xx")
     assert [r["status"] for r in receiver.requests] == [500, 503, 200]
-    [row] = _rows(engine)
+    [row] = outbox_rows(engine)
     assert row.attempts == 3 and row.last_error.startswith("HTTP 503")
     gaps = [b["at"] - a["at"] for a, b in pairwise(receiver.requests)]
     assert gaps[0] >= FAST.retry_initial_s * 0.5 - 0.01  # backed off, not hammered
@@ -263,10 +255,10 @@ def test_receiver_down_then_up_is_delivered_after_retries(engine, receivers, dis
     for i in range(5):
         sink(ViolationEvent("new", None, _v(f"v{i}")))
     dispatchers(engine)
-    _wait(lambda: all(r.attempts >= 2 for r in _rows(engine)), what="failed attempts")
-    assert all("ConnectError" in r.last_error and r.delivered_at is None for r in _rows(engine))
+    wait_until(lambda: all(r.attempts >= 2 for r in outbox_rows(engine)), what="failed attempts")
+    assert all("ConnectError" in r.last_error and r.delivered_at is None for r in outbox_rows(engine))
     receiver = receivers("s3cret-s3cret-s3cret", port=port)
-    _wait(lambda: _all_delivered(engine), what="delivery once the receiver is up")
+    wait_until(lambda: _all_delivered(engine), what="delivery once the receiver is up")
     keys = {r["headers"]["Idempotency-Key"] for r in receiver.delivered()}
     assert keys == {f"v{i}:new" for i in range(5)}  # at least once: none lost
 
@@ -280,7 +272,7 @@ def test_a_new_dispatcher_delivers_what_the_old_one_left_pending(db_url, receive
         sink(ViolationEvent("new", None, _v(f"v{i}")))
     first = WebhookDispatcher(first_engine, FAST, poll_s=0.05)
     first.start()
-    _wait(lambda: all(r.attempts >= 1 for r in _rows(first_engine)), what="failed attempts")
+    wait_until(lambda: all(r.attempts >= 1 for r in outbox_rows(first_engine)), what="failed attempts")
     first.stop()
     first_engine.dispose()  # the process is gone; only the table remains
 
@@ -289,7 +281,7 @@ def test_a_new_dispatcher_delivers_what_the_old_one_left_pending(db_url, receive
     second = WebhookDispatcher(engine, FAST, poll_s=0.05)
     second.start()
     try:
-        _wait(lambda: _all_delivered(engine), what="delivery after the restart")
+        wait_until(lambda: _all_delivered(engine), what="delivery after the restart")
     finally:
         second.stop()
         engine.dispose()
@@ -309,9 +301,9 @@ def test_gives_up_after_max_attempts_and_skips_disabled_webhooks(engine, receive
         session.add(row)
         session.commit()
     dispatchers(engine, WebhookConfig(timeout_s=2, retry_initial_s=0.02, retry_max_s=0.05, max_attempts=3))
-    _wait(lambda: any(r.attempts == 3 for r in _rows(engine)), what="three attempts")
+    wait_until(lambda: any(r.attempts == 3 for r in outbox_rows(engine)), what="three attempts")
     time.sleep(0.3)
-    rows = {r.webhook_pk: r for r in _rows(engine)}
+    rows = {r.webhook_pk: r for r in outbox_rows(engine)}
     assert len(failing.requests) == 3 and rows[off].attempts == 0 and paused.requests == []
     gave_up = next(r for pk, r in rows.items() if pk != off)
     assert gave_up.last_error.startswith("gave up after 3 attempts: HTTP 500") and gave_up.delivered_at is None
@@ -339,13 +331,13 @@ def test_two_dispatchers_share_the_table_without_double_delivery(engine, receive
     for d in pair:
         d.start()
     try:
-        _wait(lambda: _all_delivered(engine), what="all rows delivered")
+        wait_until(lambda: _all_delivered(engine), what="all rows delivered")
     finally:
         for d in pair:
             d.stop()
     keys = [r["headers"]["Idempotency-Key"] for r in receiver.requests]
     assert sorted(keys) == sorted(f"k{i}" for i in range(60))  # each exactly once
-    assert all(r.attempts == 1 for r in _rows(engine))
+    assert all(r.attempts == 1 for r in outbox_rows(engine))
 
 
 def test_claimed_rows_are_leased_not_lost(engine) -> None:
@@ -357,7 +349,7 @@ def test_claimed_rows_are_leased_not_lost(engine) -> None:
     dispatcher = WebhookDispatcher(engine, FAST)
     [claimed] = dispatcher._claim()  # then "crashes" before delivering
     dispatcher.stop()
-    [row] = _rows(engine)
+    [row] = outbox_rows(engine)
     assert row.delivered_at is None and row.attempts == 0
     assert as_utc(row.next_attempt_at) > utcnow() and claimed.pk == row.pk
     assert WebhookDispatcher(engine, FAST)._claim() == []  # not due again until the lease ends
