@@ -11,11 +11,11 @@ an audit entry in the step's transaction. The device registry and HTTP ingest li
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.alarms.devices import device_records
 from lanewatch.alarms.lanes import LaneState, lane_states
@@ -27,6 +27,7 @@ from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
 from lanewatch.api.errors import ApiError, responses
 from lanewatch.api.permits import AlarmHandler, Reader
 from lanewatch.api.routers import alarm_devices, alarm_ingest
+from lanewatch.api.runtime import Runtime
 from lanewatch.people import audit
 from lanewatch.people.caller import Caller
 from lanewatch.people.scope import Scope
@@ -41,7 +42,9 @@ router.include_router(alarm_ingest.router)
 alarms = APIRouter(prefix="/alarms", tags=["alarms"], route_class=StrictJSONRoute)
 
 AlarmPath = Annotated[str, Path(max_length=32, title="Alarm id")]
-Severity = Annotated[str, Query(pattern="^(critical|high|medium|low)$", description="critical, high, medium, low.")]
+Severity = Annotated[
+    str | None, Query(pattern="^(critical|high|medium|low)$", description="critical, high, medium, low.")
+]
 
 
 class AlarmPage(BaseModel):
@@ -81,7 +84,7 @@ class Confirmation(Note):
 
 def _page_records(session: Session, rows: list[AlarmRow]) -> list[AlarmRecord]:
     ids = sorted({r.device_id for r in rows})
-    devices = {d.id: d for d in session.exec(select(DeviceRow).where(DeviceRow.id.in_(ids)))} if ids else {}
+    devices = {d.id: d for d in session.exec(select(DeviceRow).where(col(DeviceRow.id).in_(ids)))} if ids else {}
     return [alarm_record(r, devices.get(r.device_id)) for r in rows]
 
 
@@ -161,7 +164,7 @@ def _alarm_or_404(session: Session, alarm_id: str, scope: Scope) -> AlarmRow:
     return row
 
 
-def _detail(session: Session, runtime, row: AlarmRow, scope: Scope) -> AlarmDetail:
+def _detail(session: Session, runtime: Runtime, row: AlarmRow, scope: Scope) -> AlarmDetail:
     device = session.get(DeviceRow, row.device_id)
     return AlarmDetail(
         **alarm_record(row, device).model_dump(),
@@ -198,7 +201,7 @@ def _lanes_in_scope(session: Session, device: DeviceRow | None, scope: Scope) ->
     return lanes if cameras is None else [lane for lane in lanes if lane.camera in cameras]
 
 
-def _act(runtime, caller: Caller, alarm_id: str, action: str, **kw) -> AlarmRecord:
+def _act(runtime: Runtime, caller: Caller, alarm_id: str, action: str, **kw: Any) -> AlarmRecord:
     service = runtime.alarms
     with Session(runtime.engine) as session:
         prior = _alarm_or_404(session, alarm_id, caller.scope).state
