@@ -28,7 +28,7 @@ from lanewatch.events.report import violation_json
 from lanewatch.people import audit
 from lanewatch.people.caller import Caller
 from lanewatch.people.scope import Scope
-from lanewatch.store import speaker_log
+from lanewatch.store import record_tap, speaker_log
 from lanewatch.store.queries import InvalidCursor, list_violations
 from lanewatch.store.tables import CameraRow, ViolationRow, as_utc, utcnow
 from lanewatch.store.violation_store import from_row
@@ -237,6 +237,9 @@ def _transition(
             before={"state": before["state"]},
             after={"state": action, "comment": comment},
         )
+        changed = session.get(ViolationRow, violation_id, populate_existing=True)
+        if changed is not None:
+            record_tap.emit(session, "violation", changed)  # an edge forwards the new state to the centre
     session.commit()
     after = violation_or_404(session, violation_id, caller.scope)
     session.refresh(after)
