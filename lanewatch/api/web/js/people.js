@@ -1,9 +1,11 @@
-// People and organisations (administrators): the organisation tree with "add", the people with add,
-// disable/enable and a temporary password, and the latest audit entries. Everything goes through
+// People and organisations (administrators): the organisation tree with add, rename, move and delete
+// (org-tree.js), the people with add, role, organisation, disable/enable and a temporary password, and
+// the latest audit entries. Everything goes through
 // /api/orgs, /api/people and /api/audit, which keep an administrator inside its own subtree.
 
 import { api, can } from "./api.js";
 import { formatAgo, h, replaceChildren } from "./dom.js";
+import { orgRows } from "./org-tree.js";
 import { startPage } from "./shell.js";
 import { applyWords, label, loadWords, t } from "./words.js";
 
@@ -31,10 +33,12 @@ async function change(person, body, error) {
   error.textContent = "";
   try {
     await api(`/api/people/${person.pk}`, { method: "PATCH", body });
-    await refresh();
   } catch (failure) {
     error.textContent = failure.message;
+    return false;
   }
+  await refresh();
+  return true;
 }
 
 function personRow(person) {
@@ -47,24 +51,32 @@ function personRow(person) {
     if (password) change(person, { password }, error);
   });
   const mine = who.kind === "person" && who.name === person.username;
+  const role = h("select", { class: "role", "aria-label": t("people.page.change-role", { name: person.display_name }) },
+    ...Object.keys(ROLES).map((r) => h("option", { value: r, selected: r === person.role }, named(ROLES, r))));
+  role.addEventListener("change", async () => {
+    if (!(await change(person, { role: role.value }, error))) role.value = person.role;
+  });
+  const org = h("select", { class: "org", "aria-label": t("people.page.change-org", { name: person.display_name }) },
+    ...orgs.map((o) => h("option", { value: o.code, selected: o.pk === person.org_pk }, "\u2003".repeat(o.depth) + o.name)));
+  org.addEventListener("change", async () => {
+    if (!(await change(person, { org: org.value }, error))) org.value = person.org_code;
+  });
+  role.disabled = org.disabled = mine; // nobody changes their own role or organisation
   return h("tr", { dataset: { person: person.username } },
-    h("td", {}, person.username), h("td", {}, person.display_name), h("td", {}, named(ROLES, person.role)),
-    h("td", {}, person.org_name), h("td", { class: "state" }, state(person)),
+    h("td", {}, person.username), h("td", {}, person.display_name), h("td", {}, role),
+    h("td", {}, org), h("td", { class: "state" }, state(person)),
     h("td", {}, mine ? null : toggle, " ", reset, error));
-}
-
-function orgTree() {
-  return orgs.map((org) => h("li", { dataset: { org: org.code } }, "\u2003".repeat(org.depth),
-    h("strong", {}, org.name), " ", h("span", { class: "muted" }, `${org.code} · ${named(KINDS, org.kind)}`)));
 }
 
 async function refresh() {
   const [people, tree, audit] = await Promise.all([api("/api/people"), api("/api/orgs"),
     can(who, "audit.read") ? api("/api/audit?limit=20") : []]);
   orgs = tree;
+  $("org-error").textContent = "";
   replaceChildren($("people-table").querySelector("tbody"), people.map(personRow));
   $("people-status").textContent = t("people.page.count", { count: people.length });
-  replaceChildren($("org-tree"), orgTree());
+  replaceChildren($("org-tree"), orgRows(orgs, { error: $("org-error"), refresh, manage: can(who, "orgs.manage"),
+    kindName: (kind) => named(KINDS, kind) }));
   const options = () => orgs.map((org) => h("option", { value: org.code }, "\u2003".repeat(org.depth) + org.name));
   replaceChildren($("person-org"), options());
   replaceChildren($("org-parent"), orgs.map((org) => h("option", { value: String(org.pk) }, "\u2003".repeat(org.depth) + org.name)));
