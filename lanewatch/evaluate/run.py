@@ -104,11 +104,13 @@ def run_pipeline(
     from lanewatch.events.report import OccupancyCsv, ViolationsJson
     from lanewatch.pipeline import Pipeline
     from lanewatch.store.db import open_engine, sqlite_url
+    from lanewatch.store.passage_store import PassageStore
     from lanewatch.store.violation_store import ViolationStore
 
     report = ViolationsJson(out / "violations.json", snapshot_prefix="snapshots/")
     occupancy = OccupancyCsv(out / "occupancy.csv")
-    store = ViolationStore(open_engine(sqlite_url(out / "lanewatch.db")))
+    engine = open_engine(sqlite_url(out / "lanewatch.db"))
+    store = ViolationStore(engine)
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         sinks = _ProgressSinks(progress, specs, duration)
@@ -122,6 +124,7 @@ def run_pipeline(
                 event_sinks=[store, report],
                 frame_sinks=[occupancy, sinks.on_frame],
                 health_sinks=[sinks.on_health],
+                passage_sinks=[PassageStore(engine)],  # lane passages, in the DB (table lane_passages)
             )
             previous = signal.signal(signal.SIGINT, lambda *_: pipeline.stop())
             try:

@@ -27,16 +27,19 @@ six; any violation would be wrong (nobody stops).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from lanewatch.config import SourceConfig
 from lanewatch.people.scope import Scope
 from lanewatch.pipeline import CameraSpec, Pipeline
 from lanewatch.store.db import open_engine
 from lanewatch.store.passage_store import PassageStore, lane_summaries
+from lanewatch.store.passage_tables import PassageRow
 from lanewatch.track.passages import Passage
 from lanewatch.zones.zone_file import load_zone_file
 
@@ -84,3 +87,18 @@ def test_the_store_sums_them_up_per_lane(run) -> None:
     assert lane.median_s is not None and seconds[0] <= lane.median_s <= seconds[-1]
     assert lane.p95_s is not None and lane.p95_s >= lane.median_s
     assert [r.entered_at for r in lane.recent] == sorted((r.entered_at for r in lane.recent), reverse=True)
+
+
+def test_lanewatch_eval_keeps_the_passages_in_its_database(footage_dir: Path, weights_path: Path, tmp_path) -> None:
+    """`lanewatch eval` (change gate and zone crop on, as by default) stores them in out/lanewatch.db."""
+    clip = footage_dir / "parking-aisle" / "lot-aisle.mp4"
+    cmd = [sys.executable, "-m", "lanewatch.cli", "eval", f"lot-aisle={clip}", "--zones", str(ZONES)]
+    cmd += ["--out", str(tmp_path / "out"), "--weights", str(weights_path), "--sample-fps", "2"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with Session(open_engine(f"sqlite:///{tmp_path / 'out' / 'lanewatch.db'}")) as session:
+        rows = session.exec(select(PassageRow)).all()
+    listing = [(r.track_id, r.seconds, r.lost) for r in rows]
+    assert 4 <= len(rows) <= 10, listing  # the four watched, and at most six far or edge visits (module docstring)
+    white_suv = [r for r in rows if r.seconds == pytest.approx(6.0, abs=1.0) and not r.lost]
+    assert white_suv and all(r.camera_id == "lot-aisle" and r.zone_id == "aisle" for r in rows), listing
