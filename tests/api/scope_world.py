@@ -25,9 +25,9 @@ from lanewatch.alarms.messages import SensorMessage
 from lanewatch.api.auth import hash_key
 from lanewatch.events.evidence import write_jpeg
 from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
-from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import ApiKeyRow, CameraRow, ViolationRow, ZoneRow
 from lanewatch.video.frame import Frame
+from tests.support.org_tree import add_orgs
 
 from .conftest import LANE, T0, FakeRuntime, detections, scene, violation_row
 
@@ -112,13 +112,7 @@ def _cameras(session: Session, runtime: FakeRuntime, org: dict[str, int]) -> Non
 def build(runtime: FakeRuntime) -> World:
     world = World(runtime)
     with Session(runtime.engine) as session:
-        world.org["district"] = session.exec(select(OrganisationRow.pk).where(OrganisationRow.code == "district")).one()
-        for code, kind, parent in ORGS:
-            row = OrganisationRow(code=code, name=f"{code} 名称", kind=kind, parent_pk=world.org[parent])
-            session.add(row)
-            session.flush()
-            assert row.pk is not None
-            world.org[code] = row.pk
+        world.org.update(add_orgs(session, ((code, f"{code} 名称", kind, parent) for code, kind, parent in ORGS)))
         _cameras(session, runtime, world.org)
         for device, org in (("dev-e1", "e1"), ("dev-e2", "e2")):
             session.add(DeviceRow(id=device, type="smoke_detector", name=device, building="B9", org_pk=world.org[org]))

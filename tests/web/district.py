@@ -39,12 +39,12 @@ from lanewatch.people import accounts
 from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
 from lanewatch.store.db import open_engine, sqlite_url
 from lanewatch.store.outbox import OutboxSink
-from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import CameraRow, ZoneRow
 from lanewatch.video.frame import Frame
 from tests.api.conftest import LANE, FakeRuntime, scene
 from tests.api.test_events_sse import Server
 from tests.conftest import FOOTAGE_DIR
+from tests.support.org_tree import add_orgs
 
 PASSWORD = "district-tests-2026"
 FOOTAGE = FOOTAGE_DIR / "parking-aisle" / "lot-busy.mp4"
@@ -139,15 +139,8 @@ class District:
 def _build(engine: Engine, evidence: Path, image: np.ndarray) -> tuple[FakeRuntime, dict[str, int]]:
     runtime = FakeRuntime(engine=engine, evidence_dir=evidence)
     runtime.alarms = AlarmService(engine, runtime.bus, AlarmSettings())
-    org: dict[str, int] = {}
     with Session(engine) as session:
-        org["district"] = session.exec(select(OrganisationRow.pk).where(OrganisationRow.code == "district")).one()
-        for code, name, kind, parent in ORGS:
-            row = OrganisationRow(code=code, name=name, kind=kind, parent_pk=org[parent])
-            session.add(row)
-            session.flush()
-            assert row.pk is not None
-            org[code] = row.pk
+        org = add_orgs(session, ORGS)
         now = datetime.now(UTC)
         for camera, (name, community) in CAMERAS.items():
             session.add(CameraRow(id=camera, name=name, source_url=f"rtsp://10.0.0.9/{camera}", org_pk=org[community]))
