@@ -15,8 +15,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
+from lanewatch.alarms.device_types import DeviceRules
 from lanewatch.alarms.devices import check_rules, device_records, offline_after
 from lanewatch.alarms.messages import DEVICE_ID_PATTERN, DeviceType
 from lanewatch.alarms.records import AlarmRecord, DeviceRecord, LinkedLane, alarm_record
@@ -24,6 +25,7 @@ from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
 from lanewatch.api.errors import ApiError, responses
 from lanewatch.api.org_ref import OrgCode, OrgRef, org_refs, target_org
 from lanewatch.api.permits import Anyone, DeviceEditor, Reader, demand
+from lanewatch.api.runtime import Runtime
 from lanewatch.people import audit, event_scope
 from lanewatch.people.caller import Caller
 from lanewatch.people.roles import Permission
@@ -62,9 +64,15 @@ class DeviceCreate(DeviceFields):
 class DevicePatch(DeviceFields):
     """Only the fields sent change."""
 
-    type: DeviceType = Field(None, title="Device type")
-    registered: bool = Field(None, title="Registered", description="true once an auto-registered device is reviewed.")
-    maintenance: bool = Field(None, title="Flagged for maintenance", description="false clears the flag.")
+    # The None defaults only stand for "not sent" (read through model_fields_set; pydantic does not validate
+    # defaults), so a sent null is still refused and the schema stays non-nullable: hence the ignores.
+    type: DeviceType = Field(None, title="Device type")  # type: ignore[assignment]  # "not sent", see above
+    registered: bool = Field(  # type: ignore[assignment]  # "not sent", see above
+        None, title="Registered", description="true once an auto-registered device is reviewed."
+    )
+    maintenance: bool = Field(  # type: ignore[assignment]  # "not sent", see above
+        None, title="Flagged for maintenance", description="false clears the flag."
+    )
     org: OrgCode = Field(None, description="Move the device to this enterprise (inside your scope).")
 
 
@@ -104,14 +112,14 @@ def device_or_404(session: Session, device_id: str, scope: Scope) -> DeviceRow:
     return row
 
 
-def _checked_rules(device_type: str, rules: dict[str, Any]):
+def _checked_rules(device_type: str, rules: dict[str, Any]) -> DeviceRules:
     try:
         return check_rules(device_type, rules)
     except ValueError as exc:
         raise ApiError(422, "api.device.rules", problems=[f"rules: {exc}"], problem=str(exc)) from None
 
 
-def _records(session: Session, runtime, rows: list[DeviceRow]) -> list[DeviceOut]:
+def _records(session: Session, runtime: Runtime, rows: list[DeviceRow]) -> list[DeviceOut]:
     orgs = org_refs(session, (r.org_pk for r in rows))
     return [
         DeviceOut(**record.model_dump(), org=orgs.get(row.org_pk) if row.org_pk is not None else None)
@@ -119,11 +127,11 @@ def _records(session: Session, runtime, rows: list[DeviceRow]) -> list[DeviceOut
     ]
 
 
-def _record(session: Session, runtime, row: DeviceRow) -> DeviceOut:
+def _record(session: Session, runtime: Runtime, row: DeviceRow) -> DeviceOut:
     return _records(session, runtime, [row])[0]
 
 
-AUDITED = ("type", "name", "enterprise", "building", "location", "linked_lanes", "rules", "registered")
+AUDITED: tuple[str, ...] = ("type", "name", "enterprise", "building", "location", "linked_lanes", "rules", "registered")
 AUDITED += ("maintenance", "maintenance_reason", "org_pk")
 
 
@@ -269,11 +277,13 @@ def delete_device(device_id: DevicePath, session: SessionDep, runtime: RuntimeDe
     """Its alarms stay in the history; its stored messages go. Refused while it has open alarms."""
     row = device_or_404(session, device_id, caller.scope)
     open_count = len(
-        session.exec(select(AlarmRow.id).where(AlarmRow.device_id == device_id, AlarmRow.open_key.is_not(None))).all()
+        session.exec(
+            select(AlarmRow.id).where(AlarmRow.device_id == device_id, col(AlarmRow.open_key).is_not(None))
+        ).all()
     )
     if open_count:
         raise ApiError(status.HTTP_409_CONFLICT, "api.device.open_alarms", device=device_id, count=open_count)
-    session.exec(delete(DeviceMessageRow).where(DeviceMessageRow.device_id == device_id))
+    session.exec(delete(DeviceMessageRow).where(col(DeviceMessageRow.device_id) == device_id))
     _audit(session, caller, row, "delete", _fields(row))
     session.delete(row)
     session.commit()
@@ -301,7 +311,7 @@ def device_history(
     if since is not None:
         messages = messages.where(DeviceMessageRow.received_at >= as_utc(since))
         alarms = alarms.where(AlarmRow.received_at >= as_utc(since))
-    found = session.exec(messages.order_by(DeviceMessageRow.pk.desc()).limit(limit))
+    found = session.exec(messages.order_by(col(DeviceMessageRow.pk).desc()).limit(limit))
     return DeviceHistory(
         messages=[
             DeviceMessage(
@@ -319,6 +329,8 @@ def device_history(
         ],
         alarms=[
             alarm_record(a, device)
-            for a in session.exec(alarms.order_by(AlarmRow.received_at.desc(), AlarmRow.id.desc()).limit(limit))
+            for a in session.exec(
+                alarms.order_by(col(AlarmRow.received_at).desc(), col(AlarmRow.id).desc()).limit(limit)
+            )
         ],
     )
