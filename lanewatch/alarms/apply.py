@@ -37,7 +37,7 @@ from lanewatch.config import AlarmSettings
 from lanewatch.events.bus import device_payload
 from lanewatch.store.alarm_tables import AlarmRow, DeviceMessageRow, DeviceRow, SeenMessageRow
 from lanewatch.store.outbox import fit_key
-from lanewatch.store.people_tables import root_org_pk
+from lanewatch.store.people_tables import OrganisationRow, root_org_pk
 from lanewatch.store.tables import as_utc
 from lanewatch.words.said import Code, say
 
@@ -106,6 +106,7 @@ class BatchApplier:
         self.device_events: list[tuple[DeviceRow, str, str]] = []
         self.messages: list[dict[str, Any]] = []
         self.touched: set[str] = set()
+        self._org_names: dict[int, str | None] = {}
         self.audits: list = []  # inserted after the alarms they name (no ORM relationship orders them)
 
     # -- the batch ------------------------------------------------------------------------------
@@ -184,6 +185,19 @@ class BatchApplier:
         if not hasattr(self, "_root"):
             self._root = root_org_pk(self.session)
         return self._root
+
+    def _enterprise_name(self, org_pk: int | None) -> str | None:
+        """The name of the enterprise a device belongs to, for alarms of devices whose free-text field is empty.
+
+        Only an enterprise names one: a device still under the root (nobody registered it) names none,
+        rather than passing the district off as the enterprise. Read once per organisation per batch.
+        """
+        if org_pk is None:
+            return None
+        if org_pk not in self._org_names:
+            org = self.session.get(OrganisationRow, org_pk)
+            self._org_names[org_pk] = org.name if org is not None and org.kind == "enterprise" else None
+        return self._org_names[org_pk]
 
     # -- one message ----------------------------------------------------------------------------
     def _message(self, message: SensorMessage, received_at: datetime) -> None:
@@ -296,7 +310,7 @@ class BatchApplier:
             message_id=message.message_id,
             detail=message.detail,
             value=message.value,
-            enterprise=device.enterprise,
+            enterprise=device.enterprise or self._enterprise_name(device.org_pk),
             building=device.building,
             location=device.location,
             device_time=message.device_time,

@@ -8,6 +8,7 @@ import { cue, soundToggle } from "./cue.js";
 import { alarmActions } from "./alarm-actions.js";
 import { showAlarm } from "./alarm-dialog.js";
 import { connectionBanner, unreachable } from "./connection.js";
+import { mayTestDevices, showDeviceTests } from "./device-test.js";
 import { connectLive } from "./live.js";
 import { startPage } from "./shell.js";
 import { applyWords, label, loadWords, t } from "./words.js";
@@ -33,13 +34,19 @@ function item(alarm) {
     h("div", { class: "head" },
       h("span", { class: "title" }, `${type.toUpperCase()} · ${device}`),
       h("span", {}, badge(label("severity", alarm.severity), `sev-${alarm.severity}`), " ", badge(label("state", alarm.state), `state-${alarm.state}`))),
-    h("div", { class: "muted" }, [alarm.building, alarm.location].filter(Boolean).join(" · ") || alarm.device_id,
-      ` · ${formatTime(alarm.received_at)} (${formatAgo(alarm.received_at)})`, alarm.count > 1 ? ` · ${t("web.console.repeats", { count: alarm.count })}` : "",
+    h("div", { class: "muted" }, [alarm.enterprise, alarm.building, alarm.location].filter(Boolean).join(" · ") || alarm.device_id,
+      ` · ${formatTime(alarm.received_at)}${t("web.aside", { text: formatAgo(alarm.received_at) })}`, alarm.count > 1 ? ` · ${t("web.console.repeats", { count: alarm.count })}` : "",
       alarm.test ? ` · ${t("web.console.test")}` : ""),
     alarm.detail ? h("div", {}, alarm.detail) : null,
     h("div", { class: "actions" }, alarmActions(alarm, who, refresh, error),
       h("button", { type: "button", onclick: () => showAlarm(alarm.id, who, refresh), "aria-label": t("web.console.details-of", { type, device }) }, t("web.details"))),
     error);
+}
+
+/** A fire in the banner: its device, and where (the enterprise too, so the desk knows whose it is). */
+function fireWhere(alarm) {
+  const where = [alarm.enterprise, alarm.location].filter(Boolean).join(" · ");
+  return `${alarm.device_name || alarm.device_id}${where ? t("web.aside", { text: where }) : ""}`;
 }
 
 const rendered = new Map();  // alarm id -> {li, updatedAt}
@@ -71,7 +78,7 @@ async function refresh() {
     const fires = page.items.filter((a) => a.alarm_type === "fire" && !a.test);
     fireUnacknowledged = fires.some((a) => a.state === "active");
     $("fire-banner").hidden = !fires.length;
-    $("fire-banner").textContent = fires.length ? t("web.console.fire", { devices: fires.map((a) => `${a.device_name || a.device_id}${a.location ? ` (${a.location})` : ""}`).join(", ") }) : "";
+    $("fire-banner").textContent = fires.length ? t("web.console.fire", { devices: fires.map(fireWhere).join(t("web.list-sep")) }) : "";
     $("alarms-status").textContent = page.items.length ? t("web.console.active", { count: page.items.length }) : t("web.console.none");
     link.call(true);
   } catch (error) {
@@ -86,8 +93,9 @@ async function refresh() {
     $("offline-status").textContent = offline.items.length ? "" : t("web.console.all-reporting");
   } catch (error) {
     $("offline-status").textContent = error.message;
-    if (unreachable(error)) { link.call(false); devicesUnknown(); }
+    if (unreachable(error)) { link.call(false); devicesUnknown(); return; }
   }
+  if (mayTestDevices(who)) await showDeviceTests($("device-test-list"), $("device-test-status"), refresh).catch((error) => { $("device-test-status").textContent = error.message; });
 }
 
 /** Without the server, "all devices reporting" (or the last list) would be stale: say it is unknown. */
@@ -100,6 +108,7 @@ async function main() {
   await loadWords();
   applyWords(document);
   who = await startPage("console");
+  $("device-test").hidden = !mayTestDevices(who);
   $("sound-slot").append(soundToggle());
   link = connectionBanner(document.querySelector("main"), (lost) => { if (lost) devicesUnknown(); else refresh(); });
   let pending = null;

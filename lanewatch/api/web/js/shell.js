@@ -8,17 +8,26 @@ import { SUPPORTED, language, loadWords, setLanguage, t } from "./words.js";
 
 export { can };
 
+// [page, address, word, the permission the page is for (null: anyone who may read)]. A link to a page
+// the signed-in role cannot use is not shown (an enterprise never sees the zone editor or the phone
+// view); until /api/me answers only the pages for everyone are.
 const PAGES = [
-  ["dashboard", "/", "people.shell.page.dashboard"],
-  ["editor", "/editor", "people.shell.page.editor"],
-  ["phone", "/phone", "people.shell.page.phone"],
-  ["console", "/console", "people.shell.page.console"],
+  ["dashboard", "/", "people.shell.page.dashboard", null],
+  ["editor", "/editor", "people.shell.page.editor", "zones.edit"],
+  ["phone", "/phone", "people.shell.page.phone", "violations.handle"],
+  ["console", "/console", "people.shell.page.console", null],
+  ["people", "/people", "people.shell.page.people", "people.manage"],
 ];
 export const LANGUAGE_NAMES = { "zh-CN": "中文", en: "English" };
 
+/** The links of the pages `who` may use (`who` null: not known yet). */
+function navLinks(current, who) {
+  return PAGES.filter(([, , , permission]) => permission === null || can(who, permission))
+    .map(([name, href, key]) => h("a", { href, "aria-current": name === current ? "page" : null }, t(key)));
+}
+
 function topBar(current) {
-  const links = PAGES.map(([name, href, key]) =>
-    h("a", { href, "aria-current": name === current ? "page" : null }, t(key)));
+  const links = navLinks(current, null);
   const who = h("span", { class: "who", id: "who", role: "status" }, t("people.shell.checking"));
   return h("header", { class: "topbar" },
     h("a", { class: "brand", href: "/" }, "lanewatch"),
@@ -51,10 +60,7 @@ function languageSwitch(who) {
 }
 
 function showWho(who, current) {
-  if (can(who, "people.manage")) {  // administrators only: the page would refuse everyone else
-    document.querySelector(".topbar nav").append(
-      h("a", { href: "/people", "aria-current": current === "people" ? "page" : null }, t("people.shell.page.people")));
-  }
+  replaceChildren(document.querySelector(".topbar nav"), navLinks(current, who));
   const slot = document.getElementById("who");
   const signOutButton = h("button", { type: "button", id: "sign-out" }, t("people.shell.sign-out"));
   signOutButton.addEventListener("click", () => { signOutButton.disabled = true; signOut(); });
