@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path as FsPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
 from lanewatch.api.errors import ApiError, responses
@@ -95,7 +95,7 @@ class ViolationOut(BaseModel):
             ended_at=as_utc(row.ended_at),
             confidence=row.confidence,
             box=[row.box_x1, row.box_y1, row.box_x2, row.box_y2],
-            state=row.state,
+            state=cast(State, row.state),  # the column holds only State values
             acknowledged_by=row.acknowledged_by,
             acknowledged_at=as_utc(row.acknowledged_at),
             ack_comment=row.ack_comment,
@@ -215,14 +215,14 @@ def _transition(
     before = _event_shape(violation_or_404(session, violation_id, caller.scope))
     now = utcnow()
     if action == "acknowledged":
-        allowed = ("new",)
+        allowed: tuple[str, ...] = ("new",)
         values = {"acknowledged_by": caller.name, "acknowledged_at": now, "ack_comment": comment}
     else:
         allowed = ("new", "acknowledged")
         values = {"resolved_by": caller.name, "resolved_at": now, "resolve_comment": comment}
     result = session.exec(
         update(ViolationRow)
-        .where(ViolationRow.id == violation_id, ViolationRow.state.in_(allowed))
+        .where(col(ViolationRow.id) == violation_id, col(ViolationRow.state).in_(allowed))
         .values(state=action, updated_at=now, **values)
     )
     if result.rowcount == 1:
