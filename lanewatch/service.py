@@ -78,7 +78,9 @@ class Service:
         self.settings = settings
         configure_words(settings.language, settings.time_zone)  # stamps, reports and messages in its language/zone
         self.engine = open_engine(settings.resolved_database_url)
-        self.uplink = UplinkRole(self.engine, settings.uplink, settings.centre)  # the edge's tap before any write
+        self.uplink = UplinkRole(  # the edge's tap before any write
+            self.engine, settings.uplink, settings.centre, evidence_dir=settings.evidence_dir
+        )
         self.evidence_dir = settings.evidence_dir
         self.evidence_dir.mkdir(parents=True, exist_ok=True)
         self.bus = EventBus()

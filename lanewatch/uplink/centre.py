@@ -22,6 +22,7 @@ import queue
 import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -60,12 +61,14 @@ class _Received:
     at: datetime
 
 
-def apply_with_retry(engine: Engine, topic: str, payload: bytes, at: datetime, attempts: int = 5) -> Outcome:
+def apply_with_retry(
+    engine: Engine, topic: str, payload: bytes, at: datetime, attempts: int = 5, evidence_dir: Path | None = None
+) -> Outcome:
     """One transaction per try; a key or lock collision with another centre process is tried again."""
     for attempt in range(attempts):
         try:
             with Session(engine) as session:
-                outcome = apply_message(session, topic, payload, at)
+                outcome = apply_message(session, topic, payload, at, evidence_dir)
                 session.commit()
                 return outcome
         except (IntegrityError, DBAPIError) as exc:
@@ -78,8 +81,12 @@ def apply_with_retry(engine: Engine, topic: str, payload: bytes, at: datetime, a
 class CentreIngest:
     """`start()` returns at once and keeps (re)connecting until `stop()`."""
 
-    def __init__(self, engine: Engine, config: CentreConfig, *, queue_size: int = 10_000) -> None:
+    def __init__(
+        self, engine: Engine, config: CentreConfig, *, queue_size: int = 10_000, evidence_dir: Path | None = None
+    ) -> None:
         self.engine = engine
+        self.evidence_dir = evidence_dir
+        """Where forwarded pictures go (the service's evidence folder); None refuses them (dead letters)."""
         self.config = config
         self.subscription = f"$share/{config.share_group}/{TOPIC_ROOT}/+/+"
         self._counters = CentreCounters()
@@ -170,7 +177,9 @@ class CentreIngest:
             delay = 0.5
             while not self._stopping.is_set():
                 try:
-                    outcome = apply_with_retry(self.engine, item.topic, item.payload, item.at)
+                    outcome = apply_with_retry(
+                        self.engine, item.topic, item.payload, item.at, evidence_dir=self.evidence_dir
+                    )
                     break
                 except Exception:  # the database is down: keep the message, try again
                     self._counters.failures += 1

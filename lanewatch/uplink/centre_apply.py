@@ -20,6 +20,10 @@ How the centre keys what it takes from the sites:
   (with the reason, counted per site): the broker would otherwise offer it
   again forever, and keeping it lets it be replayed once the site is added.
 
+- A violation's pictures are ``evidence`` messages (`lanewatch.uplink.evidence`):
+  the file goes to ``<evidence dir>/<site>/<edge path>`` and the centre's
+  violation row names ``<site>/<edge path>``, so the centre serves it.
+
 Alarm rows at the centre carry no ``open_key`` and no ``next_escalation_at``:
 the edge runs the escalation chain; the centre shows and keeps the record.
 """
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlmodel import Session, select
@@ -39,10 +44,11 @@ from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import CameraRow, ViolationRow
 from lanewatch.store.uplink_tables import UplinkDeadLetterRow, UplinkRecordRow, UplinkSiteRow
 from lanewatch.uplink.broker import TOPIC_ROOT
+from lanewatch.uplink.evidence import EvidenceRefused, store
 from lanewatch.video.health import HealthEvent, SourceState
 
 Outcome = Literal["applied", "duplicate", "dead"]
-KINDS = ("violation", "alarm", "health", "device")
+KINDS = ("violation", "alarm", "health", "device", "evidence")
 
 
 class BadMessage(ValueError):
@@ -117,8 +123,12 @@ def _site(session: Session, site: str) -> UplinkSiteRow:
     return row
 
 
-def apply_message(session: Session, topic: str, raw: bytes, received_at: datetime) -> Outcome:
-    """Apply one message (the caller commits); an unreadable one or one of an unknown site is a dead letter."""
+def apply_message(
+    session: Session, topic: str, raw: bytes, received_at: datetime, evidence_dir: Path | None = None
+) -> Outcome:
+    """Apply one message (the caller commits); an unreadable one or one of an unknown site is a dead letter.
+
+    Pictures (``evidence`` messages) are written under `evidence_dir`."""
     site_code = topic.split("/")[3] if topic.count("/") == 4 else None
     try:
         body = parse(topic, raw)
@@ -138,8 +148,8 @@ def apply_message(session: Session, topic: str, raw: bytes, received_at: datetim
     try:
         edge_time = _required_time(body["edge_time"], "edge_time")
         sent_at = _time(body.get("sent_at"), "sent_at")
-        outcome = _apply_record(session, site, org.pk, body, edge_time, received_at)
-    except BadMessage as exc:
+        outcome = _apply_record(session, site, org.pk, body, edge_time, received_at, evidence_dir)
+    except (BadMessage, EvidenceRefused) as exc:
         session.rollback()  # nothing of a half-applied record stays
         dead_letter(session, topic, raw, str(exc), site, received_at)
         return "dead"
@@ -157,7 +167,13 @@ def apply_message(session: Session, topic: str, raw: bytes, received_at: datetim
 
 
 def _apply_record(
-    session: Session, site: str, org_pk: int | None, body: dict[str, Any], edge_time: datetime, at: datetime
+    session: Session,
+    site: str,
+    org_pk: int | None,
+    body: dict[str, Any],
+    edge_time: datetime,
+    at: datetime,
+    evidence_dir: Path | None,
 ) -> Outcome:
     kind, record_id, seq = body["kind"], body["id"], body["seq"]
     if len(record_id) > 200:
@@ -176,6 +192,8 @@ def _apply_record(
         _alarm(session, site, org_pk, record)
     elif kind == "device":
         _device(session, site, org_pk, record)
+    elif kind == "evidence":
+        store(evidence_dir, site, body)
     else:
         _health(session, site, org_pk, record)
     if seen is None:
@@ -203,6 +221,11 @@ def _field(record: dict[str, Any], name: str) -> Any:
     return record[name]
 
 
+def _site_path(site: str, edge_path: Any) -> str | None:
+    """Where the centre keeps a site's picture, relative to its evidence folder (`lanewatch.uplink.evidence`)."""
+    return f"{site}/{edge_path}" if isinstance(edge_path, str) and edge_path else None
+
+
 def _violation(
     session: Session, site: str, org_pk: int | None, record: dict[str, Any], evidence: dict[str, Any]
 ) -> None:
@@ -218,8 +241,8 @@ def _violation(
         "box_y1": box[1],
         "box_x2": box[2],
         "box_y2": box[3],
-        "snapshot": evidence.get("snapshot"),
-        "snapshot_clean": evidence.get("snapshot_clean"),
+        "snapshot": _site_path(site, evidence.get("snapshot")),
+        "snapshot_clean": _site_path(site, evidence.get("snapshot_clean")),
     }
     for name in ("zone", "zone_name", "label", "start_s", "violation_s", "last_seen_s", "end_s", "confidence"):
         values[name] = _field(record, name)

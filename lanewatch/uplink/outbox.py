@@ -8,7 +8,7 @@ commit or neither. The publisher (`lanewatch.uplink.publisher`) deletes a
 row once the broker has acknowledged it.
 
 The outbox is bounded: past ``outbox_max_rows`` the oldest *evidence-type*
-entries (camera health and device status today; evidence pictures when they travel) are
+entries (camera health, device status and evidence pictures, see `lanewatch.uplink.evidence`) are
 deleted to make room, counted in `dropped` and logged. Records (violations,
 alarms) are never dropped: when only records are left the outbox grows past
 its limit, which is counted in `over_limit` and logged, because a fire
@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from lanewatch.api.routers.violations import ViolationOut
 from lanewatch.events.bus import health_payload
 from lanewatch.store.outbox import health_key
-from lanewatch.store.tables import ViolationRow
+from lanewatch.store.tables import EvidenceRow, ViolationRow
 from lanewatch.store.uplink_tables import UplinkOutboxRow
 from lanewatch.video.health import HealthEvent
 
@@ -35,12 +35,12 @@ log = logging.getLogger(__name__)
 
 RECORD_KINDS = ("violation", "alarm")
 """Never dropped to make room."""
-DROPPABLE_KINDS = ("health", "device")
+DROPPABLE_KINDS = ("health", "device", "evidence")
 """Dropped, oldest first, when the outbox is full."""
 
 
 def violation_entry(row: ViolationRow) -> dict[str, Any]:
-    """The API's violation plus the edge's evidence file names (the pictures themselves do not travel yet)."""
+    """The API's violation plus the edge's evidence file names (the pictures travel as ``evidence`` entries)."""
     return {
         "record": ViolationOut.of(row).model_dump(mode="json"),
         "evidence": {"snapshot": row.snapshot, "snapshot_clean": row.snapshot_clean},
@@ -60,10 +60,11 @@ class EdgeOutbox:
         entry = self.entry(what, subject)
         if entry is None:
             return
-        kind, record_id, payload = entry
-        row = UplinkOutboxRow(kind=kind, record_id=record_id[:200], payload=payload)
-        session.add(row)
+        entries = [entry, *(self.evidence_entries(session, subject) if entry[0] == "violation" else [])]
+        rows = [UplinkOutboxRow(kind=kind, record_id=rid[:200], payload=payload) for kind, rid, payload in entries]
+        session.add_all(rows)  # in this order: the record's seq comes before its pictures'
         session.flush()
+        row = rows[-1]
         assert row.seq is not None
         oldest = session.exec(select(func.min(UplinkOutboxRow.seq))).one()
         if oldest is not None and row.seq - oldest + 1 > self.max_rows:  # else there cannot be too many: no count
@@ -84,6 +85,19 @@ class EdgeOutbox:
             if event_type.startswith("device.") and isinstance(payload.get("device"), dict):
                 return "device", payload["device"]["id"], {"type": event_type, "record": payload["device"]}
         return None
+
+    @staticmethod
+    def evidence_entries(session: Session, violation: ViolationRow) -> list[tuple[str, str, dict[str, Any]]]:
+        """One entry per picture this transaction first records for the violation (its new `EvidenceRow`s)."""
+        found = [r for r in session.new if isinstance(r, EvidenceRow) and r.violation_id == violation.id]
+        return [
+            (
+                "evidence",
+                f"{r.violation_id}:{r.kind}",
+                {"type": "evidence", "record": {"violation": r.violation_id, "kind": r.kind, "path": r.path}},
+            )
+            for r in sorted(found, key=lambda r: r.kind)
+        ]
 
     def _bound(self, session: Session) -> None:
         count = session.exec(select(func.count()).select_from(UplinkOutboxRow)).one()
@@ -108,7 +122,7 @@ class EdgeOutbox:
             dropped, over_limit = self.dropped, self.over_limit
         if oldest and _worth_a_line(dropped, len(oldest)):
             log.warning(
-                "uplink outbox full (%d entries, limit %d): dropped the %d oldest camera-health entries "
+                "uplink outbox full (%d entries, limit %d): dropped the %d oldest camera-health, device or evidence entries "
                 "(%d dropped since start)",
                 count,
                 self.max_rows,

@@ -17,7 +17,8 @@ Message (JSON): ``site``, ``kind``, ``id`` (record id), ``seq`` (this site's
 sequence number, never reused), ``type`` (violation / alarm.new / ...),
 ``edge_time`` (when the change was written, the edge's clock), ``sent_at``
 (the edge's clock at sending: the centre's clock-skew estimate), ``record``
-(the API's shape) and, for violations, ``evidence`` (file names).
+(the API's shape) and, for violations, ``evidence`` (file names); an ``evidence`` entry carries its picture
+(``jpeg``, base64, read from the evidence folder when sent: `lanewatch.uplink.evidence`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import logging
 import threading
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -37,6 +39,7 @@ from sqlmodel import Session, col, select
 from lanewatch.config import UplinkConfig
 from lanewatch.store.tables import as_utc, utcnow
 from lanewatch.store.uplink_tables import UplinkOutboxRow
+from lanewatch.uplink import evidence
 from lanewatch.uplink.broker import confirm_topic, connect_properties, make_client, topic
 
 log = logging.getLogger(__name__)
@@ -58,7 +61,7 @@ class PublisherCounters:
     refused: int = 0
 
 
-def message(site: str, row: UplinkOutboxRow) -> bytes:
+def message(site: str, row: UplinkOutboxRow, evidence_dir: Path | None = None) -> bytes:
     payload = row.payload
     body: dict[str, Any] = {
         "v": 1,
@@ -73,6 +76,8 @@ def message(site: str, row: UplinkOutboxRow) -> bytes:
     }
     if "evidence" in payload:
         body["evidence"] = payload["evidence"]
+    if row.kind == "evidence":
+        evidence.attach(body, evidence_dir)
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -95,8 +100,11 @@ class _Lost(Exception):
 class UplinkPublisher:
     """`start()` returns at once and keeps (re)connecting until `stop()`; `poll_s` is the idle look interval."""
 
-    def __init__(self, engine: Engine, config: UplinkConfig, *, poll_s: float = 0.1) -> None:
+    def __init__(
+        self, engine: Engine, config: UplinkConfig, *, poll_s: float = 0.1, evidence_dir: Path | None = None
+    ) -> None:
         self.engine = engine
+        self.evidence_dir = evidence_dir
         self.config = config
         self.poll_s = poll_s
         self.client_id = f"lanewatch-edge-{config.site}"
@@ -207,7 +215,9 @@ class UplinkPublisher:
             if room > 0:
                 for row in self._next(cursor, room):
                     assert row.seq is not None
-                    info = client.publish(topic(self.config.site, row.kind), message(self.config.site, row), qos=1)
+                    info = client.publish(
+                        topic(self.config.site, row.kind), message(self.config.site, row, self.evidence_dir), qos=1
+                    )
                     if info.rc != mqtt.MQTT_ERR_SUCCESS:
                         raise _Lost(mqtt.error_string(info.rc))
                     inflight[info.mid] = cursor = row.seq

@@ -8,6 +8,8 @@ letters) and its counters into ``/metrics``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -21,7 +23,10 @@ from lanewatch.uplink.publisher import UplinkPublisher
 class UplinkRole:
     """Built from the settings; `start()` / `stop()`; `health()` for /api/health, `metrics()` for /metrics."""
 
-    def __init__(self, engine: Engine, uplink: UplinkConfig, centre: CentreConfig) -> None:
+    def __init__(
+        self, engine: Engine, uplink: UplinkConfig, centre: CentreConfig, evidence_dir: Path | None = None
+    ) -> None:
+        """`evidence_dir`: the service's evidence folder, where an edge reads and the centre keeps pictures."""
         if uplink.enabled and centre.enabled:
             raise ValueError("uplink and centre are both enabled: a process is an edge or the centre, not both")
         self.engine = engine
@@ -31,9 +36,9 @@ class UplinkRole:
         if uplink.enabled:
             self.outbox = EdgeOutbox(uplink.outbox_max_rows)
             record_tap.attach(engine, self.outbox)  # from now on every record write fills the outbox
-            self.publisher = UplinkPublisher(engine, uplink)
+            self.publisher = UplinkPublisher(engine, uplink, evidence_dir=evidence_dir)
         if centre.enabled:
-            self.centre = CentreIngest(engine, centre)
+            self.centre = CentreIngest(engine, centre, evidence_dir=evidence_dir)
 
     @property
     def enabled(self) -> bool:

@@ -60,8 +60,12 @@ class Edge:
     alarms: AlarmService
     violations: dict[str, Violation] = field(default_factory=dict)
 
-    def violation(self, camera: str = "gate", *, end: bool = False, vid: str | None = None) -> Violation:
-        """A new violation (or, with `vid`, the next update/end of that one), stored as the pipeline does."""
+    def violation(
+        self, camera: str = "gate", *, end: bool = False, vid: str | None = None, pictures: bool = False
+    ) -> Violation:
+        """A new violation (or, with `vid`, the next update/end of that one), stored as the pipeline does.
+
+        With `pictures` it names evidence files (each then also an outbox entry: tests/uplink/test_handling.py)."""
         if vid is None:
             n = next(_ids)
             v = Violation(
@@ -79,8 +83,8 @@ class Edge:
                 ended_at=None,
                 confidence=0.8,
                 box=(0.1, 0.2, 0.3, 0.4),
-                snapshot=f"{camera}/{n}.jpg",
-                snapshot_clean=f"{camera}/{n}-clean.jpg",
+                snapshot=f"{camera}/{n}.jpg" if pictures else None,
+                snapshot_clean=f"{camera}/{n}-clean.jpg" if pictures else None,
             )
             kind = "new"
         else:
