@@ -38,6 +38,7 @@ from lanewatch.camera import CameraState, FrameResult, Look
 from lanewatch.config import DetectorConfig, LookConfig, SourceConfig, TrackerConfig
 from lanewatch.detect.detector import Detector
 from lanewatch.detect.worker import DetectorCrashed
+from lanewatch.events import unreliable
 from lanewatch.events.evidence import EvidenceWriter
 from lanewatch.events.violation import Violation, ViolationEvent
 from lanewatch.passage_tap import PassageSink, PassageTap
@@ -174,6 +175,11 @@ class Pipeline:
         """New zones for a camera, in effect from its next frame; ordered after earlier adds/removes."""
         self._commands.put(("zones", camera, zones))
 
+    def confirm_view(self, camera: str) -> bool:
+        """A person checked the camera's zones: its next picture is the reference view, ending `moved`."""
+        judge = self._pictures.get(camera)
+        return judge is not None and judge.confirm_view()
+
     def stop(self) -> None:
         """Ask every source and the loop to end soon (safe from any thread or a signal handler)."""
         self._stop.set()
@@ -289,7 +295,7 @@ class Pipeline:
     def _finish_ended(self) -> None:
         for camera in self.buffers.finished():
             last = self.cameras[camera].finish()
-            self._emit(last)
+            self._emit(unreliable.mark(last, self._pictures.get(camera)))
             self.passages.finish(camera, last)
             self.stats.dropped[camera] = self.buffers.dropped(camera) + self._lost.get(camera, 0)
             self._forward_health()
@@ -339,7 +345,7 @@ class Pipeline:
                 self.stats.skipped[camera] = self.stats.skipped.get(camera, 0) + 1
             for sink in self.frame_sinks:
                 sink(result)
-            self._emit(result.events)
+            self._emit(unreliable.mark(result.events, self._pictures.get(camera)))
             self.passages.look(result)
 
     def _in_colour(

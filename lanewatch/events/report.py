@@ -48,6 +48,8 @@ def violation_json(v: Violation, snapshot_prefix: str = "") -> dict[str, Any]:
         "ended_at": iso(v.ended_at),
         "snapshot": rel(v.snapshot),
         "snapshot_clean": rel(v.snapshot_clean),
+        "unreliable": v.unreliable,
+        "unreliable_reason": v.unreliable_reason,
     }
 
 

@@ -44,6 +44,12 @@ class Violation:
     """Annotated JPEG, relative to the evidence directory."""
     snapshot_clean: str | None = None
     """Clean JPEG of the same frame, relative to the evidence directory."""
+    unreliable_reason: str | None = None
+    """Why the record cannot be trusted, e.g. "camera_moved" (it arose while the view had shifted off its zones)."""
+
+    @property
+    def unreliable(self) -> bool:
+        return self.unreliable_reason is not None
 
     @property
     def active(self) -> bool:

@@ -49,6 +49,8 @@ class CameraRow(SQLModel, table=True):
     site: str | None = Field(default=None, max_length=200)
     building: str | None = Field(default=None, max_length=200, index=True)
     org_pk: int | None = Field(default=None, index=True)  # the community it belongs to (revision 0004)
+    # this camera's picture-health thresholds that differ from the service's `picture:` (revision 0007)
+    picture: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column())
 
@@ -100,6 +102,8 @@ class ViolationRow(SQLModel, table=True):
     snapshot: str | None = Field(default=None, max_length=500)
     snapshot_clean: str | None = Field(default=None, max_length=500)
     state: str = Field(default="new", max_length=16, index=True)
+    unreliable: bool = False  # raised while the camera's view had moved off its zones (revision 0007)
+    unreliable_reason: str | None = Field(default=None, max_length=32)  # e.g. "camera_moved"
     acknowledged_by: str | None = Field(default=None, max_length=200)
     acknowledged_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     ack_comment: str | None = Field(default=None, max_length=2000)

@@ -39,6 +39,8 @@ def to_row(v: Violation) -> ViolationRow:
         box_y2=y2,
         snapshot=v.snapshot,
         snapshot_clean=v.snapshot_clean,
+        unreliable=v.unreliable,
+        unreliable_reason=v.unreliable_reason,
         updated_at=utcnow(),
     )
 
@@ -61,6 +63,7 @@ def from_row(r: ViolationRow) -> Violation:
         box=(r.box_x1, r.box_y1, r.box_x2, r.box_y2),
         snapshot=r.snapshot,
         snapshot_clean=r.snapshot_clean,
+        unreliable_reason=(r.unreliable_reason or "unknown") if r.unreliable else None,
     )
 
 
@@ -129,6 +132,8 @@ class ViolationStore:
         else:
             for column in PIPELINE_COLUMNS:
                 setattr(row, column, getattr(fresh, column))
+            if fresh.unreliable and not row.unreliable:  # a mark, once set, stays (see events.unreliable)
+                row.unreliable, row.unreliable_reason = True, fresh.unreliable_reason
             session.add(row)
         _record_evidence(session, row)
         record_tap.emit(session, "violation", row)  # e.g. the uplink's outbox row, in this transaction

@@ -113,16 +113,34 @@ class PictureHealth:
         self._moved_at: tuple[float, tuple[SourceState | None, str]] | None = None  # last view check and verdict
         self._reported: SourceState | None = None
         self._candidate: tuple[SourceState | None, float, datetime, str] | None = None  # kind, since offset, at, detail
+        self.moved_periods: list[tuple[float, float | None]] = []  # stream offsets [start, end) of reported moves
+        self._confirm_view = False  # set by a person who checked the zones: the next picture is the reference view
 
     @property
     def reported(self) -> SourceState | None:
         """The problem currently reported, None when the picture is healthy."""
         return self._reported
 
+    def moved_at(self, offset_s: float) -> bool:
+        """Whether stream time ``offset_s`` falls in a reported move (from the first shifted view it was seen on)."""
+        return any(start <= offset_s and (end is None or offset_s < end) for start, end in self.moved_periods)
+
+    def confirm_view(self) -> bool:
+        """A person redrew or confirmed the zones: the next judged picture becomes the reference view.
+
+        Ends ``moved`` at once (no ``confirm_s`` wait: a person looked). False until a reference exists.
+        """
+        if self.reference is None:
+            return False
+        self._confirm_view = True
+        return True
+
     def check(self, frame: Frame) -> PictureChange | None:
         """Judge one frame (skipped when the previous judged frame is under ``every_s`` ago)."""
         if not self.config.enabled:
             return None
+        if self._confirm_view:
+            return self._take_view(frame)
         # 10% slack: sampled frames land a little early or late (key frames), and 0.99 s after a judged
         # frame is "the next second", not a reason to wait for a third.
         if self._last_offset is not None and frame.offset_s - self._last_offset < 0.9 * self.config.every_s:
@@ -183,6 +201,26 @@ class PictureHealth:
             view = ViewReference(grey)
             self.view = view if view.features >= self.config.moved_min_features else None
 
+    def _take_view(self, frame: Frame) -> PictureChange | None:
+        """The confirmed view replaces the reference view; a reported move ends on this frame."""
+        self._confirm_view = False
+        grey = frame.grey_thumbnail(THUMB_WIDTH, THUMB_HEIGHT)
+        view = ViewReference(grey)
+        self.view = view if view.features >= self.config.moved_min_features else None
+        self._moved_at, self._candidate, self._last_offset = None, None, frame.offset_s
+        if self._reported is not SourceState.MOVED:
+            return None
+        return self._report(None, frame.offset_s, frame.timestamp, "zones confirmed: new reference view")
+
+    def _report(self, kind: SourceState | None, since: float, at: datetime, detail: str) -> PictureChange:
+        """Report ``kind`` from ``since``, keeping the periods of moves (violations raised in one are unreliable)."""
+        if self._reported is SourceState.MOVED and self.moved_periods:
+            self.moved_periods[-1] = (self.moved_periods[-1][0], since)
+        if kind is SourceState.MOVED:
+            self.moved_periods = [*self.moved_periods[-9:], (since, None)]
+        self._reported = kind
+        return PictureChange(kind, at, since, detail)
+
     def _debounce(self, kind: SourceState | None, detail: str, frame: Frame) -> PictureChange | None:
         if kind == self._reported:
             self._candidate = None
@@ -194,5 +232,4 @@ class PictureHealth:
         if frame.offset_s - since < confirm_s:
             return None
         self._candidate = None
-        self._reported = kind
-        return PictureChange(kind, at, since, first_detail if kind is not None else "picture healthy again")
+        return self._report(kind, since, at, first_detail if kind is not None else "picture healthy again")

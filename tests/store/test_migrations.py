@@ -80,6 +80,12 @@ def test_a_database_made_by_create_all_is_adopted(empty_db_url) -> None:
         for table in ("cameras", "api_keys", "webhooks"):
             conn.exec_driver_sql(f"DROP INDEX ix_{table}_org_pk")
             conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN org_pk")
+        for table, column in (
+            ("violations", "unreliable"),
+            ("violations", "unreliable_reason"),
+            ("cameras", "picture"),
+        ):
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")  # revision 0007
         conn.exec_driver_sql(
             "INSERT INTO cameras (id, name, source_url, sample_fps, imgsz, decode, enabled, created_at, updated_at)"
             " VALUES ('gate', 'Gate', 'rtsp://h/s', 0.5, 960, 'auto', true, '2026-11-30', '2026-11-30')"

@@ -64,6 +64,11 @@ class ViolationOut(BaseModel):
         min_length=4, max_length=4, title="Box", description="x1, y1, x2, y2 as fractions of the frame."
     )
     state: State = Field(title="Operator state")
+    unreliable: bool = Field(
+        title="Unreliable",
+        description="Raised while the camera's view had moved off its zones: check it before acting on it.",
+    )
+    unreliable_reason: str | None = Field(title="Why unreliable", description="camera_moved, or null.")
     acknowledged_by: str | None = Field(title="Acknowledged by (key name)")
     acknowledged_at: datetime | None = Field(title="Acknowledged at")
     ack_comment: str | None = Field(title="Acknowledgement comment")
@@ -96,6 +101,8 @@ class ViolationOut(BaseModel):
             confidence=row.confidence,
             box=[row.box_x1, row.box_y1, row.box_x2, row.box_y2],
             state=cast(State, row.state),  # the column holds only State values
+            unreliable=row.unreliable,
+            unreliable_reason=row.unreliable_reason,
             acknowledged_by=row.acknowledged_by,
             acknowledged_at=as_utc(row.acknowledged_at),
             ack_comment=row.ack_comment,
