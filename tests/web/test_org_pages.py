@@ -100,3 +100,22 @@ def _maintenance(district: District, device: str) -> bool:  # noqa: F811
         row = session.get(DeviceRow, device)
         assert row is not None
         return row.maintenance
+
+
+def test_the_dashboard_names_cameras_by_name_with_the_id_as_tooltip(signed_in, district: District) -> None:  # noqa: F811
+    page = signed_in("wy-willow", "/")
+    page.wait_for_selector("#history-status:not(:has-text('正在加载'))")
+    violation = district.violation("willow-gate", "east-lane", "东门通道")
+    feed = page.locator(f"#live-feed li[data-violation='{violation}'] .camera")
+    feed.wait_for()
+    assert (feed.inner_text(), feed.get_attribute("title")) == ("柳树东门", "willow-gate")
+    blocked = page.locator("#blocked-lanes li[data-camera='willow-gate'] .what")
+    blocked.wait_for()
+    assert "柳树东门" in blocked.inner_text() and blocked.get_attribute("title") == "willow-gate"
+    page.click("#history-form button[type='submit']")
+    cell = page.locator(f"#history-table tbody tr[data-violation='{violation}'] td").nth(1)
+    cell.wait_for()
+    assert (cell.inner_text(), cell.get_attribute("title")) == ("柳树东门", "willow-gate")
+    assert "willow-gate" not in page.inner_text("#history-table") + page.inner_text("#live-feed")
+    page.locator(f"#live-feed li[data-violation='{violation}'] button").click()
+    page.wait_for_selector("#violation-dialog dd:has-text('柳树东门（willow-gate）')")

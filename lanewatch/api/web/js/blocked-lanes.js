@@ -35,7 +35,7 @@ export function blockedLanes(list, empty, cameraName = (id) => id) {
     order.forEach(([key, lane], i) => {
       let item = items.get(key);
       if (!item) {
-        const what = h("span", { class: "what" });
+        const what = h("span", { class: "what", title: lane.camera });  // the camera's id, its name in the text
         const how = h("span", { class: "how-long" });
         item = { li: h("li", { dataset: { camera: lane.camera, zone: lane.zone } }, what, how), what, how };
         items.set(key, item);

@@ -24,15 +24,16 @@ async function main() {
   $("sound-slot").append(soundToggle());
   const cameras = await api("/api/cameras").catch(() => []);
   const names = new Map(cameras.map((c) => [c.id, c.name]));
+  const cameraName = (id) => names.get(id) || id;  // the camera's name wherever a person reads it; the id in tooltips
   const link = connectionBanner(document.querySelector("main"), (lost) => { if (lost) grid.unknown(); else grid.soon(); });
   const grid = cameraGrid($("camera-grid"), $("cameras-status"), link.call);
   const past = history({ form: $("history-form"), table: $("history-table"), pager: $("history-pager"),
-    status: $("history-status"), exportButton: $("history-export") }, (id) => open(id));
+    status: $("history-status"), exportButton: $("history-export") }, (id) => open(id), cameraName);
   function open(id) {
-    showViolation(id, who, () => { grid.soon(); past.reload(); });
+    showViolation(id, who, () => { grid.soon(); past.reload(); }, cameraName);
   }
-  const blocked = blockedLanes($("blocked-lanes"), $("blocked-empty"), (id) => names.get(id) || id);
-  const feed = liveFeed($("live-feed"), $("live-empty"), open);
+  const blocked = blockedLanes($("blocked-lanes"), $("blocked-empty"), cameraName);
+  const feed = liveFeed($("live-feed"), $("live-empty"), open, cameraName);
   const active = () => api("/api/violations?active=true&limit=500").then((page) => page.items);
   let dropped = false;
   connectLive((type, payload) => {

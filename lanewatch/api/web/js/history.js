@@ -83,7 +83,8 @@ function zoneChoices(form) {
   return fill;
 }
 
-export function history({ form, table, pager, status, exportButton }, openViolation) {
+/** `cameraName(id)` names a camera in the table (its id is the cell's tooltip). */
+export function history({ form, table, pager, status, exportButton }, openViolation, cameraName = (id) => id) {
   const cursors = [null];  // cursors[i] = the `after` that loads page i
   let page = 0;
 
@@ -105,7 +106,7 @@ export function history({ form, table, pager, status, exportButton }, openViolat
 
   function render(items, next) {
     replaceChildren(table.tBodies[0], items.map((v) => h("tr", { dataset: { violation: v.id } },
-      h("td", {}, formatTime(v.violation_at)), h("td", {}, v.camera), h("td", {}, v.zone_name), h("td", {}, label("label", v.label)),
+      h("td", {}, formatTime(v.violation_at)), h("td", { title: v.camera }, cameraName(v.camera)), h("td", {}, v.zone_name), h("td", {}, label("label", v.label)),
       h("td", {}, formatDuration(v.dwell_s)), h("td", {}, badge(label("state", v.state), `state-${v.state}`)),
       h("td", {}, h("button", { type: "button", onclick: () => openViolation(v.id), "aria-label": t("web.history.details-of", { id: v.id }) }, t("web.details"))))));
     replaceChildren(pager,

@@ -11,17 +11,17 @@ const MAX_ITEMS = 200;
 const ACTIONS = { acknowledged: "web.feed.acknowledged", resolved: "web.feed.resolved" };
 
 /** A line of text for an event, or null for events not worth a line (a violation's routine updates). */
-function describe(type, payload) {
+function describe(type, payload, cameraName) {
   const v = payload.after;
   const names = v ? { label: label("label", v.label), zone: v.zone_name } : {};
   switch (type) {
     case "violation.new":
-      return { what: t("web.feed.new", names), where: v.camera, at: v.violation_at, violation: v };
+      return { what: t("web.feed.new", names), camera: v.camera, at: v.violation_at, violation: v };
     case "violation.update":
       if (!ACTIONS[payload.action]) return null;
-      return { what: t(ACTIONS[payload.action], { by: payload.by, ...names }), where: v.camera, at: payload.published_at, violation: v };
+      return { what: t(ACTIONS[payload.action], { by: payload.by, ...names }), camera: v.camera, at: payload.published_at, violation: v };
     case "violation.end":
-      return { what: t("web.feed.end", names), where: v.camera, at: v.ended_at, violation: v };
+      return { what: t("web.feed.end", names), camera: v.camera, at: v.ended_at, violation: v };
     case "camera.online":
     case "camera.offline":
     case "camera.frozen":
@@ -29,20 +29,21 @@ function describe(type, payload) {
     case "camera.dark":
     case "camera.blurred":
     case "camera.moved":
-      return { what: t("web.feed.camera", { camera: payload.camera, state: label("state", type.slice(7)) }) + (payload.detail ? ` (${payload.detail})` : ""),
-        where: payload.camera, at: payload.at, health: type.slice(7) };
+      return { what: t("web.feed.camera", { camera: cameraName(payload.camera), state: label("state", type.slice(7)) }) + (payload.detail ? t("web.aside", { text: payload.detail }) : ""),
+        camera: payload.camera, at: payload.at, health: type.slice(7) };
     default:
       return null;
   }
 }
 
 /**
- * Feed `list` from live events; `openViolation(id)` shows a violation's detail.
+ * Feed `list` from live events; `openViolation(id)` shows a violation's detail; `cameraName(id)` names
+ * a camera (the line shows the name, the id is its tooltip).
  * Returns {handle(type, payload), seed(items)}: handle is given to connectLive(); seed() adds the
  * active violations (GET /api/violations?active=true, asked once the stream is opening, so that
  * nothing between the two is missed) below the lines already shown.
  */
-export function liveFeed(list, empty, openViolation) {
+export function liveFeed(list, empty, openViolation, cameraName = (id) => id) {
   const lines = new Map();  // violation id -> its <li>
 
   function fill(item, type, line) {
@@ -50,7 +51,8 @@ export function liveFeed(list, empty, openViolation) {
     item.className = `fresh ${kind}`;
     item.dataset.type = type;
     replaceChildren(item,
-      h("div", {}, h("div", { class: "what" }, line.what), h("div", { class: "when" }, `${line.where} · ${formatTime(line.at)}`)),
+      h("div", {}, h("div", { class: "what" }, line.what), h("div", { class: "when" },
+        h("span", { class: "camera", title: line.camera }, cameraName(line.camera)), ` · ${formatTime(line.at)}`)),
       line.violation ? h("button", { type: "button", onclick: () => openViolation(line.violation.id),
         "aria-label": t("web.feed.details-of", { what: line.what }) }, t("web.details")) : null);
   }
@@ -76,7 +78,7 @@ export function liveFeed(list, empty, openViolation) {
   }
 
   function handle(type, payload) {
-    const line = describe(type, payload);
+    const line = describe(type, payload, cameraName);
     if (!line) return;
     show(type, line);
     if (type === "violation.new") cue("violation", list.closest("section"));
@@ -88,7 +90,7 @@ export function liveFeed(list, empty, openViolation) {
       const type = v.state === "new" ? "violation.new" : "violation.update";
       const what = v.state === "new" ? t("web.feed.new", { label: label("label", v.label), zone: v.zone_name })
         : t(ACTIONS[v.state] || "web.feed.new", { by: v.state === "resolved" ? v.resolved_by : v.acknowledged_by, label: label("label", v.label), zone: v.zone_name });
-      show(type, { what, where: v.camera, at: v.violation_at, violation: v }, { atEnd: true });
+      show(type, { what, camera: v.camera, at: v.violation_at, violation: v }, { atEnd: true });
     }
   }
 

@@ -12,11 +12,11 @@ export function act(id, action, comment) {
   return api(`/api/violations/${encodeURIComponent(id)}/${action}`, { method: "POST", body });
 }
 
-function facts(v) {
+function facts(v, cameraName) {
   const who = (at, by, comment) => comment ? t("web.violation.by-comment", { at: formatTime(at), by, comment })
     : t("web.violation.by", { at: formatTime(at), by });
   const rows = [
-    ["web.violation.camera", v.camera], ["web.violation.zone", t("web.camera-option", { name: v.zone_name, id: v.zone })],
+    ["web.violation.camera", cameraName(v.camera) === v.camera ? v.camera : t("web.camera-option", { name: cameraName(v.camera), id: v.camera })], ["web.violation.zone", t("web.camera-option", { name: v.zone_name, id: v.zone })],
     ["web.violation.what", t("web.violation.what-value", { label: label("label", v.label), confidence: Math.round(v.confidence * 100) })],
     ["web.violation.state", badge(label("state", v.state), `state-${v.state}`)],
     ["web.violation.in-lane", t(v.active ? "web.violation.still-there" : "web.violation.left")],
@@ -60,8 +60,11 @@ function actions(v, who, onDone, error) {
     h("div", { class: "actions" }, buttons)];
 }
 
-/** Open the detail dialog; `onChange(violation)` is called after an acknowledgement or resolution. */
-export async function showViolation(id, who, onChange = () => {}) {
+/**
+ * Open the detail dialog; `onChange(violation)` is called after an acknowledgement or resolution;
+ * `cameraName(id)` names the camera (the dashboard knows the names; without it the id is shown).
+ */
+export async function showViolation(id, who, onChange = () => {}, cameraName = (camera) => camera) {
   const content = h("div", {}, h("p", {}, t("web.loading")));
   const dialog = makeDialog("violation-dialog", t("web.violation.title"), content);
   const error = h("p", { class: "error", role: "alert" });
@@ -71,7 +74,7 @@ export async function showViolation(id, who, onChange = () => {}) {
     // Picture beside the facts and buttons (one column on a narrow screen): the whole dialog fits a
     // 1440×900 screen, its buttons reachable without scrolling.
     replaceChildren(content, h("div", { class: "detail-columns" }, h("div", {}, snapshotToggle(v)),
-      h("div", {}, facts(v), actions(v, who, (updated) => { onChange(updated); render(updated); }, error), error)));
+      h("div", {}, facts(v, cameraName), actions(v, who, (updated) => { onChange(updated); render(updated); }, error), error)));
     if (hadFocus) dialog.querySelector(".close").focus();  // the pressed button is gone: keep focus in the dialog
   };
   const closed = openDialog(dialog);
