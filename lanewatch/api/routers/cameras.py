@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
 from lanewatch.api.errors import ApiError, responses
@@ -120,12 +120,14 @@ class CameraPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: Name = None
-    source_url: SourceUrl = None
-    sample_fps: SampleFps = None
-    imgsz: Imgsz = None
-    decode: Decode = None
-    enabled: Enabled = None
+    # The None defaults only stand for "not sent" (read through model_fields_set; pydantic does not validate
+    # defaults), so a sent null is still refused and the schema stays non-nullable: hence the ignores.
+    name: Name = None  # type: ignore[assignment]  # "not sent", see above
+    source_url: SourceUrl = None  # type: ignore[assignment]  # "not sent", see above
+    sample_fps: SampleFps = None  # type: ignore[assignment]  # "not sent", see above
+    imgsz: Imgsz = None  # type: ignore[assignment]  # "not sent", see above
+    decode: Decode = None  # type: ignore[assignment]  # "not sent", see above
+    enabled: Enabled = None  # type: ignore[assignment]  # "not sent", see above
     site: Place = None
     building: Place = None
     org: Annotated[OrgCode, Field(description="Move the camera to this community (inside your scope).")] = None
@@ -310,7 +312,7 @@ def delete_camera(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDe
     """Its violations and evidence stay (they are records of what happened)."""
     row = camera_or_404(session, camera_id, caller.scope)
     audit.record(session, caller, "camera.delete", "camera", camera_id, org_pk=row.org_pk, before=_fields(row))
-    session.exec(delete(ZoneRow).where(ZoneRow.camera_id == camera_id))
+    session.exec(delete(ZoneRow).where(col(ZoneRow.camera_id) == camera_id))
     session.delete(row)
     session.commit()
     event_scope.changed()
@@ -384,7 +386,7 @@ def latest_frame(
         image = image.copy()
     if zones:
         rows = session.exec(
-            select(ZoneRow).where(ZoneRow.camera_id == camera_id).order_by(ZoneRow.position, ZoneRow.pk)
+            select(ZoneRow).where(ZoneRow.camera_id == camera_id).order_by(col(ZoneRow.position), col(ZoneRow.pk))
         ).all()
         draw_zones(image, [(r.name, r.polygon) for r in rows])
     if detections:
