@@ -23,14 +23,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar, cast
 
-from sqlmodel import Session, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from lanewatch.alarms.service import AlarmService
 from lanewatch.api.runtime import CameraStatus
 from lanewatch.config import PictureHealthConfig, ServiceSettings, SourceConfig
+from lanewatch.config.cameras import DecodeMode
 from lanewatch.detect.detections import Detections
 from lanewatch.detect.detector import Detector
 from lanewatch.events.bus import EventBus
@@ -52,7 +56,22 @@ from lanewatch.video.frame import Frame
 from lanewatch.video.source import SourceError, redact_url
 from lanewatch.words import configure as configure_words
 
+if TYPE_CHECKING:  # imported when enabled (the MQTT client and the TCP server are optional at run time)
+    from lanewatch.alarms.gb26875 import Gb26875ServerThread
+    from lanewatch.alarms.mqtt_ingest import MqttIngest
+
 log = logging.getLogger(__name__)
+
+_Event = TypeVar("_Event")
+
+
+def _sink(publish: Callable[[_Event], object]) -> Callable[[_Event], None]:
+    """A pipeline sink returns nothing; the bus's publish returns the live event it sent (for its other callers)."""
+
+    def sink(event: _Event) -> None:
+        publish(event)
+
+    return sink
 
 
 def source_from_row(row: CameraRow, picture: PictureHealthConfig | None = None) -> SourceConfig:
@@ -65,7 +84,7 @@ def source_from_row(row: CameraRow, picture: PictureHealthConfig | None = None) 
         camera=row.id,
         url=row.source_url,
         sample_fps=row.sample_fps,
-        decode=row.decode,
+        decode=cast(DecodeMode, row.decode),  # SourceConfig still checks the stored value
         replay=is_file,
         picture=picture or PictureHealthConfig(),
     )
@@ -97,8 +116,8 @@ class Service:
             tracker_config=settings.tracker,
             look_config=settings.looks,
             evidence=EvidenceWriter(self.evidence_dir),
-            event_sinks=[outbox, self.bus.publish_violation, self.speakers],
-            health_sinks=[outbox.health, self.bus.publish_health],
+            event_sinks=[outbox, _sink(self.bus.publish_violation), self.speakers],
+            health_sinks=[outbox.health, _sink(self.bus.publish_health)],
             passage_sinks=[PassageStore(self.engine)],  # vehicles through the lanes (issue 20)
         )
         self.alarms = AlarmService(self.engine, self.bus, settings.alarms)
@@ -109,8 +128,8 @@ class Service:
         self.dispatcher = WebhookDispatcher(
             self.engine, settings.webhooks, on_delivered=self.alarms.on_delivered, robots=self.robots
         )
-        self.mqtt = None
-        self.gb26875 = None
+        self.mqtt: MqttIngest | None = None
+        self.gb26875: Gb26875ServerThread | None = None
         self._running: dict[str, SourceConfig] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -227,7 +246,7 @@ DEFAULT_DEMO_SOURCE = Path("../shared/footage/parking-aisle/lot-busy.mp4")
 DEMO_ZONES = Path(__file__).resolve().parents[1] / "zones" / "lot-busy.json"
 
 
-def ensure_demo_camera(engine, source: str | None) -> str | None:
+def ensure_demo_camera(engine: Engine, source: str | None) -> str | None:
     """With no camera in the store, add a demo camera replaying ``source`` (default: the shared sample clip)."""
     from lanewatch.zones.zone_file import load_zone_file
 
@@ -250,7 +269,7 @@ FIRST_ADMIN = "admin"
 FIRST_ADMIN_FILE = "first-admin-password.txt"
 
 
-def ensure_first_admin(engine, data_dir: Path) -> str | None:
+def ensure_first_admin(engine: Engine, data_dir: Path) -> str | None:
     """With nobody in the store, create the administrator ``admin`` in the root organisation.
 
     Its password comes from ``LANEWATCH_ADMIN_PASSWORD`` when set (the deployer chose it), else it is
@@ -270,7 +289,7 @@ def ensure_first_admin(engine, data_dir: Path) -> str | None:
         if session.exec(select(PersonRow)).first() is not None:
             return None
         root = session.exec(
-            select(OrganisationRow).where(OrganisationRow.parent_pk == None).order_by(OrganisationRow.pk)  # noqa: E711
+            select(OrganisationRow).where(OrganisationRow.parent_pk == None).order_by(col(OrganisationRow.pk))  # noqa: E711
         ).first()
         if root is None or root.pk is None:
             root = OrganisationRow(code="district", name="本区", kind="district")

@@ -10,6 +10,9 @@ from pydantic import Field
 
 from lanewatch.config.base import StrictModel
 
+DecodeMode = Literal["auto", "all", "keyframes"]
+"""Which frames of a stream are decoded (``SourceConfig.decode``)."""
+
 
 class PictureHealthConfig(StrictModel):
     """When a camera's picture counts as covered, dark, blurred or moved (``video.picture_health``)."""
@@ -118,7 +121,7 @@ class SourceConfig(StrictModel):
         "decodes key frames only, which is what lets one machine watch many "
         "cameras; fire-lane grace times are tens of seconds.",
     )
-    decode: Literal["auto", "all", "keyframes"] = Field(
+    decode: DecodeMode = Field(
         "auto",
         title="Decode mode",
         description="'keyframes' decodes only key frames (cheap); 'auto' does so when the sampling "
