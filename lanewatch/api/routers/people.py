@@ -1,5 +1,7 @@
 """/api/people: who may sign in. Administrators list, create, change (role, organisation, disable, reset the
-password) and delete people; one whose organisation is not the root manages only its own subtree.
+password) and delete people; one whose organisation is not the root manages only its own subtree, and
+nobody gives, or changes, a role that may do more than their own. A change holds at the person's next
+request: the role and organisation are read from the person's row on every request, not kept in the sign-in.
 
 A password set or reset here is a temporary one: the person must choose their
 own at the next sign-in. Disabling, a reset and a delete sign the person out
