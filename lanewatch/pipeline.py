@@ -175,10 +175,9 @@ class Pipeline:
         """New zones for a camera, in effect from its next frame; ordered after earlier adds/removes."""
         self._commands.put(("zones", camera, zones))
 
-    def confirm_view(self, camera: str) -> bool:
-        """A person checked the camera's zones: its next picture is the reference view, ending `moved`."""
-        judge = self._pictures.get(camera)
-        return judge is not None and judge.confirm_view()
+    def picture(self, camera: str) -> PictureHealth | None:
+        """The camera's picture judge (its reference view, its moves, ``confirm_view``); None when not running."""
+        return self._pictures.get(camera)
 
     def stop(self) -> None:
         """Ask every source and the loop to end soon (safe from any thread or a signal handler)."""

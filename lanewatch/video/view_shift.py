@@ -28,6 +28,7 @@ class ViewShift:
     features: int  # key points in the reference
     inliers: int  # matches that agree with the fitted homography
     shift: float | None  # centre displacement / picture width; None when too few matches agree
+    homography: np.ndarray | None = None  # 3x3, reference → current, in fractions of the picture (0–1)
 
 
 class ViewReference:
@@ -38,6 +39,7 @@ class ViewReference:
         self._matcher = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True)
         self._points, self._descriptors = self._orb.detectAndCompute(grey, None)
         self.shape = grey.shape
+        self.grey = grey.copy()  # shown beside the current picture when a person checks the zones
         self.min_inliers = min_inliers
 
     @property
@@ -63,4 +65,6 @@ class ViewReference:
         height, width = self.shape
         centre = np.array([[[width / 2, height / 2]]], dtype=np.float32)
         moved = cv2.perspectiveTransform(centre, homography)[0, 0] - centre[0, 0]
-        return ViewShift(self.features, inliers, float(np.hypot(*moved)) / width)
+        scale = np.diag([width, height, 1.0])  # fractions → thumbnail pixels
+        in_fractions = np.linalg.inv(scale) @ homography @ scale
+        return ViewShift(self.features, inliers, float(np.hypot(*moved)) / width, in_fractions / in_fractions[2, 2])
