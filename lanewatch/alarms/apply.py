@@ -31,6 +31,7 @@ from lanewatch.alarms.device_types import SEVERITY_OF, DeviceRules, Severity
 from lanewatch.alarms.devices import RulesCache, auto_register, device_records, offline_after
 from lanewatch.alarms.messages import AlarmType, IngestResult, IngestSource, MessageKind, SensorMessage
 from lanewatch.alarms.notify import Notifier
+from lanewatch.alarms.payloads import item_problem
 from lanewatch.alarms.records import AlarmState, alarm_json, priority
 from lanewatch.alarms.rules import RuleEngine
 from lanewatch.config import AlarmSettings
@@ -44,15 +45,15 @@ from lanewatch.words.said import Code, say
 _QUERY_CHUNK = 500  # ids per IN (...) list
 
 
-def check_message(message: SensorMessage) -> str | None:
-    """What a message lacks to mean anything, in plain words (None if it is complete)."""
+def check_message(message: SensorMessage, lang: str | None = None) -> str | None:
+    """What a message lacks to mean anything, in plain words in `lang` (None if it is complete)."""
     kind = message.kind
     if kind in (MessageKind.ALARM, MessageKind.CLEAR) and message.alarm_type is None:
-        return f"{kind.value} messages need 'alarm_type'"
+        return say("alarms.check.needs_alarm_type", lang, kind=Code("message_kind", kind.value))
     if kind is MessageKind.READING and (message.quantity is None or message.value is None):
-        return "a reading needs 'quantity' and 'value'"
+        return say("alarms.check.reading", lang)
     if kind is MessageKind.BATTERY and (message.value is None or not 0 <= message.value <= 100):
-        return "a battery message needs 'value' in percent (0 to 100)"
+        return say("alarms.check.battery", lang)
     return None
 
 
@@ -129,7 +130,7 @@ class BatchApplier:
             for index, message in enumerate(job.messages):
                 problem = check_message(message)
                 if problem is not None:
-                    job.result.errors.append(f"item {index}: {problem}" if len(job.messages) > 1 else problem)
+                    job.result.errors.append(item_problem(index, problem, None) if len(job.messages) > 1 else problem)
                     continue
                 key = seen_key(message)
                 if key is not None:

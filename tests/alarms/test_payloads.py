@@ -47,14 +47,16 @@ def test_accepted_shapes(data, device_ids):
     ],
 )
 def test_refusals_say_why(data, error):
-    messages, errors = parse_payload(data, source=IngestSource.HTTP)
+    messages, errors = parse_payload(data, source=IngestSource.HTTP, lang="en")
     assert messages == []
     assert len(errors) == 1 and errors[0].startswith(error), errors
 
 
 def test_a_bad_item_does_not_cost_the_good_ones():
     messages, errors = parse_payload(
-        [HEARTBEAT, {"kind": "boom"}, "text", {**HEARTBEAT, "device_id": "smoke-9"}], source=IngestSource.HTTP
+        [HEARTBEAT, {"kind": "boom"}, "text", {**HEARTBEAT, "device_id": "smoke-9"}],
+        source=IngestSource.HTTP,
+        lang="en",
     )
     assert [m.device_id for m in messages] == ["smoke-1", "smoke-9"]
     assert errors[0].startswith("item 1: device_id: Field required; kind: Input should be")
@@ -67,5 +69,5 @@ def test_the_sender_cannot_choose_the_source():
 
 
 def test_a_flood_of_bad_items_is_summarised():
-    _, errors = parse_payload([{"kind": "x"}] * 500, source=IngestSource.HTTP)
+    _, errors = parse_payload([{"kind": "x"}] * 500, source=IngestSource.HTTP, lang="en")
     assert len(errors) == MAX_ERRORS_REPORTED + 1 and errors[-1] == "more invalid items not listed"

@@ -94,8 +94,8 @@ def test_the_test_flag_is_kept_and_never_drops_a_fire(service, clock) -> None:
 def test_incomplete_messages_are_refused_by_index(service, clock) -> None:
     result = service.submit([msg(), msg(kind="reading"), msg(kind="battery", value=140)], clock())
     assert result.accepted == 1
-    assert result.errors[0].startswith("item 1: a reading needs")
-    assert result.errors[1].startswith("item 2: a battery message")
+    assert result.errors[0].startswith("消息[1]：读数消息需要")  # in the deployment's language (Chinese first)
+    assert result.errors[1].startswith("消息[2]：电量消息需要")
 
 
 def test_readings_go_through_the_device_rules(service, clock) -> None:

@@ -4,7 +4,8 @@ The body is one message, a JSON array of them, or ``{"messages": [...]}``,
 in the same format as MQTT payloads (`lanewatch.alarms.payloads`). Each
 message is validated on its own: the good ones are stored even when others
 are malformed (200, with the refusals listed), and only a body in which
-nothing could be used is a 422. The answer comes once the batch is
+nothing could be used is a 422. Refusals are worded in the request's language
+(Chinese first; ``Accept-Language: en`` or the person's setting for English). The answer comes once the batch is
 committed, so a 200 means stored. A key with an organisation delivers only
 for devices registered inside its scope (it cannot raise another
 enterprise's alarms, nor auto-register devices); the others are refused
@@ -22,11 +23,12 @@ from starlette.concurrency import run_in_threadpool
 
 from lanewatch.alarms.apply import check_message
 from lanewatch.alarms.messages import IngestSource, SensorMessage
-from lanewatch.alarms.payloads import parse_payload
+from lanewatch.alarms.payloads import item_problem, not_an_object, parse_payload
 from lanewatch.api.deps import RuntimeDep, SessionDep, loads_strict
-from lanewatch.api.errors import ApiError, responses
+from lanewatch.api.errors import ApiError, language, responses
 from lanewatch.api.permits import AlarmIngester
 from lanewatch.store.tables import utcnow
+from lanewatch.words import t
 
 router = APIRouter(prefix="/alarms", tags=["alarm ingest"])
 
@@ -36,7 +38,9 @@ class IngestAnswer(BaseModel):
     duplicates: int = Field(
         description="Messages whose message_id was seen before for that device (not applied again)."
     )
-    errors: list[str] = Field(description="Refused items, as 'item <index>: <reason>'.")
+    errors: list[str] = Field(
+        description="Refused items, as 'item <index>: <reason>' (消息[<index>]：<原因> in Chinese)."
+    )
 
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:
@@ -73,32 +77,32 @@ _BODY_SCHEMA = {
 }
 
 
-def _items(data: Any) -> tuple[list[Any], list[str]]:
+def _items(data: Any, lang: str) -> tuple[list[Any], list[str]]:
     """The message items of a body, or the reason it has none (the wrapper's own problems)."""
     if isinstance(data, dict) and "messages" in data:
         if set(data) != {"messages"} or not isinstance(data["messages"], list):
-            return [], parse_payload(data, source=IngestSource.HTTP)[1]
+            return [], parse_payload(data, source=IngestSource.HTTP, lang=lang)[1]
         data = data["messages"]
     if isinstance(data, list):
-        return (data, []) if data else ([], ["no messages in the body (empty array)"])
+        return (data, []) if data else ([], [t("alarms.ingest.empty_body", lang)])
     return [data], []
 
 
-def parse_items(items: list[Any]) -> tuple[list[SensorMessage], list[str]]:
-    """Each item parsed on its own, so a refusal names the item's index."""
+def parse_items(items: list[Any], lang: str | None = None) -> tuple[list[SensorMessage], list[str]]:
+    """Each item parsed on its own, so a refusal names the item's index; refusals worded in `lang`."""
     usable: list[SensorMessage] = []
     errors: list[str] = []
     for index, item in enumerate(items):
         parsed, problems = (
-            parse_payload(item, source=IngestSource.HTTP)
+            parse_payload(item, source=IngestSource.HTTP, lang=lang)
             if isinstance(item, dict)
-            else ([], [f"expected a message object, got {type(item).__name__}"])
+            else ([], [not_an_object(item, lang)])
         )
-        problem = "; ".join(problems) if problems else check_message(parsed[0])
+        problem = t("alarms.payload.and", lang).join(problems) if problems else check_message(parsed[0], lang)
         if problem is None:
             usable.append(parsed[0])
         else:
-            errors.append(f"item {index}: {problem}" if len(items) > 1 else problem)
+            errors.append(item_problem(index, problem, lang) if len(items) > 1 else problem)
     return usable, errors
 
 
@@ -112,27 +116,28 @@ def parse_items(items: list[Any]) -> tuple[list[SensorMessage], list[str]]:
 async def ingest(request: Request, runtime: RuntimeDep, session: SessionDep, caller: AlarmIngester) -> IngestAnswer:
     """Store readings, device alarms, clears, heartbeats, battery, tamper and operation messages."""
     received_at = utcnow()
+    lang = language(request)
     devices = caller.scope.device_ids(session)  # None: any device (an unscoped key)
     session.close()  # the key check is done: hold no pooled connection while waiting for the group commit
     body = await request.body()
     try:
         data = loads_strict(body)
     except UnicodeDecodeError:
-        raise ApiError(422, "api.ingest.not_utf8", problems=["request body is not UTF-8 text"]) from None
+        raise ApiError(422, "api.ingest.not_utf8", problems=[t("alarms.ingest.not_utf8", lang)]) from None
     except json.JSONDecodeError as exc:
-        problem = f"request body is not valid JSON: {exc.msg}"
+        problem = t("alarms.ingest.json_invalid", lang, error=exc.msg)
         raise ApiError(
             422, "api.ingest.json_invalid", problems=[problem], problem_kind="json_invalid", error=exc.msg
         ) from None
-    items, errors = _items(data)
+    items, errors = _items(data, lang)
     limit = runtime.alarms.settings.max_batch
     if len(items) > limit:
         raise ApiError(status.HTTP_413_CONTENT_TOO_LARGE, "api.ingest.too_many", count=len(items), limit=limit)
-    usable, item_errors = parse_items(items)
+    usable, item_errors = parse_items(items, lang)
     errors += item_errors
     if devices is not None:
         outside = sorted({m.device_id for m in usable} - devices)
-        errors += [f"no device {d!r} in this key's organisation: register it there first" for d in outside]
+        errors += [t("alarms.ingest.outside", lang, device=d) for d in outside]
         usable = [m for m in usable if m.device_id in devices]
     if not usable:
         if len(errors) == 1:
