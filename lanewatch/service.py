@@ -53,6 +53,7 @@ from lanewatch.store.violation_store import ViolationStore
 from lanewatch.store.zone_rows import new_row, zone_of, zone_rows
 from lanewatch.uplink.role import UplinkRole
 from lanewatch.video.frame import Frame
+from lanewatch.video.picture_health import camera_picture
 from lanewatch.video.source import SourceError, redact_url
 from lanewatch.words import configure as configure_words
 
@@ -77,7 +78,7 @@ def _sink(publish: Callable[[_Event], object]) -> Callable[[_Event], None]:
 def source_from_row(row: CameraRow, picture: PictureHealthConfig | None = None) -> SourceConfig:
     """A camera row as source settings; a local file is replayed in real time, looping (a demo camera).
 
-    ``picture`` is the service's picture-health settings (one set for every camera: rows do not carry them).
+    ``picture`` is the service's picture-health settings, under the camera's own thresholds (``row.picture``).
     """
     is_file = "://" not in row.source_url and Path(row.source_url).expanduser().is_file()
     return SourceConfig(
@@ -86,7 +87,7 @@ def source_from_row(row: CameraRow, picture: PictureHealthConfig | None = None) 
         sample_fps=row.sample_fps,
         decode=cast(DecodeMode, row.decode),  # SourceConfig still checks the stored value
         replay=is_file,
-        picture=picture or PictureHealthConfig(),
+        picture=camera_picture(picture or PictureHealthConfig(), row.picture),
     )
 
 
@@ -122,8 +123,9 @@ class Service:
         )
         self.alarms = AlarmService(self.engine, self.bus, settings.alarms)
         secret = load_or_create_secret(settings.data_dir / SECRET_FILE)
-        self.links = LinkSigner(secret, valid_s=settings.notifications.link_valid_hours * 3600)
-        self.robots = Robots(self.engine, settings.notifications, self.links)
+        links = LinkSigner(secret, valid_s=settings.notifications.link_valid_hours * 3600)
+        self.links: LinkSigner | None = links  # as `Runtime` has it (None: a runtime without evidence links)
+        self.robots = Robots(self.engine, settings.notifications, links)
         self.robots.ensure()  # the robot and SMS targets as webhook rows, before anything is enqueued
         self.dispatcher = WebhookDispatcher(
             self.engine, settings.webhooks, on_delivered=self.alarms.on_delivered, robots=self.robots

@@ -15,6 +15,7 @@ from lanewatch.api.middleware import BodyLimitMiddleware, MetricsMiddleware, Req
 from lanewatch.api.routers import (
     alarms,
     audit,
+    camera_picture,
     camera_view,
     cameras,
     events,
@@ -62,6 +63,7 @@ def create_app(
     mounted += [("/api", module.router) for module in (orgs, people, audit)]  # who may see what
     mounted.append(("/api", lanes.router))  # what drives through the lanes
     mounted.append(("/api", camera_view.router))  # a moved camera's reference view and the way back
+    mounted.append(("/api", camera_picture.router))  # a camera's own picture-health thresholds
     mounted.append(("", health.router))  # /api/health and /metrics
     mounted.append(("", session.router))  # /api/session and /api/me
     mounted.append(("", web.router))  # the web pages at /

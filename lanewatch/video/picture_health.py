@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import cv2
 import numpy as np
@@ -74,6 +75,15 @@ class PictureChange:
     at: datetime
     offset_s: float
     detail: str
+
+
+def camera_picture(service: PictureHealthConfig, overrides: dict[str, Any] | None) -> PictureHealthConfig:
+    """The service's ``picture:`` settings with one camera's own thresholds over them (validated together).
+
+    A camera looking into a dim car park needs a lower ``dark_mean``, one on a
+    swaying pole a larger ``moved_shift``; the rest follow the service.
+    """
+    return PictureHealthConfig.model_validate({**service.model_dump(), **(overrides or {})})
 
 
 def measure(grey: np.ndarray, flat_std: float) -> PictureStats:
