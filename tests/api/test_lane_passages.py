@@ -82,3 +82,7 @@ def test_bad_ranges_are_refused(client, world: World) -> None:
     r = client.get("/api/lanes/passages", params={"since": "2026-06-01T00:00:00"}, headers=h)  # no time zone
     assert r.status_code == 422
     assert client.get("/api/lanes/passages", params={"recent": 101}, headers=h).status_code == 422
+    for camera in ("nosuch", "a\x00b"):  # unknown, or what no database can hold: never a server error
+        assert client.get("/api/lanes/passages", params={"camera": camera}, headers=h).status_code in (404, 422)
+    r = client.get("/api/lanes/passages", params={"zone": "a\x00b"}, headers=h)  # SQLite: no such lane
+    assert (r.status_code, r.json().get("lanes")) in ((200, []), (422, None)), r.text  # PostgreSQL: refused
