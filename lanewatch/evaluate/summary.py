@@ -12,6 +12,9 @@ from rich.table import Table
 from lanewatch.evaluate.run import EvalResult
 from lanewatch.words import t
 
+HEALTH_KINDS = ("offline", "frozen", "covered", "dark", "blurred", "moved")
+"""Every camera health state but online: each counted, per camera, by how often it began."""
+
 
 def stdout_console() -> Console:
     return Console() if sys.stdout.isatty() else Console(width=120)  # logs and pipes: no squeezed columns
@@ -21,7 +24,7 @@ def print_run_summary(result: EvalResult, out: Path) -> None:
     stats, report, health = result.stats, result.report, result.health
     console = stdout_console()
     table = Table(title="lanewatch eval")
-    for column in ("camera", "looks", "inferred", "skipped", "dropped", "violations", "active", "offline", "frozen"):
+    for column in ("camera", "looks", "inferred", "skipped", "dropped", "violations", "active", *HEALTH_KINDS):
         table.add_column(t(f"cli.run.col.{column}"), justify="right" if column != "camera" else "left")
     for camera, looks in stats.frames.items():
         mine = [v for v in report.violations.values() if v.camera == camera]
@@ -35,8 +38,7 @@ def print_run_summary(result: EvalResult, out: Path) -> None:
             str(stats.dropped.get(camera, 0)),
             str(len(mine)),
             str(sum(v.active for v in mine)),
-            str(states.count("offline")),
-            str(states.count("frozen")),
+            *(str(states.count(kind)) for kind in HEALTH_KINDS),
         )
     console.print(table)
     per_frame = stats.detector_seconds / stats.inferences * 1000 if stats.inferences else 0.0
