@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Response, status
+from fastapi import APIRouter, Body, Path, Request, Response, status
 from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
-from lanewatch.api.errors import ApiError, Unprocessable, responses
+from lanewatch.api.errors import ApiError, Unprocessable, language, responses
 from lanewatch.api.permits import Reader, ZoneEditor
 from lanewatch.api.routers.cameras import CameraPath, camera_or_404
 from lanewatch.people import audit
@@ -28,6 +28,7 @@ from lanewatch.people.caller import Caller
 from lanewatch.people.scope import Scope
 from lanewatch.store.tables import CameraRow, ZoneRow
 from lanewatch.store.zone_rows import fill_row, new_row, zone_of, zone_rows
+from lanewatch.words.said import Word
 from lanewatch.zones.zone import Zone
 from lanewatch.zones.zone_file import ZoneFile, ZoneFileError, parse_zone_file
 
@@ -145,16 +146,21 @@ def export_zones(camera_id: CameraPath, session: SessionDep, response: Response,
 def import_zones(
     camera_id: CameraPath,
     body: Annotated[dict[str, Any], Body()],
+    request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
     caller: ZoneEditor,
 ) -> ZoneFile:
-    """All or nothing: a file with any problem changes nothing, and every problem is reported."""
+    """All or nothing: a file with any problem changes nothing, and every problem is reported.
+
+    The problems are worded in the request's language (Chinese first).
+    """
     camera = camera_or_404(session, camera_id, caller.scope)
     try:
-        zone_file = parse_zone_file(body, source="in the request body")
+        zone_file = parse_zone_file(body, source=Word("zones.file.request_body"))
     except ZoneFileError as exc:
-        raise Unprocessable(str(exc), exc.problems, "zone_file") from None
+        lang = language(request)
+        raise Unprocessable(exc.words(lang), exc.problems_in(lang), "zone_file") from None
     if zone_file.camera != camera_id:
         raise ApiError(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
