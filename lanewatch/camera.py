@@ -183,7 +183,7 @@ class CameraState:
             self.counts["skipped"] += 1
         tracked = self.tracker.update(found, frame.offset_s)
         inside = {p.zone.id: tracked[p.contains(tracked)] for p in self._pixel_zones}
-        transitions = self.dwell.update(frame.offset_s, inside)
+        transitions = self.dwell.update(frame.offset_s, inside, frame_size=(frame.width, frame.height))
         events, self._pending_events = self._pending_events, []
         events += self.recorder.handle(transitions, frame, self._drawings())
         self.last_frame, self.last_detections = frame, tracked

@@ -27,7 +27,9 @@ What the dwell clock counts depends on the zone's rule:
   starts a new one there, at that sighting; so crawling traffic and a queue
   that moves at least every dwell never alert, a car that creeps less than
   the tolerance keeps its stop, and while the object is unseen (hidden,
-  missed) its stop goes on: it is judged again when it is seen.
+  missed) its stop goes on: it is judged again when it is seen. The alert
+  itself needs a sighting that shows the stop, not a box shrunk well inside
+  it (see `_due`), and box edges on the picture's border are not judged.
 - `present`: any presence counts; `stop_s` is `entered_s`.
 
 Once violating, `stop_s` is frozen: the violation says when its stop began.
@@ -57,18 +59,35 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Literal, get_args
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from lanewatch.detect.detections import Detections
-from lanewatch.track.standing import stands
+from lanewatch.track.standing import HIDDEN_TOLERANCE, Frame, stands
+from lanewatch.track.stays import (
+    TIME_TOLERANCE_S,
+    DwellRule,
+    DwellTransition,
+    Stay,
+    StayState,
+    TransitionKind,
+    ZoneTiming,
+)
 from lanewatch.track.tracker import box_iou, same_object_class
 
-StayState = Literal["entered", "dwelling", "violating", "ended"]
-TransitionKind = Literal["entered", "violation", "update", "ended"]
-DwellRule = Literal["stopped", "present"]
+__all__ = [
+    "STANDING_S",
+    "SWITCH_IOU",
+    "TIME_TOLERANCE_S",
+    "DwellMonitor",
+    "DwellRule",
+    "DwellTransition",
+    "Stay",
+    "StayState",
+    "TransitionKind",
+    "ZoneTiming",
+]
 
 # IoU with an absent stay's last box that lets a new id take the stay over...
 SWITCH_IOU = 0.3
@@ -77,85 +96,6 @@ SWITCH_IOU = 0.3
 # time, not looks, so it means the same at 0.5 and at 2 fps: a car has to
 # creep slower than about 0.07 of its diagonal per second to pass for standing.
 STANDING_S = 2.0
-# Every comparison of stream-time spans (dwell, exit grace, standing) allows
-# this much. Stream timestamps jitter by a fraction of a millisecond (an RTSP
-# camera stamps frames as it sends them: key frames 2 s apart measured 8.0 s
-# +- 0.0004 s over four GOPs), so without it a dwell that is a whole number of
-# look intervals passed at one look or a whole look later by chance: half of
-# the alerts on an 8 s dwell at one look per 2 s came 2 s late. 50 ms is about
-# one frame at 25 fps, nothing against dwells and graces of seconds.
-TIME_TOLERANCE_S = 0.05
-
-
-@dataclass(frozen=True, slots=True)
-class ZoneTiming:
-    """What the dwell clock needs from a zone, in seconds of stream time."""
-
-    dwell_seconds: float
-    exit_grace_seconds: float
-    rule: DwellRule = "stopped"
-
-    def __post_init__(self) -> None:
-        for name in ("dwell_seconds", "exit_grace_seconds"):
-            value = getattr(self, name)
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number ≥ 0, got {value!r}")
-        if self.rule not in get_args(DwellRule):
-            raise ValueError(f"rule must be one of {get_args(DwellRule)}, got {self.rule!r}")
-
-
-@dataclass(frozen=True, slots=True)
-class Stay:
-    """Immutable snapshot of one object's stay in one zone.
-
-    `box` is the xyxy box of the *last* sighting (at `last_seen_s`), not the
-    most confident one: it is what the current frame shows, so an evidence
-    snapshot taken with a transition draws the box where the car is, and it
-    is what an id switch is matched against. `stop_s` is when the current
-    stop began (see the module docstring), `stop_box` the box it stands on.
-    """
-
-    stay_id: int
-    zone_id: str
-    tracker_id: int
-    label: str
-    state: StayState
-    entered_s: float
-    last_seen_s: float
-    violation_s: float | None
-    ended_s: float | None
-    best_confidence: float
-    box: tuple[float, float, float, float]
-    stop_s: float
-    stop_box: tuple[float, float, float, float]
-
-    @property
-    def dwell_s(self) -> float:
-        """Seconds between the first and the last sighting in the zone."""
-        return self.last_seen_s - self.entered_s
-
-    @property
-    def stopped_s(self) -> float:
-        """Seconds the current stop has lasted, up to the last sighting."""
-        return self.last_seen_s - self.stop_s
-
-
-@dataclass(frozen=True, slots=True)
-class DwellTransition:
-    """One change to report.
-
-    kind:
-        "entered"   a new stay began;
-        "violation" the stay just reached the zone's dwell time (once per stay:
-                    the only kind from which callers create violations);
-        "update"    a violating stay was seen again (at most one per stay per
-                    `update`), or, from `finish`, a stay still open at the end;
-        "ended"     the stay is over; sent for pass-throughs too
-                    (`violation_s` is None), so callers can count them.
-    """
-
-    kind: TransitionKind
-    stay: Stay
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,18 +118,23 @@ class DwellMonitor:
         self._candidates: dict[tuple[str, int], _Candidate] = {}  # (zone, new id) -> candidate
         self._next_stay_id = 1
         self._last_offset_s: float | None = None
+        self._frame: Frame | None = None  # picture size, for boxes cut by its border
 
     @property
     def open_stays(self) -> list[Stay]:
         """Stays not yet ended, oldest first."""
         return list(self._open)
 
-    def update(self, offset_s: float, inside: dict[str, Detections]) -> list[DwellTransition]:
+    def update(
+        self, offset_s: float, inside: dict[str, Detections], frame_size: Frame | None = None
+    ) -> list[DwellTransition]:
         """Advance the clock to `offset_s` given the tracked boxes inside each zone.
 
         `inside[zone_id]` holds the boxes whose anchor lies in that zone at
         this analysed frame; a zone missing from the dict had nobody in it.
-        Boxes without an identity (`tracker_id` -1) are ignored.
+        Boxes without an identity (`tracker_id` -1) are ignored. `frame_size`
+        (width, height) lets standing ignore box edges cut by the picture's
+        border (`standing.BORDER_PX`); without it every edge counts.
 
         Raises:
             KeyError: for a zone this monitor does not know (see `set_zones`).
@@ -200,6 +145,7 @@ class DwellMonitor:
             raise KeyError(f"unknown zone(s) {sorted(unknown)}; call set_zones first")
         previous_look_s = self._last_offset_s
         self._advance(offset_s)
+        self._frame = frame_size
         out = self._expire(offset_s, spare_seen_since=previous_look_s)
         seen_ids = {int(i) for d in inside.values() for i in d.tracker_id if i != -1}
         for zone_id, detections in inside.items():
@@ -320,15 +266,18 @@ class DwellMonitor:
                     _box(detections, d),
                     offset_s,  # a candidate that turned out a passer moved: its stop, if any, starts now
                     _box(detections, d),
+                    offset_s,
+                    _box(detections, d),
                 )
                 self._next_stay_id += 1
                 self._open.append(after)
                 stays[tid] = index
                 out.append(DwellTransition("entered", after))
             if after.state != "violating":
-                after = _stop(after, timing.rule)
-            if after.state != "violating" and offset_s - after.stop_s >= timing.dwell_seconds - TIME_TOLERANCE_S:
-                after = replace(after, state="violating", violation_s=offset_s)
+                after = _stop(after, timing.rule, self._frame)
+            due = _due(after, timing, self._frame) if after.state != "violating" else None
+            if due is not None:
+                after = replace(after, state="violating", violation_s=offset_s, stop_s=due)
                 out.append(DwellTransition("violation", after))
             elif before is not None and before.state == "violating":
                 out.append(DwellTransition("update", after))
@@ -365,7 +314,7 @@ class DwellMonitor:
             elif offset_s - candidate.first_s < STANDING_S - TIME_TOLERANCE_S:
                 self._candidates[key] = replace(candidate, last_s=offset_s, confidence=confidence)
                 waiting.add(d)  # too soon to tell
-            elif stands(candidate.box, box[0]):
+            elif stands(candidate.box, box[0], frame=self._frame):
                 matches[d] = i
             else:
                 first_seen[d] = (candidate.first_s, confidence)  # it moved on: a passer
@@ -403,13 +352,41 @@ def _seen(stay: Stay, detections: Detections, d: int, offset_s: float) -> Stay:
     )
 
 
-def _stop(stay: Stay, rule: DwellRule) -> Stay:
-    """The stay with its stop brought up to its last sighting: kept, or ended and begun anew there."""
+def _stop(stay: Stay, rule: DwellRule, frame: Frame | None) -> Stay:
+    """The stay with its stop brought up to its last sighting: kept, or ended and begun anew there.
+
+    The firm run (`firm_s`, `firm_box`) begins anew with every sighting that
+    does not stand strictly (no shrink excused) on the run's first box.
+    """
+    now, box = stay.last_seen_s, stay.box
     if rule == "present":
-        return replace(stay, stop_s=stay.entered_s, stop_box=stay.box)
-    if stands(stay.stop_box, stay.box):
-        return stay
-    return replace(stay, stop_s=stay.last_seen_s, stop_box=stay.box)
+        return replace(stay, stop_s=stay.entered_s, stop_box=box, firm_s=stay.entered_s, firm_box=box)
+    if not stands(stay.stop_box, box, frame=frame):
+        return replace(stay, stop_s=now, stop_box=box, firm_s=now, firm_box=box)
+    if not stands(stay.firm_box, box, frame=frame, strict=True):
+        return replace(stay, firm_s=now, firm_box=box)
+    return stay
+
+
+def _due(stay: Stay, timing: ZoneTiming, frame: Frame | None) -> float | None:
+    """When the stop that has now lasted the dwell began, or None if no stop has yet.
+
+    Under `stopped` the last sighting must show the vehicle where it stopped,
+    little of it hidden: on the stop's own box with at most HIDDEN_TOLERANCE
+    lost (a parked car seen whole again, or nearly, after a passer hid one
+    end of it), or on a firm run as long as the dwell (the stop's first box
+    was swollen by the detector, two cars in one). A box shrunk well inside
+    the stop's box keeps the stop alive but cannot raise an alert: it is as
+    often a car driving away as a parked car half hidden.
+    """
+    dwell = timing.dwell_seconds - TIME_TOLERANCE_S
+    if stay.last_seen_s - stay.stop_s < dwell:
+        return None
+    if timing.rule == "present":
+        return stay.stop_s
+    if stands(stay.stop_box, stay.box, HIDDEN_TOLERANCE, frame, strict=True):
+        return stay.stop_s
+    return stay.firm_s if stay.last_seen_s - stay.firm_s >= dwell else None
 
 
 def _ended(stay: Stay) -> Stay:

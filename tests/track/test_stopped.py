@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from lanewatch.track import DwellMonitor, ZoneTiming
-from lanewatch.track.standing import STAND_TOLERANCE, box_shift, stands
-from tests.track.synthetic import jitter, shifted
+from lanewatch.track.standing import HIDDEN_TOLERANCE, STAND_TOLERANCE, box_shift, stands
+from tests.track.synthetic import detections, jitter, shifted
 from tests.track.test_dwell import Frame, empty, frame, kinds, of, run
 
 CAR = (100.0, 200.0, 300.0, 300.0)  # 200 x 100 px: diagonal 224 px, tolerance 0.1 of it = 22 px
@@ -92,7 +92,9 @@ def test_parked_and_briefly_hidden_by_a_passing_car_keeps_its_stop() -> None:
     violations = of(out, "violation")
     assert [v.stay.tracker_id for v in violations] == [1]  # the passer, moving, never alerts
     # its stop goes on through the hiding: the violation comes at its first sighting 6 s or more after 0
-    back_s = min(t for t, inside in frames if t >= 6.0 and any(tid == 1 for tid, _ in inside["lane"]))
+    # that shows enough of the car (no more than HIDDEN_TOLERANCE of it lost), here one cut by 50 px
+    back_s, back = next((t, b) for t, inside in frames if t >= 6.0 for tid, b in inside["lane"] if tid == 1)
+    assert tuple(back) != CAR and box_shift(CAR, back, strict=True) < HIDDEN_TOLERANCE
     assert violations[0].stay.stop_s == 0.0 and violations[0].stay.violation_s == back_s
     assert kinds(out)["entered"] == 2
 
@@ -118,6 +120,41 @@ def test_moving_on_before_the_dwell_never_alerts() -> None:
     frames = along(1, lambda t: 0.0 if t < 5 else 200.0 * (t - 5), 0.0, 8.0, 0.5) + empty(8.5, 15.0, 0.5)
     out = run(DwellMonitor(DWELL), frames)
     assert kinds(out) == {"entered": 1, "ended": 1}
+
+
+def test_a_stop_seen_half_hidden_at_the_dwell_alerts_when_seen_whole_again() -> None:
+    """Its stop goes on while half of it is hidden, but a half box may as well be a car driving off."""
+    half = (CAR[0], CAR[1], CAR[0] + 100.0, CAR[3])
+    frames = [frame(float(t), (1, CAR if t < 4 or t >= 9 else half)) for t in np.arange(0.0, 12.0, 0.5)]
+    [violation] = of(run(DwellMonitor(DWELL), frames), "violation")
+    assert violation.stay.stop_s == 0.0 and violation.stay.violation_s == 9.0
+
+
+def test_a_car_driving_away_shrinking_inside_its_first_box_never_alerts() -> None:
+    """Away from an oblique camera: the box shrinks towards its far end, always inside the first one."""
+    frames = [
+        frame(float(t), (1, (CAR[0] + 10 * t, CAR[1], CAR[2] - 10 * t, CAR[3] - 5 * t))) for t in np.arange(0, 9, 0.5)
+    ] + empty(9.0, 15.0)
+    assert all(
+        stands(CAR, box) for _, inside in frames for _, box in inside.get("lane", [])
+    )  # it passes for standing...
+    assert kinds(run(DwellMonitor(DWELL), frames))["violation"] == 0  # ...but never shows its stop again
+
+
+def test_a_car_leaving_through_the_bottom_of_the_picture_never_alerts() -> None:
+    """Its bottom edge stays on the border while its top edge drives down: the border edge is not judged."""
+    size = (640, 360)
+    boxes = [(200.0, 200.0 + 8 * t, 400.0, 360.0) for t in np.arange(0, 18, 0.5)]
+    monitor, out = DwellMonitor(DWELL), []
+    for t, box in zip(np.arange(0, 18, 0.5), boxes, strict=True):
+        out += monitor.update(float(t), {"lane": detections([(box, 0.8, "car", 1)])}, frame_size=size)
+    assert stands(boxes[0], boxes[8]) and not stands(boxes[0], boxes[8], frame=size)  # 4 s, 32 px down
+    assert kinds(out)["violation"] == 0
+    # without the picture's size the shrinking box passes for a parked car partly hidden: it alerts
+    monitor, out = DwellMonitor(DWELL), []
+    for t, box in zip(np.arange(0, 18, 0.5), boxes, strict=True):
+        out += monitor.update(float(t), {"lane": detections([(box, 0.8, "car", 1)])})
+    assert kinds(out)["violation"] == 1
 
 
 def test_rule_is_checked() -> None:
