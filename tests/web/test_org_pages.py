@@ -77,6 +77,10 @@ def test_the_console_names_the_enterprise_with_chinese_brackets(signed_in, distr
     assert re.search(r"（(刚刚|.+前)）", text) and "(" not in text, text
     banner = page.inner_text("#fire-banner")
     assert "三楼烟感（东方化工厂）" in banner, banner
+    page.locator(f"#alarm-list li[data-alarm='{alarm}'] button", has_text="详情").click()
+    page.wait_for_selector("#alarm-dialog #device-history li")
+    dialog = page.inner_text("#alarm-dialog")
+    assert "东方化工厂 · 1号楼" in dialog and "（烟雾浓度超限）" in dialog and "：“烟雾浓度超限”" in dialog, dialog
 
 
 def test_the_console_in_english_keeps_ascii_brackets(browser, district: District) -> None:  # noqa: F811

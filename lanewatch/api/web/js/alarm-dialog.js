@@ -57,11 +57,11 @@ export async function showAlarm(id, who, onChange = () => {}) {
       h("div", {}, deviceFacts(alarm, alarm.device),
         alarmActions(alarm, who, (updated) => { onChange(updated); load(); dialog.querySelector(".close").focus(); }, error), error,
         historyList(t("web.alarm.audit"), alarm.audit || [], (step) => t("web.alarm.audit-line",
-          { at: formatTime(step.at), action: label("action", step.action), by: step.by }) + (step.comment ? `: “${step.comment}”` : ""))),
+          { at: formatTime(step.at), action: label("action", step.action), by: step.by }) + (step.comment ? t("web.quote", { text: step.comment }) : ""))),
       h("div", {}, h("h3", {}, t("web.alarm.lanes")), lanes(alarm.lanes || []),
         historyList(t("web.alarm.device-history"), past.messages || [], (m) =>
           `${formatTime(m.received_at)} · ${label("message_kind", m.kind)}${m.alarm_type ? ` ${label("alarm_type", m.alarm_type)}` : ""}` +
-          (m.value !== null && m.value !== undefined ? ` = ${m.value}` : "") + (m.detail ? ` (${m.detail})` : ""), "device-history"))));
+          (m.value !== null && m.value !== undefined ? ` = ${m.value}` : "") + (m.detail ? t("web.aside", { text: m.detail }) : ""), "device-history"))));
   }
   try { await load(); } catch (failure) { replaceChildren(content, h("p", { class: "error", role: "alert" }, failure.message)); }
   await closed;
