@@ -4,6 +4,7 @@
 import { api, can, pictureUrl } from "./api.js";
 import { badge, formatDuration, formatTime, h, replaceChildren } from "./dom.js";
 import { makeDialog, openDialog } from "./dialog.js";
+import { speakerStop } from "./speaker-stop.js";
 import { label, t } from "./words.js";
 
 /** POST ack or resolve; resolves to the updated violation or throws ApiError (e.g. 409 already done). */
@@ -26,6 +27,12 @@ function facts(v, cameraName) {
   if (v.acknowledged_by) rows.push(["web.violation.acknowledged", who(v.acknowledged_at, v.acknowledged_by, v.ack_comment)]);
   if (v.resolved_by) rows.push(["web.violation.resolved", who(v.resolved_at, v.resolved_by, v.resolve_comment)]);
   return h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", {}, t(term)), h("dd", {}, value)]));
+}
+
+/** Raised while the camera's view had moved off its zones: say so above everything else. */
+function unreliable(v) {
+  if (!v.unreliable) return null;
+  return h("p", { class: "error unreliable", role: "note" }, t(`view.unreliable.${v.unreliable_reason || "unknown"}`));
 }
 
 function snapshotToggle(v) {
@@ -74,7 +81,8 @@ export async function showViolation(id, who, onChange = () => {}, cameraName = (
     // Picture beside the facts and buttons (one column on a narrow screen): the whole dialog fits a
     // 1440×900 screen, its buttons reachable without scrolling.
     replaceChildren(content, h("div", { class: "detail-columns" }, h("div", {}, snapshotToggle(v)),
-      h("div", {}, facts(v, cameraName), actions(v, who, (updated) => { onChange(updated); render(updated); }, error), error)));
+      h("div", {}, unreliable(v), facts(v, cameraName), speakerStop(v.id, who),
+        actions(v, who, (updated) => { onChange(updated); render(updated); }, error), error)));
     if (hadFocus) dialog.querySelector(".close").focus();  // the pressed button is gone: keep focus in the dialog
   };
   const closed = openDialog(dialog);
