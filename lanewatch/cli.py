@@ -50,7 +50,7 @@ def zones_check(files: Annotated[list[Path], typer.Argument(help="Zone files to 
             )
         except ZoneFileError as exc:
             failed = True
-            console.print(f"[red]{t('cli.zones.invalid')}[/red] {exc}")
+            console.print(f"[red]{t('cli.zones.invalid')}[/red] {exc.words()}")
     raise typer.Exit(1 if failed else 0)
 
 

@@ -77,3 +77,16 @@ def test_the_import_answers_in_english_when_asked(client, keys) -> None:  # noqa
     assert r.status_code == 422
     assert r.json()["detail"] == "zone file in the request body: camera: required field is missing"
     assert json.dumps(r.json(), ensure_ascii=False).count("区域") == 0
+
+
+def test_lanewatch_zones_check_explains_in_chinese(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from lanewatch.cli import app as cli
+
+    path = tmp_path / "lot.json"
+    path.write_text(json.dumps({"camera": "a", "zones": [{**LANE, "dwell_seconds": -2}]}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["zones", "check", str(path)])
+    assert result.exit_code == 1
+    flat = "".join(result.output.split())  # however the terminal wrapped it
+    assert "dwell_seconds：应大于0（收到-2）" in flat and "Input" not in flat, result.output
