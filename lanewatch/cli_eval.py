@@ -70,6 +70,13 @@ RequireOption = Annotated[
     list[str] | None,
     typer.Option(help="Acceptance, e.g. precision>=0.95,recall>=0.95: exit 1 naming each figure that falls short."),
 ]
+LateAfterOption = Annotated[
+    float,
+    typer.Option(
+        "--late-after-s",
+        help="With --truth: the report lists, with its evidence, every alert more than S seconds after the dwell.",
+    ),
+]
 
 
 def eval_command(
@@ -102,6 +109,7 @@ def eval_command(
     ] = 30.0,
     truth: TruthOption = None,
     require: RequireOption = None,
+    late_after_s: LateAfterOption = 5.0,
     sweep: Annotated[
         list[str] | None,
         typer.Option(
@@ -134,7 +142,7 @@ def eval_command(
             return build_cameras(sources, zone_files, sample_fps=s.sample_fps, duration_s=s.duration, decode=s.decode)
 
         plans = plan_runs(out, settings, sweep or [], make_specs)
-        scoring = prepare_scoring(truth or [], require or [], zone_files, plans[0].cameras)
+        scoring = prepare_scoring(truth or [], require or [], zone_files, plans[0].cameras, late_after_s)
     except (ZoneFileError, TruthFileError, ValueError, FileNotFoundError) as exc:
         fail(exc)
     _run_plans(out, plans, scoring)
@@ -163,6 +171,7 @@ def score_command(
     zones: Annotated[list[Path], typer.Option("--zones", "-z", help="The zone file(s) that eval ran with.")],
     truth: TruthOption = None,
     require: RequireOption = None,
+    late_after_s: LateAfterOption = 5.0,
     lang: LangOption = None,
 ) -> None:
     """Score an earlier eval's violations against truth files again (no detector run); write score.json."""
@@ -178,7 +187,7 @@ def score_command(
             raise ValueError(t("cli.score_needs_truth"))
         zone_files = [load_zone_file(z) for z in zones]
         cameras = sorted(read_observed_until(out)) or [zf.camera for zf in zone_files]
-        scoring = prepare_scoring(truth, require or [], zone_files, cameras)
+        scoring = prepare_scoring(truth, require or [], zone_files, cameras, late_after_s)
         assert scoring is not None
         _, short = score_run(out, scoring, console)
     except (ZoneFileError, TruthFileError, ValueError) as exc:

@@ -97,3 +97,25 @@ def test_require_without_truth_is_an_error(tmp_path: Path) -> None:
         app, ["eval", str(ZONES), "-z", str(ZONES), "-o", str(tmp_path / "o"), "--require", "recall>=1"]
     )
     assert result.exit_code == 2 and "--require needs --truth" in _said(result)
+
+
+def test_late_after_s_sets_which_alerts_the_report_lists_as_late(tmp_path: Path) -> None:
+    """Violation b alerts 2 s after its dwell (17 s for a 15 s dwell from 0 s): late under 1 s, not under the default 5 s."""
+    out = _eval_output(tmp_path)
+    truth = _truth(tmp_path, "lot-busy,front-row,0,,0.27,0.92", "lot-busy,front-row,0,,0.65,0.93")
+    args = ["score", str(out), "-z", str(ZONES), "-t", str(truth), "--lang", "en"]
+    assert runner.invoke(app, args).exit_code == 0
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "(more than 5 s)" in report and "late alert:" not in report
+    assert runner.invoke(app, [*args, "--late-after-s", "1"]).exit_code == 0
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "(more than 1 s)" in report and "late alert: 2 s after the dwell" in report
+    assert "late alert: 0 s" not in report  # violation a alerted as the dwell was up
+
+
+def test_a_negative_late_after_s_is_refused_before_the_detector(tmp_path: Path) -> None:
+    truth = _truth(tmp_path, "lot-busy,front-row,0,,,")
+    args = ["eval", str(ZONES), "-z", str(ZONES), "-o", str(tmp_path / "o"), "-t", str(truth), "--late-after-s", "-1"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "--late-after-s 不能为负数（收到 -1）" in _said(result)
+    assert "正在加载检测模型" not in _said(result)
