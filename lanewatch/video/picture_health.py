@@ -175,7 +175,8 @@ class PictureHealth:
         if shift.shift is not None and shift.shift > self.config.moved_shift:
             verdict = (
                 SourceState.MOVED,
-                f"the view shifted by {shift.shift:.0%} of its width ({shift.inliers} features)",
+                f"the view shifted by {shift.shift:.0%} of its width ({shift.inliers} features): its violations are "
+                "unreliable; redraw or confirm the zones in the zone editor",
             )
         self._moved_at = (offset_s, verdict)
         return verdict
