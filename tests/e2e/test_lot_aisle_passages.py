@@ -18,9 +18,9 @@ still driving away in the aisle when the clip ends: not passages yet.
 
 Tolerance: the far third of the aisle shows cars 15–25 px tall, where the
 detector flickers and the tracker loses and re-finds ids. At 2 looks a second
-this run counts 9 (README, "Lane passages"): the four above, the sedan still in
+this run counts 8 (README, "Lane passages"): the four above, the sedan still in
 the aisle under its first id (the tracker gave it a new one at about 18 s),
-and four short visits of far or edge cars. So the four watched cars must each
+and three short visits of far or edge cars. So the four watched cars must each
 be found with the times watched, and the total may exceed four by at most
 six; any violation would be wrong (nobody stops).
 """
