@@ -100,3 +100,9 @@ def test_an_unreliable_violation_says_so_in_the_api(client, keys, runtime) -> No
     assert got["unreliable"] is True and got["unreliable_reason"] == CAMERA_MOVED
     plain = client.get("/api/violations/cam1-lane-a-0000", headers=keys.headers("viewer")).json()
     assert plain["unreliable"] is False and plain["unreliable_reason"] is None
+
+
+def test_the_view_state_tells_the_editor_whether_to_fetch_pictures(client, keys, runtime, moved) -> None:
+    got = client.get("/api/cameras/cam1/view", headers=keys.headers("viewer")).json()
+    assert got == {"camera": "cam1", "reference": True, "moved": True}
+    assert client.get("/api/cameras/cam2/view", headers=keys.headers("viewer")).json()["reference"] is False

@@ -67,6 +67,25 @@ def _view_or_503(runtime: Runtime, camera_id: str) -> tuple[PictureHealth, ViewR
     return judge, judge.view
 
 
+class ViewStateOut(BaseModel):
+    """Whether the camera has a reference view to compare with, and whether it is moved now."""
+
+    camera: str = Field(title="Camera id")
+    reference: bool = Field(title="Has a reference view", description="False until about a minute of healthy pictures.")
+    moved: bool = Field(title="Moved", description="The camera's health is `moved` now.")
+
+
+@router.get("", response_model=ViewStateOut, responses=responses(401, 403, 404), summary="View state")
+def view_state(camera_id: CameraPath, session: SessionDep, runtime: RuntimeDep, caller: Reader) -> ViewStateOut:
+    """Asked first by the zone editor, so it fetches the pictures only when there is a reference (no 503s)."""
+    camera_or_404(session, camera_id, caller.scope)
+    pipeline = getattr(runtime, "pipeline", None)
+    judge: PictureHealth | None = pipeline.picture(camera_id) if pipeline is not None else None
+    has = judge is not None and judge.view is not None and runtime.latest_frame(camera_id) is not None
+    moved = judge is not None and judge.reported is SourceState.MOVED
+    return ViewStateOut(camera=camera_id, reference=has, moved=moved)
+
+
 @router.get(
     "/reference.jpg",
     response_class=Response,
