@@ -9,7 +9,10 @@ this client's persistent session): a broker that took a message and then
 lost it (Mosquitto 2.0 does not restore shared subscriptions from its
 persistence file, so messages published after its restart and before a
 centre process subscribes again go nowhere) cannot lose a record. What is
-not confirmed within ``confirm_timeout_s``, and whatever was in flight when
+not confirmed within ``confirm_timeout_s`` while the centre confirmed nothing else
+either (or within `BEHIND_FACTOR` times that in any case: a centre that is
+merely behind keeps confirming, and resending its queue to it would only make
+it further behind), and whatever was in flight when
 the link dropped or the process was killed, is sent again, in order; the
 centre ignores a second copy (same site, record and sequence number).
 
@@ -46,6 +49,8 @@ log = logging.getLogger(__name__)
 
 CONNACK_TIMEOUT_S = 10.0
 MAX_UNCONFIRMED = 5000
+BEHIND_FACTOR = 5
+"""An entry unconfirmed this many confirm timeouts is sent again even while the centre confirms others."""
 
 
 @dataclass(slots=True)
@@ -114,6 +119,7 @@ class UplinkPublisher:
         self._acked: list[tuple[int, bool]] = []  # (mid, accepted), filled by on_publish inside client.loop
         self._confirmed: list[int] = []  # seqs the centre stored, filled by on_message inside client.loop
         self._connack: Any = None
+        self._last_confirm = 0.0  # monotonic time of the centre's latest confirmation
         self.connected = False
 
     def start(self) -> None:
@@ -205,8 +211,9 @@ class UplinkPublisher:
         inflight: dict[int, int] = {}  # mid → seq, awaiting PUBACK
         waiting: dict[int, float] = {}  # seq → when the broker took it, awaiting the centre's confirmation
         cursor = 0  # the highest seq handed to the client on this connection
+        self._last_confirm = time.monotonic()
         while not self._stop.is_set():
-            if waiting and time.monotonic() - min(waiting.values()) > self.config.confirm_timeout_s:
+            if waiting and self._overdue(min(waiting.values())):
                 cursor = min(waiting) - 1  # send again, in order, from the oldest unconfirmed
                 self._counters.resends += 1
                 log.warning("uplink: the centre has not confirmed seq %d; sending again from it", min(waiting))
@@ -226,6 +233,12 @@ class UplinkPublisher:
             if rc != mqtt.MQTT_ERR_SUCCESS:
                 raise _Lost(mqtt.error_string(rc))
             self._settle(inflight, waiting)
+
+    def _overdue(self, oldest: float) -> bool:
+        """The oldest unconfirmed entry is lost, not queued: the centre went quiet, or it waited far too long."""
+        now, timeout = time.monotonic(), self.config.confirm_timeout_s
+        quiet = now - self._last_confirm > timeout
+        return now - oldest > timeout and (quiet or now - oldest > BEHIND_FACTOR * timeout)
 
     def _next(self, cursor: int, limit: int) -> list[UplinkOutboxRow]:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -269,6 +282,7 @@ class UplinkPublisher:
                 session.commit()
             for seq in confirmed:
                 waiting.pop(seq, None)
+            self._last_confirm = now
             self._counters.confirmed += len(confirmed)
         if refused:
             raise _Lost("the broker refused a publish (not authorised for the topic?)")

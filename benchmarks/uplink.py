@@ -1,0 +1,188 @@
+"""Edges → Mosquitto → centre on PostgreSQL: records/s, edge→centre latency, lost and duplicated.
+
+Starts a real Mosquitto and a real PostgreSQL (tests.support), migrates a
+centre database with one organisation per site, runs ``--centres`` centre
+ingests (`CentreIngest`, one shared subscription) in this process and
+``--edges`` edges, each its own OS process with its own SQLite store, outbox
+tap and `UplinkPublisher`. Each edge writes ``--records`` new violations
+through `ViolationStore` (one transaction each, as the pipeline does) at
+``--rate`` records/s per edge (0: all at once, before its publisher starts:
+the drain rate).
+
+Printed: records/s (records at the centre ÷ seconds from the first edge
+write to the last centre receipt), the centre's intake (first receipt to last), p50/p99/max latency (per record: the
+centre's receipt time minus the edge's write time, both this machine's
+clock; with ``--rate 0`` it is mostly time queued in the outbox; the receipt is before the centre's transaction, which adds a few ms),
+lost (records written and not at the centre), duplicated (applications at the
+centre beyond one per record: each record here is one outbox entry) and the
+redeliveries the centre recognised and ignored. Runs
+until every record arrived or ``--timeout`` passed.
+
+    .venv/bin/python benchmarks/uplink.py --edges 3 --records 1000 --rate 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # lanewatch and tests.support without an install
+
+from sqlalchemy import func  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
+
+from lanewatch.config import CentreConfig, UplinkConfig  # noqa: E402
+from lanewatch.events.violation import Violation, ViolationEvent  # noqa: E402
+from lanewatch.store import record_tap  # noqa: E402
+from lanewatch.store.db import open_engine, sqlite_url  # noqa: E402
+from lanewatch.store.people_tables import OrganisationRow  # noqa: E402
+from lanewatch.store.uplink_tables import UplinkRecordRow, UplinkSiteRow  # noqa: E402
+from lanewatch.store.violation_store import ViolationStore  # noqa: E402
+from lanewatch.uplink.centre import CentreIngest  # noqa: E402
+from lanewatch.uplink.outbox import EdgeOutbox  # noqa: E402
+from lanewatch.uplink.publisher import UplinkPublisher  # noqa: E402
+from tests.support.mosquitto import Mosquitto  # noqa: E402
+from tests.support.postgres import PostgresCluster  # noqa: E402
+
+T0 = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+
+
+def violation(site: str, n: int) -> Violation:
+    return Violation(
+        id=f"{site}-{n:08d}",
+        camera="gate",
+        zone="lane-1",
+        zone_name="东门消防通道",
+        label="car",
+        start_s=float(n),
+        violation_s=n + 30.0,
+        last_seen_s=n + 31.0,
+        end_s=None,
+        started_at=T0 + timedelta(seconds=n),
+        violation_at=T0 + timedelta(seconds=n + 30),
+        ended_at=None,
+        confidence=0.8,
+        box=(0.1, 0.2, 0.3, 0.4),
+    )
+
+
+def edge(site: str, path: str, host: str, port: int, records: int, rate: float, done: mp.Event) -> None:
+    """One edge process: write `records` violations at `rate`/s (0: all first), publish until `done`."""
+    engine = open_engine(sqlite_url(Path(path)))
+    record_tap.attach(engine, EdgeOutbox(max(10_000, records * 2)))
+    config = UplinkConfig(enabled=True, host=host, port=port, site=site, inflight=100, confirm_timeout_s=10.0)
+    publisher = UplinkPublisher(engine, config, poll_s=0.02)
+
+    def write(n: int) -> None:
+        with Session(engine) as session:
+            ViolationStore.apply(session, ViolationEvent("new", None, violation(site, n)))
+            session.commit()
+
+    if rate <= 0:
+        for n in range(records):
+            write(n)
+        publisher.start()
+    else:
+        publisher.start()
+        start = time.monotonic()
+        for n in range(records):
+            time.sleep(max(0.0, start + n / rate - time.monotonic()))
+            write(n)
+    done.wait()
+    publisher.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edges", type=int, default=3)
+    parser.add_argument("--records", type=int, default=1000, help="new violations per edge")
+    parser.add_argument("--rate", type=float, default=0.0, help="records/s per edge; 0 = written first, then drained")
+    parser.add_argument("--centres", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=300.0)
+    args = parser.parse_args()
+
+    root = Path(tempfile.mkdtemp(prefix="lanewatch-uplink-bench-"))
+    broker, cluster = Mosquitto(), PostgresCluster()
+    broker.start()
+    cluster.start()
+    ingests: list[CentreIngest] = []
+    processes: list[mp.Process] = []
+    done = mp.Event()
+    try:
+        centre = open_engine(cluster.url(cluster.create_database()))
+        sites = [f"site-{i + 1}" for i in range(args.edges)]
+        with Session(centre) as session:
+            parent = session.exec(select(OrganisationRow).where(OrganisationRow.code == "district")).one()
+            session.add_all(OrganisationRow(code=s, name=s, kind="community", parent_pk=parent.pk) for s in sites)
+            session.commit()
+        template = root / "template.db"
+        open_engine(sqlite_url(template)).dispose()
+        for n in range(args.centres):
+            config = CentreConfig(enabled=True, host=broker.host, port=broker.port, client_id=f"centre-{n + 1}")
+            ingest = CentreIngest(centre, config)
+            ingest.start()
+            ingest.subscribed.wait(30)
+            ingests.append(ingest)
+        started = datetime.now(UTC)
+        for site in sites:
+            path = root / f"{site}.db"
+            shutil.copyfile(template, path)
+            target = (site, str(path), broker.host, broker.port, args.records, args.rate, done)
+            processes.append(mp.Process(target=edge, args=target, daemon=True))
+        for process in processes:
+            process.start()
+        expected = args.edges * args.records
+        deadline = time.monotonic() + args.timeout
+        while time.monotonic() < deadline:
+            with Session(centre) as session:
+                if session.exec(select(func.count()).select_from(UplinkRecordRow)).one() >= expected:
+                    break
+            time.sleep(0.5)
+        report(centre, expected, started, args)
+    finally:
+        done.set()
+        for process in processes:
+            process.join(15)
+        for ingest in ingests:
+            ingest.stop()
+        broker.close()
+        cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def report(centre, expected: int, started: datetime, args: argparse.Namespace) -> None:
+    with Session(centre) as session:
+        rows = list(session.exec(select(UplinkRecordRow)))
+        links = list(session.exec(select(UplinkSiteRow)))
+    applied = sum(link.messages - link.duplicates - link.dead_letters for link in links)
+    redelivered = sum(link.duplicates for link in links)
+    latencies = sorted((r.received_at - r.edge_time).total_seconds() for r in rows)
+    first = min((r.edge_time for r in rows), default=started)
+    last = max((r.received_at for r in rows), default=started)
+    seconds = max((last - first).total_seconds(), 1e-6)
+    offered = "all written first, then drained" if args.rate <= 0 else f"{args.rate:g}/s per edge"
+    print(f"uplink: {args.edges} edges × {args.records} records ({offered}), {args.centres} centre(s)")
+    print(f"records at the centre: {len(rows)} of {expected} in {seconds:.2f} s = {len(rows) / seconds:.0f} records/s")
+    received = sorted(r.received_at for r in rows)
+    if len(received) > 1:
+        span = max((received[-1] - received[0]).total_seconds(), 1e-6)
+        print(f"centre intake: {len(rows) / span:.0f} records/s (first receipt to last: {span:.2f} s)")
+    if latencies:
+        p50 = statistics.median(latencies)
+        p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+        print(
+            f"edge→centre latency: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
+        )
+    print(f"lost={expected - len(rows)} duplicated={applied - len(rows)} (redeliveries ignored: {redelivered})")
+
+
+if __name__ == "__main__":
+    main()
