@@ -8,6 +8,7 @@ import { confirmDialog } from "./dialog.js";
 import { startPage } from "./shell.js";
 import { COLOURS, zoneCanvas } from "./zone-canvas.js";
 import { zoneForm } from "./zone-form.js";
+import { viewCheck } from "./view-check.js";
 import { applyWords, label, loadWords, t } from "./words.js";
 
 const $ = (id) => document.getElementById(id);
@@ -18,6 +19,7 @@ let camera = null;
 let zones = [];
 let current = null;  // {zone: saved zone or null for a new one}
 let lastDetections = [];
+const PREVIEW_COLOUR = "#ff00ff";  // zones carried by the view's homography, not yet saved
 const form = zoneForm($("zone-form"));
 const canvas = zoneCanvas($("canvas"), { onChange: (points, canUndo) => {
   $("undo").disabled = !canUndo;
@@ -101,6 +103,11 @@ async function selectCamera(id) {
   camera = id;
   stopEditing();
   await Promise.all([loadZones(), loadFrame()]);
+  viewCheck($("view-panel"), id, who, {
+    zones: () => zones,
+    preview: (carried) => carried ? canvas.setOthers(carried.map((zone) => ({ zone, colour: PREVIEW_COLOUR }))) : drawOthers(),
+    saved: loadZones,
+  });
 }
 
 async function save(event) {
