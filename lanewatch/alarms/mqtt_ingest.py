@@ -41,6 +41,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from lanewatch.alarms.messages import IngestResult, IngestSource, MessageSink, SensorMessage
 from lanewatch.alarms.payloads import parse_payload
 from lanewatch.config import MqttConfig
+from lanewatch.mqtt_receive import Received as _Received
+from lanewatch.mqtt_receive import retry_until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +59,6 @@ class MqttCounters:
     invalid: int = 0
     reconnects: int = 0
     sink_failures: int = 0
-
-
-@dataclass(slots=True, frozen=True)
-class _Received:
-    """One publish as it left paho's thread; ``generation`` says which connection may acknowledge it."""
-
-    topic: str
-    payload: bytes
-    mid: int
-    qos: int
-    generation: int
-    at: datetime
 
 
 class MqttIngest:
@@ -247,16 +237,14 @@ class MqttIngest:
 
     def _submit(self, messages: list[SensorMessage], received_at: datetime) -> IngestResult | None:
         """Submit, retrying with backoff while the sink fails (a database restart); None if stopped meanwhile."""
-        delay = 0.5
-        while True:
-            try:
-                return self.sink.submit(messages, received_at)
-            except Exception:
-                self._count(sink_failures=1)
-                log.exception("MQTT: storing %d message(s) failed; retrying in %.1f s", len(messages), delay)
-            if self._stopping.wait(delay):
-                return None
-            delay = min(delay * 2, SINK_RETRY_MAX_S)
+        return retry_until_stopped(
+            lambda: self.sink.submit(messages, received_at),
+            self._stopping,
+            log=log,
+            what=f"MQTT: storing {len(messages)} message(s)",
+            on_failure=lambda: self._count(sink_failures=1),
+            max_delay_s=SINK_RETRY_MAX_S,
+        )
 
     def _parse(self, item: _Received) -> tuple[list[SensorMessage], list[str]]:
         device_id = self.device_of(item.topic)

@@ -22,6 +22,7 @@ import queue
 import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from lanewatch.config import CentreConfig
+from lanewatch.mqtt_receive import Received as _Received
+from lanewatch.mqtt_receive import retry_until_stopped
 from lanewatch.store.tables import utcnow
 from lanewatch.uplink.broker import TOPIC_ROOT, confirm_topic, connect_properties, make_client
 from lanewatch.uplink.centre_apply import Outcome, apply_message
@@ -49,16 +52,6 @@ class CentreCounters:
     duplicates: int = 0
     dead_letters: int = 0
     failures: int = 0
-
-
-@dataclass(slots=True, frozen=True)
-class _Received:
-    topic: str
-    payload: bytes
-    mid: int
-    qos: int
-    generation: int
-    at: datetime
 
 
 def apply_with_retry(
@@ -168,25 +161,26 @@ class CentreIngest:
             self._client.publish(confirm_topic(site), json.dumps({"seqs": [seq]}), qos=1)
 
     # -- the worker -------------------------------------------------------------------------
+    def _count_failure(self) -> None:
+        self._counters.failures += 1
+
     def _run_worker(self) -> None:
         while not self._stopping.is_set():
             try:
                 item = self._queue.get(timeout=0.2)
             except queue.Empty:
                 continue
-            delay = 0.5
-            while not self._stopping.is_set():
-                try:
-                    outcome = apply_with_retry(
-                        self.engine, item.topic, item.payload, item.at, evidence_dir=self.evidence_dir
-                    )
-                    break
-                except Exception:  # the database is down: keep the message, try again
-                    self._counters.failures += 1
-                    log.exception("uplink centre: could not store a message of %s; retrying", item.topic)
-                    self._stopping.wait(delay)
-                    delay = min(delay * 2, RETRY_MAX_S)
-            else:
+            outcome = retry_until_stopped(
+                partial(
+                    apply_with_retry, self.engine, item.topic, item.payload, item.at, evidence_dir=self.evidence_dir
+                ),
+                self._stopping,
+                log=log,
+                what=f"uplink centre: storing a message of {item.topic}",
+                on_failure=self._count_failure,
+                max_delay_s=RETRY_MAX_S,
+            )
+            if outcome is None:
                 return  # stopping: not acknowledged, so the broker gives it again
             if outcome == "applied":
                 self._counters.applied += 1
