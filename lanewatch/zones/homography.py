@@ -33,5 +33,9 @@ def carry(polygon: Sequence[Sequence[float]], matrix: Sequence[Sequence[float]])
     w = mapped[:, 2:3]
     if np.any(np.abs(w) < 1e-12):
         raise ValueError("the homography sends a zone corner to infinity")
-    xy = np.clip(mapped[:, :2] / w, 0.0, 1.0)
+    with np.errstate(all="ignore"):
+        xy = mapped[:, :2] / w
+    if not np.all(np.isfinite(xy)):
+        raise ValueError("the homography's numbers are too large to carry points")
+    xy = np.clip(xy, 0.0, 1.0)
     return [[round(float(x), 5), round(float(y), 5)] for x, y in xy]

@@ -47,6 +47,7 @@ def test_points_carried_off_the_picture_stay_on_its_edge() -> None:
         ([[1, 0, 0], [0, 1, 0], [0, 0, float("nan")]], "3 rows of 3"),
         ([[1, 0, 0], [2, 0, 0], [0, 0, 1]], "singular"),
         ([[1, 0, 0], [0, 1, 0], [-2, 0, 1]], "infinity"),  # sends x = 0.5 to the line at infinity
+        ([[1e308, 1e308, 1e308], [0, 1, 0], [0, 0, 1]], "too large"),
     ],
 )
 def test_a_matrix_that_cannot_carry_points_is_refused(matrix, problem) -> None:
