@@ -28,8 +28,8 @@ What the dwell clock counts depends on the zone's rule:
   that moves at least every dwell never alert, a car that creeps less than
   the tolerance keeps its stop, and while the object is unseen (hidden,
   missed) its stop goes on: it is judged again when it is seen. The alert
-  itself needs a sighting that shows the stop, not a box shrunk well inside
-  it (see `_due`), and box edges on the picture's border are not judged.
+  needs a sighting that shows the stop, not a box shrunk well inside it nor
+  one drifting along a line (see `_due`); edges on the border are not judged.
 - `present`: any presence counts; `stop_s` is `entered_s`.
 
 Once violating, `stop_s` is frozen: the violation says when its stop began.
@@ -50,9 +50,6 @@ the detector and the tracker do meanwhile:
   is not seen again is never reported;
 - two cars side by side are two stays (their boxes overlap far less);
 - one object in two overlapping zones has one stay per zone.
-
-Zones belong to the zones stage; this module only needs their timings
-(`ZoneTiming`), so it does not depend on it.
 """
 
 from __future__ import annotations
@@ -64,7 +61,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from lanewatch.detect.detections import Detections
-from lanewatch.track.standing import HIDDEN_TOLERANCE, Frame, stands
+from lanewatch.track.standing import HIDDEN_TOLERANCE, Frame, drifting, stands
 from lanewatch.track.stays import (
     TIME_TOLERANCE_S,
     DwellRule,
@@ -96,6 +93,7 @@ SWITCH_IOU = 0.3
 # time, not looks, so it means the same at 0.5 and at 2 fps: a car has to
 # creep slower than about 0.07 of its diagonal per second to pass for standing.
 STANDING_S = 2.0
+STOP_TRACK = 32  # the last sightings of a stop kept for `drifting`
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +266,7 @@ class DwellMonitor:
                     _box(detections, d),
                     offset_s,
                     _box(detections, d),
+                    ((offset_s, _box(detections, d)),),
                 )
                 self._next_stay_id += 1
                 self._open.append(after)
@@ -349,6 +348,7 @@ def _seen(stay: Stay, detections: Detections, d: int, offset_s: float) -> Stay:
         last_seen_s=offset_s,
         best_confidence=max(stay.best_confidence, float(detections.confidence[d])),
         box=_box(detections, d),
+        stop_track=(*stay.stop_track[1 - STOP_TRACK :], (offset_s, _box(detections, d))),
     )
 
 
@@ -362,7 +362,7 @@ def _stop(stay: Stay, rule: DwellRule, frame: Frame | None) -> Stay:
     if rule == "present":
         return replace(stay, stop_s=stay.entered_s, stop_box=box, firm_s=stay.entered_s, firm_box=box)
     if not stands(stay.stop_box, box, frame=frame):
-        return replace(stay, stop_s=now, stop_box=box, firm_s=now, firm_box=box)
+        return replace(stay, stop_s=now, stop_box=box, firm_s=now, firm_box=box, stop_track=((now, box),))
     if not stands(stay.firm_box, box, frame=frame, strict=True):
         return replace(stay, firm_s=now, firm_box=box)
     return stay
@@ -384,6 +384,8 @@ def _due(stay: Stay, timing: ZoneTiming, frame: Frame | None) -> float | None:
         return None
     if timing.rule == "present":
         return stay.stop_s
+    if drifting(stay.stop_track, frame):
+        return None  # within the tolerance, but along a straight line: crawling
     if stands(stay.stop_box, stay.box, HIDDEN_TOLERANCE, frame, strict=True):
         return stay.stop_s
     return stay.firm_s if stay.last_seen_s - stay.firm_s >= dwell else None

@@ -51,7 +51,8 @@ class Stay:
     is what an id switch is matched against. `stop_s` is when the current
     stop began (see the module docstring), `stop_box` the box it stands on;
     `firm_s` / `firm_box` begin the current run of sightings that stand on
-    `firm_box` with no shrink excused (`stands(..., strict=True)`).
+    `firm_box` with no shrink excused (`stands(..., strict=True)`); `stop_track` the stop's last sightings
+    (time, box), for `standing.drifting`.
     """
 
     stay_id: int
@@ -69,6 +70,7 @@ class Stay:
     stop_box: tuple[float, float, float, float]
     firm_s: float
     firm_box: tuple[float, float, float, float]
+    stop_track: tuple[tuple[float, tuple[float, float, float, float]], ...] = ()
 
     @property
     def dwell_s(self) -> float:

@@ -150,11 +150,24 @@ def test_a_car_leaving_through_the_bottom_of_the_picture_never_alerts() -> None:
         out += monitor.update(float(t), {"lane": detections([(box, 0.8, "car", 1)])}, frame_size=size)
     assert stands(boxes[0], boxes[8]) and not stands(boxes[0], boxes[8], frame=size)  # 4 s, 32 px down
     assert kinds(out)["violation"] == 0
-    # without the picture's size the shrinking box passes for a parked car partly hidden: it alerts
-    monitor, out = DwellMonitor(DWELL), []
-    for t, box in zip(np.arange(0, 18, 0.5), boxes, strict=True):
-        out += monitor.update(float(t), {"lane": detections([(box, 0.8, "car", 1)])})
-    assert kinds(out)["violation"] == 1
+
+
+@pytest.mark.parametrize("step_s", [0.5, 1.0], ids=["2fps", "1fps"])
+def test_a_small_far_car_crawling_within_the_tolerance_never_alerts(step_s: float) -> None:
+    """58 x 34 px, 0.75 px/s for 12 s: 9 px, 0.13 of its diagonal, but under 0.1 over any 6 s dwell."""
+    rng = np.random.default_rng(1)
+    far = (257.0, 172.0, 315.0, 206.0)
+    frames = [frame(float(t), (1, jitter(shifted(far, 0, -0.75 * t), rng, 0.3))) for t in np.arange(0, 12, step_s)]
+    assert stands(far, frames[int(6 / step_s)][1]["lane"][0][1])  # it passes for standing over the dwell...
+    assert kinds(run(DwellMonitor(DWELL), frames))["violation"] == 0  # ...but it drifts along a line
+
+
+def test_a_small_far_car_standing_still_alerts() -> None:
+    rng = np.random.default_rng(2)
+    far = (257.0, 172.0, 315.0, 206.0)
+    frames = [frame(float(t), (1, jitter(far, rng, 1.0))) for t in np.arange(0, 12, 1.0)]
+    [violation] = of(run(DwellMonitor(DWELL), frames), "violation")
+    assert violation.stay.stop_s == 0.0 and violation.stay.violation_s == 6.0
 
 
 def test_rule_is_checked() -> None:
