@@ -37,6 +37,21 @@ LANE = {
 }
 
 
+def lane_row(camera_id: str, zone_id: str, name: str, classes: tuple[str, ...] = ("car",)) -> ZoneRow:
+    """A stored lane zone over the bottom half of the picture (`LANE`'s polygon), 30 s dwell."""
+    return ZoneRow(
+        camera_id=camera_id,
+        zone_id=zone_id,
+        name=name,
+        polygon=LANE["polygon"],
+        dwell_seconds=30.0,
+        exit_grace_seconds=5.0,
+        classes=list(classes),
+        anchor="bottom_center",
+        position=0,
+    )
+
+
 class RecordingBus(EventBus):
     def __init__(self) -> None:
         super().__init__()
@@ -134,19 +149,7 @@ def runtime(engine: Engine, tmp_path: Path) -> FakeRuntime:
     with Session(engine) as session:
         session.add(CameraRow(id="cam1", name="Gate 1", source_url=SECRET_URL, building="B1"))
         session.add(CameraRow(id="cam2", name="Gate 2", source_url="rtsp://10.0.0.6/stream"))
-        session.add(
-            ZoneRow(
-                camera_id="cam1",
-                zone_id="lane-a",
-                name="Lane A",
-                polygon=LANE["polygon"],
-                dwell_seconds=30.0,
-                exit_grace_seconds=5.0,
-                classes=["car", "truck"],
-                anchor="bottom_center",
-                position=0,
-            )
-        )
+        session.add(lane_row("cam1", "lane-a", "Lane A", ("car", "truck")))
         for n in range(3):
             row = violation_row(n)
             session.add(row)

@@ -25,11 +25,11 @@ from lanewatch.alarms.messages import SensorMessage
 from lanewatch.api.auth import hash_key
 from lanewatch.events.evidence import write_jpeg
 from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
-from lanewatch.store.tables import ApiKeyRow, CameraRow, ViolationRow, ZoneRow
+from lanewatch.store.tables import ApiKeyRow, CameraRow, ViolationRow
 from lanewatch.video.frame import Frame
 from tests.support.org_tree import add_orgs
 
-from .conftest import LANE, T0, FakeRuntime, detections, scene, violation_row
+from .conftest import T0, FakeRuntime, detections, lane_row, scene, violation_row
 
 ORGS = [  # code, kind, parent code
     ("s1", "street", "district"),
@@ -81,19 +81,7 @@ def _cameras(session: Session, runtime: FakeRuntime, org: dict[str, int]) -> Non
     image = scene()
     session.get(CameraRow, "cam1").org_pk = org["c1"]
     session.get(CameraRow, "cam2").org_pk = org["c2"]
-    session.add(
-        ZoneRow(
-            camera_id="cam2",
-            zone_id="lane-a",
-            name="二号车道",
-            polygon=LANE["polygon"],
-            dwell_seconds=30.0,
-            exit_grace_seconds=5.0,
-            classes=["car"],
-            anchor="bottom_center",
-            position=0,
-        )
-    )
+    session.add(lane_row("cam2", "lane-a", "二号车道"))
     for n in range(3):
         row = violation_row(
             n,

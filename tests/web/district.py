@@ -39,9 +39,9 @@ from lanewatch.people import accounts
 from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
 from lanewatch.store.db import open_engine, sqlite_url
 from lanewatch.store.outbox import OutboxSink
-from lanewatch.store.tables import CameraRow, ZoneRow
+from lanewatch.store.tables import CameraRow
 from lanewatch.video.frame import Frame
-from tests.api.conftest import LANE, FakeRuntime, scene
+from tests.api.conftest import FakeRuntime, lane_row, scene
 from tests.api.test_events_sse import Server
 from tests.conftest import FOOTAGE_DIR
 from tests.support.org_tree import add_orgs
@@ -147,19 +147,8 @@ def _build(engine: Engine, evidence: Path, image: np.ndarray) -> tuple[FakeRunti
             runtime.frames[camera] = (Frame(camera, image, now, 12.0, 12), Detections.empty())
             runtime.statuses[camera] = CameraStatus(state="online", last_frame_at=now, frames=12, dropped=0)
         session.flush()
-        session.add(  # the other community's lane, so its camera has something to leak
-            ZoneRow(
-                camera_id="pine-gate",
-                zone_id="north-lane",
-                name="北门消防通道",
-                polygon=LANE["polygon"],
-                dwell_seconds=30.0,
-                exit_grace_seconds=5.0,
-                classes=["car"],
-                anchor="bottom_center",
-                position=0,
-            )
-        )
+        # the other community's lane, so its camera has something to leak
+        session.add(lane_row("pine-gate", "north-lane", "北门消防通道"))
         for device, (name, enterprise) in DEVICES.items():
             session.add(
                 DeviceRow(id=device, type="smoke_detector", name=name, building="1号楼", org_pk=org[enterprise])

@@ -14,9 +14,8 @@ import pytest
 from sqlmodel import Session
 
 from lanewatch.store.passage_store import PassageStore
-from lanewatch.store.tables import ZoneRow
 from lanewatch.track.passages import Passage
-from tests.api.conftest import LANE
+from tests.api.conftest import lane_row
 
 from .conftest import Console
 from .district import PASSWORD, District, district  # noqa: F401  (the `district` fixture)
@@ -28,19 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(300)]
 def through(district: District) -> District:  # noqa: F811
     """willow-gate gets a lane with nothing through it; pine-gate's north lane: 3 cars of 4, 8 and 20 s today."""
     with Session(district.engine) as session:
-        session.add(
-            ZoneRow(
-                camera_id="willow-gate",
-                zone_id="east-lane",
-                name="东门消防通道",
-                polygon=LANE["polygon"],
-                dwell_seconds=30.0,
-                exit_grace_seconds=5.0,
-                classes=["car"],
-                anchor="bottom_center",
-                position=0,
-            )
-        )
+        session.add(lane_row("willow-gate", "east-lane", "东门消防通道"))
         session.commit()
     sink = PassageStore(district.engine)
     now = datetime.now(UTC)
