@@ -5,7 +5,7 @@ target's events; the outbox therefore queues exactly one row per (event, target)
 ``(webhook_pk, idempotency_key)`` check makes a replayed or twice-enqueued event queue nothing
 new — and the dispatcher retries with its backoff. At delivery the dispatcher asks `Robots` for
 the vendor's request instead of the signed lanewatch JSON. Camera, zone, enterprise, alarm-type
-and test-mode filters are applied then: a row a target does not want is recorded as delivered
+and test-mode filters (for a moved camera: its camera, and the zones it has) are applied then: a row a target does not want is recorded as delivered
 with ``last_error`` = ``skipped: ...`` and nothing is sent.
 """
 
@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from lanewatch.events.bus import payload_camera
 from lanewatch.events.links import LinkSigner
 from lanewatch.events.robots import RobotRequest, build_request, response_error
 from lanewatch.events.robots.settings import NotificationSettings, NotificationTarget
-from lanewatch.store.tables import CameraRow, WebhookRow
+from lanewatch.store.tables import CameraRow, WebhookRow, ZoneRow
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,22 @@ MARK = "[lanewatch notify] "
 """Description prefix of the webhook rows that stand for configured robot and SMS targets."""
 
 
-def skip_reason(target: NotificationTarget, event_type: str, payload: dict[str, Any]) -> str | None:
-    """Why `target` does not get this event, or None if it does."""
+def skip_reason(
+    target: NotificationTarget, event_type: str, payload: dict[str, Any], camera_zones: set[str] | None = None
+) -> str | None:
+    """Why `target` does not get this event, or None if it does.
+
+    A moved camera concerns all its zones (`camera_zones`): a target limited to zones gets it when one is there.
+    """
     if event_type not in target.events:
         return f"{event_type} is not sent to {target.name}"
+    if event_type == "camera.moved":
+        camera = payload.get("camera")
+        if target.cameras and camera not in target.cameras:
+            return f"camera {camera} is not sent to {target.name}"
+        if target.zones and not (camera_zones or set()) & set(target.zones):
+            return f"no zone of camera {camera} is sent to {target.name}"
+        return None
     after = payload.get("after") or {}
     if event_type == "violation.new":
         if target.cameras and after.get("camera") not in target.cameras:
@@ -88,15 +101,17 @@ class Robots:
         target = self.targets.get(webhook_pk)
         if target is None:
             return None
-        reason = skip_reason(target, event_type, payload)
-        if reason is not None:
-            return reason
-        camera_name = None
-        camera = (payload.get("after") or {}).get("camera")
+        camera, camera_name, zones = payload_camera(payload), None, None
         if camera:
             with Session(self.engine) as session:
                 row = session.get(CameraRow, camera)
                 camera_name = row.name if row is not None else None
+                if event_type == "camera.moved" and target.zones:
+                    found = session.exec(select(ZoneRow.zone_id).where(ZoneRow.camera_id == camera))
+                    zones = set(found.all())
+        reason = skip_reason(target, event_type, payload, zones)
+        if reason is not None:
+            return reason
         return build_request(
             target, event_type, payload, public_url=self.settings.public_url, camera_name=camera_name, links=self.links
         )

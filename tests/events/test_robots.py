@@ -354,7 +354,7 @@ def test_settings_take_notifications_from_yaml_keys() -> None:
             "targets": [{"name": "群", "kind": "feishu", "url": "https://open.feishu.cn/h/1"}],
         }
     )
-    assert settings.notifications.targets[0].events == ["violation.new", "alarm.new"]
+    assert settings.notifications.targets[0].events == ["violation.new", "alarm.new", "camera.moved"]
     with pytest.raises(ValidationError):
         ServiceSettings(notifications={"targets": [{"name": "群", "kind": "feishu", "url": "x", "colour": "red"}]})
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from lanewatch.events.robots.templates import DEFAULT_TEMPLATES, SAMPLE_FIELDS, TEMPLATE_FIELDS
 
 RobotKind = Literal["wecom", "dingtalk", "feishu", "sms"]
-NotifiedEvent = Literal["violation.new", "alarm.new"]
+NotifiedEvent = Literal["violation.new", "alarm.new", "camera.moved"]
 
 
 class _Strict(BaseModel):
@@ -64,7 +64,10 @@ class NotificationTarget(_Strict):
         "wecom robots are not signed (the key is in the URL).",
     )
     events: list[NotifiedEvent] = Field(
-        default_factory=lambda: list[NotifiedEvent](["violation.new", "alarm.new"]), min_length=1, title="Events sent"
+        default_factory=lambda: list[NotifiedEvent](["violation.new", "alarm.new", "camera.moved"]),
+        min_length=1,
+        title="Events sent",
+        description="camera.moved: the camera's view shifted; the property manager must redraw or confirm its zones.",
     )
     cameras: list[str] = Field(default_factory=list, title="Only these cameras", description="Empty: every camera.")
     zones: list[str] = Field(default_factory=list, title="Only these zone ids", description="Empty: every zone.")
@@ -100,7 +103,7 @@ class NotificationTarget(_Strict):
 
 
 class NotificationSettings(_Strict):
-    """Group robots and SMS; each new violation or fire alarm is sent once to each matching target."""
+    """Group robots and SMS; each new violation, fire alarm or moved camera is sent once to each matching target."""
 
     public_url: str | None = Field(
         None,

@@ -1,4 +1,4 @@
-"""Message texts of new violations and fire alarms, from editable ``str.format`` templates.
+"""Message texts of new violations, fire alarms and moved cameras, from editable ``str.format`` templates.
 
 The default templates, titles and names (classes, alarm types, severities) are words of the
 catalogues in the deployment's language (config `language`, zh-CN first); times are shown in the
@@ -7,6 +7,7 @@ deployment's time zone (config `time_zone`, Asia/Shanghai by default), durations
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,7 @@ TEMPLATE_FIELDS: dict[str, tuple[str, ...]] = {
         "received",
         "detail",
     ),
+    "camera.moved": ("camera", "camera_name", "at", "shift", "editor_url"),
 }
 SAMPLE_FIELDS: dict[str, dict[str, str]] = {e: dict.fromkeys(fields, "x") for e, fields in TEMPLATE_FIELDS.items()}
 
@@ -98,6 +100,33 @@ def snapshot_url(public_url: str | None, violation_id: str, links: LinkSigner | 
     return f"{public_url}/api/violations/{quote(violation_id, safe='')}/snapshot.jpg?annotated=1"
 
 
+SHIFT = re.compile(r"shifted by (\d+)%")
+"""The estimate in a ``moved`` health event's detail (`lanewatch.video.picture_health`)."""
+
+
+def shift_text(detail: str | None, lang: str | None = None) -> str:
+    """``估计偏移约为画面宽度的12%。`` from the health detail; empty when it has no estimate."""
+    found = SHIFT.search(detail or "")
+    return t("notify.shift", lang, pct=found.group(1)) if found else ""
+
+
+def editor_url(public_url: str | None, camera: str) -> str:
+    """The zone editor opened on this camera (it reads ``?camera=``), or '' without a public address."""
+    return f"{public_url}/editor?camera={quote(camera, safe='')}" if public_url else ""
+
+
+def moved_fields(payload: dict[str, Any], *, public_url: str | None, camera_name: str | None) -> dict[str, str]:
+    """Placeholders of a ``camera.moved`` health event (``camera``, ``at``, ``detail`` at the top level)."""
+    camera = payload["camera"]
+    return {
+        "camera": camera,
+        "camera_name": camera_name or camera,
+        "at": local_time(payload.get("at")),
+        "shift": shift_text(payload.get("detail")),
+        "editor_url": editor_url(public_url, camera),
+    }
+
+
 def fields(
     event_type: str,
     payload: dict[str, Any],
@@ -107,6 +136,8 @@ def fields(
     links: LinkSigner | None = None,
 ) -> dict[str, str]:
     """The template placeholders of one event payload (as the outbox stored it)."""
+    if event_type == "camera.moved":
+        return moved_fields(payload, public_url=public_url, camera_name=camera_name)
     after = payload["after"]
     if event_type == "violation.new":
         return {
