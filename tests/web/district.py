@@ -34,6 +34,7 @@ from lanewatch.api.runtime import CameraStatus
 from lanewatch.config import AlarmSettings
 from lanewatch.detect.detections import Detections
 from lanewatch.events.evidence import write_jpeg
+from lanewatch.events.unreliable import CAMERA_MOVED
 from lanewatch.events.violation import Violation, ViolationEvent
 from lanewatch.people import accounts
 from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
@@ -94,8 +95,10 @@ class District:
     def engine(self) -> Engine:
         return self.runtime.engine
 
-    def violation(self, camera: str, zone: str, zone_name: str) -> str:
-        """A new violation of `camera` in `zone`, stored and announced as the service does; its id."""
+    def violation(self, camera: str, zone: str, zone_name: str, *, unreliable: bool = False) -> str:
+        """A new violation of `camera` in `zone`, stored and announced as the service does; its id.
+
+        `unreliable`: raised while the camera's view had moved (marked as `lanewatch.events.unreliable` does)."""
         now = datetime.now(UTC)
         vid = f"{camera}-{zone}-{uuid.uuid4().hex[:8]}"
         snapshot = f"{camera}/{vid}.jpg"
@@ -118,6 +121,7 @@ class District:
             box=(0.3, 0.55, 0.56, 0.83),
             snapshot=snapshot,
             snapshot_clean=snapshot.replace(".jpg", "_clean.jpg"),
+            unreliable_reason=CAMERA_MOVED if unreliable else None,
         )
         event = ViolationEvent("new", None, record)
         OutboxSink(self.engine)(event)

@@ -4,6 +4,7 @@
 // violation ends (or is resolved by an operator).
 
 import { formatDuration, h, replaceChildren } from "./dom.js";
+import { unreliableBadge } from "./unreliable.js";
 import { t } from "./words.js";
 
 // end_s is null while a vehicle is in the lane (in API records and in events alike). Events carry the
@@ -25,9 +26,10 @@ export function blockedLanes(list, empty, cameraName = (id) => id) {
     const lanes = new Map();
     for (const v of violations.values()) {
       const key = `${v.camera}/${v.zone}`;
-      const lane = lanes.get(key) || { camera: v.camera, zone: v.zone, zoneName: v.zone_name, since: Infinity, count: 0 };
+      const lane = lanes.get(key) || { camera: v.camera, zone: v.zone, zoneName: v.zone_name, since: Infinity, count: 0, unreliable: null };
       lane.since = Math.min(lane.since, new Date(v.violation_at).getTime());
       lane.count += 1;
+      if (v.unreliable && !lane.unreliable) lane.unreliable = v;  // the lane shows the mark while any of its violations has it
       lanes.set(key, lane);
     }
     for (const [key, item] of items) if (!lanes.has(key)) { item.li.remove(); items.delete(key); }
@@ -43,7 +45,8 @@ export function blockedLanes(list, empty, cameraName = (id) => id) {
       item.since = lane.since;
       item.li.dataset.count = String(lane.count);
       replaceChildren(item.what, t("web.blocked.lane", { camera: cameraName(lane.camera), zone: lane.zoneName }),
-        lane.count > 1 ? h("span", { class: "count-active" }, t("web.blocked.vehicles", { count: lane.count })) : null);
+        lane.count > 1 ? h("span", { class: "count-active" }, t("web.blocked.vehicles", { count: lane.count })) : null,
+        unreliableBadge(lane.unreliable));
       if (list.children[i] !== item.li) list.insertBefore(item.li, list.children[i] || null);
     });
     tick();

@@ -4,6 +4,7 @@
 
 import { api, query } from "./api.js";
 import { badge, formatDuration, formatTime, h, replaceChildren } from "./dom.js";
+import { unreliableBadge } from "./unreliable.js";
 import { label, t } from "./words.js";
 
 const PAGE_SIZE = 25;
@@ -107,7 +108,7 @@ export function history({ form, table, pager, status, exportButton }, openViolat
   function render(items, next) {
     replaceChildren(table.tBodies[0], items.map((v) => h("tr", { dataset: { violation: v.id } },
       h("td", {}, formatTime(v.violation_at)), h("td", { title: v.camera }, cameraName(v.camera)), h("td", {}, v.zone_name), h("td", {}, label("label", v.label)),
-      h("td", {}, formatDuration(v.dwell_s)), h("td", {}, badge(label("state", v.state), `state-${v.state}`)),
+      h("td", {}, formatDuration(v.dwell_s)), h("td", {}, badge(label("state", v.state), `state-${v.state}`), unreliableBadge(v)),
       h("td", {}, h("button", { type: "button", onclick: () => openViolation(v.id), "aria-label": t("web.history.details-of", { id: v.id }) }, t("web.details"))))));
     replaceChildren(pager,
       h("button", { type: "button", disabled: page === 0, onclick: () => { page -= 1; load(); } }, t("web.history.previous")),

@@ -5,6 +5,7 @@
 
 import { formatTime, h, replaceChildren } from "./dom.js";
 import { cue } from "./cue.js";
+import { unreliableBadge } from "./unreliable.js";
 import { label, t } from "./words.js";
 
 const MAX_ITEMS = 200;
@@ -51,7 +52,7 @@ export function liveFeed(list, empty, openViolation, cameraName = (id) => id) {
     item.className = `fresh ${kind}`;
     item.dataset.type = type;
     replaceChildren(item,
-      h("div", {}, h("div", { class: "what" }, line.what), h("div", { class: "when" },
+      h("div", {}, h("div", { class: "what" }, line.what, unreliableBadge(line.violation)), h("div", { class: "when" },
         h("span", { class: "camera", title: line.camera }, cameraName(line.camera)), ` · ${formatTime(line.at)}`)),
       line.violation ? h("button", { type: "button", onclick: () => openViolation(line.violation.id),
         "aria-label": t("web.feed.details-of", { what: line.what }) }, t("web.details")) : null);
