@@ -250,12 +250,26 @@ def _violation(
         values[name] = _field(record, name)
     for name in ("started_at", "violation_at", "ended_at", "acknowledged_at", "resolved_at", "updated_at"):
         values[name] = _time(_field(record, name), name)
+    values |= _unreliable(record)
     if row is None:
         row = ViolationRow(id=record_id, **values)
     else:
         for name, value in values.items():
             setattr(row, name, value)
     session.add(row)
+
+
+def _unreliable(record: dict[str, Any]) -> dict[str, Any]:
+    """The edge's mark of a violation raised while its camera had moved (issue 18), so the centre doubts it too.
+
+    A site running a release from before the mark sends neither field: its violations arrive unmarked."""
+    unreliable = record.get("unreliable", False)
+    reason = record.get("unreliable_reason")
+    if not isinstance(unreliable, bool):
+        raise BadMessage(f"unreliable must be true or false, not {unreliable!r}")
+    if reason is not None and (not isinstance(reason, str) or len(reason) > 32):
+        raise BadMessage(f"unreliable_reason must be a short text or null, not {reason!r}")
+    return {"unreliable": unreliable, "unreliable_reason": (reason or "unknown") if unreliable else None}
 
 
 ALARM_FIELDS = (

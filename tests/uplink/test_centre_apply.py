@@ -94,3 +94,17 @@ def test_what_cannot_be_applied_is_kept_as_a_dead_letter_with_its_reason(centre_
         assert session.exec(select(ViolationRow)).first() is None
         site = session.get(UplinkSiteRow, topic.split("/")[3])
         assert site is not None and site.dead_letters == 1
+
+
+def test_a_site_from_before_the_unreliable_mark_sends_unmarked_violations_and_a_bad_mark_is_refused(
+    centre_engine,
+) -> None:
+    assert _apply(centre_engine, *_message(SITE, _violation("old-release"), 1)) == "applied"  # no such fields
+    bad = {**_violation("bad-mark"), "unreliable": "yes", "unreliable_reason": "camera_moved"}
+    assert _apply(centre_engine, *_message(SITE, bad, 1)) == "dead"
+    with Session(centre_engine) as session:
+        row = session.get(ViolationRow, "old-release")
+        assert row is not None and (row.unreliable, row.unreliable_reason) == (False, None)
+        assert session.get(ViolationRow, "bad-mark") is None
+        reasons = [d.reason for d in session.exec(select(UplinkDeadLetterRow))]
+    assert any("unreliable must be true or false" in r for r in reasons)

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from lanewatch.api.app import create_app
 from lanewatch.api.auth import create_api_key
 from lanewatch.config import ServiceSettings
+from lanewatch.events.unreliable import CAMERA_MOVED
 from lanewatch.events.violation import Violation, ViolationEvent
 from lanewatch.service import Service
 from lanewatch.store.violation_store import ViolationStore
@@ -57,7 +58,9 @@ def pair(tmp_path: Path, broker, centre_engine) -> Iterator[Pair]:
         centre.stop()
 
 
-def open_violation(service: Service, snapshot: str | None = None, clean: str | None = None) -> str:
+def open_violation(
+    service: Service, snapshot: str | None = None, clean: str | None = None, unreliable_reason: str | None = None
+) -> str:
     """A new violation stored as the pipeline stores one (its pictures named relative to the evidence folder)."""
     n = next(_ids)
     v = Violation(
@@ -77,6 +80,7 @@ def open_violation(service: Service, snapshot: str | None = None, clean: str | N
         box=(0.1, 0.2, 0.3, 0.4),
         snapshot=snapshot,
         snapshot_clean=clean,
+        unreliable_reason=unreliable_reason,
     )
     with Session(service.engine) as session:
         ViolationStore.apply(session, ViolationEvent("new", None, v))
@@ -114,6 +118,15 @@ def test_acknowledge_and_resolve_at_the_edge_show_at_the_centre(pair: Pair, cent
         assert refused.status_code == 409  # nothing changed at the edge: nothing new travels
     assert wait_for(lambda: pair.edge.uplink.health()["uplink"][1]["backlog"] == 0, TIMEOUT)
     assert centre_view.violations(centre_engine)[vid]["state"] == "resolved"
+
+
+def test_a_violation_raised_while_the_camera_had_moved_is_marked_at_the_centre_too(pair: Pair, centre_engine) -> None:
+    doubtful = open_violation(pair.edge, unreliable_reason=CAMERA_MOVED)
+    sound = open_violation(pair.edge)
+    assert wait_for(lambda: {doubtful, sound} <= set(centre_view.violations(centre_engine)), TIMEOUT)
+    at_centre = centre_view.violations(centre_engine)
+    assert (at_centre[doubtful]["unreliable"], at_centre[doubtful]["unreliable_reason"]) == (True, CAMERA_MOVED)
+    assert (at_centre[sound]["unreliable"], at_centre[sound]["unreliable_reason"]) == (False, None)
 
 
 def _jpeg(seed: int) -> bytes:
