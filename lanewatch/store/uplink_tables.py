@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from lanewatch.store.tables import _utc_column, utcnow
@@ -73,3 +73,22 @@ class UplinkDeadLetterRow(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     reason: str = Field(max_length=500)
     received_at: datetime = Field(sa_column=_utc_column())
+
+
+class UplinkEvidenceRow(SQLModel, table=True):
+    """Centre: a picture file received from a site (revision 0008), so the centre can verify and expire it.
+
+    ``path`` is relative to the centre's evidence folder (``<site>/<edge path>``,
+    what the centre's violation row names); one row per (site, path)."""
+
+    __tablename__ = "uplink_evidence"
+    __table_args__ = (UniqueConstraint("site", "path", name="uq_uplink_evidence_site_path"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    site: str = Field(max_length=32)
+    violation_id: str = Field(max_length=64, index=True)
+    kind: str = Field(max_length=16)
+    path: str = Field(max_length=500)
+    sha256: str = Field(max_length=64)
+    bytes: int
+    received_at: datetime = Field(sa_column=_utc_column(index=True))
