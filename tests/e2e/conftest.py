@@ -28,4 +28,8 @@ def make_detector(weights_path: Path):
             _DETECTORS[key] = build_detector(config)
         return _DETECTORS[key]
 
-    return make
+    yield make
+    for detector in _DETECTORS.values():  # a process exiting while OpenVINO compiles in a thread aborts in C++
+        close = getattr(detector, "close", None)
+        if close is not None:
+            close()
