@@ -5,13 +5,14 @@ the front row stays in view) that jumps 10 % of the footage's width sideways at 
 shifts by about 11 % of the clip's width, as a camera knocked on its pole. The real pipeline (real
 detector, the service's store sinks) watches it with lot-busy's front-row zone at a short dwell. What is
 expected comes from the truth file: the parked cars visible before the knock become violations before
-it, and are not marked; the knock brings one more parked car into view (the white SUV, cut off before)
-than there were, so at least that many stays become violations while the camera is moved, and every one
-of those is marked unreliable (``camera_moved``) in the store.
+it, and are not marked, though they go on into the move; after the knock a parked car shows where none
+stood before (every car moved left by about the cars' spacing), a new stay that becomes a violation while
+the camera is moved, and every violation then is marked unreliable (``camera_moved``) in the store.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ CLIP_S, SHIFT_S, DWELL_S = 14, 7.0, 3.0
 WINDOW, JUMP = 0.9, 0.1  # the window's size and its jump, as fractions of the footage's width and height
 KNOCKED = f"crop=w=iw*{WINDOW}:h=ih*{WINDOW}:x='if(gte(t,{SHIFT_S:g}),iw*{JUMP},0)':y=ih*{1 - WINDOW:g},scale=640:360"
 MATCH_X = 0.06  # a violation's box bottom centre within this of a truth point (fractions of the width)
+NEW_PLACE_X = 0.08  # after the knock, a car this far from every car seen before stands where none stood
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +106,9 @@ def test_moved_is_stored_within_6_s_of_the_knock(run) -> None:
     assert [r.state for r in rows] == ["online", "moved"], [(r.state, r.detail) for r in rows]
     online, moved = rows
     assert SHIFT_S - 0.1 <= _since(online.started_at, moved.started_at) <= SHIFT_S + 6
-    assert moved.ended_at is None and "11%" in moved.detail  # the view's centre moved 0.1 / 0.9 of the width
+    shift = re.search(r"shifted by (\d+)%", moved.detail)
+    assert moved.ended_at is None and shift is not None, moved.detail
+    assert 9 <= int(shift.group(1)) <= 13  # the view's centre moved 0.1 / 0.9 of the clip's width
     assert reported["moved"] - SHIFT_S <= 6.0, f"moved came {reported['moved'] - SHIFT_S:.1f} s after the knock"
 
 
@@ -123,8 +127,13 @@ def test_violations_before_the_knock_are_reliable_and_those_while_moved_are_not(
         assert any(abs((v.box_x1 + v.box_x2) / 2 - x) <= MATCH_X for v in before), (x, [_where(v) for v in before])
     assert all(not v.unreliable and v.unreliable_reason is None for v in before), [_where(v) for v in before]
     assert any(v.end_s is None or v.end_s > moved_s for v in before)  # ongoing while moved, still not marked
-    # the knock brings more parked cars into the zone than it had: new stays, violations while moved
-    assert len(during) >= len(_parked(jumped=True)) - len(_parked(jumped=False)) >= 1
+    # after the knock a parked car shows where none was before (the leftmost: every car moved left by
+    # about the cars' spacing): a new stay in the zone, a violation while moved
+    before_x = [x for x, _y in _parked(jumped=False)]
+    new_places = [x for x, _y in _parked(jumped=True) if all(abs(x - b) > NEW_PLACE_X for b in before_x)]
+    assert new_places, "the knock should bring a parked car where none was"
+    for x in new_places:
+        assert any(abs((v.box_x1 + v.box_x2) / 2 - x) <= MATCH_X for v in during), (x, [_where(v) for v in during])
     assert all(v.unreliable and v.unreliable_reason == CAMERA_MOVED for v in during), [_where(v) for v in during]
 
 
