@@ -1,7 +1,7 @@
 """The `lanewatch` command line: the commands, each group in its own module.
 
 `cli_eval` (eval, score), `cli_serve` (serve, db, keys), `cli_alarms` (alarms), `cli_people` (users, orgs),
-`cli_violations` (violations); `zones check` is here. `python -m lanewatch.cli` and the `lanewatch` script
+`cli_violations` (violations), `cli_uplink` (uplink); `zones check` is here. `python -m lanewatch.cli` and the `lanewatch` script
 both run `app`.
 """
 
@@ -17,6 +17,7 @@ from lanewatch.cli_common import console
 from lanewatch.cli_eval import _default_camera_id, build_cameras, eval_command, parse_source, score_command
 from lanewatch.cli_people import orgs_app, users_app
 from lanewatch.cli_serve import db_app, keys_app, serve
+from lanewatch.cli_uplink import uplink_app
 from lanewatch.cli_violations import violations_app
 from lanewatch.words import t
 from lanewatch.zones.zone_file import ZoneFileError, load_zone_file
@@ -33,6 +34,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(violations_app, name="violations")
+app.add_typer(uplink_app, name="uplink")
 app.command("eval")(eval_command)
 app.command("score")(score_command)
 

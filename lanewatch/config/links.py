@@ -59,6 +59,15 @@ class UplinkConfig(BrokerLink):
         "but no centre confirmed this long after is sent again (a broker restart can lose it before any "
         "centre process has subscribed again).",
     )
+    evidence_max_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=16 * 1024,
+        le=64 * 1024 * 1024,
+        title="Largest evidence picture sent (bytes)",
+        description="A bigger picture travels as a note saying so. The message is base64, a third larger: keep "
+        "the broker's limit above that (Mosquitto's message_size_limit/max_packet_size default to none, "
+        "an EMQX listener's max_packet_size to 1 MB).",
+    )
 
 
 class CentreConfig(BrokerLink):
@@ -78,4 +87,12 @@ class CentreConfig(BrokerLink):
         pattern=r"^[A-Za-z0-9_-]+$",
         title="Shared subscription group",
         description="Centre processes of one group split the messages ($share/<group>/lanewatch/v1/site/+/+).",
+    )
+    evidence_retention_days: int | None = Field(
+        None,
+        ge=1,
+        le=3650,
+        title="Keep site pictures for (days)",
+        description="`lanewatch uplink expire-evidence` deletes pictures received longer ago, with their "
+        "register rows; none: kept until deleted by hand.",
     )

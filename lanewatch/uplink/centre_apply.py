@@ -193,7 +193,7 @@ def _apply_record(
     elif kind == "device":
         _device(session, site, org_pk, record)
     elif kind == "evidence":
-        store(evidence_dir, site, body)
+        store(evidence_dir, site, body, session, at)
     else:
         _health(session, site, org_pk, record)
     if seen is None:

@@ -66,7 +66,9 @@ class PublisherCounters:
     refused: int = 0
 
 
-def message(site: str, row: UplinkOutboxRow, evidence_dir: Path | None = None) -> bytes:
+def message(
+    site: str, row: UplinkOutboxRow, evidence_dir: Path | None = None, max_bytes: int = evidence.MAX_BYTES
+) -> bytes:
     payload = row.payload
     body: dict[str, Any] = {
         "v": 1,
@@ -82,7 +84,7 @@ def message(site: str, row: UplinkOutboxRow, evidence_dir: Path | None = None) -
     if "evidence" in payload:
         body["evidence"] = payload["evidence"]
     if row.kind == "evidence":
-        evidence.attach(body, evidence_dir)
+        evidence.attach(body, evidence_dir, max_bytes)
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -223,7 +225,9 @@ class UplinkPublisher:
                 for row in self._next(cursor, room):
                     assert row.seq is not None
                     info = client.publish(
-                        topic(self.config.site, row.kind), message(self.config.site, row, self.evidence_dir), qos=1
+                        topic(self.config.site, row.kind),
+                        message(self.config.site, row, self.evidence_dir, self.config.evidence_max_bytes),
+                        qos=1,
                     )
                     if info.rc != mqtt.MQTT_ERR_SUCCESS:
                         raise _Lost(mqtt.error_string(info.rc))

@@ -188,11 +188,12 @@ def test_the_centre_serves_the_pictures_of_a_forwarded_violation(pair: Pair, cen
 
 
 def test_a_picture_over_the_limit_is_noted_not_sent(pair: Pair, centre_engine, monkeypatch) -> None:
-    from lanewatch.uplink import evidence
-
-    monkeypatch.setattr(evidence, "MAX_BYTES", 2000)
+    publisher = pair.edge.uplink.publisher
+    assert publisher is not None
+    limit = 16 * 1024  # the setting's lower bound
+    monkeypatch.setattr(publisher, "config", publisher.config.model_copy(update={"evidence_max_bytes": limit}))
     big, small = _jpeg(4), b"\xff\xd8" + b"\x00" * 500
-    assert len(big) > 2000
+    assert len(big) > limit
     _write(pair.edge, "gate/big.jpg", big)
     _write(pair.edge, "gate/small.jpg", small)
     vid = open_violation(pair.edge, "gate/big.jpg", "gate/small.jpg")
