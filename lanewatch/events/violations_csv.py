@@ -3,7 +3,9 @@
 Written with a UTF-8 BOM (``utf-8-sig``): Excel, which most duty offices open CSV files in, reads a
 file without one as the local ANSI code page and garbles every Chinese name. Cells that a
 spreadsheet would run as a formula (= + - @) are defused with a leading apostrophe. The columns and
-their words are those of the dashboard's "Export CSV" (report.column.* in the catalogues).
+their words are those of the dashboard's "Export CSV" (report.column.* in the catalogues). A violation
+raised while its camera's view had moved carries the mark in its own two columns, so a report handed
+on (to the brigade, to an owner) still says which records are in doubt.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ COLUMNS = (
     "resolved_by",
     "resolved_at",
     "resolve_comment",
+    "unreliable",
+    "unreliable_reason",
 )
 TIME_COLUMNS = frozenset({"started_at", "violation_at", "ended_at", "acknowledged_at", "resolved_at"})
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
@@ -57,14 +61,25 @@ def _cell(column: str, violation: Mapping[str, Any], lang: str | None) -> str:
         return name("state", value, lang)
     if column == "label":
         return name("label", value, lang)
-    if column == "active":
+    if column in ("active", "unreliable"):
         return t("report.yes" if value else "report.no", lang)
+    if column == "unreliable_reason":
+        return unreliable_reason(value, lang)
     if column == "dwell_s" and value is not None:
         return f"{float(value):.1f}"
     if column == "confidence" and value is not None:
         return f"{float(value):.2f}"
     text = "" if value is None else str(value)
     return f"'{text}" if _FORMULA.match(text) and not _NUMBER.match(text) else text
+
+
+def unreliable_reason(reason: str | None, lang: str | None = None) -> str:
+    """Why a violation is marked unreliable, in words (a reason without words of its own is named as such)."""
+    if not reason:
+        return ""
+    key = f"report.unreliable.{reason}"
+    text = t(key, lang)
+    return t("report.unreliable.unknown", lang, reason=reason) if text == key else text
 
 
 def headings(lang: str | None = None) -> list[str]:

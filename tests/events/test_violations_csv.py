@@ -94,6 +94,8 @@ def test_cli_export_writes_the_report_from_the_database(tmp_path) -> None:
                     box_y1=0.1,
                     box_x2=0.2,
                     box_y2=0.2,
+                    unreliable=n == 2,
+                    unreliable_reason="camera_moved" if n == 2 else None,
                 )
             )
         session.commit()
@@ -107,3 +109,14 @@ def test_cli_export_writes_the_report_from_the_database(tmp_path) -> None:
     assert [r["记录编号"] for r in exported] == ["gate-2", "gate-1"]  # newest first, from 2 June (Shanghai)
     assert {r["目标类型"] for r in exported} == {"货车"} and exported[0]["停留时长（秒）"] == "42.0"
     assert "已导出 2 条" in result.output
+    assert [(r["结果存疑"], r["存疑原因"]) for r in exported] == [("是", "摄像头视角偏移期间产生"), ("否", "")]
+
+
+def test_a_violation_raised_while_the_camera_had_moved_says_so_in_its_own_columns() -> None:
+    moved = {**ONE, "unreliable": True, "unreliable_reason": "camera_moved"}
+    plain, marked, odd = rows(csv_text([ONE, moved, {**moved, "unreliable_reason": "lens_swapped"}]))
+    assert (plain["结果存疑"], plain["存疑原因"]) == ("否", "")
+    assert (marked["结果存疑"], marked["存疑原因"]) == ("是", "摄像头视角偏移期间产生")
+    assert odd["存疑原因"] == "其他原因（lens_swapped）"  # a reason without words is still shown, never dropped
+    [english] = rows(csv_text([moved], "en"))
+    assert (english["unreliable"], english["why unreliable"]) == ("yes", "raised while the camera's view had moved")

@@ -1,9 +1,14 @@
 """Issue 18: the dashboard's lists mark a violation raised while its camera's view had moved.
 
 The live feed, the blocked-lanes list and the history table each show a small badge, in Chinese, with
-the reason in full as its tooltip; a violation of a camera that had not moved shows none."""
+the reason in full as its tooltip; a violation of a camera that had not moved shows none. The CSV
+export carries the mark in its own columns."""
 
 from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
 
 import pytest
 
@@ -37,3 +42,8 @@ def test_the_lists_mark_an_unreliable_violation_and_only_it(signed_in, district:
     other = page.locator(f"#history-table tbody tr[data-violation='{sound}']")
     other.wait_for()
     assert other.locator(".badge.unreliable").count() == 0
+    with page.expect_download() as download_info:
+        page.click("#history-export")
+    exported = csv.DictReader(io.StringIO(Path(download_info.value.path()).read_bytes().decode("utf-8-sig")))
+    marks = {r["记录编号"]: (r["结果存疑"], r["存疑原因"]) for r in exported}
+    assert marks[doubtful] == ("是", "摄像头视角偏移期间产生") and marks[sound] == ("否", "")

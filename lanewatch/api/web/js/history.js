@@ -12,7 +12,7 @@ const EXPORT_PAGE = 500;
 const EXPORT_MAX_ROWS = 50000;
 const CSV_COLUMNS = ["id", "camera", "zone", "zone_name", "label", "state", "active", "started_at", "violation_at",
   "ended_at", "dwell_s", "confidence", "acknowledged_by", "acknowledged_at", "ack_comment", "resolved_by",
-  "resolved_at", "resolve_comment"];
+  "resolved_at", "resolve_comment", "unreliable", "unreliable_reason"];
 
 /** Local calendar dates to the API's aware times: from the start of `from` to the end of `to`. */
 function filters(form) {
@@ -47,10 +47,20 @@ export function localTimestamp(iso) {
     `${pad(d.getSeconds())}${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
 }
 
+/** Why a violation is in doubt, in words; a reason without words of its own is named as such. */
+function unreliableReason(reason) {
+  if (!reason) return "";
+  const key = `report.unreliable.${reason}`;
+  const text = t(key);
+  return text === key ? t("report.unreliable.unknown", { reason }) : text;
+}
+
 function csvValue(v, column) {
   if (TIME_COLUMNS.has(column)) return localTimestamp(v[column]);
   if (column === "state") return label("state", v.state);
   if (column === "label") return label("label", v.label);
+  if (column === "unreliable") return t(v.unreliable ? "report.yes" : "report.no");
+  if (column === "unreliable_reason") return unreliableReason(v.unreliable_reason);
   return v[column];
 }
 
