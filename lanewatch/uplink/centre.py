@@ -20,6 +20,7 @@ import logging
 import math
 import queue
 import threading
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import partial
@@ -69,6 +70,36 @@ def apply_with_retry(
                 raise
             log.info("uplink ingest: %s on try %d; trying again", type(exc).__name__, attempt + 1)
     raise AssertionError("unreachable")
+
+
+BATCH_MAX = 50
+"""At most this many messages share one transaction (one commit, one fsync, instead of one each)."""
+BATCH_WAIT_S = 0.005
+"""How long the worker waits for more messages after the first before it applies what it has."""
+
+
+def apply_batch(
+    engine: Engine, items: list[tuple[str, bytes, datetime]], evidence_dir: Path | None = None
+) -> list[Outcome] | None:
+    """All messages in one transaction, in arrival order (two updates of one record end in the newest).
+
+    None (nothing kept) when any of them fails or is a dead letter: `apply_message` rolls a refused
+    record back, which would take the batch's earlier messages with it, so the caller applies that
+    batch one by one and a poison message goes to dead letters alone."""
+    try:
+        with Session(engine) as session:
+            outcomes: list[Outcome] = []
+            for topic, payload, at in items:
+                outcome = apply_message(session, topic, payload, at, evidence_dir)
+                if outcome == "dead":
+                    session.rollback()
+                    return None
+                outcomes.append(outcome)
+            session.commit()
+            return outcomes
+    except Exception as exc:  # any failure: the one-by-one path retries and reports it
+        log.info("uplink ingest: a batch of %d failed (%s); applying one by one", len(items), type(exc).__name__)
+        return None
 
 
 class CentreIngest:
@@ -164,30 +195,58 @@ class CentreIngest:
     def _count_failure(self) -> None:
         self._counters.failures += 1
 
+    def _take_batch(self) -> list[_Received]:
+        """What has arrived: the first message (waiting up to 0.2 s), then more for a few ms, up to BATCH_MAX."""
+        try:
+            batch = [self._queue.get(timeout=0.2)]
+        except queue.Empty:
+            return []
+        deadline = time.monotonic() + BATCH_WAIT_S
+        while len(batch) < BATCH_MAX:
+            left = deadline - time.monotonic()
+            try:
+                batch.append(self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _apply_one(self, item: _Received) -> Outcome | None:
+        return retry_until_stopped(
+            partial(apply_with_retry, self.engine, item.topic, item.payload, item.at, evidence_dir=self.evidence_dir),
+            self._stopping,
+            log=log,
+            what=f"uplink centre: storing a message of {item.topic}",
+            on_failure=self._count_failure,
+            max_delay_s=RETRY_MAX_S,
+        )
+
     def _run_worker(self) -> None:
         while not self._stopping.is_set():
-            try:
-                item = self._queue.get(timeout=0.2)
-            except queue.Empty:
+            batch = self._take_batch()
+            if not batch:
                 continue
-            outcome = retry_until_stopped(
-                partial(
-                    apply_with_retry, self.engine, item.topic, item.payload, item.at, evidence_dir=self.evidence_dir
-                ),
-                self._stopping,
-                log=log,
-                what=f"uplink centre: storing a message of {item.topic}",
-                on_failure=self._count_failure,
-                max_delay_s=RETRY_MAX_S,
+            outcomes = (
+                apply_batch(self.engine, [(i.topic, i.payload, i.at) for i in batch], self.evidence_dir)
+                if len(batch) > 1
+                else None
             )
-            if outcome is None:
-                return  # stopping: not acknowledged, so the broker gives it again
-            if outcome == "applied":
-                self._counters.applied += 1
-            elif outcome == "duplicate":
-                self._counters.duplicates += 1
-            else:
-                self._counters.dead_letters += 1
-            self._confirm(item)
-            if item.qos > 0 and item.generation == self._generation:  # an old connection's mid means nothing now
-                self._client.ack(item.mid, item.qos)
+            if outcomes is None:  # one by one, each acknowledged after its own commit
+                for item in batch:
+                    outcome = self._apply_one(item)
+                    if outcome is None:
+                        return  # stopping: not acknowledged, so the broker gives it again
+                    self._done(item, outcome)
+            else:  # committed together: only now acknowledged
+                for item, outcome in zip(batch, outcomes, strict=True):
+                    self._done(item, outcome)
+
+    def _done(self, item: _Received, outcome: Outcome) -> None:
+        if outcome == "applied":
+            self._counters.applied += 1
+        elif outcome == "duplicate":
+            self._counters.duplicates += 1
+        else:
+            self._counters.dead_letters += 1
+        self._confirm(item)
+        if item.qos > 0 and item.generation == self._generation:  # an old connection's mid means nothing now
+            self._client.ack(item.mid, item.qos)

@@ -1,0 +1,83 @@
+"""Several messages in one centre transaction (PostgreSQL): order, duplicates, poison fallback, ack after commit."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlmodel import Session, select
+
+from lanewatch.config import CentreConfig
+from lanewatch.mqtt_receive import Received
+from lanewatch.store.tables import ViolationRow, utcnow
+from lanewatch.store.uplink_tables import UplinkDeadLetterRow, UplinkSiteRow
+from lanewatch.uplink.centre import CentreIngest, apply_batch
+from tests.support.serve import wait_for
+from tests.uplink.conftest import SITE
+from tests.uplink.test_centre_apply import _message, _violation
+
+
+def test_two_updates_of_one_record_in_one_batch_end_in_the_newest_state(centre_engine) -> None:
+    first = _message(SITE, _violation("v1", last_seen_s=31.0), 1)
+    second = _message(SITE, _violation("v1", last_seen_s=45.0), 2)
+    outcomes = apply_batch(centre_engine, [(*first, utcnow()), (*second, utcnow())])
+    assert outcomes == ["applied", "applied"]
+    with Session(centre_engine) as session:
+        assert session.get(ViolationRow, "v1").last_seen_s == 45.0
+        site = session.exec(select(UplinkSiteRow).where(UplinkSiteRow.site == SITE)).one()
+        assert (site.messages, site.last_seq) == (2, 2)
+
+
+def test_a_batch_with_a_poison_message_keeps_nothing(centre_engine) -> None:
+    good = _message(SITE, _violation("v1"), 1)
+    poison = (f"lanewatch/v1/site/{SITE}/violation", b"{not json")
+    assert apply_batch(centre_engine, [(*good, utcnow()), (*poison, utcnow())]) is None
+    with Session(centre_engine) as session:
+        assert session.get(ViolationRow, "v1") is None
+        assert session.exec(select(UplinkDeadLetterRow)).all() == []
+
+
+class _FakeClient:
+    """Records acknowledgements, and at each one whether the record is already committed."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.acked: list[tuple[int, bool]] = []
+
+    def ack(self, mid: int, qos: int) -> None:
+        with Session(self.engine) as session:
+            self.acked.append((mid, session.get(ViolationRow, f"v{mid}") is not None))
+
+    def publish(self, *args, **kwargs) -> None:
+        pass
+
+
+def test_the_worker_applies_good_messages_once_dead_letters_the_poison_and_acks_after_commit(centre_engine) -> None:
+    ingest = CentreIngest(centre_engine, CentreConfig(enabled=True, host="127.0.0.1", port=1, client_id="batch"))
+    fake = _FakeClient(centre_engine)
+    ingest._client = fake  # type: ignore[assignment]
+    messages = [
+        _message(SITE, _violation("v1"), 1),
+        _message(SITE, _violation("v2"), 2),
+        _message(SITE, _violation("v1"), 1),  # a redelivery
+        (f"lanewatch/v1/site/{SITE}/violation", b"{not json"),
+        _message(SITE, _violation("v5"), 3),
+    ]
+    for mid, (topic, payload) in enumerate(messages, start=1):
+        ingest._queue.put(Received(topic, payload, mid, 1, ingest._generation, utcnow()))
+    worker = threading.Thread(target=ingest._run_worker)
+    worker.start()
+    try:
+        wait_for(lambda: len(fake.acked) == 5, timeout=30)
+    finally:
+        ingest._stopping.set()
+        worker.join(10)
+    assert [mid for mid, _ in fake.acked] == [1, 2, 3, 4, 5]
+    assert all(stored for mid, stored in fake.acked if mid in (1, 2, 5))  # each acked only once committed
+    assert ingest.counters()["applied"] == 3
+    assert ingest.counters()["duplicates"] == 1
+    assert ingest.counters()["dead_letters"] == 1
+    with Session(centre_engine) as session:
+        assert len(session.exec(select(UplinkDeadLetterRow)).all()) == 1
+        assert {v.id for v in session.exec(select(ViolationRow))} == {"v1", "v2", "v5"}
+        site = session.exec(select(UplinkSiteRow).where(UplinkSiteRow.site == SITE)).one()
+        assert site.duplicates == 1
