@@ -46,6 +46,7 @@ from lanewatch.store.db import open_engine, sqlite_url  # noqa: E402
 from lanewatch.store.people_tables import OrganisationRow  # noqa: E402
 from lanewatch.store.uplink_tables import UplinkRecordRow, UplinkSiteRow  # noqa: E402
 from lanewatch.store.violation_store import ViolationStore  # noqa: E402
+from lanewatch.uplink import centre as centre_module  # noqa: E402
 from lanewatch.uplink.centre import CentreIngest  # noqa: E402
 from lanewatch.uplink.outbox import EdgeOutbox  # noqa: E402
 from lanewatch.uplink.publisher import UplinkPublisher  # noqa: E402
@@ -107,12 +108,14 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0, help="records/s per edge; 0 = written first, then drained")
     parser.add_argument("--centres", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--batch", type=int, default=centre_module.BATCH_MAX, help="messages per centre transaction")
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="lanewatch-uplink-bench-"))
     broker, cluster = Mosquitto(), PostgresCluster()
     broker.start()
     cluster.start()
+    centre_module.BATCH_MAX = max(1, args.batch)  # 1: one message per transaction, as before batching
     ingests: list[CentreIngest] = []
     processes: list[mp.Process] = []
     done = mp.Event()
@@ -169,7 +172,9 @@ def report(centre, expected: int, started: datetime, args: argparse.Namespace) -
     last = max((r.received_at for r in rows), default=started)
     seconds = max((last - first).total_seconds(), 1e-6)
     offered = "all written first, then drained" if args.rate <= 0 else f"{args.rate:g}/s per edge"
-    print(f"uplink: {args.edges} edges × {args.records} records ({offered}), {args.centres} centre(s)")
+    print(
+        f"uplink: {args.edges} edges × {args.records} records ({offered}), {args.centres} centre(s), batch {args.batch}"
+    )
     print(f"records at the centre: {len(rows)} of {expected} in {seconds:.2f} s = {len(rows) / seconds:.0f} records/s")
     received = sorted(r.received_at for r in rows)
     if len(received) > 1:
