@@ -3,8 +3,10 @@
 Several centre processes (each its own ``client_id``) subscribe to
 ``$share/<group>/lanewatch/v1/site/+/+`` and the broker gives each message
 to one of them. paho's network thread only queues; a worker applies each
-message in its own transaction (`centre_apply.apply_message`) and only then
-acknowledges it (manual ack), so a centre killed mid-ingest leaves the
+batch of what has arrived (up to `BATCH_MAX`) in one transaction
+(`centre_apply.apply_message` for each, in order; a batch with a failure or a
+dead letter again one message per transaction) and only then acknowledges
+each (manual ack), so a centre killed mid-ingest leaves the
 message unacknowledged and the broker gives it again: to this client when it
 is back (persistent session), and the centre's sequence check makes the
 second application a no-op. After each commit the site is told
