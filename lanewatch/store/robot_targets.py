@@ -1,7 +1,9 @@
 """Robot and SMS targets as webhook rows, so their deliveries go through the existing outbox.
 
 Each configured target is kept as a `WebhookRow` marked in its description and subscribed to the
-target's events; the outbox therefore queues exactly one row per (event, target) — its
+target's events, and scoped to the target's organisation like that organisation's own webhooks (an
+event of a camera or device outside its subtree is never queued for it); the outbox therefore
+queues exactly one row per (event, target) — its
 ``(webhook_pk, idempotency_key)`` check makes a replayed or twice-enqueued event queue nothing
 new — and the dispatcher retries with its backoff. At delivery the dispatcher asks `Robots` for
 the vendor's request instead of the signed lanewatch JSON. Camera, zone, enterprise, alarm-type
@@ -21,7 +23,9 @@ from lanewatch.events.bus import payload_camera
 from lanewatch.events.links import LinkSigner
 from lanewatch.events.robots import RobotRequest, build_request, response_error
 from lanewatch.events.robots.settings import NotificationSettings, NotificationTarget
+from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import CameraRow, WebhookRow, ZoneRow
+from lanewatch.words import t
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +65,15 @@ def skip_reason(
     return None
 
 
+def _org_pk(session: Session, target: NotificationTarget) -> int | None:
+    if target.organisation is None:
+        return None
+    pk = session.exec(select(OrganisationRow.pk).where(OrganisationRow.code == target.organisation)).first()
+    if pk is None:
+        raise ValueError(t("notify.unknown_organisation", target=target.name, code=target.organisation))
+    return pk
+
+
 class Robots:
     """The configured targets by webhook pk; what the dispatcher sends for one of their outbox rows."""
 
@@ -71,7 +84,10 @@ class Robots:
         self.targets: dict[int, NotificationTarget] = {}
 
     def ensure(self) -> dict[int, NotificationTarget]:
-        """Create or update the rows of the configured targets; disable those no longer configured."""
+        """Create or update the rows of the configured targets; disable those no longer configured.
+
+        Raises ValueError (in words) for a target naming an organisation code that does not exist: found at
+        start-up rather than as deliveries that silently go nowhere."""
         with Session(self.engine) as session:
             existing = {
                 r.description: r
@@ -84,6 +100,7 @@ class Robots:
                     description=description, url="", secret="", events=[]
                 )
                 row.url, row.events, row.enabled = target.url, list(target.events), True
+                row.org_pk = _org_pk(session, target)
                 row.secret = target.secret.get_secret_value() if target.secret is not None else ""
                 session.add(row)
                 session.flush()

@@ -405,3 +405,41 @@ def test_a_messages_snapshot_link_is_signed_so_the_group_opens_it_without_an_acc
     assert signer.check("v1", int(exp), sig) is None  # the server this link points at opens it
     assert 72 * 3600 - 60 <= int(exp) - sent_at <= 72 * 3600 + 60  # for the configured 72 h
     assert "/api/violations/" not in content
+
+
+def test_a_target_of_an_organisation_gets_only_its_subtree(engine, receiver, run_dispatcher) -> None:
+    from tests.support.org_tree import add_orgs
+
+    r = receiver()
+    with Session(engine) as session:
+        pks = add_orgs(
+            session,
+            [
+                ("jd-east", "东街道", "street", "district"),
+                ("sq-willow", "柳树社区", "community", "jd-east"),
+                ("jd-west", "西街道", "street", "district"),
+                ("sq-pine", "松树社区", "community", "jd-west"),
+            ],
+        )
+        session.add(CameraRow(id="cam1", name="柳树东门", source_url="rtsp://10.0.0.5/s", org_pk=pks["sq-willow"]))
+        session.add(CameraRow(id="cam2", name="松树北门", source_url="rtsp://10.0.0.6/s", org_pk=pks["sq-pine"]))
+        session.commit()
+    robots = _robots(
+        engine, {"name": "东街道值班群", "kind": "wecom", "url": f"{r.base}/send?key=K", "organisation": "jd-east"}
+    )
+    sink = OutboxSink(engine)
+    sink(ViolationEvent("new", None, _violation("v1", camera="cam1")))
+    sink(ViolationEvent("new", None, _violation("v2", camera="cam2")))  # the other street's community
+    run_dispatcher(engine, robots)
+    wait_until(lambda: _all_done(engine), what="the street's delivery")
+    [req] = r.requests
+    assert "柳树东门" in req["json"]["markdown"]["content"]
+    assert [row.idempotency_key for row in outbox_rows(engine)] == ["v1:new"]  # v2 never queued for it
+
+
+def test_a_target_naming_an_unknown_organisation_is_refused_in_words(engine) -> None:
+    with pytest.raises(ValueError, match="组织编码 jd-nowhere 不存在"):
+        _robots(
+            engine,
+            {"name": "错配群", "kind": "wecom", "url": "https://qyapi.example/send", "organisation": "jd-nowhere"},
+        )

@@ -74,6 +74,14 @@ class NotificationTarget(_Strict):
     enterprises: list[str] = Field(
         default_factory=list, title="Only alarms of these enterprises", description="Empty: every enterprise."
     )
+    organisation: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        title="Only events of this organisation",
+        description="An organisation's code (a street, a community, an enterprise): the target then gets only the "
+        "events of cameras and devices in it or below it, as that organisation's own webhooks do. Empty: all.",
+    )
     alarm_types: list[str] = Field(default_factory=lambda: ["fire"], title="Alarm types sent")
     include_test_alarms: bool = Field(False, title="Also send alarms a device reported in test mode")
     templates: dict[NotifiedEvent, str] = Field(
