@@ -31,7 +31,6 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from lanewatch.config import CentreConfig
@@ -39,7 +38,7 @@ from lanewatch.mqtt_receive import Received as _Received
 from lanewatch.mqtt_receive import retry_until_stopped
 from lanewatch.store.tables import utcnow
 from lanewatch.uplink.broker import TOPIC_ROOT, confirm_topic, connect_properties, make_client
-from lanewatch.uplink.centre_apply import Outcome, apply_message
+from lanewatch.uplink.centre_apply import Outcome, apply_message, retry_collisions
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +60,14 @@ def apply_with_retry(
     engine: Engine, topic: str, payload: bytes, at: datetime, attempts: int = 5, evidence_dir: Path | None = None
 ) -> Outcome:
     """One transaction per try; a key or lock collision with another centre process is tried again."""
-    for attempt in range(attempts):
-        try:
-            with Session(engine) as session:
-                outcome = apply_message(session, topic, payload, at, evidence_dir)
-                session.commit()
-                return outcome
-        except (IntegrityError, DBAPIError) as exc:
-            if attempt == attempts - 1:
-                raise
-            log.info("uplink ingest: %s on try %d; trying again", type(exc).__name__, attempt + 1)
-    raise AssertionError("unreachable")
+
+    def once() -> Outcome:
+        with Session(engine) as session:
+            outcome = apply_message(session, topic, payload, at, evidence_dir)
+            session.commit()
+            return outcome
+
+    return retry_collisions(once, "uplink ingest", attempts)
 
 
 BATCH_MAX = 50

@@ -31,10 +31,13 @@ the edge runs the escalation chain; the centre shows and keeps the record.
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
 from lanewatch.alarms.records import priority
@@ -121,6 +124,23 @@ def _site(session: Session, site: str) -> UplinkSiteRow:
         row = UplinkSiteRow(site=site)
         session.add(row)
     return row
+
+
+_T = TypeVar("_T")
+_log = logging.getLogger(__name__)
+
+
+def retry_collisions(transaction: Callable[[], _T], what: str, attempts: int = 5) -> _T:
+    """Run `transaction` (one whole transaction) again when it collides with another centre process.
+
+    Two processes applying the same site's records can meet on a key (both insert the record) or a
+    lock; the loser's transaction is rolled back whole, so trying it again is safe."""
+    for attempt in range(attempts - 1):
+        try:
+            return transaction()
+        except (IntegrityError, DBAPIError) as exc:
+            _log.info("%s: %s on try %d; trying again", what, type(exc).__name__, attempt + 1)
+    return transaction()
 
 
 def apply_message(

@@ -16,20 +16,17 @@ dead letters, and a message applied twice is a duplicate.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
 from lanewatch.store.tables import as_utc
 from lanewatch.store.uplink_tables import UplinkDeadLetterRow
-from lanewatch.uplink.centre_apply import apply_message
-
-log = logging.getLogger(__name__)
+from lanewatch.uplink.centre_apply import apply_message, retry_collisions
 
 
 @dataclass
@@ -60,14 +57,9 @@ def replay(engine: Engine, evidence_dir: Path | None, site: str | None = None) -
     return done
 
 
-def _with_retry(engine: Engine, pk: int | None, evidence_dir: Path | None, attempts: int = 5) -> str | None:
+def _with_retry(engine: Engine, pk: int | None, evidence_dir: Path | None) -> str | None:
     """A key or lock collision with a live centre process applying the same record: try again."""
-    for attempt in range(attempts - 1):
-        try:
-            return _replay_one(engine, pk, evidence_dir)
-        except (IntegrityError, DBAPIError) as exc:
-            log.info("uplink replay: %s on try %d; trying again", type(exc).__name__, attempt + 1)
-    return _replay_one(engine, pk, evidence_dir)
+    return retry_collisions(partial(_replay_one, engine, pk, evidence_dir), "uplink replay")
 
 
 def _replay_one(engine: Engine, pk: int | None, evidence_dir: Path | None) -> str | None:

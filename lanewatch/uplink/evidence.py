@@ -117,15 +117,6 @@ def expire(session: Session, evidence_dir: Path, before: datetime) -> int:
     return len(rows)
 
 
-def matches(evidence_dir: Path, row: UplinkEvidenceRow) -> bool:
-    """Whether the file a row names is still there with the bytes received (not truncated, not replaced)."""
-    path = evidence_path(evidence_dir, row.path)
-    try:
-        return path is not None and hashlib.sha256(path.read_bytes()).hexdigest() == row.sha256
-    except OSError:
-        return False
-
-
 def _registered(session: Session, site: str, path: str) -> UplinkEvidenceRow | None:
     query = select(UplinkEvidenceRow).where(UplinkEvidenceRow.site == site, UplinkEvidenceRow.path == path)
     return session.exec(query).first()
