@@ -98,12 +98,12 @@ class Service:
         self.settings = settings
         configure_words(settings.language, settings.time_zone)  # stamps, reports and messages in its language/zone
         self.engine = open_engine(settings.resolved_database_url)
+        self.bus = EventBus()
         self.uplink = UplinkRole(  # the edge's tap before any write
-            self.engine, settings.uplink, settings.centre, evidence_dir=settings.evidence_dir
+            self.engine, settings.uplink, settings.centre, evidence_dir=settings.evidence_dir, bus=self.bus
         )
         self.evidence_dir = settings.evidence_dir
         self.evidence_dir.mkdir(parents=True, exist_ok=True)
-        self.bus = EventBus()
         if detector is None:
             from lanewatch.detect.factory import build_detector
 

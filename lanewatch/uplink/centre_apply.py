@@ -40,17 +40,22 @@ from typing import Any, Literal, TypeVar
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
-from lanewatch.alarms.records import priority
+from lanewatch.alarms.records import alarm_json, priority
+from lanewatch.api.routers.violations import ViolationOut
+from lanewatch.events.bus import EVENT_TYPES, alarm_payload, device_payload, health_payload
 from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
 from lanewatch.store.health_store import HealthStore
 from lanewatch.store.people_tables import OrganisationRow
-from lanewatch.store.tables import CameraRow, ViolationRow
+from lanewatch.store.tables import CameraRow, ViolationRow, as_utc
 from lanewatch.store.uplink_tables import UplinkDeadLetterRow, UplinkRecordRow, UplinkSiteRow
 from lanewatch.uplink.broker import TOPIC_ROOT
+from lanewatch.uplink.centre_events import CentreEvents, action_of
 from lanewatch.uplink.evidence import EvidenceRefused, store
 from lanewatch.video.health import HealthEvent, SourceState
 
 Outcome = Literal["applied", "duplicate", "dead"]
+Told = tuple[str, dict[str, Any], str]
+"""What an applied record tells live clients and webhooks: event type, payload, the record's centre id."""
 KINDS = ("violation", "alarm", "health", "device", "evidence")
 
 
@@ -176,7 +181,7 @@ def apply_message(
     row = _site(session, site)
     row.messages += 1
     row.last_message_at = received_at
-    if row.last_edge_time is None or edge_time > row.last_edge_time:
+    if row.last_edge_time is None or edge_time > as_utc(row.last_edge_time):  # SQLite reads it back naive
         row.last_edge_time = edge_time
     if sent_at is not None:
         row.clock_skew_s = round((received_at - sent_at).total_seconds(), 3)  # centre − edge, plus transit
@@ -206,16 +211,20 @@ def _apply_record(
     if seen is not None and seen.seq >= seq:
         return "duplicate"
     record = body["record"]
+    told: Told | None = None
     if kind == "violation":
-        _violation(session, site, org_pk, record, body.get("evidence") or {})
+        told = _violation(session, site, org_pk, record, body.get("evidence") or {})
     elif kind == "alarm":
-        _alarm(session, site, org_pk, record)
+        told = _alarm(session, site, org_pk, record, str(body.get("type") or ""))
     elif kind == "device":
-        _device(session, site, org_pk, record)
+        told = _device(session, site, org_pk, record, str(body.get("type") or ""), edge_time)
     elif kind == "evidence":
         store(evidence_dir, site, body, session, at)
     else:
-        _health(session, site, org_pk, record)
+        told = _health(session, site, org_pk, record)
+    if told is not None:  # webhooks and every centre process's live clients (`lanewatch.uplink.centre_events`)
+        event_type, payload, centre_record = told
+        CentreEvents.of(session).emit(event_type, payload, f"{site}:{kind}:{record_id}:{seq}", (kind, centre_record))
     if seen is None:
         session.add(
             UplinkRecordRow(site=site, kind=kind, record_id=record_id, seq=seq, edge_time=edge_time, received_at=at)
@@ -248,12 +257,13 @@ def _site_path(site: str, edge_path: Any) -> str | None:
 
 def _violation(
     session: Session, site: str, org_pk: int | None, record: dict[str, Any], evidence: dict[str, Any]
-) -> None:
+) -> Told:
     record_id = _field(record, "id")
     camera_id = _ensure_camera(session, site, org_pk, str(_field(record, "camera")))
     row = session.get(ViolationRow, record_id)
     if row is not None and row.camera != camera_id:
         raise BadMessage(f"violation id {record_id!r} already belongs to camera {row.camera!r}")
+    before = ViolationOut.of(row).model_dump(mode="json") if row is not None else None
     box = _field(record, "box")
     values: dict[str, Any] = {
         "camera": camera_id,
@@ -277,6 +287,12 @@ def _violation(
         for name, value in values.items():
             setattr(row, name, value)
     session.add(row)
+    after = ViolationOut.of(row).model_dump(mode="json")
+    if after["active"]:
+        kind = "new" if before is None else "update"
+    else:
+        kind = "end" if before is None or before["active"] else "update"  # handled after its end: an update
+    return f"violation.{kind}", {"type": f"violation.{kind}", "before": before, "after": after}, record_id
 
 
 def _unreliable(record: dict[str, Any]) -> dict[str, Any]:
@@ -302,27 +318,28 @@ ALARM_TIMES = (
 )  # fmt: skip
 
 
-def _alarm(session: Session, site: str, org_pk: int | None, record: dict[str, Any]) -> None:
+def _alarm(session: Session, site: str, org_pk: int | None, record: dict[str, Any], event_type: str) -> Told:
     record_id = _field(record, "id")
     device_id = centre_id(site, str(_field(record, "device_id")))
     if len(device_id) > 100:
         raise BadMessage(f"device id {device_id!r} is longer than 100 characters at the centre")
-    if session.get(DeviceRow, device_id) is None:
-        session.add(
-            DeviceRow(
-                id=device_id,
-                type=_field(record, "device_type"),
-                name=record.get("device_name"),
-                enterprise=record.get("enterprise"),
-                building=record.get("building"),
-                location=record.get("location"),
-                registered=bool(record.get("registered", True)),
-                org_pk=org_pk,
-            )
+    device = session.get(DeviceRow, device_id)
+    if device is None:
+        device = DeviceRow(
+            id=device_id,
+            type=_field(record, "device_type"),
+            name=record.get("device_name"),
+            enterprise=record.get("enterprise"),
+            building=record.get("building"),
+            location=record.get("location"),
+            registered=bool(record.get("registered", True)),
+            org_pk=org_pk,
         )
+        session.add(device)
     row = session.get(AlarmRow, record_id)
     if row is not None and row.device_id != device_id:
         raise BadMessage(f"alarm id {record_id!r} already belongs to device {row.device_id!r}")
+    before = alarm_json(row, device) if row is not None else None
     values: dict[str, Any] = {name: _field(record, name) for name in ALARM_FIELDS}
     values |= {name: _time(_field(record, name), name) for name in ALARM_TIMES}
     values |= {
@@ -338,6 +355,10 @@ def _alarm(session: Session, site: str, org_pk: int | None, record: dict[str, An
         for name, value in values.items():
             setattr(row, name, value)
     session.add(row)
+    if not event_type.startswith("alarm.") or event_type not in EVENT_TYPES:
+        event_type = "alarm.new" if before is None else "alarm.update"
+    payload = alarm_payload(action_of(event_type), f"site:{site}", before, alarm_json(row, device))
+    return event_type, {**payload, "type": event_type}, record_id
 
 
 DEVICE_FIELDS = (
@@ -346,7 +367,9 @@ DEVICE_FIELDS = (
 )  # fmt: skip
 
 
-def _device(session: Session, site: str, org_pk: int | None, record: dict[str, Any]) -> None:
+def _device(
+    session: Session, site: str, org_pk: int | None, record: dict[str, Any], event_type: str, at: datetime
+) -> Told:
     """A device's status as the site sees it; its linked lanes name the site's cameras by their centre ids."""
     device_id = centre_id(site, str(_field(record, "id")))
     if len(device_id) > 100:
@@ -365,9 +388,13 @@ def _device(session: Session, site: str, org_pk: int | None, record: dict[str, A
             setattr(row, name, value)
         row.org_pk = row.org_pk if row.org_pk is not None else org_pk
     session.add(row)
+    if not event_type.startswith("device.") or event_type not in EVENT_TYPES:
+        event_type = "device.offline" if values["offline"] else "device.online"
+    device = {**record, "id": device_id, "linked_lanes": values["linked_lanes"]}
+    return event_type, device_payload(event_type.removeprefix("device."), device, at, ""), device_id
 
 
-def _health(session: Session, site: str, org_pk: int | None, record: dict[str, Any]) -> None:
+def _health(session: Session, site: str, org_pk: int | None, record: dict[str, Any]) -> Told:
     state = str(_field(record, "type")).removeprefix("camera.")
     try:
         source_state = SourceState(state)
@@ -375,4 +402,7 @@ def _health(session: Session, site: str, org_pk: int | None, record: dict[str, A
         raise BadMessage(f"unknown camera state {state!r}") from None
     camera_id = _ensure_camera(session, site, org_pk, str(_field(record, "camera")))
     at = _required_time(_field(record, "at"), "at")
-    HealthStore.apply(session, HealthEvent(camera_id, source_state, at, str(record.get("detail") or "")))
+    change = HealthEvent(camera_id, source_state, at, str(record.get("detail") or ""))
+    HealthStore.apply(session, change)
+    payload = health_payload(change)
+    return payload["type"], payload, camera_id

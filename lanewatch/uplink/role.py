@@ -14,8 +14,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from lanewatch.config import CentreConfig, UplinkConfig
+from lanewatch.events.bus import EventBus
 from lanewatch.store import record_tap
+from lanewatch.uplink import centre_events
 from lanewatch.uplink.centre import CentreIngest
+from lanewatch.uplink.centre_events import LiveListener
 from lanewatch.uplink.outbox import EdgeOutbox, backlog
 from lanewatch.uplink.publisher import UplinkPublisher
 
@@ -24,35 +27,48 @@ class UplinkRole:
     """Built from the settings; `start()` / `stop()`; `health()` for /api/health, `metrics()` for /metrics."""
 
     def __init__(
-        self, engine: Engine, uplink: UplinkConfig, centre: CentreConfig, evidence_dir: Path | None = None
+        self,
+        engine: Engine,
+        uplink: UplinkConfig,
+        centre: CentreConfig,
+        evidence_dir: Path | None = None,
+        bus: EventBus | None = None,
     ) -> None:
-        """`evidence_dir`: the service's evidence folder, where an edge reads and the centre keeps pictures."""
+        """`evidence_dir`: the service's evidence folder, where an edge reads and the centre keeps pictures;
+        `bus`: this process's live events, which at the centre hear every centre process's records."""
         if uplink.enabled and centre.enabled:
             raise ValueError("uplink and centre are both enabled: a process is an edge or the centre, not both")
         self.engine = engine
         self.outbox: EdgeOutbox | None = None
         self.publisher: UplinkPublisher | None = None
         self.centre: CentreIngest | None = None
+        self.listener: LiveListener | None = None
         if uplink.enabled:
             self.outbox = EdgeOutbox(uplink.outbox_max_rows)
             record_tap.attach(engine, self.outbox)  # from now on every record write fills the outbox
             self.publisher = UplinkPublisher(engine, uplink, evidence_dir=evidence_dir)
         if centre.enabled:
             self.centre = CentreIngest(engine, centre, evidence_dir=evidence_dir)
+            if bus is not None and centre_events.listened(engine):
+                self.listener = LiveListener(engine, bus)  # every centre process's events, through PostgreSQL
+            elif bus is not None:
+                centre_events.attach(engine, bus)  # one process on SQLite: told after each commit
 
     @property
     def enabled(self) -> bool:
         return self.publisher is not None or self.centre is not None
 
     def start(self) -> None:
-        for part in (self.publisher, self.centre):
+        for part in (self.listener, self.publisher, self.centre):  # listening before any record is applied
             if part is not None:
                 part.start()
 
     def stop(self) -> None:
-        for part in (self.publisher, self.centre):
+        for part in (self.publisher, self.centre, self.listener):
             if part is not None:
                 part.stop()
+        if self.centre is not None:
+            centre_events.detach(self.engine)
         if self.outbox is not None:
             record_tap.detach(self.engine)
 
