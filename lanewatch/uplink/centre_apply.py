@@ -46,11 +46,12 @@ from lanewatch.events.bus import EVENT_TYPES, alarm_payload, device_payload, hea
 from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
 from lanewatch.store.health_store import HealthStore
 from lanewatch.store.people_tables import OrganisationRow
-from lanewatch.store.tables import CameraRow, ViolationRow, as_utc
-from lanewatch.store.uplink_tables import UplinkDeadLetterRow, UplinkRecordRow, UplinkSiteRow
+from lanewatch.store.tables import CameraRow, ViolationRow
+from lanewatch.store.uplink_tables import UplinkDeadLetterRow, UplinkRecordRow
 from lanewatch.uplink.broker import TOPIC_ROOT
 from lanewatch.uplink.centre_events import CentreEvents, action_of
 from lanewatch.uplink.evidence import EvidenceRefused, store
+from lanewatch.uplink.site_link import tally, transaction_cache
 from lanewatch.video.health import HealthEvent, SourceState
 
 Outcome = Literal["applied", "duplicate", "dead"]
@@ -117,18 +118,17 @@ def dead_letter(session: Session, topic: str, raw: bytes, reason: str, site: str
         )
     )
     if site is not None:
-        row = _site(session, site)
-        row.dead_letters += 1
-        row.messages += 1
-        row.last_message_at = at
+        counts = tally(session, site)
+        counts.dead_letters += 1
+        counts.message(at)
 
 
-def _site(session: Session, site: str) -> UplinkSiteRow:
-    row = session.exec(select(UplinkSiteRow).where(UplinkSiteRow.site == site).with_for_update()).first()
-    if row is None:
-        row = UplinkSiteRow(site=site)
-        session.add(row)
-    return row
+def _organisation(session: Session, site: str) -> int | None:
+    """The pk of the organisation whose code is the site's; None: the centre does not know this site."""
+    cache = transaction_cache(session)
+    if ("org", site) not in cache:
+        cache["org", site] = session.exec(select(OrganisationRow.pk).where(OrganisationRow.code == site)).first()
+    return cache["org", site]
 
 
 _T = TypeVar("_T")
@@ -163,31 +163,28 @@ def apply_message(
         )
         return "dead"
     site = str(body["site"])
-    org = session.exec(select(OrganisationRow).where(OrganisationRow.code == site)).first()
-    if org is None or len(site) > 32:
+    org_pk = _organisation(session, site) if len(site) <= 32 else None
+    if org_pk is None:
         reason = f"unknown site {site!r}: no organisation with that code (add it, then replay its dead letters)"
         dead_letter(session, topic, raw, reason, site if len(site) <= 32 else None, received_at)
         return "dead"
-    row = _site(session, site)
-    row.org_pk = org.pk
     try:
         edge_time = _required_time(body["edge_time"], "edge_time")
         sent_at = _time(body.get("sent_at"), "sent_at")
-        outcome = _apply_record(session, site, org.pk, body, edge_time, received_at, evidence_dir)
+        outcome = _apply_record(session, site, org_pk, body, edge_time, received_at, evidence_dir)
     except (BadMessage, EvidenceRefused) as exc:
         session.rollback()  # nothing of a half-applied record stays
         dead_letter(session, topic, raw, str(exc), site, received_at)
         return "dead"
-    row = _site(session, site)
-    row.messages += 1
-    row.last_message_at = received_at
-    if row.last_edge_time is None or edge_time > as_utc(row.last_edge_time):  # SQLite reads it back naive
-        row.last_edge_time = edge_time
+    counts = tally(session, site)  # written once per site, before the commit (`lanewatch.uplink.site_link`)
+    counts.org_pk = org_pk
+    counts.message(received_at)
+    counts.last_edge_time = edge_time if counts.last_edge_time is None else max(counts.last_edge_time, edge_time)
     if sent_at is not None:
-        row.clock_skew_s = round((received_at - sent_at).total_seconds(), 3)  # centre − edge, plus transit
-    row.last_seq = max(row.last_seq or 0, body["seq"])
+        counts.clock_skew_s = round((received_at - sent_at).total_seconds(), 3)  # centre − edge, plus transit
+    counts.last_seq = max(counts.last_seq or 0, body["seq"])
     if outcome == "duplicate":
-        row.duplicates += 1
+        counts.duplicates += 1
     return outcome
 
 

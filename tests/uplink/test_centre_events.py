@@ -16,7 +16,7 @@ from lanewatch.events.bus import EventBus, LiveEvent
 from lanewatch.store.db import open_engine
 from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import OutboxRow, WebhookRow, utcnow
-from lanewatch.store.uplink_tables import UplinkOutboxRow
+from lanewatch.store.uplink_tables import UplinkOutboxRow, UplinkSiteRow
 from lanewatch.uplink import centre_events
 from lanewatch.uplink.broker import topic
 from lanewatch.uplink.centre import apply_batch, apply_with_retry
@@ -180,6 +180,9 @@ def test_a_single_centre_on_sqlite_tells_its_own_bus_after_the_commit(
         apply_with_retry(engine, *sent[0])
         apply_with_retry(engine, *sent[0])
         assert [(kind, p["after"]["id"]) for kind, p in bus.seen] == [("violation.new", v.id)]
+        with Session(engine) as session:  # the site's counters, written once per commit, add up on SQLite too
+            link = session.get(UplinkSiteRow, SITE)
+            assert (link.messages, link.duplicates, link.dead_letters, link.last_seq) == (2, 1, 0, 1)
     finally:
         centre_events.detach(engine)
         engine.dispose()

@@ -1,0 +1,128 @@
+"""Each site's link counters at the centre (`uplink_sites`), tallied per transaction and written once per site.
+
+Every message of a site moves its row (messages, duplicates, dead letters,
+last message and edge times, last sequence number, clock skew). Updating the
+row per message cost a locked read and an UPDATE each, and made all centre
+processes queue on one hot row per site. Instead a transaction tallies its
+messages per site in memory and, just before it commits, writes each site once
+with ``INSERT … ON CONFLICT DO UPDATE`` that adds the counts and keeps the
+later times: two processes committing the same site's tallies both count, and
+neither waits for the other longer than that one statement. A rolled-back
+transaction's tally is dropped with it.
+
+`transaction_cache` is where the apply step keeps what a transaction has
+already read (a site's organisation, prefetched records), forgotten at the
+commit or a rollback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from lanewatch.store.uplink_tables import UplinkSiteRow
+
+_CACHE_KEY = "lanewatch.uplink_transaction"
+_TALLY_KEY = "lanewatch.uplink_tally"
+
+
+def transaction_cache(session: Session) -> dict[Any, Any]:
+    """This transaction's lookups; emptied at the commit or a rollback (a lock ends there, a rolled-back row is
+    read again)."""
+    cache = session.info.get(_CACHE_KEY)
+    if cache is None:
+        cache = session.info[_CACHE_KEY] = {}
+
+        def forget(*_: Any) -> None:
+            cache.clear()
+
+        event.listen(session, "after_commit", forget)
+        event.listen(session, "after_soft_rollback", forget)
+    return cache
+
+
+@dataclass
+class SiteTally:
+    """One site's counts and latest times in this transaction."""
+
+    org_pk: int | None = None
+    messages: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    last_message_at: datetime | None = None
+    last_edge_time: datetime | None = None
+    last_seq: int | None = None
+    clock_skew_s: float | None = None
+
+    def message(self, at: datetime) -> None:
+        self.messages += 1
+        self.last_message_at = at if self.last_message_at is None else max(self.last_message_at, at)
+
+
+def tally(session: Session, site: str) -> SiteTally:
+    """The site's tally in this transaction, written before the commit."""
+    tallies = session.info.get(_TALLY_KEY)
+    if tallies is None:
+        tallies = session.info[_TALLY_KEY] = {}
+
+        def write(s: Session) -> None:
+            pending = dict(tallies)
+            tallies.clear()
+            for code in sorted(pending):  # one order in every process: two sites' rows never deadlock
+                _write(s, code, pending[code])
+
+        def drop(*_: Any) -> None:
+            tallies.clear()
+
+        event.listen(session, "before_commit", write)
+        event.listen(session, "after_soft_rollback", drop)
+    found = tallies.get(site)
+    if found is None:
+        found = tallies[site] = SiteTally()
+    return found
+
+
+def _later(dialect: str, stored: Any, new: Any) -> ColumnElement[Any]:
+    """The later of the stored and the new value, either of which may be NULL."""
+    if dialect == "postgresql":
+        return func.greatest(stored, new)  # GREATEST ignores NULLs
+    return func.max(func.coalesce(stored, new), func.coalesce(new, stored))
+
+
+def _write(session: Session, site: str, t: SiteTally) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = UplinkSiteRow.__table__  # type: ignore[attr-defined]
+    values = {
+        "site": site,
+        "org_pk": t.org_pk,
+        "messages": t.messages,
+        "duplicates": t.duplicates,
+        "dead_letters": t.dead_letters,
+        "last_message_at": t.last_message_at,
+        "last_edge_time": t.last_edge_time,
+        "last_seq": t.last_seq,
+        "clock_skew_s": t.clock_skew_s,
+    }
+    statement = insert(table).values(**values)
+    new, stored = statement.excluded, table.c
+    statement = statement.on_conflict_do_update(
+        index_elements=[stored.site],
+        set_={
+            "org_pk": func.coalesce(new.org_pk, stored.org_pk),
+            "messages": stored.messages + new.messages,
+            "duplicates": stored.duplicates + new.duplicates,
+            "dead_letters": stored.dead_letters + new.dead_letters,
+            "last_message_at": _later(dialect, stored.last_message_at, new.last_message_at),
+            "last_edge_time": _later(dialect, stored.last_edge_time, new.last_edge_time),
+            "last_seq": _later(dialect, stored.last_seq, new.last_seq),
+            "clock_skew_s": func.coalesce(new.clock_skew_s, stored.clock_skew_s),
+        },
+    )
+    session.connection().execute(statement)
