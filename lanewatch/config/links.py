@@ -59,6 +59,15 @@ class UplinkConfig(BrokerLink):
         "but no centre confirmed this long after is sent again (a broker restart can lose it before any "
         "centre process has subscribed again).",
     )
+    heartbeat_s: int = Field(
+        30,
+        ge=5,
+        le=3600,
+        title="Heartbeat every (s)",
+        description="The edge tells the centre it is alive, its backlog and its oldest waiting entry this often "
+        "(and at once after each connect; lanewatch/v1/site/<site>/heartbeat), so a quiet site is not taken "
+        "for a dead one. Keep it well under the centre's site_offline_after_s.",
+    )
     evidence_max_bytes: int = Field(
         4 * 1024 * 1024,
         ge=16 * 1024,
@@ -87,6 +96,14 @@ class CentreConfig(BrokerLink):
         pattern=r"^[A-Za-z0-9_-]+$",
         title="Shared subscription group",
         description="Centre processes of one group split the messages ($share/<group>/lanewatch/v1/site/+/+).",
+    )
+    site_offline_after_s: int = Field(
+        120,
+        ge=10,
+        le=86_400,
+        title="Site offline after (s)",
+        description="A site from which neither a message nor a heartbeat arrived this long is shown offline "
+        "(/sites, /api/sites); about 3 × the edges' heartbeat_s.",
     )
     evidence_retention_days: int | None = Field(
         None,

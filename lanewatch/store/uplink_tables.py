@@ -4,7 +4,8 @@ Edge: `UplinkOutboxRow`, the records waiting to go to the centre, written in
 the transaction of the record itself. Centre: `UplinkRecordRow` (the newest
 edge sequence number applied per (site, kind, record id): what makes ingest
 idempotent and keeps an older update from overwriting a newer one),
-`UplinkSiteRow` (each site's link state) and `UplinkDeadLetterRow`
+`UplinkSiteRow` (each site's link state, with its edge's latest heartbeat
+since revision 0009) and `UplinkDeadLetterRow`
 (messages that could not be applied, kept to be looked at or replayed).
 """
 
@@ -60,6 +61,11 @@ class UplinkSiteRow(SQLModel, table=True):
     messages: int = 0
     duplicates: int = 0
     dead_letters: int = 0
+    # the edge's latest heartbeat (revision 0009; `lanewatch.uplink.heartbeat`): None until one arrived
+    last_heartbeat_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    backlog: int | None = None
+    lag_s: float | None = None
+    edge_version: str | None = Field(default=None, max_length=32)
 
 
 class UplinkDeadLetterRow(SQLModel, table=True):

@@ -22,6 +22,9 @@ sequence number, never reused), ``type`` (violation / alarm.new / ...),
 (the edge's clock at sending: the centre's clock-skew estimate), ``record``
 (the API's shape) and, for violations, ``evidence`` (file names); an ``evidence`` entry carries its picture
 (``jpeg``, base64, read from the evidence folder when sent: `lanewatch.uplink.evidence`).
+
+While connected it also sends a heartbeat (`lanewatch.uplink.heartbeat`: backlog, oldest entry, version) at
+once and then every ``heartbeat_s``; none while disconnected (it is state, not a record).
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from sqlmodel import Session, col, select
 from lanewatch.config import UplinkConfig
 from lanewatch.store.tables import as_utc, utcnow
 from lanewatch.store.uplink_tables import UplinkOutboxRow
-from lanewatch.uplink import evidence
+from lanewatch.uplink import evidence, heartbeat
 from lanewatch.uplink.broker import confirm_topic, connect_properties, make_client, topic
 
 log = logging.getLogger(__name__)
@@ -56,7 +59,7 @@ BEHIND_FACTOR = 5
 @dataclass(slots=True)
 class PublisherCounters:
     """Since start: messages published, PUBACKs, centre confirmations (entries deleted), resends after the
-    confirmation timeout, connections made, refused PUBACKs."""
+    confirmation timeout, connections made, refused PUBACKs, heartbeats sent."""
 
     published: int = 0
     acknowledged: int = 0
@@ -64,6 +67,7 @@ class PublisherCounters:
     resends: int = 0
     connects: int = 0
     refused: int = 0
+    heartbeats: int = 0
 
 
 def message(
@@ -214,7 +218,11 @@ class UplinkPublisher:
         waiting: dict[int, float] = {}  # seq → when the broker took it, awaiting the centre's confirmation
         cursor = 0  # the highest seq handed to the client on this connection
         self._last_confirm = time.monotonic()
+        next_heartbeat = 0.0  # monotonic; the first goes at once: the centre learns the edge is back
         while not self._stop.is_set():
+            if time.monotonic() >= next_heartbeat:
+                self._heartbeat(client)
+                next_heartbeat = time.monotonic() + self.config.heartbeat_s
             if waiting and self._overdue(min(waiting.values())):
                 cursor = min(waiting) - 1  # send again, in order, from the oldest unconfirmed
                 self._counters.resends += 1
@@ -237,6 +245,15 @@ class UplinkPublisher:
             if rc != mqtt.MQTT_ERR_SUCCESS:
                 raise _Lost(mqtt.error_string(rc))
             self._settle(inflight, waiting)
+
+    def _heartbeat(self, client: mqtt.Client) -> None:
+        """Say the edge is alive and how far behind it is; its PUBACK matches no outbox entry and is ignored."""
+        with Session(self.engine) as session:
+            body = heartbeat.edge_body(session, self.config.site)
+        info = client.publish(topic(self.config.site, heartbeat.KIND), heartbeat.encode(body), qos=1)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            raise _Lost(mqtt.error_string(info.rc))
+        self._counters.heartbeats += 1
 
     def _overdue(self, oldest: float) -> bool:
         """The oldest unconfirmed entry is lost, not queued: the centre went quiet, or it waited far too long."""
