@@ -26,6 +26,7 @@ from lanewatch.api.routers import (
     orgs,
     people,
     session,
+    sites,
     violations,
     web,
     webhooks,
@@ -64,6 +65,7 @@ def create_app(
     mounted.append(("/api", lanes.router))  # what drives through the lanes
     mounted.append(("/api", camera_view.router))  # a moved camera's reference view and the way back
     mounted.append(("/api", camera_picture.router))  # a camera's own picture-health thresholds
+    mounted.append(("/api", sites.router))  # each site's link to the centre
     mounted.append(("", health.router))  # /api/health and /metrics
     mounted.append(("", session.router))  # /api/session and /api/me
     mounted.append(("", web.router))  # the web pages at /
