@@ -38,7 +38,8 @@ from lanewatch.mqtt_receive import Received as _Received
 from lanewatch.mqtt_receive import retry_until_stopped
 from lanewatch.store.tables import utcnow
 from lanewatch.uplink.broker import TOPIC_ROOT, confirm_topic, connect_properties, make_client
-from lanewatch.uplink.centre_apply import Outcome, apply_message, retry_collisions
+from lanewatch.uplink.centre_apply import Outcome, apply_message, centre_id, retry_collisions
+from lanewatch.uplink.prefetch import prefetch
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def apply_batch(
     batch one by one and a poison message goes to dead letters alone."""
     try:
         with Session(engine) as session:
+            prefetch(session, (payload for _, payload, _ in items), centre_id)  # a few statements, not some per message
             outcomes: list[Outcome] = []
             for topic, payload, at in items:
                 outcome = apply_message(session, topic, payload, at, evidence_dir)

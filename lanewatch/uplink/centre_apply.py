@@ -51,6 +51,7 @@ from lanewatch.store.uplink_tables import UplinkDeadLetterRow, UplinkRecordRow
 from lanewatch.uplink.broker import TOPIC_ROOT
 from lanewatch.uplink.centre_events import CentreEvents, action_of
 from lanewatch.uplink.evidence import EvidenceRefused, store
+from lanewatch.uplink.prefetch import known, remember, seen_key
 from lanewatch.uplink.site_link import tally, transaction_cache
 from lanewatch.video.health import HealthEvent, SourceState
 
@@ -200,11 +201,15 @@ def _apply_record(
     kind, record_id, seq = body["kind"], body["id"], body["seq"]
     if len(record_id) > 200:
         raise BadMessage("record id longer than 200 characters")
-    seen = session.exec(
-        select(UplinkRecordRow)
-        .where(UplinkRecordRow.site == site, UplinkRecordRow.kind == kind, UplinkRecordRow.record_id == record_id)
-        .with_for_update()
-    ).first()
+    seen = known(
+        session,
+        seen_key(site, kind, record_id),
+        lambda: session.exec(
+            select(UplinkRecordRow)
+            .where(UplinkRecordRow.site == site, UplinkRecordRow.kind == kind, UplinkRecordRow.record_id == record_id)
+            .with_for_update()
+        ).first(),
+    )
     if seen is not None and seen.seq >= seq:
         return "duplicate"
     record = body["record"]
@@ -223,9 +228,9 @@ def _apply_record(
         event_type, payload, centre_record = told
         CentreEvents.of(session).emit(event_type, payload, f"{site}:{kind}:{record_id}:{seq}", (kind, centre_record))
     if seen is None:
-        session.add(
-            UplinkRecordRow(site=site, kind=kind, record_id=record_id, seq=seq, edge_time=edge_time, received_at=at)
-        )
+        seen = UplinkRecordRow(site=site, kind=kind, record_id=record_id, seq=seq, edge_time=edge_time, received_at=at)
+        session.add(seen)
+        remember(session, seen_key(site, kind, record_id), seen)
     else:
         seen.seq, seen.edge_time, seen.received_at = seq, edge_time, at
         session.add(seen)
@@ -236,8 +241,10 @@ def _ensure_camera(session: Session, site: str, org_pk: int | None, camera: str)
     camera_id = centre_id(site, camera)
     if len(camera_id) > 100:
         raise BadMessage(f"camera id {camera_id!r} is longer than 100 characters at the centre")
-    if session.get(CameraRow, camera_id) is None:
-        session.add(CameraRow(id=camera_id, name=camera, source_url="", enabled=False, site=site, org_pk=org_pk))
+    if known(session, ("camera", camera_id), lambda: session.get(CameraRow, camera_id)) is None:
+        row = CameraRow(id=camera_id, name=camera, source_url="", enabled=False, site=site, org_pk=org_pk)
+        session.add(row)
+        remember(session, ("camera", camera_id), row)
     return camera_id
 
 
@@ -257,7 +264,7 @@ def _violation(
 ) -> Told:
     record_id = _field(record, "id")
     camera_id = _ensure_camera(session, site, org_pk, str(_field(record, "camera")))
-    row = session.get(ViolationRow, record_id)
+    row = known(session, ("violation", record_id), lambda: session.get(ViolationRow, record_id))
     if row is not None and row.camera != camera_id:
         raise BadMessage(f"violation id {record_id!r} already belongs to camera {row.camera!r}")
     before = ViolationOut.of(row).model_dump(mode="json") if row is not None else None
@@ -280,6 +287,7 @@ def _violation(
     values |= _unreliable(record)
     if row is None:
         row = ViolationRow(id=record_id, **values)
+        remember(session, ("violation", record_id), row)
     else:
         for name, value in values.items():
             setattr(row, name, value)

@@ -30,8 +30,7 @@ import weakref
 from typing import Any
 
 import psycopg
-from sqlalchemy import event, func
-from sqlalchemy import select as sql_select
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -49,6 +48,7 @@ CHANNEL = "lanewatch_live"
 NOTIFY_MAX_BYTES = 7900
 """PostgreSQL refuses a notification payload of 8000 bytes or more."""
 _SESSION_KEY = "lanewatch.centre_events"
+_NOTIFY_ALL = text("SELECT pg_notify(:channel, note) FROM unnest(CAST(:notes AS text[])) AS note")
 _buses: weakref.WeakKeyDictionary[Engine, EventBus] = weakref.WeakKeyDictionary()
 
 
@@ -75,7 +75,9 @@ class CentreEvents:
         self.engine: Engine | None = bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
         self.notify = self.engine is not None and listened(self.engine)
         self.pending: list[tuple[str, dict[str, Any]]] = []
+        self.notes: list[str] = []
         self._hooks: list[tuple[int, list[str]]] | None = None
+        event.listen(session, "before_commit", self._notify)
         event.listen(session, "after_commit", self._committed)
         event.listen(session, "after_soft_rollback", self._rolled_back)
 
@@ -101,10 +103,15 @@ class CentreEvents:
         if not self.notify:
             self.pending.append((event_type, payload))
             return
-        text = json.dumps({"type": event_type, "payload": payload}, separators=(",", ":"), ensure_ascii=False)
-        if len(text.encode()) > NOTIFY_MAX_BYTES:
-            text = json.dumps({"type": event_type, "ref": list(ref)}, separators=(",", ":"), ensure_ascii=False)
-        self.session.connection().execute(sql_select(func.pg_notify(CHANNEL, text)))
+        note = json.dumps({"type": event_type, "payload": payload}, separators=(",", ":"), ensure_ascii=False)
+        if len(note.encode()) > NOTIFY_MAX_BYTES:
+            note = json.dumps({"type": event_type, "ref": list(ref)}, separators=(",", ":"), ensure_ascii=False)
+        self.notes.append(note)  # sent together just before the commit: one statement per transaction
+
+    def _notify(self, session: Session) -> None:
+        notes, self.notes = self.notes, []
+        if notes:  # in this order; PostgreSQL delivers them at the commit, or never if it rolls back
+            session.connection().execute(_NOTIFY_ALL, {"channel": CHANNEL, "notes": notes})
 
     def _committed(self, session: Session) -> None:
         pending, self.pending = self.pending, []
@@ -118,7 +125,7 @@ class CentreEvents:
                 log.exception("could not publish %s", event_type)
 
     def _rolled_back(self, session: Session, previous_transaction: object) -> None:
-        self.pending = []  # nothing of a rolled-back transaction is told (PostgreSQL drops its notifications)
+        self.pending, self.notes = [], []  # nothing of a rolled-back transaction is told
 
 
 def read_back(engine: Engine, event_type: str, kind: str, record_id: str) -> dict[str, Any] | None:
