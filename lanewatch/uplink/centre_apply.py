@@ -156,6 +156,15 @@ def apply_message(
 
     Pictures (``evidence`` messages) are written under `evidence_dir`."""
     site_code = topic.split("/")[3] if topic.count("/") == 4 else None
+    if site_code is not None and topic.endswith("/heartbeat") and topic.startswith(TOPIC_ROOT + "/"):
+        from lanewatch.uplink.heartbeat import apply_heartbeat, decode  # it imports BadMessage from here
+
+        try:  # state, not a record: no sequence number, no confirmation, not counted as a message
+            apply_heartbeat(session, site_code, decode(raw), received_at)
+        except BadMessage as exc:
+            dead_letter(session, topic, raw, str(exc), site_code if len(site_code) <= 32 else None, received_at)
+            return "dead"
+        return "applied"
     try:
         body = parse(topic, raw)
     except BadMessage as exc:
