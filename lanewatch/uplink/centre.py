@@ -48,13 +48,15 @@ RETRY_MAX_S = 10.0
 
 @dataclass(slots=True)
 class CentreCounters:
-    """Since start: messages received, applied, ignored as duplicates or older, dead letters, failed tries."""
+    """Since start: messages received, applied, ignored as duplicates or older, dead letters, failed tries,
+    edge heartbeats."""
 
     received: int = 0
     applied: int = 0
     duplicates: int = 0
     dead_letters: int = 0
     failures: int = 0
+    heartbeats: int = 0
 
 
 def apply_with_retry(
@@ -245,6 +247,8 @@ class CentreIngest:
             self._counters.applied += 1
         elif outcome == "duplicate":
             self._counters.duplicates += 1
+        elif outcome == "heartbeat":
+            self._counters.heartbeats += 1
         else:
             self._counters.dead_letters += 1
         self._confirm(item)

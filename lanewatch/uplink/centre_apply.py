@@ -48,21 +48,19 @@ from lanewatch.store.health_store import HealthStore
 from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import CameraRow, ViolationRow
 from lanewatch.store.uplink_tables import UplinkDeadLetterRow, UplinkRecordRow
+from lanewatch.uplink.bad_message import BadMessage
 from lanewatch.uplink.broker import TOPIC_ROOT
 from lanewatch.uplink.centre_events import CentreEvents, action_of
 from lanewatch.uplink.evidence import EvidenceRefused, store
+from lanewatch.uplink.heartbeat import apply_heartbeat, decode
 from lanewatch.uplink.prefetch import known, remember, seen_key
 from lanewatch.uplink.site_link import tally, transaction_cache
 from lanewatch.video.health import HealthEvent, SourceState
 
-Outcome = Literal["applied", "duplicate", "dead"]
+Outcome = Literal["applied", "duplicate", "dead", "heartbeat"]
 Told = tuple[str, dict[str, Any], str]
 """What an applied record tells live clients and webhooks: event type, payload, the record's centre id."""
 KINDS = ("violation", "alarm", "health", "device", "evidence")
-
-
-class BadMessage(ValueError):
-    """A message that cannot be applied; its text is the dead letter's reason."""
 
 
 def centre_id(site: str, local_id: str) -> str:
@@ -157,14 +155,12 @@ def apply_message(
     Pictures (``evidence`` messages) are written under `evidence_dir`."""
     site_code = topic.split("/")[3] if topic.count("/") == 4 else None
     if site_code is not None and topic.endswith("/heartbeat") and topic.startswith(TOPIC_ROOT + "/"):
-        from lanewatch.uplink.heartbeat import apply_heartbeat, decode  # it imports BadMessage from here
-
         try:  # state, not a record: no sequence number, no confirmation, not counted as a message
             apply_heartbeat(session, site_code, decode(raw), received_at)
         except BadMessage as exc:
             dead_letter(session, topic, raw, str(exc), site_code if len(site_code) <= 32 else None, received_at)
             return "dead"
-        return "applied"
+        return "heartbeat"
     try:
         body = parse(topic, raw)
     except BadMessage as exc:

@@ -32,7 +32,7 @@ import lanewatch
 from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import as_utc, utcnow
 from lanewatch.store.uplink_tables import UplinkOutboxRow, UplinkSiteRow
-from lanewatch.uplink.centre_apply import BadMessage
+from lanewatch.uplink.bad_message import BadMessage
 from lanewatch.uplink.site_link import transaction_cache
 
 KIND = "heartbeat"

@@ -21,12 +21,12 @@ def _heartbeat(backlog: int) -> bytes:
 
 
 def test_heartbeats_reach_the_site_row_alone_and_in_a_batch(centre_engine) -> None:
-    assert apply_with_retry(centre_engine, topic(SITE, "heartbeat"), _heartbeat(7), utcnow()) == "applied"
+    assert apply_with_retry(centre_engine, topic(SITE, "heartbeat"), _heartbeat(7), utcnow()) == "heartbeat"
     with Session(centre_engine) as session:
         link = session.get(UplinkSiteRow, SITE)
         assert link is not None and link.backlog == 7 and link.messages == 0  # state, not a message
     items = [(topic(SITE, "heartbeat"), _heartbeat(n), utcnow()) for n in (5, 3)]
-    assert apply_batch(centre_engine, items) == ["applied", "applied"]
+    assert apply_batch(centre_engine, items) == ["heartbeat", "heartbeat"]
     with Session(centre_engine) as session:
         assert session.get(UplinkSiteRow, SITE).backlog == 3  # the later one
         assert session.exec(select(UplinkRecordRow)).all() == []
