@@ -15,10 +15,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import click
 import paho.mqtt.client as mqtt
 import pytest
 import typer
+import typer.core
 from paho.mqtt.enums import CallbackAPIVersion
 
 from lanewatch.cli import app
@@ -135,7 +135,7 @@ def test_systemd_unit_starts_lanewatch_serve_as_the_cli_accepts_it(name: str) ->
     argv = shlex.split(one(service, "ExecStart"))
     assert Path(argv[0]).is_absolute() and argv[0].endswith("/bin/lanewatch"), argv[0]
     group = typer.main.get_command(app)
-    assert isinstance(group, click.Group)
+    assert isinstance(group, typer.core.TyperGroup)
     command = group.get_command(group.make_context("lanewatch", [argv[1]]), argv[1])
     assert command is not None and argv[1] == "serve", f"no subcommand {argv[1]!r}"
     context = command.make_context(argv[1], argv[2:])  # parses, raises on an unknown option; starts nothing
