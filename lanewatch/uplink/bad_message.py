@@ -6,6 +6,20 @@ without importing each other.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 
 class BadMessage(ValueError):
     """A message that cannot be applied; its text is the dead letter's reason."""
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """The message's JSON object; `BadMessage` (the dead letter's reason) when it is not one."""
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadMessage(f"not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadMessage("not a JSON object")
+    return body

@@ -30,7 +30,6 @@ the edge runs the escalation chain; the centre shows and keeps the record.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -48,7 +47,7 @@ from lanewatch.store.health_store import HealthStore
 from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import CameraRow, ViolationRow
 from lanewatch.store.uplink_tables import UplinkDeadLetterRow, UplinkRecordRow
-from lanewatch.uplink.bad_message import BadMessage
+from lanewatch.uplink.bad_message import BadMessage, json_object
 from lanewatch.uplink.broker import TOPIC_ROOT
 from lanewatch.uplink.centre_events import CentreEvents, action_of
 from lanewatch.uplink.evidence import EvidenceRefused, store
@@ -92,12 +91,7 @@ def parse(topic: str, raw: bytes) -> dict[str, Any]:
     parts = topic.split("/")
     if len(parts) != 5 or "/".join(parts[:3]) != TOPIC_ROOT:
         raise BadMessage(f"topic {topic!r} is not {TOPIC_ROOT}/<site>/<kind>")
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadMessage(f"not JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise BadMessage("not a JSON object")
+    body = json_object(raw)
     missing = [k for k in ("site", "kind", "id", "seq", "edge_time", "record") if k not in body]
     if missing:
         raise BadMessage(f"missing {', '.join(missing)}")

@@ -32,7 +32,7 @@ import lanewatch
 from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import as_utc, utcnow
 from lanewatch.store.uplink_tables import UplinkOutboxRow, UplinkSiteRow
-from lanewatch.uplink.bad_message import BadMessage
+from lanewatch.uplink.bad_message import BadMessage, json_object
 from lanewatch.uplink.site_link import transaction_cache
 
 KIND = "heartbeat"
@@ -62,13 +62,7 @@ def encode(body: dict[str, Any]) -> bytes:
 # -- the centre -------------------------------------------------------------------------------
 def decode(raw: bytes) -> dict[str, Any]:
     """The heartbeat's JSON object; `BadMessage` when it is not one (so the centre keeps it as a dead letter)."""
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadMessage(f"not JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise BadMessage("not a JSON object")
-    return body
+    return json_object(raw)
 
 
 def _time(value: Any, name: str) -> datetime:

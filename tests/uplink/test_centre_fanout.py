@@ -5,8 +5,6 @@ applied exactly once, whichever process applied it, and both hear the same event
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -17,23 +15,10 @@ from lanewatch.store.uplink_tables import UplinkSiteRow
 from tests.support.serve import wait_for
 from tests.uplink import centre_view
 from tests.uplink.conftest import SITE
+from tests.uplink.test_centre_killed import centre_process
 
 TIMEOUT = 90.0
 SITES = (SITE, "site-b", "site-c")
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _centre(centre_engine, broker, client_id: str, events: Path) -> subprocess.Popen:
-    url = centre_engine.url.render_as_string(False)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.uplink.centre_process", url, broker.host, str(broker.port), client_id, events],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None and process.stdout.readline().strip() == "READY"
-    return process
 
 
 def _heard(path: Path) -> list[dict]:
@@ -62,7 +47,7 @@ def test_each_centre_process_hears_every_applied_change_once(make_edge, centre_e
             session.add(OrganisationRow(code=code, name=code, kind="community", parent_pk=parent))
         session.commit()
     files = [tmp_path / f"centre-{n}.jsonl" for n in (1, 2)]
-    centres = [_centre(centre_engine, broker, f"centre-{n}", files[n - 1]) for n in (1, 2)]
+    centres = [centre_process(centre_engine, broker, f"centre-{n}", files[n - 1]) for n in (1, 2)]
     edges = {site: make_edge(name=site) for site in SITES}
     try:
         for site, edge in edges.items():

@@ -24,10 +24,13 @@ SITES = (SITE, "site-b", "site-c")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _centre_process(centre_engine, broker, client_id: str) -> subprocess.Popen:
+def centre_process(centre_engine, broker, client_id: str, events: Path | None = None) -> subprocess.Popen:
+    """A centre ingest in its own OS process (`tests.uplink.centre_process`); with `events`, its bus's events
+    are written there."""
     url = centre_engine.url.render_as_string(False)
+    extra = [str(events)] if events is not None else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.uplink.centre_process", url, broker.host, str(broker.port), client_id],
+        [sys.executable, "-m", "tests.uplink.centre_process", url, broker.host, str(broker.port), client_id, *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -53,7 +56,7 @@ def test_a_centre_killed_mid_ingest_loses_and_doubles_nothing(make_edge, centre_
     written: dict[str, list[str]] = {
         site: [edge.violation(f"cam-{i % 3}").id for i in range(50)] for site, edge in edges.items()
     }
-    centres = [_centre_process(centre_engine, broker, f"centre-{n}") for n in (1, 2)]
+    centres = [centre_process(centre_engine, broker, f"centre-{n}") for n in (1, 2)]
     try:
         for site, edge in edges.items():
             publisher(edge.engine, site)
