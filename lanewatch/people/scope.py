@@ -4,7 +4,7 @@ Outside a caller's scope a record does not exist: routers ask for rows
 through `scoped` (or check one row with `Scope.allows`) and answer 404 for
 anything else, so a router never re-implements the rule.
 
-Cameras, devices, keys and webhooks carry ``org_pk`` themselves; zones,
+Cameras, devices, keys, webhooks and the centre's uplink sites carry ``org_pk`` themselves; zones,
 violations, lane passages and camera health belong to their camera; alarms and device
 messages to their device; people to their organisation.
 """
@@ -23,6 +23,7 @@ from lanewatch.store.alarm_tables import AlarmAuditRow, AlarmRow, DeviceMessageR
 from lanewatch.store.passage_tables import PassageRow
 from lanewatch.store.people_tables import AuditRow, OrganisationRow, PersonRow
 from lanewatch.store.tables import ApiKeyRow, CameraRow, HealthEventRow, ViolationRow, WebhookRow, ZoneRow
+from lanewatch.store.uplink_tables import UplinkSiteRow
 
 Query = TypeVar("Query", Select[Any], SelectOfScalar[Any])
 
@@ -76,7 +77,7 @@ def scoped(query: Query, scope: Scope, model: type[Any]) -> Query:
     pks = scope.org_pks
     if pks is None:
         return query
-    if model in (CameraRow, DeviceRow, ApiKeyRow, WebhookRow, PersonRow, AuditRow):
+    if model in (CameraRow, DeviceRow, ApiKeyRow, WebhookRow, PersonRow, AuditRow, UplinkSiteRow):
         return query.where(col(model.org_pk).in_(pks))
     if model is OrganisationRow:
         return query.where(col(OrganisationRow.pk).in_(pks))

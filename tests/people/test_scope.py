@@ -11,6 +11,7 @@ from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
 from lanewatch.store.db import open_engine
 from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import CameraRow, ViolationRow
+from lanewatch.store.uplink_tables import UplinkSiteRow
 
 # district 1 ─ street 2 ─ community 4, enterprise 5
 #            ├ street 3 ─ community 6
@@ -79,6 +80,8 @@ def test_scoped_queries_return_only_the_records_of_the_callers_organisations(tmp
             session.add(_violation(f"v{n}", camera))
         for device in ("smoke-1", "smoke-2"):
             session.add(_alarm(device))
+        for site, site_org in (("east", 3), ("garden", 4), ("unclaimed", None)):
+            session.add(UplinkSiteRow(site=site, org_pk=site_org))
         session.commit()
 
         street = Scope.of_org(session, 2)
@@ -89,12 +92,15 @@ def test_scoped_queries_return_only_the_records_of_the_callers_organisations(tmp
         assert sorted(v.id for v in violations) == ["v0", "v2"]
         alarms = session.exec(scoped(select(AlarmRow), street, AlarmRow)).all()
         assert [a.device_id for a in alarms] == ["smoke-1"]
+        sites = session.exec(scoped(select(UplinkSiteRow), street, UplinkSiteRow)).all()
+        assert [s.site for s in sites] == ["east"]  # a street's duty desk sees its own sites' links only
         assert street.camera_ids(session) == {"east-gate"} and street.device_ids(session) == {"smoke-1"}
         assert street.allows(3) and not street.allows(4) and not street.allows(None)
 
         district = Scope.of_org(session, 1)  # the root sees everything, even what has no organisation yet
         assert district.unlimited and district.allows(None)
         assert len(session.exec(scoped(select(ViolationRow), district, ViolationRow)).all()) == 3
+        assert len(session.exec(scoped(select(UplinkSiteRow), district, UplinkSiteRow)).all()) == 3
         with pytest.raises(TypeError, match="no scope rule"):
             scoped(select(ViolationRow), street, ViolationRow.__mro__[1])
     engine.dispose()
