@@ -13,9 +13,14 @@ A heartbeat is state, not a record: it is not an outbox row (a heartbeat
 queued while the link is down would only say something stale when it
 finally arrives), carries no sequence number and is not confirmed. The
 centre's `apply_heartbeat` writes the site's row in `uplink_sites`:
-``last_heartbeat_at`` (the centre's clock), ``backlog``, ``lag_s`` (how long
-the oldest entry has waited, by the centre's clock: 0 with an empty outbox)
+``last_heartbeat_at`` (the centre's clock), ``backlog``, ``lag_s``,
 ``clock_skew_s`` and ``edge_version``. It does not count as a message.
+
+``lag_s`` is how long the oldest waiting entry had waited when the heartbeat
+left: ``sent_at − oldest_entry_at``, both read off the edge's clock, so an
+edge whose clock runs hours off still reports its true lag (0 with an empty
+outbox). The clocks' difference is ``clock_skew_s`` (centre receive time −
+``sent_at``, plus transit), kept apart so neither figure distorts the other.
 """
 
 from __future__ import annotations
@@ -111,7 +116,7 @@ def apply_heartbeat(session: Session, site: str, body: Any, received_at: datetim
         "org_pk": cache["org", site],
         "last_heartbeat_at": received_at,
         "backlog": backlog,
-        "lag_s": round(max(0.0, (received_at - oldest).total_seconds()), 3) if oldest is not None else 0.0,
+        "lag_s": round(max(0.0, (sent_at - oldest).total_seconds()), 3) if oldest is not None else 0.0,  # edge's clock
         "clock_skew_s": round((received_at - sent_at).total_seconds(), 3),  # centre − edge, plus transit
         "edge_version": version,
     }

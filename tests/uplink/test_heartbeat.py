@@ -58,11 +58,22 @@ def test_a_heartbeat_makes_the_site_row_with_backlog_lag_skew_and_version(centre
         org_pk,
         T0,
         7,
-        90.0,
+        88.0,  # sent_at − oldest_entry_at: the edge's own clock
         2.0,
         "0.1.0",
     )
     assert (row.messages, row.last_message_at) == (0, None)  # a heartbeat is not a message
+
+
+@pytest.mark.parametrize("edge_off_s", [-7200.0, -3.5, 0.0, 45.0, 3600.0])
+def test_a_skewed_edge_clock_changes_the_skew_and_not_the_lag(centre_engine, edge_off_s: float) -> None:
+    """An edge whose clock runs `edge_off_s` ahead (behind when negative) stamps both sent_at and its oldest
+    entry with that clock: the lag it reports stays 88 s, the skew takes the whole difference."""
+    off = timedelta(seconds=edge_off_s)
+    sent_at, oldest = T0 - timedelta(seconds=2) + off, T0 - timedelta(seconds=90) + off
+    _apply(centre_engine, _body(sent_at=sent_at.isoformat(), oldest_entry_at=oldest.isoformat()))
+    row = _site(centre_engine)
+    assert row is not None and (row.lag_s, row.clock_skew_s) == (88.0, 2.0 - edge_off_s)
 
 
 def test_a_later_heartbeat_replaces_an_older_one_and_a_late_old_one_changes_nothing(centre_engine) -> None:
