@@ -98,3 +98,36 @@ class UplinkEvidenceRow(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     bytes: int
     received_at: datetime = Field(sa_column=_utc_column(index=True))
+
+
+class ConfigItemRow(SQLModel, table=True):
+    """Both ends: the version of one synced setting (revision 0010; `lanewatch.uplink.config_sync`).
+
+    ``kind`` is camera, zone or device and ``key`` its id *at the site* (``gate``, ``gate/lane-1``,
+    ``smoke-1``), so edge and centre name one item alike. ``body`` is the setting (null: the zone was
+    removed); ``edited_at`` the editor's clock and ``edited_by`` who; ``origin`` edge or centre; ``base_at``
+    the ``edited_at`` of the version the editor changed (null: none), which tells a concurrent edit from a
+    later one; ``rejected`` the version of the latest edit that lost to this one (seen twice, audited once)."""
+
+    __tablename__ = "config_items"
+
+    site: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True, max_length=200)
+    body: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    edited_at: datetime = Field(sa_column=_utc_column())
+    edited_by: str = Field(max_length=200)
+    origin: str = Field(max_length=8)
+    base_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    rejected: str | None = Field(default=None, max_length=300)
+
+
+class ConfigSiteRow(SQLModel, table=True):
+    """Centre: one site's config revision (bumped by every change of its items) and the one last published
+    retained to ``lanewatch/v1/centre/<site>/config`` (revision 0010)."""
+
+    __tablename__ = "config_sites"
+
+    site: str = Field(primary_key=True, max_length=32)
+    revision: int = 0
+    published: int = 0
