@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from lanewatch.people.orgs import OrgTree
 from lanewatch.store.alarm_tables import AlarmAuditRow, AlarmRow, DeviceMessageRow, DeviceRow
@@ -25,7 +24,8 @@ from lanewatch.store.people_tables import AuditRow, OrganisationRow, PersonRow
 from lanewatch.store.tables import ApiKeyRow, CameraRow, HealthEventRow, ViolationRow, WebhookRow, ZoneRow
 from lanewatch.store.uplink_tables import UplinkSiteRow
 
-Query = TypeVar("Query", Select[Any], SelectOfScalar[Any])
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
+"""Any select, of one entity or several (a row joined to its organisation): `scoped` hands back its own type."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
-from lanewatch.people.scope import Scope
+from lanewatch.people.scope import Scope, scoped
 from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import as_utc
 from lanewatch.store.uplink_tables import UplinkSiteRow
@@ -82,7 +82,6 @@ def site_links(session: Session, scope: Scope, now: datetime, offline_after_s: f
     query = select(UplinkSiteRow, OrganisationRow).join(
         OrganisationRow, col(OrganisationRow.pk) == col(UplinkSiteRow.org_pk), isouter=True
     )
-    if scope.org_pks is not None:
-        query = query.where(col(UplinkSiteRow.org_pk).in_(scope.org_pks))
+    query = scoped(query, scope, UplinkSiteRow)
     rows = session.exec(query.order_by(col(UplinkSiteRow.site))).all()
     return [judge(row, org, now, offline_after_s) for row, org in rows]

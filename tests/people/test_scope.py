@@ -94,6 +94,12 @@ def test_scoped_queries_return_only_the_records_of_the_callers_organisations(tmp
         assert [a.device_id for a in alarms] == ["smoke-1"]
         sites = session.exec(scoped(select(UplinkSiteRow), street, UplinkSiteRow)).all()
         assert [s.site for s in sites] == ["east"]  # a street's duty desk sees its own sites' links only
+        joined = select(UplinkSiteRow, OrganisationRow).join(
+            OrganisationRow, OrganisationRow.pk == UplinkSiteRow.org_pk, isouter=True
+        )
+        assert [(s.site, o.name) for s, o in session.exec(scoped(joined, street, UplinkSiteRow))] == [
+            ("east", "阳光小区")
+        ]
         assert street.camera_ids(session) == {"east-gate"} and street.device_ids(session) == {"smoke-1"}
         assert street.allows(3) and not street.allows(4) and not street.allows(None)
 
