@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import shlex
+import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -21,8 +25,9 @@ import typer
 import typer.core
 from paho.mqtt.enums import CallbackAPIVersion
 
+from lanewatch.api.routers.events import KEEPALIVE_S
 from lanewatch.cli import app
-from lanewatch.config import ServiceSettings, load_settings
+from lanewatch.config import ServiceSettings, UplinkConfig, load_settings
 from lanewatch.uplink import heartbeat
 from lanewatch.uplink.broker import confirm_topic, topic
 from lanewatch.uplink.centre_apply import KINDS
@@ -158,8 +163,17 @@ def test_centre_instances_get_their_own_client_id_and_port(monkeypatch: pytest.M
     assert len({client for client, _ in seen}) == 2 and len({port for _, port in seen}) == 2
 
 
-def acl() -> dict[str, list[tuple[str, str]]]:
-    """mosquitto.acl as user → [(access, topic filter)]; `topic <filter>` alone is readwrite."""
+ACLS = ("mosquitto.acl", "emqx-acl.conf")
+"""The same topic rules for the two brokers of the examples (Mosquitto for a few sites, an EMQX cluster)."""
+
+
+def acl(name: str = "mosquitto.acl") -> dict[str, list[tuple[str, str]]]:
+    """An ACL example as user → [(access, topic filter)], access read / write / readwrite."""
+    return emqx_acl() if name == "emqx-acl.conf" else mosquitto_acl()
+
+
+def mosquitto_acl() -> dict[str, list[tuple[str, str]]]:
+    """mosquitto.acl; `topic <filter>` alone is readwrite."""
     users: dict[str, list[tuple[str, str]]] = {}
     current: list[tuple[str, str]] | None = None
     for raw in (DEPLOY / "mosquitto.acl").read_text().splitlines():
@@ -174,6 +188,24 @@ def acl() -> dict[str, list[tuple[str, str]]]:
             current.append((access, pattern))
         else:
             raise AssertionError(f"unexpected ACL line {raw!r}")
+    return users
+
+
+EMQX_RULE = re.compile(r'\{allow, \{username, "([^"]+)"\}, (publish|subscribe|all), \[((?:"[^"]+"(?:, )?)+)\]\}\.')
+EMQX_ACCESS = {"publish": "write", "subscribe": "read", "all": "readwrite"}
+
+
+def emqx_acl() -> dict[str, list[tuple[str, str]]]:
+    """emqx-acl.conf: only `allow` rules per username, then one final `{deny, all}.`, nothing else."""
+    users: dict[str, list[tuple[str, str]]] = {}
+    lines = [line.strip() for line in (DEPLOY / "emqx-acl.conf").read_text().splitlines()]
+    rules = [line for line in lines if line and not line.startswith("%%")]
+    assert rules[-1] == "{deny, all}.", "what no rule allows is denied"
+    for line in rules[:-1]:
+        found = EMQX_RULE.fullmatch(line)
+        assert found is not None, f"unexpected ACL line {line!r}"
+        user, action, topics = found.groups()
+        users.setdefault(user, []).extend((EMQX_ACCESS[action], t) for t in re.findall(r'"([^"]+)"', topics))
     return users
 
 
@@ -192,14 +224,15 @@ def may(rules: list[tuple[str, str]], access: str, name: str) -> bool:
     return any(matches(pattern, name) for granted, pattern in rules if granted in (access, "readwrite"))
 
 
-def edge_sites() -> dict[str, str]:
-    """The edge accounts of the ACL, user → site (`edge-<site>`)."""
-    return {user: user.removeprefix("edge-") for user in acl() if user.startswith("edge-")}
+def edge_sites(name: str = "mosquitto.acl") -> dict[str, str]:
+    """The edge accounts of an ACL, user → site (`edge-<site>`)."""
+    return {user: user.removeprefix("edge-") for user in acl(name) if user.startswith("edge-")}
 
 
-def test_acl_grants_each_edge_only_its_own_site() -> None:
-    users = acl()
-    sites = edge_sites()
+@pytest.mark.parametrize("name", ACLS)
+def test_acl_grants_each_edge_only_its_own_site(name: str) -> None:
+    users = acl(name)
+    sites = edge_sites(name)
     assert len(sites) >= 2, "the example shows more than one site, so 'only its own' is visible"
     for user, site in sites.items():
         rules = users[user]
@@ -213,19 +246,30 @@ def test_acl_grants_each_edge_only_its_own_site() -> None:
         assert not may(rules, "read", topic(site, "violation")), "an edge does not read the sites' records"
 
 
-def test_acl_lets_the_centre_read_every_site_and_confirm() -> None:
+@pytest.mark.parametrize("name", ACLS)
+def test_acl_lets_the_centre_read_every_site_and_confirm(name: str) -> None:
     centre_user = load_settings(DEPLOY / "centre.yaml").centre.username
     assert centre_user is not None
-    rules = acl()[centre_user]
-    for site in (*edge_sites().values(), "any-new-site"):
+    rules = acl(name)[centre_user]
+    assert may(rules, "read", topic("+", "+")), "the centre's (shared) subscription itself"
+    for site in (*edge_sites(name).values(), "any-new-site"):
         assert all(may(rules, "read", topic(site, kind)) for kind in SITE_KINDS)
         assert may(rules, "write", confirm_topic(site))
         assert not may(rules, "write", topic(site, "violation")), "the centre does not speak for a site"
 
 
-def test_edge_example_matches_an_acl_account() -> None:
+@pytest.mark.parametrize("name", ACLS)
+def test_edge_example_matches_an_acl_account(name: str) -> None:
     settings = load_settings(DEPLOY / "edge.yaml")
-    assert edge_sites().get(settings.uplink.username or "") == settings.uplink.site
+    assert edge_sites(name).get(settings.uplink.username or "") == settings.uplink.site
+
+
+def test_emqx_and_mosquitto_acls_say_the_same() -> None:
+    """One set of accounts and rules whichever broker the district runs (read/write as EMQX's
+    subscribe/publish), so adding a site to one example and not the other fails here."""
+    assert {user: sorted(rules) for user, rules in emqx_acl().items()} == {
+        user: sorted(rules) for user, rules in mosquitto_acl().items()
+    }
 
 
 @pytest.fixture
@@ -320,3 +364,284 @@ def test_example_broker_keeps_each_edge_to_its_own_site(example_broker: int) -> 
         for client in clients:
             client.loop_stop()
             client.disconnect()
+
+
+# --- nginx in front of the centre processes (docs/deploy/nginx-centre.conf) ---
+
+NGINX = DEPLOY / "nginx-centre.conf"
+TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|#[^\n]*|[{};]|[^\s{};"#]+')
+
+
+@dataclass
+class Directive:
+    """One nginx directive: its name, its arguments and, for a block, the directives inside."""
+
+    name: str
+    args: list[str]
+    block: list[Directive] | None = None
+
+    def all(self, name: str) -> list[Directive]:
+        return [d for d in self.block or [] if d.name == name]
+
+    def one(self, name: str) -> Directive:
+        found = self.all(name)
+        assert len(found) == 1, f"{self.name} {' '.join(self.args)}: {len(found)} × {name}"
+        return found[0]
+
+
+def nginx_config(text: str) -> Directive:
+    """The file as a tree of directives (quotes kept out, comments dropped)."""
+    tokens = [t.strip('"') for t in TOKEN.findall(text) if not t.startswith("#")]
+    stack = [Directive("main", [], [])]
+    words: list[str] = []
+    for token in tokens:
+        if token in (";", "{"):
+            assert words, f"{token!r} without a directive"
+            directive = Directive(words[0], words[1:], [] if token == "{" else None)
+            assert stack[-1].block is not None
+            stack[-1].block.append(directive)
+            if token == "{":
+                stack.append(directive)
+            words = []
+        elif token == "}":
+            assert not words and len(stack) > 1, "unbalanced braces"
+            stack.pop()
+        else:
+            words.append(token)
+    assert not words and len(stack) == 1, "the file ends inside a directive or block"
+    return stack[0]
+
+
+def nginx_size(value: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    return int(value[:-1]) * units[value[-1].lower()] if value[-1].lower() in units else int(value)
+
+
+def nginx_seconds(value: str) -> float:
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = re.fullmatch(r"(\d+)(ms|s|m|h|d)?", value).groups()  # type: ignore[union-attr]
+    return int(number) * units[unit or "s"]
+
+
+def https_server(config: Directive) -> Directive:
+    http = Directive("http", [], config.block)  # the file is included inside nginx's http { }
+    servers = [s for s in http.all("server") if any("ssl" in d.args for d in s.all("listen"))]
+    assert len(servers) == 1, "one HTTPS server"
+    return servers[0]
+
+
+def instance_settings(monkeypatch: pytest.MonkeyPatch, instance: str) -> ServiceSettings:
+    """centre.yaml as `lanewatch-centre@<instance>` loads it (with the unit's Environment= lines)."""
+    service = unit("lanewatch-centre@.service")["Service"]
+    with monkeypatch.context() as patch:
+        for variable, value in instance_environment(service, instance).items():
+            patch.setenv(variable, value)
+        return load_settings(DEPLOY / "centre.yaml")
+
+
+def test_nginx_balances_over_the_centre_instances_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The upstream is lanewatch-centre@1..N at the ports and address the unit and centre.yaml give them."""
+    config = nginx_config(NGINX.read_text())
+    (upstream,) = config.all("upstream")
+    servers = [d.args[0] for d in upstream.all("server")]
+    assert len(servers) >= 2, "the example shows N centre processes"
+    expected = []
+    for instance in range(1, len(servers) + 1):
+        settings = instance_settings(monkeypatch, str(instance))
+        assert settings.host == "127.0.0.1", "the centre processes listen behind the proxy only"
+        expected.append(f"{settings.host}:{settings.port}")
+    assert servers == expected
+    passes = {d.args[0] for location in https_server(config).all("location") for d in location.all("proxy_pass")}
+    assert passes == {f"http://{upstream.args[0]}"}, "every location goes to the centre processes"
+
+
+def event_stream_paths() -> list[str]:
+    """The API's Server-Sent Events routes, from the real app's OpenAPI description."""
+    from lanewatch.api.app import create_app
+
+    app = create_app(SimpleNamespace())  # routes only: no runtime is used
+    return [
+        path
+        for path, operations in app.openapi()["paths"].items()
+        for operation in operations.values()
+        if "text/event-stream" in operation.get("responses", {}).get("200", {}).get("content", {})
+    ]
+
+
+def test_nginx_does_not_buffer_the_event_stream() -> None:
+    """Each SSE route has its own exact location that passes events on at once and outlives the keep-alives."""
+    paths = event_stream_paths()
+    assert paths == ["/api/events"]
+    server = https_server(nginx_config(NGINX.read_text()))
+    locations = {tuple(d.args): d for d in server.all("location")}
+    for path in paths:
+        location = locations.get(("=", path))
+        assert location is not None, f"no `location = {path}`"
+        assert location.one("proxy_buffering").args == ["off"]
+        assert nginx_seconds(location.one("proxy_read_timeout").args[0]) >= 4 * KEEPALIVE_S
+    assert ("/",) in locations, "everything else goes to the centre too"
+    assert not server.all("proxy_buffering"), "the pages and the API keep nginx's buffering"
+
+
+def test_nginx_accepts_what_the_api_accepts_and_says_it_was_https() -> None:
+    config = nginx_config(NGINX.read_text())
+    server = https_server(config)
+    centre = load_settings(DEPLOY / "centre.yaml")
+    limit = nginx_size(server.one("client_max_body_size").args[0])
+    assert limit >= max(centre.max_body_bytes, ServiceSettings().max_body_bytes), "the API words its own 413"
+    headers = {d.args[0].lower(): d.args[1] for d in server.all("proxy_set_header")}
+    assert centre.sign_in.trust_forwarded_proto
+    assert headers["x-forwarded-proto"] == "$scheme"
+    assert headers["x-forwarded-for"] == "$proxy_add_x_forwarded_for", "the last entry is the caller"
+    assert server.one("ssl_certificate").args[0].startswith("/etc/")  # placeholders, replaced by the site
+    assert server.one("ssl_certificate_key").args[0].startswith("/etc/")
+    plain = [s for s in config.all("server") if s is not server]
+    assert [s.one("return").args[0] for s in plain] == ["301"], "plain HTTP only redirects to HTTPS"
+
+
+def test_nginx_itself_accepts_the_example(tmp_path: Path) -> None:
+    """`nginx -t` on the example inside a minimal nginx.conf, with a throw-away certificate for its TLS."""
+    binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
+    if binary is None:
+        pytest.skip("nginx is not installed (Debian's `nginx`): the example is checked as parsed text only")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = https_server(nginx_config(NGINX.read_text()))
+    site = NGINX.read_text()
+    site = site.replace(server.one("ssl_certificate").args[0], str(cert))
+    site = site.replace(server.one("ssl_certificate_key").args[0], str(key))
+    (tmp_path / "site.conf").write_text(site)
+    temp = "\n".join(f"  {kind}_temp_path {tmp_path};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n{temp}\n  include {tmp_path}/site.conf;\n}}\n"
+    )
+    checked = subprocess.run(
+        [
+            binary,
+            "-t",
+            "-q",
+            "-p",
+            str(tmp_path),
+            "-e",
+            str(tmp_path / "error.log"),
+            "-c",
+            str(tmp_path / "nginx.conf"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+# --- the district's broker as an EMQX cluster (docs/deploy/emqx.conf, emqx-acl.conf) ---
+
+HOCON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|#[^\n]*|//[^\n]*|[{}\[\],=:]|[^\s{}\[\],=:"#]+')
+
+
+def hocon(text: str) -> dict:
+    """The subset of HOCON the example uses: objects (`a { }`, dotted keys), arrays, `=`, scalars as strings."""
+    tokens = [t for t in HOCON_TOKEN.findall(text) if not t.startswith(("#", "//"))]
+    position = 0
+
+    def take() -> str:
+        nonlocal position
+        position += 1
+        return tokens[position - 1]
+
+    def value() -> object:
+        token = take()
+        if token == "{":
+            return members("}")
+        if token == "[":
+            items = []
+            while tokens[position] != "]":
+                items.append(value())
+                if tokens[position] == ",":
+                    take()
+            take()
+            return items
+        return token.strip('"')
+
+    def members(end: str | None) -> dict:
+        found: dict = {}
+        while position < len(tokens) and tokens[position] != end:
+            key = take().strip('"')
+            if tokens[position] in ("=", ":"):
+                take()
+            item = value()
+            *parents, last = key.split(".")
+            into = found
+            for part in parents:
+                into = into.setdefault(part, {})
+            if isinstance(item, dict) and isinstance(into.get(last), dict):
+                into[last].update(item)
+            else:
+                into[last] = item
+            if position < len(tokens) and tokens[position] == ",":
+                take()
+        if end is not None:
+            take()
+        return found
+
+    return members(None)
+
+
+def emqx_bytes(value: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)(KB|MB|GB)?", value).groups()  # type: ignore[union-attr]
+    return int(number) * {"KB": 1024, "MB": 1024**2, "GB": 1024**3, None: 1}[unit]
+
+
+def test_emqx_takes_the_edges_evidence_and_keeps_sessions() -> None:
+    config = hocon((DEPLOY / "emqx.conf").read_text())
+    edge = load_settings(DEPLOY / "edge.yaml").uplink
+    biggest = max(edge.evidence_max_bytes, UplinkConfig().evidence_max_bytes)
+    assert emqx_bytes(config["mqtt"]["max_packet_size"]) >= biggest * 4 // 3 + 8 * 1024, "base64 evidence fits"
+    assert int(config["mqtt"]["max_mqueue_len"]) >= 1000
+    assert config["durable_sessions"]["enable"] == "true"
+    assert len(config["cluster"]["static"]["seeds"]) >= 2 and config["cluster"]["discovery_strategy"] == "static"
+    assert config["node"]["name"] in config["cluster"]["static"]["seeds"]
+    assert "CHANGE-ME" in config["node"]["cookie"]
+
+
+def test_emqx_listens_where_the_examples_connect_with_accounts_and_the_acl() -> None:
+    config = hocon((DEPLOY / "emqx.conf").read_text())
+    listeners = config["listeners"]
+    assert listeners["tcp"]["default"]["enable"] == "false", "TLS only"
+    port = int(listeners["ssl"]["default"]["bind"].rpartition(":")[2])
+    for link in (load_settings(DEPLOY / "edge.yaml").uplink, load_settings(DEPLOY / "centre.yaml").centre):
+        assert link.tls and link.port == port
+    (authenticator,) = config["authentication"]
+    assert authenticator["mechanism"] == "password_based" and authenticator["user_id_type"] == "username"
+    authorization = config["authorization"]
+    assert authorization["no_match"] == "deny"
+    (source,) = authorization["sources"]
+    assert source["type"] == "file" and Path(source["path"]).name == "lanewatch-acl.conf"
+    # where the ACL file is meant to go, both files say so
+    assert source["path"] in (DEPLOY / "emqx-acl.conf").read_text()
+
+
+def test_emqx_examples_name_the_centres_shared_subscription() -> None:
+    group = load_settings(DEPLOY / "centre.yaml").centre.share_group
+    subscription = f"$share/{group}/{topic('+', '+')}"
+    assert subscription in (DEPLOY / "emqx.conf").read_text()
+    assert subscription in (DEPLOY / "emqx-acl.conf").read_text()
