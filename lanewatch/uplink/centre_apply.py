@@ -50,6 +50,7 @@ from lanewatch.store.uplink_tables import UplinkDeadLetterRow, UplinkRecordRow
 from lanewatch.uplink.bad_message import BadMessage, json_object
 from lanewatch.uplink.broker import TOPIC_ROOT
 from lanewatch.uplink.centre_events import CentreEvents, action_of
+from lanewatch.uplink.config_sync_link import apply_from_edge
 from lanewatch.uplink.evidence import EvidenceRefused, store
 from lanewatch.uplink.heartbeat import apply_heartbeat, decode
 from lanewatch.uplink.prefetch import known, remember, seen_key
@@ -59,7 +60,7 @@ from lanewatch.video.health import HealthEvent, SourceState
 Outcome = Literal["applied", "duplicate", "dead", "heartbeat"]
 Told = tuple[str, dict[str, Any], str]
 """What an applied record tells live clients and webhooks: event type, payload, the record's centre id."""
-KINDS = ("violation", "alarm", "health", "device", "evidence")
+KINDS = ("violation", "alarm", "health", "device", "evidence", "config")
 
 
 def centre_id(site: str, local_id: str) -> str:
@@ -221,6 +222,8 @@ def _apply_record(
         told = _device(session, site, org_pk, record, str(body.get("type") or ""), edge_time)
     elif kind == "evidence":
         store(evidence_dir, site, body, session, at)
+    elif kind == "config":  # an edit made at the site, by the later-wins rule (`lanewatch.uplink.config_sync`)
+        apply_from_edge(session, site, record)
     else:
         told = _health(session, site, org_pk, record)
     if told is not None:  # webhooks and every centre process's live clients (`lanewatch.uplink.centre_events`)
