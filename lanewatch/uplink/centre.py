@@ -152,6 +152,18 @@ class CentreIngest:
     def counters(self) -> dict[str, int]:
         return asdict(self._counters)
 
+    def publish_retained(self, topic: str, payload: bytes, timeout: float = 10.0) -> bool:
+        """Publish retained, QoS 1, on this process's connection; True once the broker acknowledged it
+        (`lanewatch.uplink.config_sync_link.ConfigPublisher`)."""
+        if not self.connected:
+            return False
+        try:
+            info = self._client.publish(topic, payload, qos=1, retain=True)
+            info.wait_for_publish(timeout)
+        except (RuntimeError, ValueError):  # not queued: the link is gone
+            return False
+        return info.is_published()
+
     # -- paho's thread ----------------------------------------------------------------------
     def _on_connect(self, client: mqtt.Client, userdata: object, flags: Any, reason_code: Any, properties: Any) -> None:
         if reason_code.is_failure:

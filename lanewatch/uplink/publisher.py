@@ -33,6 +33,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from lanewatch.store.tables import as_utc, utcnow
 from lanewatch.store.uplink_tables import UplinkOutboxRow
 from lanewatch.uplink import evidence, heartbeat
 from lanewatch.uplink.broker import confirm_topic, connect_properties, make_client, topic
+from lanewatch.uplink.config_sync import config_topic
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +129,8 @@ class UplinkPublisher:
         self._connack: Any = None
         self._last_confirm = 0.0  # monotonic time of the centre's latest confirmation
         self.connected = False
+        self.on_config: Callable[[bytes], None] | None = None
+        """Given the centre's retained config of this site (`lanewatch.uplink.config_sync_link`), when set."""
 
     def start(self) -> None:
         if self._thread is not None:
@@ -195,6 +199,8 @@ class UplinkPublisher:
             _close(client)
             return None
         client.subscribe(confirm_topic(self.config.site), qos=1)  # renewed on every connect
+        if self.on_config is not None:  # the retained config comes on every (re)subscription
+            client.subscribe(config_topic(self.config.site), qos=1)
         self._counters.connects += 1
         self.connected = True
         log.info("uplink: connected to %s:%d as %s", self.config.host, self.config.port, self.client_id)
@@ -207,11 +213,23 @@ class UplinkPublisher:
         self._acked.append((mid, not reason_code.is_failure))
 
     def _on_confirm(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        if message.topic == config_topic(self.config.site):
+            self._on_config(bytes(message.payload))
+            return
         try:
             seqs = json.loads(message.payload)["seqs"]
             self._confirmed.extend(int(s) for s in seqs)
         except (ValueError, KeyError, TypeError):
             log.warning("uplink: unreadable confirmation on %s: %r", message.topic, message.payload[:200])
+
+    def _on_config(self, payload: bytes) -> None:
+        """Apply the centre's config in this thread; a failure is logged (the next snapshot tries again)."""
+        if self.on_config is None:
+            return
+        try:
+            self.on_config(payload)
+        except Exception:
+            log.exception("uplink: the centre's config of site %s could not be applied", self.config.site)
 
     def _drain(self, client: mqtt.Client) -> None:
         inflight: dict[int, int] = {}  # mid → seq, awaiting PUBACK

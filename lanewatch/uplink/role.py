@@ -8,6 +8,7 @@ letters) and its counters into ``/metrics``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -16,9 +17,10 @@ from sqlmodel import Session
 from lanewatch.config import CentreConfig, UplinkConfig
 from lanewatch.events.bus import EventBus
 from lanewatch.store import record_tap
-from lanewatch.uplink import centre_events
+from lanewatch.uplink import centre_events, config_sync_capture
 from lanewatch.uplink.centre import CentreIngest
 from lanewatch.uplink.centre_events import LiveListener
+from lanewatch.uplink.config_sync_link import ConfigPublisher, apply_snapshot
 from lanewatch.uplink.outbox import EdgeOutbox, backlog
 from lanewatch.uplink.publisher import UplinkPublisher
 
@@ -43,12 +45,19 @@ class UplinkRole:
         self.publisher: UplinkPublisher | None = None
         self.centre: CentreIngest | None = None
         self.listener: LiveListener | None = None
+        self.config_publisher: ConfigPublisher | None = None
+        self.on_config_applied: Callable[[], None] | None = None
+        """Called after the centre's config changed something here (an edge: reload its cameras), when set."""
         if uplink.enabled:
             self.outbox = EdgeOutbox(uplink.outbox_max_rows)
             record_tap.attach(engine, self.outbox)  # from now on every record write fills the outbox
             self.publisher = UplinkPublisher(engine, uplink, evidence_dir=evidence_dir)
+            config_sync_capture.attach(engine, "edge", uplink.site)  # edits here go to the centre
+            self.publisher.on_config = self._config_from_centre
         if centre.enabled:
             self.centre = CentreIngest(engine, centre, evidence_dir=evidence_dir)
+            config_sync_capture.attach(engine, "centre")  # edits of a site's settings go to the site
+            self.config_publisher = ConfigPublisher(engine, self.centre.publish_retained)
             if bus is not None and centre_events.listened(engine):
                 self.listener = LiveListener(engine, bus)  # every centre process's events, through PostgreSQL
             elif bus is not None:
@@ -58,15 +67,23 @@ class UplinkRole:
     def enabled(self) -> bool:
         return self.publisher is not None or self.centre is not None
 
+    def _config_from_centre(self, payload: bytes) -> None:
+        assert self.publisher is not None
+        counts = apply_snapshot(self.engine, self.publisher.config.site, payload)
+        if counts.get("applied") and self.on_config_applied is not None:
+            self.on_config_applied()
+
     def start(self) -> None:
-        for part in (self.listener, self.publisher, self.centre):  # listening before any record is applied
+        for part in (self.listener, self.publisher, self.centre, self.config_publisher):  # listening first
             if part is not None:
                 part.start()
 
     def stop(self) -> None:
-        for part in (self.publisher, self.centre, self.listener):
+        for part in (self.publisher, self.config_publisher, self.centre, self.listener):
             if part is not None:
                 part.stop()
+        if self.enabled:
+            config_sync_capture.detach(self.engine)
         if self.centre is not None:
             centre_events.detach(self.engine)
         if self.outbox is not None:
