@@ -1,4 +1,4 @@
-"""The web pages (dashboard, zone editor, phone view, duty console), served as static files.
+"""The web pages (dashboard, zone editor, phone view, duty console, people, sites), served as static files.
 
 No build step: the pages are plain HTML, CSS and ES modules in `lanewatch/api/web/`.
 Loading a page needs no sign-in (there is nothing secret in it); every API call
@@ -31,6 +31,7 @@ PAGES = {
     "console": "console.html",
     "signin": "signin.html",
     "people": "people.html",
+    "sites": "sites.html",
 }
 
 CONTENT_TYPES = {

@@ -10,19 +10,23 @@ export { can };
 
 // [page, address, word, the permission the page is for (null: anyone who may read)]. A link to a page
 // the signed-in role cannot use is not shown (an enterprise never sees the zone editor or the phone
-// view); until /api/me answers only the pages for everyone are.
+// view); until /api/me answers only the pages for everyone are. The sites page is linked only where
+// the caller has sites to watch (a centre that edges report to): an edge or a single machine has none.
 const PAGES = [
   ["dashboard", "/", "people.shell.page.dashboard", null],
   ["editor", "/editor", "people.shell.page.editor", "zones.edit"],
   ["phone", "/phone", "people.shell.page.phone", "violations.handle"],
   ["console", "/console", "people.shell.page.console", null],
+  ["sites", "/sites", "people.shell.page.sites", null],
   ["people", "/people", "people.shell.page.people", "people.manage"],
 ];
 export const LANGUAGE_NAMES = { "zh-CN": "中文", en: "English" };
+let hasSites = false;
 
 /** The links of the pages `who` may use (`who` null: not known yet). */
 function navLinks(current, who) {
-  return PAGES.filter(([, , , permission]) => permission === null || can(who, permission))
+  return PAGES.filter(([name, , , permission]) => (permission === null || can(who, permission))
+      && (name !== "sites" || hasSites || current === "sites"))
     .map(([name, href, key]) => h("a", { href, "aria-current": name === current ? "page" : null }, t(key)));
 }
 
@@ -75,6 +79,15 @@ function showWho(who, current) {
   document.body.dataset.role = who.role;
 }
 
+/** Link the sites page once /api/sites names any in the caller's scope; a failure just leaves it out. */
+function linkSites(who, current) {
+  api("/api/sites", { quiet: true }).then((sites) => {
+    if (!sites.length) return;
+    hasSites = true;
+    replaceChildren(document.querySelector(".topbar nav"), navLinks(current, who));
+  }).catch(() => { /* left out of the bar; /sites itself still answers */ });
+}
+
 /**
  * Mount the shell and make sure someone is signed in; resolves to /api/me's answer once the page may
  * load data. Not signed in: goes to /signin (and never resolves).
@@ -100,6 +113,7 @@ export async function startPage(current) {
     return new Promise(() => {});
   }
   showWho(who, current);
+  if (current !== "sites") linkSites(who, current);
   // From now on a 401 means the sign-in ended meanwhile (signed out in another tab, expired, disabled).
   window.addEventListener("lanewatch:unauthorized", () => { forgetMe(); toSignIn(); });
   onSignedOutElsewhere(() => { forgetMe(); toSignIn(); });
