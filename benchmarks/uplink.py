@@ -1,4 +1,19 @@
-"""Edges → Mosquitto → centre on PostgreSQL: records/s, edge→centre latency, lost and duplicated.
+"""Edges → Mosquitto → centre on PostgreSQL: the outage scenario (no options), or ingest records/s and latency.
+
+With no options it plays issue 17's outage scenario (tests/uplink/outage_scenario.py, the same code as
+tests/uplink/test_outage.py): real Mosquitto and PostgreSQL, 2 centre processes on one shared subscription,
+3 edge processes writing violations (a PKLot still as each one's evidence) and sensor-simulator messages
+through the real store, outbox tap and publisher; the broker is stopped for 60 s while the edges write, one
+edge is ``kill -9``ed mid-violation and restarted, one centre process is ``kill -9``ed mid-ingest and
+restarted. Its last line is ``lost=N duplicated=M`` and figures: records and outbox entries compared,
+evidence files compared by sha256, applications, redeliveries ignored, the edges' backlog when the broker came
+back, ``drain_s`` (broker back → every outbox empty and the centre equal to the edges), the live events each
+centre process's listener heard. ``--outage S`` plays it with an S-second outage (600: the 10-minute drain).
+
+    .venv/bin/python benchmarks/uplink.py                 # ~2.5 min
+    .venv/bin/python benchmarks/uplink.py --outage 600
+
+With the ingest options (``--edges``, ``--records``, ``--rate``, ...) it measures ingest as follows.
 
 Starts a real Mosquitto and a real PostgreSQL (tests.support), migrates a
 centre database with one organisation per site, runs ``--centres`` centre
@@ -101,8 +116,31 @@ def edge(site: str, path: str, host: str, port: int, records: int, rate: float, 
     publisher.stop()
 
 
+def outage(seconds: float) -> None:
+    """The outage scenario; its `Outcome` line is printed last."""
+    from tests.uplink.outage_scenario import Plan, play
+
+    root = Path(tempfile.mkdtemp(prefix="lanewatch-outage-bench-"))
+    began = time.monotonic()
+
+    def say(line: str) -> None:
+        print(f"[{time.monotonic() - began:5.1f} s] {line}", flush=True)
+
+    try:
+        outcome = play(Plan(outage_s=seconds, drain_timeout_s=max(240.0, seconds)), root, say=say)
+        for problem in outcome.problems:
+            print(f"problem: {problem}")
+        print(outcome.line())
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> None:
+    if len(sys.argv) == 1:
+        outage(60.0)
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--outage", type=float, help="play the outage scenario with the broker down this many seconds")
     parser.add_argument("--edges", type=int, default=3)
     parser.add_argument("--records", type=int, default=1000, help="new violations per edge")
     parser.add_argument("--rate", type=float, default=0.0, help="records/s per edge; 0 = written first, then drained")
@@ -110,6 +148,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--batch", type=int, default=centre_module.BATCH_MAX, help="messages per centre transaction")
     args = parser.parse_args()
+    if args.outage is not None:
+        outage(args.outage)
+        return
 
     root = Path(tempfile.mkdtemp(prefix="lanewatch-uplink-bench-"))
     broker, cluster = Mosquitto(), PostgresCluster()

@@ -48,7 +48,7 @@ from lanewatch.uplink.outbox import EdgeOutbox
 from lanewatch.uplink.publisher import UplinkPublisher
 
 OPEN_AT_LEAST = 2
-UPDATES_BEFORE_END = 4
+UPDATES_BEFORE_END = 3
 SENSOR_MESSAGES_PER_STEP = 2
 
 
@@ -84,7 +84,8 @@ class Writer:
 
     def step(self) -> None:
         self.steps += 1
-        if len(self.open) < OPEN_AT_LEAST or self.steps % 3 == 0:
+        # one new per 5 steps; the other 4 update the oldest open one and end it (about as many end as open)
+        if len(self.open) < OPEN_AT_LEAST or self.steps % 5 == 0:
             self._new()
         else:
             oldest = min(self.open.values(), key=lambda v: v.started_at)
