@@ -50,12 +50,14 @@ def snapshot(session: Session, site: str, revision: int) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def apply_snapshot(engine: Engine, site: str, raw: bytes) -> dict[str, int]:
-    """An edge takes the centre's versions of its site (one transaction); counts per outcome."""
+def apply_snapshot(engine: Engine, site: str, raw: bytes) -> tuple[dict[str, int], set[str]]:
+    """An edge takes the centre's versions of its site (one transaction): the count per outcome, and the
+    cameras whose settings or zones changed (to be reloaded)."""
     body = json_object(raw)
     if body.get("site") != site or not isinstance(body.get("items"), list):
         raise BadMessage(f"a config snapshot of site {body.get('site')!r}, not {site!r}, or without items")
     counts: dict[str, int] = {}
+    cameras: set[str] = set()
     with Session(engine) as session:
         for raw_item in body["items"]:
             try:
@@ -67,8 +69,10 @@ def apply_snapshot(engine: Engine, site: str, raw: bytes) -> dict[str, int]:
                 log.warning("config sync: an unusable version from the centre: %s", exc)
                 outcome = "bad"
             counts[outcome] = counts.get(outcome, 0) + 1
+            if outcome == "applied" and version.kind in ("camera", "zone"):
+                cameras.add(version.key.partition("/")[0])
         session.commit()
-    return counts
+    return counts, cameras
 
 
 def apply_from_edge(session: Session, site: str, record: dict[str, Any]) -> Received:

@@ -46,8 +46,9 @@ class UplinkRole:
         self.centre: CentreIngest | None = None
         self.listener: LiveListener | None = None
         self.config_publisher: ConfigPublisher | None = None
-        self.on_config_applied: Callable[[], None] | None = None
-        """Called after the centre's config changed something here (an edge: reload its cameras), when set."""
+        self.on_config_applied: Callable[[str], None] | None = None
+        """At an edge, when set: called with each camera whose settings or zones the centre's config changed
+        (the service's ``reload_camera``)."""
         if uplink.enabled:
             self.outbox = EdgeOutbox(uplink.outbox_max_rows)
             record_tap.attach(engine, self.outbox)  # from now on every record write fills the outbox
@@ -69,9 +70,10 @@ class UplinkRole:
 
     def _config_from_centre(self, payload: bytes) -> None:
         assert self.publisher is not None
-        counts = apply_snapshot(self.engine, self.publisher.config.site, payload)
-        if counts.get("applied") and self.on_config_applied is not None:
-            self.on_config_applied()
+        _, cameras = apply_snapshot(self.engine, self.publisher.config.site, payload)
+        if self.on_config_applied is not None:
+            for camera in sorted(cameras):
+                self.on_config_applied(camera)
 
     def start(self) -> None:
         for part in (self.listener, self.publisher, self.centre, self.config_publisher):  # listening first

@@ -4,6 +4,7 @@ retained snapshot carried by hand)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,8 +15,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from lanewatch.config import CentreConfig, UplinkConfig
 from lanewatch.people import audit
 from lanewatch.people.caller import Caller
+from lanewatch.store.alarm_tables import DeviceRow
 from lanewatch.store.db import open_engine
 from lanewatch.store.people_tables import AuditRow, OrganisationRow
 from lanewatch.store.tables import CameraRow, ZoneRow, utcnow
@@ -27,7 +30,8 @@ from lanewatch.uplink.centre_apply import apply_message
 from lanewatch.uplink.config_sync import Version, next_edit_time
 from lanewatch.uplink.config_sync_link import apply_snapshot, publish_due, snapshot
 from lanewatch.uplink.publisher import message
-from tests.api.conftest import lane_row
+from lanewatch.uplink.role import UplinkRole
+from tests.api.conftest import LANE, lane_row
 from tests.uplink.conftest import SITE, T0
 
 
@@ -77,8 +81,13 @@ class End:
             session.commit()
 
     def dwell(self) -> float:
+        dwell = self.dwell_or_none()
+        assert dwell is not None
+        return dwell
+
+    def dwell_or_none(self) -> float | None:
         with Session(self.engine) as session:
-            return session.exec(select(ZoneRow.dwell_seconds).where(ZoneRow.camera_id == self.camera)).one()
+            return session.exec(select(ZoneRow.dwell_seconds).where(ZoneRow.camera_id == self.camera)).first()
 
     def config_audit(self) -> list[AuditRow]:
         with Session(self.engine) as session:
@@ -131,7 +140,7 @@ def _to_edge(centre: End, edge: End) -> dict[str, int]:
     publish_due(centre.engine, lambda topic, payload: sent.append(payload) or True)
     counts: dict[str, int] = {}
     for payload in sent:
-        counts |= apply_snapshot(edge.engine, SITE, payload)
+        counts |= apply_snapshot(edge.engine, SITE, payload)[0]
     return counts
 
 
@@ -184,7 +193,7 @@ def test_a_conflict_keeps_the_later_edit_and_both_ends_audit_both(ends, later: s
     # the same messages again (a redelivery, the retained snapshot on the next reconnect) change nothing
     with Session(centre.engine) as session:
         payload = snapshot(session, SITE, 99)
-    assert set(apply_snapshot(edge.engine, SITE, payload)) == {"duplicate"}
+    assert apply_snapshot(edge.engine, SITE, payload) == ({"duplicate": 1}, set())
     assert len([a for a in edge.config_audit() if a.action == "config.conflict"]) == 1
 
 
@@ -197,3 +206,78 @@ def test_the_centre_sends_a_site_only_its_own_config(ends) -> None:
     assert publish_due(centre.engine, lambda topic, payload: sent.append((topic, payload)) or True) == 0
     with pytest.raises(BadMessage):
         apply_snapshot(edge.engine, "site-b", sent[0][1])  # another site's edge refuses it
+
+
+def _audited_edit(end: End, kind: str, target: str, who: str, change) -> None:
+    """Change one camera or device row here and write its audit entry, as its router does."""
+    with Session(end.engine) as session:
+        row = session.get(CameraRow if kind == "camera" else DeviceRow, target)
+        assert row is not None
+        change(row)
+        session.add(row)
+        audit.record(session, Caller(pk=1, name=who, role="admin"), f"{kind}.update", kind, target, org_pk=None)
+        session.commit()
+
+
+def test_camera_and_device_settings_travel_in_each_end_s_names_but_never_the_stream_url(ends) -> None:
+    edge, centre = ends
+    with Session(edge.engine) as session:
+        session.add(DeviceRow(id="smoke-1", type="smoke", name="1 号烟感"))
+        session.commit()
+    _audited_edit(
+        edge, "device", "smoke-1", "王工", lambda d: setattr(d, "linked_lanes", [{"camera": "gate", "zone": "lane-1"}])
+    )
+    assert _to_centre(edge, centre) == ["applied"]
+    with Session(centre.engine) as session:
+        device = session.get(DeviceRow, f"{SITE}.smoke-1")
+        site_org = session.exec(select(OrganisationRow.pk).where(OrganisationRow.code == SITE)).one()
+        assert device is not None and (device.type, device.name, device.org_pk) == ("smoke", "1 号烟感", site_org)
+        assert device.linked_lanes == [{"camera": f"{SITE}.gate", "zone": "lane-1"}]
+
+    def rename(camera: CameraRow) -> None:
+        camera.name, camera.sample_fps, camera.source_url = "东门（新）", 1.0, "rtsp://centre-should-not-send"
+
+    _audited_edit(centre, "camera", f"{SITE}.gate", "区值班员", rename)
+    assert _to_edge(centre, edge) == {"applied": 1, "duplicate": 1}  # the camera; the device is the edge's own
+    with Session(edge.engine) as session:
+        camera = session.get(CameraRow, "gate")
+        assert camera is not None and (camera.name, camera.sample_fps) == ("东门（新）", 1.0)
+        assert camera.source_url == "rtsp://cam/1"
+        assert session.get(DeviceRow, "smoke-1").linked_lanes == [{"camera": "gate", "zone": "lane-1"}]
+
+
+def test_a_zone_removed_at_the_centre_is_removed_at_the_edge(ends) -> None:
+    edge, centre = ends
+    with Session(centre.engine) as session:
+        row = session.exec(select(ZoneRow).where(ZoneRow.camera_id == centre.camera)).one()
+        audit.record(session, Caller(pk=1, name="区值班员", role="admin"), "zone.delete", "zone",
+                     f"{centre.camera}/lane-1", org_pk=None)  # fmt: skip
+        session.delete(row)
+        session.commit()
+    assert _to_edge(centre, edge) == {"applied": 1}
+    assert edge.dwell_or_none() is None
+
+
+def test_the_edge_role_reloads_the_cameras_the_centre_changed(tmp_path, request, migrated_templates) -> None:
+    path = tmp_path / "edge-role.db"
+    shutil.copyfile(migrated_templates("sqlite", request), path)
+    engine = open_engine(f"sqlite:///{path}")
+    with Session(engine) as session:
+        session.add(CameraRow(id="gate", name="东门", source_url="rtsp://cam/1"))
+        session.add(lane_row("gate", "lane-1", "东门消防通道"))
+        session.commit()
+    role = UplinkRole(engine, UplinkConfig(enabled=True, site=SITE), CentreConfig())  # not started: no broker
+    reloaded: list[str] = []
+    role.on_config_applied = reloaded.append
+    zone = {**LANE, "id": "lane-1", "name": "东门消防通道", "dwell_seconds": 90.0}
+    version = Version(SITE, "zone", "gate/lane-1", zone, utcnow(), "区值班员", "centre")
+    assert role.publisher is not None and role.publisher.on_config is not None
+    try:
+        role.publisher.on_config(json.dumps({"site": SITE, "items": [version.to_json()]}).encode())
+        with Session(engine) as session:
+            assert session.exec(select(ZoneRow.dwell_seconds)).one() == 90.0
+            assert session.exec(select(UplinkOutboxRow)).first() is None  # the centre's edit is not sent back
+        assert reloaded == ["gate"]
+    finally:
+        role.stop()
+        engine.dispose()

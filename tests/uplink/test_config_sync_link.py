@@ -75,10 +75,15 @@ class EdgeLink:
             enabled=True, host=host, port=port, site=SITE, inflight=20, confirm_timeout_s=2.0, heartbeat_s=5
         )
         self.publisher: UplinkPublisher | None = None
+        self.reloads: list[str] = []
+        """The cameras the centre's config changed, in order (what the service reloads)."""
+
+    def apply(self, payload: bytes) -> None:
+        self.reloads.extend(sorted(apply_snapshot(self.engine, SITE, payload)[1]))
 
     def connect(self) -> None:
         self.publisher = UplinkPublisher(self.engine, self.config, poll_s=0.05)
-        self.publisher.on_config = lambda payload: (apply_snapshot(self.engine, SITE, payload), None)[1]
+        self.publisher.on_config = self.apply
         self.publisher.start()
         assert wait_for(lambda: self.publisher is not None and self.publisher.connected, TIMEOUT_S)
 
@@ -136,6 +141,7 @@ def test_config_both_ways_through_the_broker(both_ends) -> None:
     assert edge.dwell() == 45.0
     link.connect()  # and gets the latest when it is back
     assert wait_for(lambda: edge.dwell() == 60.0, TIMEOUT_S), edge.dwell()
+    assert link.reloads == ["gate"]  # the edge's pipeline is told which camera's zones changed
     applied = edge.audit("config.apply")
     assert [(a.actor_kind, a.actor_name, a.target_id) for a in applied] == [("centre", "区值班员", "gate/lane-1")]
 
