@@ -108,7 +108,8 @@ class UplinkRole:
                 },
             )
         if self.centre is not None:
-            paths["centre"] = (self.centre.connected, self.centre.counters())
+            published = self.config_publisher.published if self.config_publisher is not None else 0
+            paths["centre"] = (self.centre.connected, {**self.centre.counters(), "config_published": published})
         return paths
 
     def metrics(self) -> str:

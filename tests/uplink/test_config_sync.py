@@ -22,7 +22,7 @@ from lanewatch.store.alarm_tables import DeviceRow
 from lanewatch.store.db import open_engine
 from lanewatch.store.people_tables import AuditRow, OrganisationRow
 from lanewatch.store.tables import CameraRow, ZoneRow, utcnow
-from lanewatch.store.uplink_tables import ConfigItemRow, UplinkOutboxRow
+from lanewatch.store.uplink_tables import ConfigItemRow, UplinkDeadLetterRow, UplinkOutboxRow
 from lanewatch.store.zone_rows import fill_row, zone_of
 from lanewatch.uplink import config_sync_capture
 from lanewatch.uplink.bad_message import BadMessage
@@ -281,3 +281,27 @@ def test_the_edge_role_reloads_the_cameras_the_centre_changed(tmp_path, request,
     finally:
         role.stop()
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"body": {"id": "lane-1", "polygon": [[0, 0]]}}, "not a zone"),
+        ({"origin": "centre"}, "a config edit of centre"),
+        ({"site": "site-b"}, "sent by site"),
+        ({"edited_at": "2026-12-04 08:00"}, "a time without a zone"),
+    ],
+)
+def test_an_unusable_edit_from_an_edge_is_a_dead_letter_and_changes_nothing(ends, change, reason) -> None:
+    edge, centre = ends
+    edge.edit_zone("王工", dwell_seconds=45.0)
+    with Session(edge.engine) as session:
+        row = session.exec(select(UplinkOutboxRow).where(UplinkOutboxRow.kind == "config")).one()
+    row.payload = {**row.payload, "record": {**row.payload["record"], **change}}
+    with Session(centre.engine) as session:
+        topic = f"lanewatch/v1/site/{SITE}/config"
+        assert apply_message(session, topic, message(SITE, row), utcnow()) == "dead"
+        session.commit()
+        letter = session.exec(select(UplinkDeadLetterRow)).one()
+        assert reason in letter.reason
+    assert centre.dwell() == 30.0 and centre.config_audit() == []

@@ -94,7 +94,7 @@ class EdgeLink:
 
 
 @pytest.fixture
-def both_ends(broker, make_edge, centre_engine, tmp_path) -> Iterator[tuple[Api, Api, EdgeLink]]:
+def both_ends(broker, make_edge, centre_engine, tmp_path) -> Iterator[tuple[Api, Api, EdgeLink, UplinkRole]]:
     edge = make_edge()
     with Session(edge.engine) as session:
         session.add(CameraRow(id="gate", name="东门", source_url="rtsp://10.0.0.5/1", site=SITE))
@@ -115,6 +115,7 @@ def both_ends(broker, make_edge, centre_engine, tmp_path) -> Iterator[tuple[Api,
         _api(edge.engine, tmp_path, "王工", "gate"),
         _api(centre_engine, tmp_path, "区值班员", f"{SITE}.gate"),
         link,
+        centre,
     )
     link.disconnect()
     centre.stop()
@@ -128,7 +129,7 @@ def _published(engine: Engine) -> bool:
 
 
 def test_config_both_ways_through_the_broker(both_ends) -> None:
-    edge, centre, link = both_ends
+    edge, centre, link, centre_role = both_ends
     link.connect()
 
     edge.set_dwell(45.0)  # an edit at the edge reaches the centre (which makes the site's camera)
@@ -152,6 +153,7 @@ def test_config_both_ways_through_the_broker(both_ends) -> None:
     link.connect()
     assert wait_for(lambda: edge.dwell() == 70.0 and len(centre.audit("config.conflict")) == 1, TIMEOUT_S)
     assert centre.dwell() == 70.0
+    assert centre_role.health()["centre"][1]["config_published"] >= 3  # one per change the centre took
     for end in (edge, centre):
         conflicts = end.audit("config.conflict")
         assert len(conflicts) == 1
