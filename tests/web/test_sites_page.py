@@ -26,6 +26,7 @@ from .test_roles_acceptance import WIDE, english
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(300)]
 
 ZH = catalogue("zh-CN")
+EN = catalogue("en")
 SHANGHAI = "Asia/Shanghai"
 COLUMNS = ["site", "org", "state", "last-message", "last-heartbeat", "backlog", "lag", "skew"]
 COLUMNS += ["messages", "duplicates", "dead-letters", "version"]
@@ -91,12 +92,12 @@ def sites(district: District) -> dict[str, datetime]:  # noqa: F811
 
 @pytest.fixture
 def open_sites(browser, district: District, request) -> Iterator[Callable]:  # noqa: F811
-    """open_sites(username, path) → a zh-CN page in Shanghai time, signed in; console errors fail the test."""
+    """open_sites(username, path, locale) → a page (zh-CN unless asked) in Shanghai time, signed in; console errors fail the test."""
     console = Console()
     contexts = []
 
-    def opener(username: str, path: str = "/sites"):
-        context = browser.new_context(viewport=WIDE, base_url=district.base, locale="zh-CN", timezone_id=SHANGHAI)
+    def opener(username: str, path: str = "/sites", locale: str = "zh-CN"):
+        context = browser.new_context(viewport=WIDE, base_url=district.base, locale=locale, timezone_id=SHANGHAI)
         contexts.append(context)
         assert context.request.post("/api/session", data={"username": username, "password": PASSWORD}).ok
         page = context.new_page()
@@ -105,7 +106,7 @@ def open_sites(browser, district: District, request) -> Iterator[Callable]:  # n
         page.goto(path)
         page.wait_for_selector("#who-name")
         if path == "/sites":
-            until(page, "document.querySelector('#sites-status').textContent.startsWith('共')")
+            until(page, "document.querySelector('#sites-status').textContent.includes(' · ')")  # counted
         return page
 
     yield opener
@@ -173,6 +174,20 @@ def test_the_district_sees_every_site_offline_first_in_chinese(open_sites, sites
     assert cells(page, "stray")["org"] == ZH["web.sites.no-org"]
     assert english(page) == []
     screenshot(page, "sites-zh-CN")
+
+
+def test_an_english_browser_reads_the_same_table_in_english(open_sites, sites) -> None:
+    page = open_sites("admin", locale="en-GB")
+    assert page.inner_text("h1") == "Site links" and page.title() == EN["web.sites.title"]
+    assert page.locator("#sites-table th").all_inner_texts() == [EN[f"web.sites.col.{c}"] for c in COLUMNS]
+    assert [cells(page, site)["state"] for site in ("qy-plant", "sq-pine", "sq-willow")] == [
+        "Offline",
+        "Never connected",
+        "Online",
+    ]
+    assert cells(page, "sq-willow")["lag"] == "42 s" and page.inner_text("#sites-status").startswith(
+        "5 sites, 1 offline"
+    )
 
 
 def test_a_street_duty_officer_sees_only_its_streets_sites(open_sites, sites) -> None:
