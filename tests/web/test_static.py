@@ -34,6 +34,7 @@ def client(tmp_path):
         ("/console", "web.console.title"),
         ("/signin", "people.signin.title"),
         ("/people", "people.page.title"),
+        ("/sites", "web.sites.title"),
     ],
 )
 def test_pages_load_without_a_key_with_a_strict_policy(client, path, title) -> None:
