@@ -14,6 +14,7 @@ without its version (or the reverse). Entries written by config sync itself
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
@@ -22,7 +23,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
+from lanewatch.store.alarm_tables import DeviceRow
 from lanewatch.store.people_tables import AuditRow, OrganisationRow
+from lanewatch.store.tables import CameraRow, ZoneRow, as_utc
 from lanewatch.store.uplink_tables import ConfigItemRow, ConfigSiteRow, UplinkOutboxRow
 from lanewatch.uplink import config_sync_targets as targets
 from lanewatch.uplink.config_sync import Side, Version, next_edit_time, store
@@ -119,14 +122,18 @@ def _next(session: Session, side: Side, ident: tuple[str, str, str], editor: str
     version = Version(site, kind, key, body, next_edit_time(base), editor, side, base)
     store(session, version)
     if side == "edge":
-        session.add(
-            UplinkOutboxRow(
-                kind="config", record_id=f"{kind}:{key}"[:200], payload={"type": "config", "record": version.to_json()}
-            )
-        )
+        _send(session, version)
     else:
         bump(session, site)
     return version
+
+
+def _send(session: Session, version: Version) -> None:
+    """An edge's version into its outbox (kind ``config``), to the centre."""
+    record_id = f"{version.kind}:{version.key}"[:200]
+    session.add(
+        UplinkOutboxRow(kind="config", record_id=record_id, payload={"type": "config", "record": version.to_json()})
+    )
 
 
 def bump(session: Session, site: str) -> None:
@@ -136,3 +143,28 @@ def bump(session: Session, site: str) -> None:
         row = ConfigSiteRow(site=site, revision=0, published=0)
     row.revision += 1
     session.add(row)
+
+
+def seed(engine: Engine, site: str) -> int:
+    """At an edge: a first version of every camera, zone and device that has none yet, sent like an edit.
+
+    So the centre learns the lanes a site had before config sync (or before it joined), dated by each row's
+    own ``updated_at``; an item the centre has edited since wins there and comes back. Returns how many."""
+    made = 0
+    with Session(engine) as session:
+        held = {(r.kind, r.key) for r in session.exec(select(ConfigItemRow).where(ConfigItemRow.site == site))}
+        found: list[tuple[str, str, datetime]] = [
+            ("camera", c.id, c.updated_at) for c in session.exec(select(CameraRow))
+        ]
+        found += [("zone", f"{z.camera_id}/{z.zone_id}", z.updated_at) for z in session.exec(select(ZoneRow))]
+        found += [("device", d.id, d.updated_at) for d in session.exec(select(DeviceRow))]
+        for kind, key, updated_at in found:
+            if (kind, key) in held or len(key) > 200:
+                continue
+            body = targets.read(session, "edge", site, kind, key)
+            version = Version(site, kind, key, body, as_utc(updated_at), "system", "edge", None)
+            store(session, version)
+            _send(session, version)
+            made += 1
+        session.commit()
+    return made

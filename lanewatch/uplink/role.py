@@ -8,6 +8,7 @@ letters) and its counters into ``/metrics``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from lanewatch.uplink.centre_events import LiveListener
 from lanewatch.uplink.config_sync_link import ConfigPublisher, apply_snapshot
 from lanewatch.uplink.outbox import EdgeOutbox, backlog
 from lanewatch.uplink.publisher import UplinkPublisher
+
+log = logging.getLogger(__name__)
 
 
 class UplinkRole:
@@ -76,6 +79,11 @@ class UplinkRole:
                 self.on_config_applied(camera)
 
     def start(self) -> None:
+        if self.publisher is not None:  # the centre learns what this site had before it syncs its edits
+            try:
+                config_sync_capture.seed(self.engine, self.publisher.config.site)
+            except Exception:  # the database is away: the next start tries again, edits are captured meanwhile
+                log.exception("config sync: the site's settings could not be queued for the centre")
         for part in (self.listener, self.publisher, self.centre, self.config_publisher):  # listening first
             if part is not None:
                 part.start()

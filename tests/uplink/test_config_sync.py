@@ -305,3 +305,20 @@ def test_an_unusable_edit_from_an_edge_is_a_dead_letter_and_changes_nothing(ends
         letter = session.exec(select(UplinkDeadLetterRow)).one()
         assert reason in letter.reason
     assert centre.dwell() == 30.0 and centre.config_audit() == []
+
+
+def test_what_a_site_had_before_it_synced_is_sent_once_and_loses_to_a_later_centre_edit(ends) -> None:
+    edge, centre = ends
+    centre.edit_zone("区值班员", dwell_seconds=60.0)  # the centre edited first, knowing nothing of the site's own
+    assert config_sync_capture.seed(edge.engine, SITE) == 2  # camera gate and zone gate/lane-1
+    assert config_sync_capture.seed(edge.engine, SITE) == 0
+    with Session(edge.engine) as session:
+        zone_row = session.exec(select(ZoneRow)).one()
+        item = session.get(ConfigItemRow, (SITE, "zone", "gate/lane-1"))
+        assert item is not None and (item.edited_by, item.origin) == ("system", "edge")
+        assert item.edited_at == zone_row.updated_at.replace(tzinfo=item.edited_at.tzinfo)
+    assert _to_centre(edge, centre) == ["applied", "applied"]  # both taken in; the zone lost to the later edit
+    assert centre.dwell() == 60.0
+    assert [a.action for a in centre.config_audit()] == ["config.apply", "config.conflict"]
+    _to_edge(centre, edge)
+    assert edge.dwell() == 60.0
