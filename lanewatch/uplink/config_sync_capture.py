@@ -18,10 +18,11 @@ from datetime import datetime
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from lanewatch.store.alarm_tables import DeviceRow
 from lanewatch.store.people_tables import AuditRow, OrganisationRow
@@ -137,12 +138,20 @@ def _send(session: Session, version: Version) -> None:
 
 
 def bump(session: Session, site: str) -> None:
-    """A site's config changed at the centre: its publisher sends the site's versions again."""
-    row = session.get(ConfigSiteRow, site)
-    if row is None:
-        row = ConfigSiteRow(site=site, revision=0, published=0)
-    row.revision += 1
-    session.add(row)
+    """A site's config changed at the centre: its publisher sends the site's versions again.
+
+    One statement adding 1 (two centre processes' changes never make one revision), which waits while a
+    publisher holds the site's row: its snapshot is then on the broker, and this revision makes the next."""
+    raised = session.exec(
+        update(ConfigSiteRow).where(col(ConfigSiteRow.site) == site).values(revision=ConfigSiteRow.revision + 1)
+    )
+    if raised.rowcount:
+        return
+    try:
+        with session.begin_nested():  # the site's first change: made here, unless another process just did
+            session.add(ConfigSiteRow(site=site, revision=1, published=0))
+    except IntegrityError:
+        bump(session, site)
 
 
 def seed(engine: Engine, site: str) -> int:
