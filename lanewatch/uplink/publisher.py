@@ -23,6 +23,10 @@ sequence number, never reused), ``type`` (violation / alarm.new / ...),
 (the API's shape) and, for violations, ``evidence`` (file names); an ``evidence`` entry carries its picture
 (``jpeg``, base64, read from the evidence folder when sent: `lanewatch.uplink.evidence`).
 
+With `on_config` set (the edge's role sets it) the same session also subscribes to the centre's retained config
+of the site (``lanewatch/v1/centre/<site>/config``, `lanewatch.uplink.config_sync_link`) and hands each copy to
+it in this thread.
+
 While connected it also sends a heartbeat (`lanewatch.uplink.heartbeat`: backlog, oldest entry, version) at
 once and then every ``heartbeat_s``; none while disconnected (it is state, not a record).
 """
