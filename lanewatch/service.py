@@ -102,6 +102,7 @@ class Service:
         self.uplink = UplinkRole(  # the edge's tap before any write
             self.engine, settings.uplink, settings.centre, evidence_dir=settings.evidence_dir, bus=self.bus
         )
+        self.uplink.on_config_applied = self.reload_camera  # a centre's zone or camera edit reaches the pipeline
         self.evidence_dir = settings.evidence_dir
         self.evidence_dir.mkdir(parents=True, exist_ok=True)
         if detector is None:

@@ -52,6 +52,16 @@ def test_a_full_outbox_shows_in_health_and_metrics(tmp_path: Path) -> None:
         service.stop()
 
 
+def test_an_edge_reloads_a_camera_the_centre_changed(tmp_path: Path) -> None:
+    settings = ServiceSettings(data_dir=tmp_path, uplink={"enabled": True, "site": SITE, "port": free_port()})
+    service = Service(settings, detector=NoCameraDetector())
+    try:  # without it the edge stores the centre's lane but its running pipeline keeps watching the old one
+        assert service.uplink.on_config_applied == service.reload_camera
+    finally:
+        service.uplink.stop()
+        service.engine.dispose()
+
+
 def test_both_roles_in_one_process_are_refused(tmp_path: Path) -> None:
     settings = ServiceSettings(data_dir=tmp_path, uplink={"enabled": True}, centre={"enabled": True})
     with pytest.raises(ValueError, match="edge or the centre"):
