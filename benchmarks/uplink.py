@@ -128,7 +128,7 @@ def outage(seconds: float) -> None:
 
     try:
         outcome = play(Plan(outage_s=seconds, drain_timeout_s=max(240.0, seconds)), root, say=say)
-        for problem in outcome.problems:
+        for problem in outcome.problems + outcome.config_problems:
             print(f"problem: {problem}")
         print(outcome.line())
     finally:

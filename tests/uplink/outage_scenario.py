@@ -62,13 +62,21 @@ from lanewatch.store.alarm_tables import AlarmRow
 from lanewatch.store.db import open_engine, sqlite_url
 from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import EvidenceRow, ViolationRow
-from lanewatch.store.uplink_tables import UplinkEvidenceRow, UplinkOutboxRow, UplinkRecordRow, UplinkSiteRow
+from lanewatch.store.uplink_tables import (
+    UplinkDeadLetterRow,
+    UplinkEvidenceRow,
+    UplinkOutboxRow,
+    UplinkRecordRow,
+    UplinkSiteRow,
+)
 from tests.support.mosquitto import Mosquitto
 from tests.support.postgres import PostgresCluster
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("LANEWATCH_SHARED", REPO.parent / "shared")).resolve()
 STILLS = SHARED / "footage" / "pklot-ufpr05"
+CLIP = SHARED / "footage" / "parking-aisle" / "lot-busy.mp4"
+WEIGHTS = Path(os.environ.get("LANEWATCH_WEIGHTS", SHARED / "models" / "yolo11n_int8_openvino_model"))
 RECORD_KINDS = ("violation", "alarm")
 
 
@@ -88,6 +96,9 @@ class Plan:
     """How long the killed centre process stays dead."""
     start_timeout_s: float = 120.0
     drain_timeout_s: float = 240.0
+    footage: bool = True
+    """The first site is `lanewatch serve` on the shared footage (`FootageEdge`) when the clip and weights are
+    there; it is the edge killed mid-violation."""
 
 
 @dataclass
@@ -105,19 +116,25 @@ class Outcome:
     drain_s: float = 0.0
     total_s: float = 0.0
     outage_s: float = 0.0
+    footage_edge: bool = False
+    """The first site ran `lanewatch serve` on real footage."""
     sse_expected: int = 0
     """Applied changes other than pictures: each is one live event."""
     sse_heard: list[int] = field(default_factory=list)
     sse_missed: int = 0
     sse_twice: int = 0
     problems: list[str] = field(default_factory=list)
+    config_dead_letters: int = 0
+    """Dead letters of config edits (the config sync's, not the outage's records: reported, see `config_problems`)."""
+    config_problems: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         heard = "/".join(str(n) for n in self.sse_heard)
         return (
             f"lost={self.lost} duplicated={self.duplicated} records={self.records} entries={self.entries} "
+            f"footage_edge={int(self.footage_edge)} "
             f"evidence={self.evidence} applied={self.applied} redeliveries_ignored={self.redeliveries} "
-            f"dead_letters={self.dead_letters} backlog_peak={self.backlog_peak} outage_s={self.outage_s:.0f} "
+            f"dead_letters={self.dead_letters} config_dead_letters={self.config_dead_letters} backlog_peak={self.backlog_peak} outage_s={self.outage_s:.0f} "
             f"drain_s={self.drain_s:.1f} total_s={self.total_s:.0f} sse_heard={heard} "
             f"sse_expected={self.sse_expected} sse_missed={self.sse_missed} sse_twice={self.sse_twice}"
         )
@@ -175,6 +192,82 @@ class Child:
         return "\n".join(text.splitlines()[-lines:])
 
 
+class FootageEdge:
+    """`lanewatch serve` as an edge (its own OS process, `tests.support.serve.ServeProcess`): the detector on
+    the shared lot-busy.mp4 replayed in real time (six cars parked in a front-row fire lane: violations open
+    within seconds and stay open, with their snapshots as evidence), the uplink to the scenario's broker, and
+    ``lanewatch alarms simulate`` posting sensor traffic to its ingest API. `finish` disables the camera and
+    stops the simulator, so its records stop changing."""
+
+    def __init__(self, site: str, folder: Path, broker: Mosquitto) -> None:
+        from tests.support.serve import ServeProcess
+
+        self.site, self.folder = site, folder
+        config = (
+            "detector:\n  imgsz: 640\n"
+            f"uplink:\n  enabled: true\n  host: {broker.host}\n  port: {broker.port}\n  site: {site}\n"
+            "  confirm_timeout_s: 10\n  reconnect_max_s: 1\n  heartbeat_s: 5\n"
+        )
+        self.db = folder / "lanewatch.db"
+        self.serve = ServeProcess(folder, f"sqlite:///{self.db}", WEIGHTS, config)
+        self.evidence_dir = folder / "data" / "evidence"
+        self.key = ""
+        self.simulator: subprocess.Popen | None = None
+        self.log_path = self.serve.log_path
+
+    def start(self, timeout: float) -> None:
+        import httpx
+
+        first = not self.key
+        if first:
+            self.key = self.serve.cli("keys", "create", "--role", "admin")
+        self.serve.start(timeout)
+        api = httpx.Client(base_url=self.serve.base, headers={"Authorization": f"Bearer {self.key}"}, timeout=30)
+        if first:
+            camera = {"id": "gate", "name": "东门", "source_url": str(CLIP), "sample_fps": 2, "imgsz": 640}
+            assert api.post("/api/cameras", json=camera).status_code == 201
+            zone = json.loads((REPO / "zones" / "lot-busy.json").read_text())["zones"][0]
+            zone.update(dwell_seconds=4, exit_grace_seconds=3)
+            assert api.post("/api/cameras/gate/zones", json=zone).status_code == 201
+        with open(self.folder / "simulate.log", "a") as log:
+            self.simulator = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "lanewatch.cli", "alarms", "simulate", "--http", self.serve.base),
+                    *("--api-key", self.key, "--devices", "12", "--rate", "4", "--duration", "100000"),
+                    *("--fire-every", "6", "--clear-after", "4", "--seed", str(time.time_ns() % 100_000)),
+                ],
+                cwd=self.folder,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self) -> None:
+        if self.simulator is not None and self.simulator.poll() is None:
+            self.simulator.kill()
+            self.simulator.wait(10)
+        if self.serve.process is not None and self.serve.process.poll() is None:
+            self.serve.kill()
+
+    def finish(self) -> None:
+        import httpx
+
+        if self.simulator is not None:
+            self.simulator.kill()
+            self.simulator.wait(10)
+        api = httpx.Client(base_url=self.serve.base, headers={"Authorization": f"Bearer {self.key}"}, timeout=30)
+        assert api.patch("/api/cameras/gate", json={"enabled": False}).status_code == 200
+        time.sleep(3)  # the camera's last frames through the pipeline
+        (self.folder / "finished").write_text("")
+
+    def log_tail(self, lines: int = 30) -> str:
+        return self.serve.log_tail(lines)
+
+
+def footage_available() -> bool:
+    """The shared clip and detector weights, and gst-free file replay (the camera reads the file itself)."""
+    return CLIP.is_file() and WEIGHTS.exists()
+
+
 # -- the centre process -------------------------------------------------------------------------------------
 def centre_main(url: str, host: str, port: str, client_id: str, events: str, evidence: str) -> None:
     """A centre process: ingest (reconnecting within 1 s, keeping pictures) and its live-event listener."""
@@ -223,7 +316,9 @@ class EdgeSide:
 
     site: str
     root: Path
+    """Where the control files are (``finish``/``finished`` for `tests.uplink.edge_process`)."""
     engine: Engine
+    evidence_dir: Path
 
     def backlog(self) -> int:
         with Session(self.engine) as session:
@@ -251,7 +346,7 @@ class EdgeSide:
         """(violation id, kind) → sha256 of the edge's file."""
         with Session(self.engine) as session:
             rows = list(session.exec(sql_select(EvidenceRow)))
-        return {(r.violation_id, r.kind): sha256(self.root / "evidence" / r.path) for r in rows}
+        return {(r.violation_id, r.kind): sha256(self.evidence_dir / r.path) for r in rows}
 
 
 def centre_records(centre: Engine) -> dict[tuple[str, str, str], Any]:
@@ -276,7 +371,8 @@ def _change(event: dict) -> tuple:
     """One applied record change, as tests/uplink/test_centre_fanout.py tells them apart."""
     payload = event["payload"]
     after = payload.get("after") or payload.get("device") or {}
-    return event["type"], after.get("id") or payload.get("camera"), after.get("updated_at"), after.get("last_seen_s")
+    at = after.get("updated_at") or payload.get("at")  # a camera-health event has no record, only its time
+    return event["type"], after.get("id") or payload.get("camera"), at, after.get("last_seen_s")
 
 
 def _site_totals(centre: Engine) -> tuple[int, int, int]:
@@ -308,7 +404,8 @@ class Scenario:
         self.broker = broker or persistent_broker()
         self.cluster = cluster or PostgresCluster()
         self.centres: list[Child] = []
-        self.edges: list[Child] = []
+        self.edges: list[Any] = []  # Child (tests.uplink.edge_process) or FootageEdge
+        self.footage = False
         self.sides: list[EdgeSide] = []
         self.centre: Engine | None = None
         self.events = [root / f"centre-{n + 1}.jsonl" for n in range(plan.centres)]
@@ -346,18 +443,28 @@ class Scenario:
         template = self.root / "template.db"
         open_engine(sqlite_url(template)).dispose()  # migrated once, copied for each edge
         stills = [str(STILLS)] if STILLS.is_dir() else []
-        for site in self.plan.sites:
+        self.footage = self.plan.footage and footage_available()
+        for n, site in enumerate(self.plan.sites):
             folder = self.root / site
             folder.mkdir()
+            if n == 0 and self.footage:
+                edge = FootageEdge(site, folder, self.broker)
+                self.edges.append(edge)
+                self.sides.append(EdgeSide(site, folder, open_engine(f"sqlite:///{edge.db}"), edge.evidence_dir))
+                continue
             shutil.copyfile(template, folder / "lanewatch.db")
             args = [site, str(folder), *link, f"{self.plan.rate:g}", *stills]
             self.edges.append(Child("tests.uplink.edge_process", args, folder / "edge.log"))
-            self.sides.append(EdgeSide(site, folder, open_engine(sqlite_url(folder / "lanewatch.db"))))
+            engine = open_engine(sqlite_url(folder / "lanewatch.db"))
+            self.sides.append(EdgeSide(site, folder, engine, folder / "evidence"))
         for child in [*self.centres, *self.edges]:
             child.start(self.plan.start_timeout_s)
+        if self.footage and not wait_for(self.sides[0].open_violations, self.plan.start_timeout_s, step=1.0):
+            raise RuntimeError(f"the footage edge wrote no violation:\n{self.edges[0].log_tail()}")
+        first = "`lanewatch serve` on lot-busy.mp4 + sensor simulator, then " if self.footage else ""
         self.say(
             f"started Mosquitto, PostgreSQL, {len(self.centres)} centre processes, {len(self.edges)} edge processes"
-            f" (pictures: {'PKLot stills' if stills else 'drawn'})"
+            f" ({first}violation/sensor writers; pictures: {'PKLot stills' if stills else 'drawn'})"
         )
 
     def _at_centre(self) -> int:
@@ -408,8 +515,11 @@ class Scenario:
         time.sleep(plan.down_s)
         self.centres[0].start(plan.start_timeout_s)
         time.sleep(max(0.0, up_at + plan.tail_s - time.monotonic()))
-        for side in self.sides:
-            (side.root / "finish").write_text("")
+        for edge, side in zip(self.edges, self.sides, strict=True):
+            if isinstance(edge, FootageEdge):
+                edge.finish()
+            else:
+                (side.root / "finish").write_text("")
         if not wait_for(lambda: all((s.root / "finished").exists() for s in self.sides), plan.drain_timeout_s):
             raise RuntimeError("an edge did not finish writing")
 
@@ -424,11 +534,13 @@ class Scenario:
         if not settled:
             outcome.problems.append(f"not drained within {plan.drain_timeout_s:g} s")
         with Session(self.centre) as session:
-            pictures = len(list(session.exec(sql_select(UplinkEvidenceRow.pk))))
-        events = _site_totals(self.centre)[0] - pictures
+            quiet = len(list(session.exec(sql_select(UplinkEvidenceRow.pk))))
+            quiet += len(list(session.exec(sql_select(UplinkRecordRow.seq).where(UplinkRecordRow.kind == "config"))))
+        events = _site_totals(self.centre)[0] - quiet
         wait_for(lambda: len(_heard(self.events[-1])) >= events, 30)  # the listener may trail the commit
         self._compare(outcome)
         outcome.total_s = time.monotonic() - began
+        outcome.footage_edge = self.footage
         return outcome
 
     def _compare(self, outcome: Outcome) -> None:
@@ -466,13 +578,24 @@ class Scenario:
             if once > made:  # an outbox entry applied twice
                 outcome.duplicated += once - made
                 outcome.problems.append(f"{side.site}: {once} applications for {made} outbox entries")
-        if dead:
-            outcome.problems.append(f"{dead} dead letters")
+        with Session(self.centre) as session:
+            letters = list(session.exec(sql_select(UplinkDeadLetterRow)))
+            configs = len(list(session.exec(sql_select(UplinkRecordRow.seq).where(UplinkRecordRow.kind == "config"))))
+        config_letters = [d for d in letters if d.topic.endswith("/config")]
+        outcome.config_dead_letters = len(config_letters)
+        if config_letters:  # an edit made at the footage edge (its camera, its zone) that the centre refused
+            reasons = Counter(d.reason[:160] for d in config_letters)
+            outcome.config_problems.append(f"{len(config_letters)} config dead letters: {dict(reasons)}")
+        if len(letters) > len(config_letters):
+            reasons = Counter(f"{d.topic}: {d.reason[:160]}" for d in letters if d not in config_letters)
+            outcome.problems.append(f"{len(letters) - len(config_letters)} dead letters: {dict(reasons)}")
         heard = [[_change(e) for e in _heard(path)] for path in self.events]
         outcome.sse_heard = [len(h) for h in heard]
         for changes in heard:
             outcome.sse_twice += sum(n - 1 for n in Counter(changes).values() if n > 1)
-        outcome.sse_expected = applied - len(held)  # a picture stored is no live event; every other change is
+        # a picture stored and a config edit taken (one per record here: the footage edge's camera and zone)
+        # tell no live client; every other applied change is one live event
+        outcome.sse_expected = applied - len(held) - configs
         outcome.sse_missed = max(0, outcome.sse_expected - len(set(heard[-1])))
         if outcome.sse_twice or outcome.sse_missed:
             outcome.problems.append(f"live events: {outcome.sse_missed} missed, {outcome.sse_twice} heard twice")
