@@ -2,15 +2,16 @@
 
 With no options it plays issue 17's outage scenario (tests/uplink/outage_scenario.py, the same code as
 tests/uplink/test_outage.py): real Mosquitto and PostgreSQL, 2 centre processes on one shared subscription,
-3 edge processes writing violations (a PKLot still as each one's evidence) and sensor-simulator messages
-through the real store, outbox tap and publisher; the broker is stopped for 60 s while the edges write, one
-edge is ``kill -9``ed mid-violation and restarted, one centre process is ``kill -9``ed mid-ingest and
+3 edge processes: ``lanewatch serve`` with the detector on the shared lot-busy.mp4 and the sensor simulator
+posting to it, and two writing violations (a PKLot still as each one's evidence) and sensor-simulator messages
+through the real store, outbox tap and publisher. The broker is stopped for 60 s while the edges write, the
+footage edge is ``kill -9``ed mid-violation and restarted, one centre process is ``kill -9``ed mid-ingest and
 restarted. Its last line is ``lost=N duplicated=M`` and figures: records and outbox entries compared,
 evidence files compared by sha256, applications, redeliveries ignored, the edges' backlog when the broker came
 back, ``drain_s`` (broker back → every outbox empty and the centre equal to the edges), the live events each
 centre process's listener heard. ``--outage S`` plays it with an S-second outage (600: the 10-minute drain).
 
-    .venv/bin/python benchmarks/uplink.py                 # ~2.5 min
+    .venv/bin/python benchmarks/uplink.py                 # ~1.5–2 min
     .venv/bin/python benchmarks/uplink.py --outage 600
 
 With the ingest options (``--edges``, ``--records``, ``--rate``, ...) it measures ingest as follows.

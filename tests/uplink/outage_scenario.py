@@ -3,7 +3,7 @@
 Real Mosquitto (sessions persisted, as in production) and real PostgreSQL (the centre's database, migrated);
 two centre processes (``python -m tests.uplink.outage_scenario centre ...``: `CentreIngest` on one shared
 subscription, keeping forwarded pictures, with a live-event listener writing what its SSE clients would be sent)
-and three edges, each its own OS process (`tests.uplink.edge_process`). Then:
+and three edges, each its own OS process (`FootageEdge`, `tests.uplink.edge_process`). Then:
 
 1. warm up: every site reaches the centre;
 2. the broker is stopped for ``Plan.outage_s`` while the edges keep writing (their outboxes fill on disk);
@@ -15,14 +15,18 @@ and three edges, each its own OS process (`tests.uplink.edge_process`). Then:
    writing;
 4. everything drains; then the centre is compared with the edges.
 
-What the edges are, honestly: they do not decode footage. A `lanewatch serve` edge with the detector on the
-shared footage takes a 2-core machine's CPUs by itself (56–80 ms per frame), and three of them beside two
-centres, PostgreSQL and a broker would measure the machine, not the link. Each edge writes what the pipeline
-and the alarm service write, through the same code: violations through `ViolationStore` with a real CCTV still
-(the shared footage's PKLot frames, when present) as the snapshot evidence, sensor messages from the sensor
-simulator's fleet through `AlarmService`, and the real outbox tap and `UplinkPublisher`. `lanewatch serve` as an
-edge feeding a centre is covered by tests/uplink/test_serve.py; serve on real footage surviving ``kill -9`` by
-tests/e2e/test_serve_restart.py.
+What the edges are, honestly. The first site (`FootageEdge`, when the shared clip and the detector weights are
+there; else it is like the others) is a real `lanewatch serve` edge: the detector on lot-busy.mp4 replayed in
+real time (six cars parked in a front-row fire lane: violations open within seconds and stay open, with their
+snapshots), the sensor simulator (``lanewatch alarms simulate``) posting to its ingest API, and its own uplink;
+it is the edge killed mid-violation. The other two do not decode footage (three detectors beside two centres,
+PostgreSQL and the broker would measure a 2-core machine's CPUs, not the link): `tests.uplink.edge_process`
+writes what the pipeline and the alarm service write, through the same code — violations through
+`ViolationStore` with a real CCTV still (the shared footage's PKLot frames, when present) as snapshot evidence,
+sensor-simulator fleet messages through `AlarmService` — and publishes with the real outbox tap and
+`UplinkPublisher`. They write far more than the footage edge (a few changes a second each), so they make the
+backlog. The footage edge's camera and zone, created through its API, are config edits sent to the centre too;
+they emit no live event and are compared apart (``config_dead_letters``).
 
 Compared afterwards (`Outcome`): the (site, kind, record id) of every violation and alarm in each edge's store
 against the centre's `uplink_records` (``lost``: at an edge, not at the centre, or at the centre in an older
