@@ -31,6 +31,7 @@ from lanewatch.config import ServiceSettings, UplinkConfig, load_settings
 from lanewatch.uplink import heartbeat
 from lanewatch.uplink.broker import confirm_topic, topic
 from lanewatch.uplink.centre_apply import KINDS
+from lanewatch.uplink.config_sync import config_topic
 
 DEPLOY = Path(__file__).resolve().parents[1] / "docs" / "deploy"
 ROLES = {"one-machine.yaml": "one machine", "edge.yaml": "edge", "centre.yaml": "centre"}
@@ -239,6 +240,7 @@ def test_acl_grants_each_edge_only_its_own_site(name: str) -> None:
         for kind in SITE_KINDS:
             assert may(rules, "write", topic(site, kind)), (user, kind)
         assert may(rules, "read", confirm_topic(site))
+        assert may(rules, "read", config_topic(site)), "the centre's edits of its cameras and lanes"
         for other in set(sites.values()) - {site}:
             assert not any(may(rules, access, topic(other, kind)) for access in ("read", "write") for kind in KINDS)
             assert not may(rules, "read", confirm_topic(other))
@@ -255,6 +257,7 @@ def test_acl_lets_the_centre_read_every_site_and_confirm(name: str) -> None:
     for site in (*edge_sites(name).values(), "any-new-site"):
         assert all(may(rules, "read", topic(site, kind)) for kind in SITE_KINDS)
         assert may(rules, "write", confirm_topic(site))
+        assert may(rules, "write", config_topic(site)), "the centre keeps each site's config (retained)"
         assert not may(rules, "write", topic(site, "violation")), "the centre does not speak for a site"
 
 
