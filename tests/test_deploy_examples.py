@@ -32,6 +32,7 @@ from lanewatch.uplink import heartbeat
 from lanewatch.uplink.broker import confirm_topic, topic
 from lanewatch.uplink.centre_apply import KINDS
 from lanewatch.uplink.config_sync import config_topic
+from tests.support.needs import unavailable
 
 DEPLOY = Path(__file__).resolve().parents[1] / "docs" / "deploy"
 ROLES = {"one-machine.yaml": "one machine", "edge.yaml": "edge", "centre.yaml": "centre"}
@@ -506,7 +507,7 @@ def test_nginx_itself_accepts_the_example(tmp_path: Path) -> None:
     """`nginx -t` on the example inside a minimal nginx.conf, with a throw-away certificate for its TLS."""
     binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
     if binary is None:
-        pytest.skip("nginx is not installed (Debian's `nginx`): the example is checked as parsed text only")
+        unavailable("nginx is not installed (Debian's `nginx`): the example is checked as parsed text only")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         [
