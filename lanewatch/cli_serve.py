@@ -73,7 +73,7 @@ def serve(
         service = Service(settings)
     except (ValueError, FileNotFoundError) as exc:
         fail(exc)
-    demo = ensure_demo_camera(service.engine, settings.demo_source)
+    demo = None if settings.centre.enabled else ensure_demo_camera(service.engine, settings.demo_source)
     if demo:
         console.print(t("cli.demo_camera", source=str(demo)))
     try:

@@ -278,16 +278,21 @@ def ensure_first_admin(engine: Engine, data_dir: Path) -> str | None:
     Its password comes from ``LANEWATCH_ADMIN_PASSWORD`` when set (the deployer chose it), else it is
     random, written to ``<data dir>/first-admin-password.txt`` (mode 0600) and must be changed at the
     first sign-in. Returns the file's path when one was written; a ValueError when the chosen password
-    breaks the rules.
+    breaks the rules. Several centre processes starting at once on an empty database race here: the one
+    whose commit loses (the username is unique) returns None and leaves the winner's file alone, which is
+    why the password is written to a file of this process and renamed only after the commit.
     """
     import os
     import secrets
+
+    from sqlalchemy.exc import IntegrityError
 
     from lanewatch.people import accounts
     from lanewatch.people.audit import record
     from lanewatch.store.people_tables import OrganisationRow, PersonRow
     from lanewatch.words import t
 
+    pending = data_dir / f"{FIRST_ADMIN_FILE}.{os.getpid()}.tmp"
     with Session(engine) as session:
         if session.exec(select(PersonRow)).first() is not None:
             return None
@@ -301,18 +306,29 @@ def ensure_first_admin(engine: Engine, data_dir: Path) -> str | None:
         assert root.pk is not None
         chosen = os.environ.get("LANEWATCH_ADMIN_PASSWORD")
         password = chosen or secrets.token_urlsafe(12)
-        person = accounts.create(
-            session, username=FIRST_ADMIN, password=password, role="admin", org_pk=root.pk, must_change=not chosen
-        )
-        session.flush()
-        record(session, None, "person.create", "person", FIRST_ADMIN, org_pk=root.pk, after=accounts.summary(person))
         path = None
+        try:
+            person = accounts.create(
+                session, username=FIRST_ADMIN, password=password, role="admin", org_pk=root.pk, must_change=not chosen
+            )
+            session.flush()
+            record(
+                session, None, "person.create", "person", FIRST_ADMIN, org_pk=root.pk, after=accounts.summary(person)
+            )
+            if not chosen:  # on disk before the commit: an administrator whose password is nowhere is never made
+                pending.touch(mode=0o600)
+                pending.chmod(0o600)
+                pending.write_text(password + "\n")
+            session.commit()
+        except (IntegrityError, accounts.AccountError):
+            session.rollback()
+            pending.unlink(missing_ok=True)
+            if session.exec(select(PersonRow)).first() is None:
+                raise  # not a race: the chosen password breaks the rules
+            return None  # another process made the first administrator meanwhile
         if not chosen:
             path = data_dir / FIRST_ADMIN_FILE
-            path.touch(mode=0o600)
-            path.chmod(0o600)
-            path.write_text(password + "\n")
-        session.commit()
+            os.replace(pending, path)
     if path is None:
         log.warning(t("people.cli.first_admin_env"))
         return None

@@ -178,3 +178,26 @@ def test_the_first_admin_takes_its_password_from_the_environment(db, tmp_path, m
         session.commit()
     with pytest.raises(ValueError, match="至少需要 10 个字符"):
         ensure_first_admin(engine, tmp_path)
+
+
+def test_a_second_process_making_the_first_admin_at_once_leaves_the_winners_password(db, tmp_path, monkeypatch) -> None:
+    """Two centre processes started together on an empty database: the loser neither crashes nor replaces the
+    winner's password file."""
+    _, engine = db
+    monkeypatch.delenv("LANEWATCH_ADMIN_PASSWORD", raising=False)
+    create = accounts.create
+    winner = tmp_path / "winner"
+    winner.mkdir()
+
+    def the_other_process_first(session, **kwargs):  # runs between this process's check and its insert
+        monkeypatch.setattr(accounts, "create", create)
+        assert ensure_first_admin(engine, winner) is not None
+        return create(session, **kwargs)
+
+    monkeypatch.setattr(accounts, "create", the_other_process_first)
+    assert ensure_first_admin(engine, tmp_path) is None
+    assert not list(tmp_path.glob("first-admin-password.txt*"))  # no file of a password that is not valid
+    password = (winner / "first-admin-password.txt").read_text().strip()
+    with Session(engine) as session:
+        admin = session.exec(select(PersonRow)).one()
+        assert passwords.verify(admin.password_hash, password)
