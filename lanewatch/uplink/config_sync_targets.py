@@ -41,6 +41,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "picture": (dict, type(None)), "enterprise": (str, type(None)), "location": (str, type(None)),
     "linked_lanes": (list,), "rules": (dict,), "maintenance": (bool,), "maintenance_reason": (str, type(None)),
 }  # fmt: skip
+_DEVICE_TYPES = {**_TYPES, "name": (str, type(None))}  # a device that registered itself has no name yet
 
 
 def _centre(site: str, local: str) -> str:
@@ -114,9 +115,9 @@ def org_of(session: Session, side: str, site: str, kind: str, key: str) -> int |
     return _site_org(session, site) if side == "centre" else None
 
 
-def _checked(body: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+def _checked(body: dict[str, Any], fields: tuple[str, ...], types: dict[str, tuple[type, ...]]) -> dict[str, Any]:
     values = {name: body[name] for name in fields if name in body}
-    wrong = [name for name, value in values.items() if not isinstance(value, _TYPES[name])]
+    wrong = [name for name, value in values.items() if not isinstance(value, types[name])]
     if wrong:
         raise BadMessage(f"config fields of the wrong type: {', '.join(wrong)}")
     return values
@@ -129,7 +130,7 @@ def write(session: Session, side: str, site: str, kind: str, key: str, body: dic
     if body is None:
         return True  # a camera or device removed at the other end stays here
     if kind == "camera":
-        values = _checked(body, CAMERA_FIELDS)
+        values = _checked(body, CAMERA_FIELDS, _TYPES)
         row = session.get(CameraRow, local_id(side, site, kind, key))
         if row is None:
             if side == "edge":
@@ -140,7 +141,7 @@ def write(session: Session, side: str, site: str, kind: str, key: str, body: dic
         row.updated_at = utcnow()
         session.add(row)
         return True
-    values = _checked(body, DEVICE_FIELDS)
+    values = _checked(body, DEVICE_FIELDS, _DEVICE_TYPES)
     if "linked_lanes" in values:
         values["linked_lanes"] = _lanes(side, site, values["linked_lanes"], outward=False)
     device = session.get(DeviceRow, local_id(side, site, kind, key))

@@ -246,6 +246,19 @@ def test_camera_and_device_settings_travel_in_each_end_s_names_but_never_the_str
         assert session.get(DeviceRow, "smoke-1").linked_lanes == [{"camera": "gate", "zone": "lane-1"}]
 
 
+def test_a_device_that_registered_itself_without_a_name_travels(ends) -> None:
+    """Sensors that announce themselves have no name yet; their settings must still reach the centre."""
+    edge, centre = ends
+    with Session(edge.engine) as session:
+        session.add(DeviceRow(id="heat-7", type="heat"))
+        session.commit()
+    _audited_edit(edge, "device", "heat-7", "王工", lambda d: setattr(d, "location", "3 号楼地下室"))
+    assert _to_centre(edge, centre) == ["applied"]
+    with Session(centre.engine) as session:
+        device = session.get(DeviceRow, f"{SITE}.heat-7")
+        assert device is not None and (device.name, device.location) == (None, "3 号楼地下室")
+
+
 def test_a_zone_removed_at_the_centre_is_removed_at_the_edge(ends) -> None:
     edge, centre = ends
     with Session(centre.engine) as session:
