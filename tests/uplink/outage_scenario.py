@@ -220,19 +220,10 @@ class FootageEdge:
         self.log_path = self.serve.log_path
 
     def start(self, timeout: float) -> None:
-        import httpx
-
-        first = not self.key
-        if first:
-            self.key = self.serve.cli("keys", "create", "--role", "admin")
+        if not self.key:
+            self.key = self.serve.cli("keys", "create", "--role", "admin")  # creates and migrates the store
+            self._provision()
         self.serve.start(timeout)
-        api = httpx.Client(base_url=self.serve.base, headers={"Authorization": f"Bearer {self.key}"}, timeout=30)
-        if first:
-            camera = {"id": "gate", "name": "东门", "source_url": str(CLIP), "sample_fps": 2, "imgsz": 640}
-            assert api.post("/api/cameras", json=camera).status_code == 201
-            zone = json.loads((REPO / "zones" / "lot-busy.json").read_text())["zones"][0]
-            zone.update(dwell_seconds=4, exit_grace_seconds=3)
-            assert api.post("/api/cameras/gate/zones", json=zone).status_code == 201
         with open(self.folder / "simulate.log", "a") as log:
             self.simulator = subprocess.Popen(
                 [
@@ -244,6 +235,26 @@ class FootageEdge:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+
+    def _provision(self) -> None:
+        """The camera and its fire-lane zone written into the store before the first start, as a deployer
+        provisions an edge (and as `ensure_demo_camera` does): not an edit through the API, which would also be
+        a config edit sent to the centre (`lanewatch.uplink.config_sync`), outside this scenario."""
+        from lanewatch.store.people_tables import root_org_pk
+        from lanewatch.store.tables import CameraRow
+        from lanewatch.store.zone_rows import new_row
+        from lanewatch.zones.zone_file import load_zone_file
+
+        zone = load_zone_file(REPO / "zones" / "lot-busy.json").zones[0]
+        zone = zone.model_copy(update={"dwell_seconds": 4.0, "exit_grace_seconds": 3.0})
+        engine = open_engine(f"sqlite:///{self.db}")
+        with Session(engine) as session:
+            camera = CameraRow(id="gate", name="东门", source_url=str(CLIP), sample_fps=2, imgsz=640)
+            camera.org_pk = root_org_pk(session)
+            session.add(camera)
+            session.add(new_row("gate", zone, 0))
+            session.commit()
+        engine.dispose()
 
     def kill(self) -> None:
         if self.simulator is not None and self.simulator.poll() is None:
