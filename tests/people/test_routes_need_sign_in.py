@@ -21,6 +21,7 @@ PUBLIC = {
     ("GET", "/console"),
     ("GET", "/signin"),
     ("GET", "/people"),
+    ("GET", "/sites"),
     ("GET", "/manifest.webmanifest"),
     ("GET", "/sw.js"),
     ("GET", "/web/{asset:path}"),
