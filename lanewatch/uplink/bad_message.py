@@ -7,6 +7,7 @@ without importing each other.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 
@@ -23,3 +24,17 @@ def json_object(raw: bytes) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadMessage("not a JSON object")
     return body
+
+
+def iso_time(value: Any, name: str) -> datetime:
+    """`value` as a zone-aware time; `BadMessage` when it is not an ISO text or has no zone (whose clock
+    would it be?)."""
+    if not isinstance(value, str):
+        raise BadMessage(f"{name} is not an ISO time: {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadMessage(f"{name} is not an ISO time: {value!r}") from None
+    if parsed.tzinfo is None:
+        raise BadMessage(f"{name} has no time zone: {value!r}")
+    return parsed

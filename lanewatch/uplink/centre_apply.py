@@ -47,7 +47,7 @@ from lanewatch.store.health_store import HealthStore
 from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import CameraRow, ViolationRow
 from lanewatch.store.uplink_tables import UplinkDeadLetterRow, UplinkRecordRow
-from lanewatch.uplink.bad_message import BadMessage, json_object
+from lanewatch.uplink.bad_message import BadMessage, iso_time, json_object
 from lanewatch.uplink.broker import TOPIC_ROOT
 from lanewatch.uplink.centre_events import CentreEvents, action_of
 from lanewatch.uplink.config_sync_link import apply_from_edge
@@ -69,22 +69,13 @@ def centre_id(site: str, local_id: str) -> str:
 
 
 def _time(value: Any, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise BadMessage(f"{name} is not an ISO time: {value!r}") from None
-    if parsed.tzinfo is None:
-        raise BadMessage(f"{name} has no time zone: {value!r}")
-    return parsed
+    return None if value is None else iso_time(value, name)
 
 
 def _required_time(value: Any, name: str) -> datetime:
-    parsed = _time(value, name)
-    if parsed is None:
+    if value is None:
         raise BadMessage(f"{name} is missing")
-    return parsed
+    return iso_time(value, name)
 
 
 def parse(topic: str, raw: bytes) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from lanewatch.store.people_tables import AuditRow
 from lanewatch.store.tables import as_utc, utcnow
 from lanewatch.store.uplink_tables import ConfigItemRow
 from lanewatch.uplink import config_sync_targets as targets
-from lanewatch.uplink.bad_message import BadMessage
+from lanewatch.uplink.bad_message import BadMessage, iso_time
 
 log = logging.getLogger(__name__)
 
@@ -120,19 +120,9 @@ class Version:
             raise BadMessage("edited_by must be a text")
         base = raw.get("base_at")
         return cls(
-            raw["site"], kind, key, body, _time(raw["edited_at"]), raw["edited_by"][:200], origin,
-            _time(base) if base is not None else None,
+            raw["site"], kind, key, body, as_utc(iso_time(raw["edited_at"], "edited_at")), raw["edited_by"][:200],
+            origin, as_utc(iso_time(base, "base_at")) if base is not None else None,
         )  # fmt: skip
-
-
-def _time(value: Any) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise BadMessage(f"not an ISO time: {value!r}") from None
-    if parsed.tzinfo is None:
-        raise BadMessage(f"a time without a zone: {value!r}")
-    return as_utc(parsed)
 
 
 def next_edit_time(base: datetime | None, now: datetime | None = None) -> datetime:
@@ -164,7 +154,7 @@ def receive(session: Session, incoming: Version, side: Side) -> Received:
     """Apply one version from the other end by the later-wins rule, with its audit (the caller commits)."""
     row = session.get(ConfigItemRow, (incoming.site, incoming.kind, incoming.key))
     held = Version.of_row(row) if row is not None else None
-    if row is not None and incoming.label() in (Version.of_row(row).label(), row.rejected):
+    if row is not None and held is not None and incoming.label() in (held.label(), row.rejected):
         return "duplicate"
     conflict = is_conflict(incoming, held)
     if held is not None and incoming.order() < held.order():

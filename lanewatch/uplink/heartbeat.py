@@ -37,7 +37,7 @@ import lanewatch
 from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import as_utc, utcnow
 from lanewatch.store.uplink_tables import UplinkOutboxRow, UplinkSiteRow
-from lanewatch.uplink.bad_message import BadMessage, json_object
+from lanewatch.uplink.bad_message import BadMessage, iso_time, json_object
 from lanewatch.uplink.site_link import transaction_cache
 
 KIND = "heartbeat"
@@ -70,18 +70,6 @@ def decode(raw: bytes) -> dict[str, Any]:
     return json_object(raw)
 
 
-def _time(value: Any, name: str) -> datetime:
-    if not isinstance(value, str):
-        raise BadMessage(f"{name} is not an ISO time: {value!r}")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise BadMessage(f"{name} is not an ISO time: {value!r}") from None
-    if parsed.tzinfo is None:
-        raise BadMessage(f"{name} has no time zone: {value!r}")
-    return parsed
-
-
 def _checked(site: str, body: Any) -> tuple[datetime, int, datetime | None, str]:
     """sent_at, backlog, oldest_entry_at and version of a heartbeat of `site`, or `BadMessage`."""
     if not isinstance(body, dict):
@@ -97,8 +85,8 @@ def _checked(site: str, body: Any) -> tuple[datetime, int, datetime | None, str]
     version = body["version"]
     if not isinstance(version, str) or not 0 < len(version) <= 32:
         raise BadMessage(f"version must be a string of 1–32 characters: {version!r}")
-    oldest = None if body["oldest_entry_at"] is None else _time(body["oldest_entry_at"], "oldest_entry_at")
-    return _time(body["sent_at"], "sent_at"), backlog, oldest, version
+    oldest = None if body["oldest_entry_at"] is None else iso_time(body["oldest_entry_at"], "oldest_entry_at")
+    return iso_time(body["sent_at"], "sent_at"), backlog, oldest, version
 
 
 def apply_heartbeat(session: Session, site: str, body: Any, received_at: datetime) -> None:

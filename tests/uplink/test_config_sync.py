@@ -302,7 +302,7 @@ def test_the_edge_role_reloads_the_cameras_the_centre_changed(tmp_path, request,
         ({"body": {"id": "lane-1", "polygon": [[0, 0]]}}, "not a zone"),
         ({"origin": "centre"}, "a config edit of centre"),
         ({"site": "site-b"}, "sent by site"),
-        ({"edited_at": "2026-12-04 08:00"}, "a time without a zone"),
+        ({"edited_at": "2026-12-04 08:00"}, "edited_at has no time zone"),
     ],
 )
 def test_an_unusable_edit_from_an_edge_is_a_dead_letter_and_changes_nothing(ends, change, reason) -> None:
