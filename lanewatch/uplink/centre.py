@@ -9,8 +9,8 @@ dead letter again one message per transaction) and only then acknowledges
 each (manual ack), so a centre killed mid-ingest leaves the
 message unacknowledged and the broker gives it again: to this client when it
 is back (persistent session), and the centre's sequence check makes the
-second application a no-op. After each commit the site is told
-(``lanewatch/v1/centre/<site>/confirm``, the sequence number): only then
+second application a no-op. After each commit each site in the batch is told, in one message
+(``lanewatch/v1/centre/<site>/confirm``, the sequence numbers): only then
 does the entry leave the edge's outbox. Two processes racing on one new record (or one
 site's counters) collide on a primary key or a row lock; the loser retries.
 """
@@ -195,15 +195,20 @@ class CentreIngest:
             _Received(message.topic, bytes(message.payload), message.mid, message.qos, self._generation, utcnow())
         )  # a full queue blocks here: the broker holds the rest
 
-    def _confirm(self, item: _Received) -> None:
-        """Tell the edge this message is stored (or kept as a dead letter), so it may leave its outbox."""
-        try:
-            seq = json.loads(item.payload)["seq"]
-            site = item.topic.split("/")[3]
-        except (ValueError, KeyError, TypeError, IndexError):
-            return  # nothing an edge could match; it stays a dead letter
-        if isinstance(seq, int):
-            self._client.publish(confirm_topic(site), json.dumps({"seqs": [seq]}), qos=1)
+    def _confirm(self, items: list[_Received]) -> None:
+        """Tell each edge which of these messages are stored (or kept as dead letters), so they may leave its
+        outbox: one message per site for the whole batch (``{"seqs": [...]}``), not one per record."""
+        seqs: dict[str, list[int]] = {}
+        for item in items:
+            try:
+                seq = json.loads(item.payload)["seq"]
+                site = item.topic.split("/")[3]
+            except (ValueError, KeyError, TypeError, IndexError):
+                continue  # nothing an edge could match; it stays a dead letter
+            if isinstance(seq, int) and not isinstance(seq, bool):
+                seqs.setdefault(site, []).append(seq)
+        for site, numbers in seqs.items():
+            self._client.publish(confirm_topic(site), json.dumps({"seqs": numbers}), qos=1)
 
     # -- the worker -------------------------------------------------------------------------
     def _count_failure(self) -> None:
@@ -249,8 +254,10 @@ class CentreIngest:
                     outcome = self._apply_one(item)
                     if outcome is None:
                         return  # stopping: not acknowledged, so the broker gives it again
+                    self._confirm([item])
                     self._done(item, outcome)
-            else:  # committed together: only now acknowledged
+            else:  # committed together: only now confirmed and acknowledged
+                self._confirm(batch)
                 for item, outcome in zip(batch, outcomes, strict=True):
                     self._done(item, outcome)
 
@@ -263,6 +270,5 @@ class CentreIngest:
             self._counters.heartbeats += 1
         else:
             self._counters.dead_letters += 1
-        self._confirm(item)
         if item.qos > 0 and item.generation == self._generation:  # an old connection's mid means nothing now
             self._client.ack(item.mid, item.qos)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 from sqlmodel import Session, select
 
 from lanewatch.config import CentreConfig
 from lanewatch.mqtt_receive import Received
+from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import ViolationRow, utcnow
 from lanewatch.store.uplink_tables import UplinkDeadLetterRow, UplinkSiteRow
+from lanewatch.uplink.broker import confirm_topic
 from lanewatch.uplink.centre import CentreIngest, apply_batch
 from tests.support.serve import wait_for
 from tests.uplink.conftest import SITE
@@ -81,3 +84,52 @@ def test_the_worker_applies_good_messages_once_dead_letters_the_poison_and_acks_
         assert {v.id for v in session.exec(select(ViolationRow))} == {"v1", "v2", "v5"}
         site = session.exec(select(UplinkSiteRow).where(UplinkSiteRow.site == SITE)).one()
         assert site.duplicates == 1
+
+
+class _RecordingClient(_FakeClient):
+    """Also records what the worker publishes (the confirmations), in order with the acknowledgements."""
+
+    def __init__(self, engine) -> None:
+        super().__init__(engine)
+        self.sent: list[tuple[str, object]] = []
+
+    def ack(self, mid: int, qos: int) -> None:
+        super().ack(mid, qos)
+        self.sent.append(("ack", mid))
+
+    def publish(self, topic: str, payload: str, qos: int = 0, **kwargs) -> None:
+        self.sent.append((topic, json.loads(payload)["seqs"]))
+
+
+def test_a_batch_is_confirmed_once_per_site_with_all_its_numbers_before_any_ack(centre_engine) -> None:
+    other = "site-b"
+    with Session(centre_engine) as session:
+        root = session.exec(select(OrganisationRow).where(OrganisationRow.code == "district")).one()
+        session.add(OrganisationRow(code=other, name="B 社区", kind="community", parent_pk=root.pk))
+        session.commit()
+    ingest = CentreIngest(centre_engine, CentreConfig(enabled=True, host="127.0.0.1", port=1, client_id="batch"))
+    client = _RecordingClient(centre_engine)
+    ingest._client = client  # type: ignore[assignment]
+    messages = [
+        _message(SITE, _violation("v1"), 1),
+        _message(other, _violation("v2"), 7),
+        _message(SITE, _violation("v3"), 2),
+        _message(other, _violation("v4"), 8),
+        _message(SITE, _violation("v5"), 3),
+    ]
+    for mid, (topic, payload) in enumerate(messages, start=1):
+        ingest._queue.put(Received(topic, payload, mid, 1, ingest._generation, utcnow()))
+    worker = threading.Thread(target=ingest._run_worker)
+    worker.start()
+    try:
+        assert wait_for(lambda: len(client.acked) == 5, timeout=30)
+    finally:
+        ingest._stopping.set()
+        worker.join(10)
+    confirmations = [(t, seqs) for t, seqs in client.sent if t != "ack"]
+    assert sorted(confirmations) == [(confirm_topic(SITE), [1, 2, 3]), (confirm_topic(other), [7, 8])]
+    assert all(kind != "ack" for kind, _ in client.sent[: len(confirmations)])  # confirmed, then acknowledged
+    with Session(centre_engine) as session:
+        sites = {s.site: s for s in session.exec(select(UplinkSiteRow))}
+        assert (sites[SITE].messages, sites[SITE].last_seq) == (3, 3)
+        assert (sites[other].messages, sites[other].last_seq) == (2, 8)
