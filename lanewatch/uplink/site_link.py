@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import event, func
@@ -74,8 +75,8 @@ def tally(session: Session, site: str) -> SiteTally:
         def write(s: Session) -> None:
             pending = dict(tallies)
             tallies.clear()
-            for code in sorted(pending):  # one order in every process: two sites' rows never deadlock
-                _write(s, code, pending[code])
+            if pending:  # sorted: one lock order in every process, so two sites' rows never deadlock
+                _write(s, [(code, pending[code]) for code in sorted(pending)])
 
         def drop(*_: Any) -> None:
             tallies.clear()
@@ -95,24 +96,15 @@ def _later(dialect: str, stored: Any, new: Any) -> ColumnElement[Any]:
     return func.max(func.coalesce(stored, new), func.coalesce(new, stored))
 
 
-def _write(session: Session, site: str, t: SiteTally) -> None:
-    dialect = session.get_bind().dialect.name
+@cache
+def _upsert(dialect: str) -> Any:
+    """The site-row upsert, built once per dialect: building it (its ``excluded`` table among others) cost more
+    than running it, once per site per transaction."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = UplinkSiteRow.__table__  # type: ignore[attr-defined]
-    values = {
-        "site": site,
-        "org_pk": t.org_pk,
-        "messages": t.messages,
-        "duplicates": t.duplicates,
-        "dead_letters": t.dead_letters,
-        "last_message_at": t.last_message_at,
-        "last_edge_time": t.last_edge_time,
-        "last_seq": t.last_seq,
-        "clock_skew_s": t.clock_skew_s,
-    }
-    statement = insert(table).values(**values)
+    statement = insert(table)
     new, stored = statement.excluded, table.c
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[stored.site],
         set_={
             "org_pk": func.coalesce(new.org_pk, stored.org_pk),
@@ -125,4 +117,22 @@ def _write(session: Session, site: str, t: SiteTally) -> None:
             "clock_skew_s": func.coalesce(new.clock_skew_s, stored.clock_skew_s),
         },
     )
-    session.connection().execute(statement)
+
+
+def _write(session: Session, tallies: list[tuple[str, SiteTally]]) -> None:
+    """Every site of the transaction in one execution of the cached upsert, in the order given."""
+    rows = [
+        {
+            "site": site,
+            "org_pk": t.org_pk,
+            "messages": t.messages,
+            "duplicates": t.duplicates,
+            "dead_letters": t.dead_letters,
+            "last_message_at": t.last_message_at,
+            "last_edge_time": t.last_edge_time,
+            "last_seq": t.last_seq,
+            "clock_skew_s": t.clock_skew_s,
+        }
+        for site, t in tallies
+    ]
+    session.connection().execute(_upsert(session.get_bind().dialect.name), rows)
