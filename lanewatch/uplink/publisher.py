@@ -241,6 +241,8 @@ class UplinkPublisher:
         cursor = 0  # the highest seq handed to the client on this connection
         self._last_confirm = time.monotonic()
         next_heartbeat = 0.0  # monotonic; the first goes at once: the centre learns the edge is back
+        looked, more = 0.0, True  # the table is read again at once only while the last look filled the room:
+        # else once per poll_s (a PUBACK wakes the loop often; a read per wake-up was most of an edge's CPU)
         while not self._stop.is_set():
             if time.monotonic() >= next_heartbeat:
                 self._heartbeat(client)
@@ -250,9 +252,12 @@ class UplinkPublisher:
                 self._counters.resends += 1
                 log.warning("uplink: the centre has not confirmed seq %d; sending again from it", min(waiting))
                 waiting.clear()
+                more = True
             room = min(self.config.inflight - len(inflight), MAX_UNCONFIRMED - len(waiting))
-            if room > 0:
-                for row in self._next(cursor, room):
+            if room > 0 and (more or time.monotonic() - looked >= self.poll_s):
+                rows = self._next(cursor, room)
+                looked, more = time.monotonic(), len(rows) == room
+                for row in rows:
                     assert row.seq is not None
                     info = client.publish(
                         topic(self.config.site, row.kind),
