@@ -16,14 +16,14 @@ centre process's listener heard. ``--outage S`` plays it with an S-second outage
 
 With the ingest options (``--edges``, ``--records``, ``--rate``, ...) it measures ingest as follows.
 
-Starts a real Mosquitto and a real PostgreSQL (tests.support), migrates a
-centre database with one organisation per site, runs ``--centres`` centre
-ingests (`CentreIngest`, one shared subscription) in this process and
-``--edges`` edges, each its own OS process with its own SQLite store, outbox
-tap and `UplinkPublisher`. Each edge writes ``--records`` new violations
-through `ViolationStore` (one transaction each, as the pipeline does) at
-``--rate`` records/s per edge (0: all at once, before its publisher starts:
-the drain rate).
+Starts a real Mosquitto (``--broker-inflight``: its max_inflight_messages, 1000 as in
+docs/deploy/mosquitto.conf) and a real PostgreSQL (tests.support), migrates a centre database with one
+organisation per site, runs ``--centres`` centre ingests (`CentreIngest`, one shared subscription) in this
+process and ``--edges`` edges, each with its own SQLite store, outbox tap, `UplinkPublisher` (its own
+thread, client id and session) spread over ``--processes`` OS processes (100 interpreters would not fit
+2 cores beside the centre). Each edge writes ``--records`` new violations through `ViolationStore` (one
+transaction each, as the pipeline does) at ``--rate`` records/s per edge (0: all at once, before its
+publisher starts: the drain rate).
 
 Printed: records/s (records at the centre ÷ seconds from the first edge
 write to the last centre receipt), the centre's intake (first receipt to last), p50/p99/max latency (per record: the
@@ -31,10 +31,12 @@ centre's receipt time minus the edge's write time, both this machine's
 clock; with ``--rate 0`` it is mostly time queued in the outbox; the receipt is before the centre's transaction, which adds a few ms),
 lost (records written and not at the centre), duplicated (applications at the
 centre beyond one per record: each record here is one outbox entry) and the
-redeliveries the centre recognised and ignored. Runs
+redeliveries the centre recognised and ignored, the CPU seconds the centre (this process), the edge
+processes, Mosquitto and PostgreSQL used, and how fast this machine ran a fixed Python loop. Runs
 until every record arrived or ``--timeout`` passed.
 
     .venv/bin/python benchmarks/uplink.py --edges 3 --records 1000 --rate 200
+    .venv/bin/python benchmarks/uplink.py --edges 100 --records 100 --rate 0 --processes 4
 """
 
 from __future__ import annotations
@@ -52,7 +54,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # lanewatch and tests.support without an install
 
+import psutil  # noqa: E402
 from sqlalchemy import func  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from lanewatch.config import CentreConfig, UplinkConfig  # noqa: E402
@@ -93,28 +97,44 @@ def violation(site: str, n: int) -> Violation:
 
 def edge(site: str, path: str, host: str, port: int, records: int, rate: float, done: mp.Event) -> None:
     """One edge process: write `records` violations at `rate`/s (0: all first), publish until `done`."""
-    engine = open_engine(sqlite_url(Path(path)))
-    record_tap.attach(engine, EdgeOutbox(max(10_000, records * 2)))
-    config = UplinkConfig(enabled=True, host=host, port=port, site=site, inflight=100, confirm_timeout_s=10.0)
-    publisher = UplinkPublisher(engine, config, poll_s=0.02)
+    edges([(site, path)], host, port, records, rate, done)
 
-    def write(n: int) -> None:
+
+def edges(specs: list[tuple[str, str]], host: str, port: int, records: int, rate: float, done: mp.Event) -> None:
+    """Several edges in one OS process, each as a real site has it: its own SQLite store, outbox tap and
+    `UplinkPublisher` (its own thread, MQTT client id and session), publishing as ``lanewatch serve`` does
+    (the product's poll interval). 100 edges as 100 interpreters would not fit 2 cores beside the centre, so
+    one writer thread writes each edge's records in turn through that edge's own store, edge *i*'s record *n*
+    due at ``n / rate + i / (rate × edges)`` s (the edges' writes spread over each interval, not in step)."""
+    stores: list[tuple[str, Engine, UplinkPublisher]] = []
+    for site, path in specs:
+        engine = open_engine(sqlite_url(Path(path)))
+        record_tap.attach(engine, EdgeOutbox(max(10_000, records * 2)))
+        config = UplinkConfig(enabled=True, host=host, port=port, site=site, inflight=100, confirm_timeout_s=10.0)
+        stores.append((site, engine, UplinkPublisher(engine, config)))
+
+    def write(site: str, engine: Engine, n: int) -> None:
         with Session(engine) as session:
             ViolationStore.apply(session, ViolationEvent("new", None, violation(site, n)))
             session.commit()
 
     if rate <= 0:
-        for n in range(records):
-            write(n)
-        publisher.start()
+        for site, engine, _ in stores:
+            for n in range(records):
+                write(site, engine, n)
+        for _, _, publisher in stores:
+            publisher.start()
     else:
-        publisher.start()
-        start = time.monotonic()
+        for _, _, publisher in stores:
+            publisher.start()
+        start, step = time.monotonic(), 1.0 / (rate * len(stores))
         for n in range(records):
-            time.sleep(max(0.0, start + n / rate - time.monotonic()))
-            write(n)
+            for i, (site, engine, _) in enumerate(stores):
+                time.sleep(max(0.0, start + n / rate + i * step - time.monotonic()))
+                write(site, engine, n)
     done.wait()
-    publisher.stop()
+    for _, _, publisher in stores:
+        publisher.stop()
 
 
 def outage(seconds: float) -> None:
@@ -146,15 +166,26 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1000, help="new violations per edge")
     parser.add_argument("--rate", type=float, default=0.0, help="records/s per edge; 0 = written first, then drained")
     parser.add_argument("--centres", type=int, default=1)
+    parser.add_argument(
+        "--processes", type=int, default=4, help="OS processes the edges are spread over (at most one per edge)"
+    )
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--broker-inflight",
+        type=int,
+        default=1000,
+        help="Mosquitto's max_inflight_messages (docs/deploy/mosquitto.conf: 1000; Mosquitto's default: 20)",
+    )
     parser.add_argument("--batch", type=int, default=centre_module.BATCH_MAX, help="messages per centre transaction")
     args = parser.parse_args()
     if args.outage is not None:
         outage(args.outage)
         return
+    args.speed = python_speed()
 
     root = Path(tempfile.mkdtemp(prefix="lanewatch-uplink-bench-"))
-    broker, cluster = Mosquitto(), PostgresCluster()
+    broker = Mosquitto(extra_config=f"max_inflight_messages {args.broker_inflight}\n")
+    cluster = PostgresCluster()
     broker.start()
     cluster.start()
     centre_module.BATCH_MAX = max(1, args.batch)  # 1: one message per transaction, as before batching
@@ -177,13 +208,19 @@ def main() -> None:
             ingest.subscribed.wait(30)
             ingests.append(ingest)
         started = datetime.now(UTC)
+        specs = []
         for site in sites:
             path = root / f"{site}.db"
             shutil.copyfile(template, path)
-            target = (site, str(path), broker.host, broker.port, args.records, args.rate, done)
-            processes.append(mp.Process(target=edge, args=target, daemon=True))
+            specs.append((site, str(path)))
+        groups = max(1, min(args.processes, len(specs)))
+        for g in range(groups):
+            target = (specs[g::groups], broker.host, broker.port, args.records, args.rate, done)
+            processes.append(mp.Process(target=edges, args=target, daemon=True))
+        tally = CpuTally(broker, cluster)
         for process in processes:
             process.start()
+        tally.edges = [psutil.Process(process.pid) for process in processes]
         expected = args.edges * args.records
         deadline = time.monotonic() + args.timeout
         while time.monotonic() < deadline:
@@ -191,7 +228,7 @@ def main() -> None:
                 if session.exec(select(func.count()).select_from(UplinkRecordRow)).one() >= expected:
                     break
             time.sleep(0.5)
-        report(centre, expected, started, args)
+        report(centre, expected, started, args, tally)
     finally:
         done.set()
         for process in processes:
@@ -203,7 +240,56 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def report(centre, expected: int, started: datetime, args: argparse.Namespace) -> None:
+def python_speed() -> float:
+    """Seconds this machine takes for 10 million steps of a pure-Python loop: the same code's figures differ
+    several-fold between machines (and between days of one shared machine), so each run says how fast it was."""
+    started, total = time.perf_counter(), 0
+    for n in range(10_000_000):
+        total += n
+    return time.perf_counter() - started
+
+
+class CpuTally:
+    """CPU seconds used during the run by the centre ingests (this process), the edge processes, Mosquitto and
+    PostgreSQL (the postmaster and its backends), so a figure can be read for a centre on its own machine."""
+
+    def __init__(self, broker: Mosquitto, cluster: PostgresCluster) -> None:
+        self.broker, self.cluster = broker, cluster
+        self.edges: list[psutil.Process] = []
+        self.before = self.sample()
+
+    def _postgres(self) -> list[psutil.Process]:
+        data = str(self.cluster.data)
+        for process in psutil.process_iter(["cmdline"]):
+            if data in " ".join(process.info["cmdline"] or []):
+                return [process, *process.children(recursive=True)]
+        return []
+
+    def sample(self) -> dict[str, float]:
+        def used(processes: list[psutil.Process]) -> float:
+            total = 0.0
+            for process in processes:
+                try:
+                    times = process.cpu_times()
+                except psutil.Error:
+                    continue
+                total += times.user + times.system
+            return total
+
+        broker = [psutil.Process(self.broker.process.pid)] if self.broker.process else []
+        return {
+            "centre": used([psutil.Process()]),
+            "edges": used(self.edges),
+            "mosquitto": used(broker),
+            "postgresql": used(self._postgres()),
+        }
+
+    def line(self) -> str:
+        after = self.sample()
+        return "CPU seconds: " + ", ".join(f"{k} {after[k] - self.before.get(k, 0.0):.1f}" for k in after)
+
+
+def report(centre, expected: int, started: datetime, args: argparse.Namespace, tally: CpuTally) -> None:
     with Session(centre) as session:
         rows = list(session.exec(select(UplinkRecordRow)))
         links = list(session.exec(select(UplinkSiteRow)))
@@ -215,7 +301,9 @@ def report(centre, expected: int, started: datetime, args: argparse.Namespace) -
     seconds = max((last - first).total_seconds(), 1e-6)
     offered = "all written first, then drained" if args.rate <= 0 else f"{args.rate:g}/s per edge"
     print(
-        f"uplink: {args.edges} edges × {args.records} records ({offered}), {args.centres} centre(s), batch {args.batch}"
+        f"uplink: {args.edges} edges × {args.records} records ({offered}) in {min(args.processes, args.edges)} "
+        f"edge process(es), {args.centres} centre(s), batch {args.batch}, broker in-flight {args.broker_inflight}; "
+        f"this machine: {args.speed:.2f} s per 10M Python loop steps"
     )
     print(f"records at the centre: {len(rows)} of {expected} in {seconds:.2f} s = {len(rows) / seconds:.0f} records/s")
     received = sorted(r.received_at for r in rows)
@@ -228,6 +316,11 @@ def report(centre, expected: int, started: datetime, args: argparse.Namespace) -
         print(
             f"edge→centre latency: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
         )
+    written = sorted(r.edge_time for r in rows)
+    if args.rate > 0 and len(written) > 1:
+        span = max((written[-1] - written[0]).total_seconds(), 1e-6)
+        print(f"written at the edges: {len(rows) / span:.0f} records/s (first write to last: {span:.2f} s)")
+    print(tally.line())
     print(f"lost={expected - len(rows)} duplicated={applied - len(rows)} (redeliveries ignored: {redelivered})")
 
 
