@@ -109,9 +109,12 @@ def edges(specs: list[tuple[str, str]], host: str, port: int, records: int, rate
     stores: list[tuple[str, Engine, UplinkPublisher]] = []
     for site, path in specs:
         engine = open_engine(sqlite_url(Path(path)))
-        record_tap.attach(engine, EdgeOutbox(max(10_000, records * 2)))
+        outbox = EdgeOutbox(max(10_000, records * 2))
+        record_tap.attach(engine, outbox)
         config = UplinkConfig(enabled=True, host=host, port=port, site=site, inflight=100, confirm_timeout_s=10.0)
-        stores.append((site, engine, UplinkPublisher(engine, config)))
+        publisher = UplinkPublisher(engine, config)
+        publisher.follow(outbox.written)  # as the edge's role does
+        stores.append((site, engine, publisher))
 
     def write(site: str, engine: Engine, n: int) -> None:
         with Session(engine) as session:

@@ -21,7 +21,7 @@ import logging
 import threading
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, event, func
 from sqlmodel import Session, col, select
 
 from lanewatch.api.routers.violations import ViolationOut
@@ -37,6 +37,7 @@ RECORD_KINDS = ("violation", "alarm")
 """Never dropped to make room."""
 DROPPABLE_KINDS = ("health", "device", "evidence")
 """Dropped, oldest first, when the outbox is full."""
+_SIGNALS = "lanewatch.uplink_outbox_signals"
 
 
 def violation_entry(row: ViolationRow) -> dict[str, Any]:
@@ -55,6 +56,8 @@ class EdgeOutbox:
         self.dropped = 0
         self.over_limit = 0
         self._lock = threading.Lock()
+        self.written = threading.Event()
+        """Set after each commit that added entries: the publisher (`UplinkPublisher.follow`) reads at once."""
 
     def __call__(self, session: Session, what: str, subject: Any) -> None:
         entry = self.entry(what, subject)
@@ -64,11 +67,17 @@ class EdgeOutbox:
         rows = [UplinkOutboxRow(kind=kind, record_id=rid[:200], payload=payload) for kind, rid, payload in entries]
         session.add_all(rows)  # in this order: the record's seq comes before its pictures'
         session.flush()
+        if not session.info.get(_SIGNALS):  # one listener per session, however many writes and commits it sees
+            session.info[_SIGNALS] = True
+            event.listen(session, "after_commit", self._committed)  # not before: the publisher's read must see them
         row = rows[-1]
         assert row.seq is not None
         oldest = session.exec(select(func.min(UplinkOutboxRow.seq))).one()
         if oldest is not None and row.seq - oldest + 1 > self.max_rows:  # else there cannot be too many: no count
             self._bound(session)
+
+    def _committed(self, session: Session) -> None:
+        self.written.set()
 
     @staticmethod
     def entry(what: str, subject: Any) -> tuple[str, str, dict[str, Any]] | None:

@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 CONNACK_TIMEOUT_S = 10.0
 MAX_UNCONFIRMED = 5000
 BEHIND_FACTOR = 5
+IDLE_READ_S = 2.0
+"""With the outbox's write signal followed, how often the table is read anyway."""
 """An entry unconfirmed this many confirm timeouts is sent again even while the centre confirms others."""
 
 
@@ -133,6 +135,9 @@ class UplinkPublisher:
         self._connack: Any = None
         self._last_confirm = 0.0  # monotonic time of the centre's latest confirmation
         self.connected = False
+        self.written: threading.Event | None = None
+        self.idle_s = poll_s
+        """How often the table is read when nothing signalled a write (`follow`)."""
         self.on_config: Callable[[bytes], None] | None = None
         """Given the centre's retained config of this site (`lanewatch.uplink.config_sync_link`), when set."""
 
@@ -142,6 +147,13 @@ class UplinkPublisher:
         self._thread = threading.Thread(target=self._run, name="uplink-publisher", daemon=True)
         self._thread.start()
         log.info("uplink: publishing site %s to %s:%d", self.config.site, self.config.host, self.config.port)
+
+    def follow(self, written: threading.Event) -> None:
+        """Read the outbox at once when `written` is set (`EdgeOutbox.written`: after each commit that added
+        entries), else only every `IDLE_READ_S`, for entries another process wrote: an idle edge then costs
+        no reads at all between records."""
+        self.written = written
+        self.idle_s = max(self.poll_s, IDLE_READ_S)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
@@ -241,8 +253,8 @@ class UplinkPublisher:
         cursor = 0  # the highest seq handed to the client on this connection
         self._last_confirm = time.monotonic()
         next_heartbeat = 0.0  # monotonic; the first goes at once: the centre learns the edge is back
-        looked, more = 0.0, True  # the table is read again at once only while the last look filled the room:
-        # else once per poll_s (a PUBACK wakes the loop often; a read per wake-up was most of an edge's CPU)
+        looked, more = 0.0, True  # the table is read again at once while the last read filled the room or a
+        # write was signalled (`written`), else once per `idle_s`: a read per wake-up was most of an idle edge's CPU
         while not self._stop.is_set():
             if time.monotonic() >= next_heartbeat:
                 self._heartbeat(client)
@@ -254,7 +266,7 @@ class UplinkPublisher:
                 waiting.clear()
                 more = True
             room = min(self.config.inflight - len(inflight), MAX_UNCONFIRMED - len(waiting))
-            if room > 0 and (more or time.monotonic() - looked >= self.poll_s):
+            if room > 0 and (more or self._signalled() or time.monotonic() - looked >= self.idle_s):
                 rows = self._next(cursor, room)
                 looked, more = time.monotonic(), len(rows) == room
                 for row in rows:
@@ -268,10 +280,17 @@ class UplinkPublisher:
                         raise _Lost(mqtt.error_string(info.rc))
                     inflight[info.mid] = cursor = row.seq
                     self._counters.published += 1
-            rc = client.loop(self.poll_s if not inflight else 0.02)
+            rc = client.loop(self.poll_s)  # returns as soon as a packet comes: the timeout only paces the checks
             if rc != mqtt.MQTT_ERR_SUCCESS:
                 raise _Lost(mqtt.error_string(rc))
             self._settle(inflight, waiting)
+
+    def _signalled(self) -> bool:
+        """A record was committed since the last read (cleared here, before the read that will see it)."""
+        if self.written is None or not self.written.is_set():
+            return False
+        self.written.clear()
+        return True
 
     def _heartbeat(self, client: mqtt.Client) -> None:
         """Say the edge is alive and how far behind it is; its PUBACK matches no outbox entry and is ignored."""
@@ -288,23 +307,17 @@ class UplinkPublisher:
         quiet = now - self._last_confirm > timeout
         return now - oldest > timeout and (quiet or now - oldest > BEHIND_FACTOR * timeout)
 
-    def _next(self, cursor: int, limit: int) -> list[UplinkOutboxRow]:
-        with Session(self.engine, expire_on_commit=False) as session:
+    def _next(self, cursor: int, limit: int) -> list[Any]:
+        """The next entries after `cursor`, as plain rows (the columns of `UplinkOutboxRow`; no ORM objects:
+        building them cost more than the read), their attempts counted."""
+        table = UplinkOutboxRow.__table__  # type: ignore[attr-defined]
+        with self.engine.begin() as connection:
             rows = list(
-                session.exec(
-                    select(UplinkOutboxRow)
-                    .where(col(UplinkOutboxRow.seq) > cursor)
-                    .order_by(col(UplinkOutboxRow.seq))
-                    .limit(limit)
-                )
+                connection.execute(select(table).where(table.c.seq > cursor).order_by(table.c.seq).limit(limit))
             )
             if rows:
-                session.exec(
-                    update(UplinkOutboxRow)
-                    .where(col(UplinkOutboxRow.seq).in_([r.seq for r in rows]))
-                    .values(attempts=UplinkOutboxRow.attempts + 1)
-                )
-                session.commit()
+                seqs = [r.seq for r in rows]
+                connection.execute(update(table).where(table.c.seq.in_(seqs)).values(attempts=table.c.attempts + 1))
         return rows
 
     def _settle(self, inflight: dict[int, int], waiting: dict[int, float]) -> None:

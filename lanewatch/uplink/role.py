@@ -56,6 +56,7 @@ class UplinkRole:
             self.outbox = EdgeOutbox(uplink.outbox_max_rows)
             record_tap.attach(engine, self.outbox)  # from now on every record write fills the outbox
             self.publisher = UplinkPublisher(engine, uplink, evidence_dir=evidence_dir)
+            self.publisher.follow(self.outbox.written)  # a new record goes out at once, an idle edge reads nothing
             config_sync_capture.attach(engine, "edge", uplink.site)  # edits here go to the centre
             self.publisher.on_config = self._config_from_centre
         if centre.enabled:

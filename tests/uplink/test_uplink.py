@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlmodel import Session, select
@@ -260,3 +261,43 @@ def test_a_device_back_online_shows_so_at_the_centre(make_edge, centre_engine, l
     with Session(centre_engine) as session:
         org = session.exec(select(OrganisationRow).where(OrganisationRow.code == SITE)).one()
     assert device.org_pk == org.pk
+
+
+def test_the_outbox_signals_a_write_only_once_it_is_committed(make_edge) -> None:
+    from lanewatch.events.violation import ViolationEvent
+    from lanewatch.store.violation_store import ViolationStore
+
+    edge = make_edge()
+    v = edge.violation("gate")  # committed: signalled
+    assert edge.outbox.written.is_set()
+    edge.outbox.written.clear()
+    with Session(edge.engine) as session:
+        ViolationStore.apply(session, ViolationEvent("end", v, replace(v, end_s=v.last_seen_s)))
+        session.flush()
+        assert edge.backlog() == 1  # another connection sees only the committed entry
+        assert not edge.outbox.written.is_set()  # a read now would not see this one: not yet signalled
+        session.rollback()
+    assert not edge.outbox.written.is_set()
+
+
+def test_a_publisher_following_the_outbox_sends_a_new_record_without_waiting_for_its_idle_read(
+    make_edge, centre_engine, links, broker
+) -> None:
+    from lanewatch.config import UplinkConfig
+    from lanewatch.uplink.publisher import UplinkPublisher
+
+    _, centre = links
+    centre(centre_engine)
+    edge = make_edge()
+    config = UplinkConfig(enabled=True, host=broker.host, port=broker.port, site=SITE, confirm_timeout_s=2.0)
+    publisher = UplinkPublisher(edge.engine, config, poll_s=0.05)
+    publisher.follow(edge.outbox.written)
+    publisher.idle_s = 3600.0  # only the signal can explain a prompt send
+    publisher.start()
+    try:
+        first = edge.violation("gate").id
+        assert wait_for(lambda: publisher.counters()["confirmed"] == 1, TIMEOUT)  # idle now: nothing left to read
+        second = edge.violation("gate").id
+        assert wait_for(lambda: {first, second} <= centre_view.violations(centre_engine).keys(), TIMEOUT)
+    finally:
+        publisher.stop()
