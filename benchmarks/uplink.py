@@ -50,6 +50,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # lanewatch and tests.support without an install
@@ -170,6 +171,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0, help="records/s per edge; 0 = written first, then drained")
     parser.add_argument("--centres", type=int, default=1)
     parser.add_argument(
+        "--centre-processes", action="store_true", help="each centre ingest in its own OS process (else threads here)"
+    )
+    parser.add_argument(
         "--processes", type=int, default=4, help="OS processes the edges are spread over (at most one per edge)"
     )
     parser.add_argument("--timeout", type=float, default=300.0)
@@ -204,12 +208,21 @@ def main() -> None:
             session.commit()
         template = root / "template.db"
         open_engine(sqlite_url(template)).dispose()
+        centre_processes: list[mp.Process] = []
         for n in range(args.centres):
             config = CentreConfig(enabled=True, host=broker.host, port=broker.port, client_id=f"centre-{n + 1}")
+            if args.centre_processes:  # as in production: each `lanewatch serve --role centre` its own process
+                ready = mp.Event()
+                target = (str(centre.url.render_as_string(hide_password=False)), config, args.batch, ready, done)
+                centre_processes.append(mp.Process(target=centre_process, args=target, daemon=True))
+                centre_processes[-1].start()
+                ready.wait(60)
+                continue
             ingest = CentreIngest(centre, config)
             ingest.start()
             ingest.subscribed.wait(30)
             ingests.append(ingest)
+        processes.extend(centre_processes)
         started = datetime.now(UTC)
         specs = []
         for site in sites:
@@ -221,9 +234,12 @@ def main() -> None:
             target = (specs[g::groups], broker.host, broker.port, args.records, args.rate, done)
             processes.append(mp.Process(target=edges, args=target, daemon=True))
         tally = CpuTally(broker, cluster)
-        for process in processes:
+        tally.centres = [psutil.Process(process.pid) for process in centre_processes]
+        tally.before = tally.sample()
+        edge_processes = processes[len(centre_processes) :]
+        for process in edge_processes:
             process.start()
-        tally.edges = [psutil.Process(process.pid) for process in processes]
+        tally.edges = [psutil.Process(process.pid) for process in edge_processes]
         expected = args.edges * args.records
         deadline = time.monotonic() + args.timeout
         while time.monotonic() < deadline:
@@ -243,6 +259,17 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def centre_process(url: str, config: CentreConfig, batch: int, ready: Any, done: Any) -> None:
+    """One centre ingest in its own OS process, until `done`."""
+    centre_module.BATCH_MAX = max(1, batch)
+    ingest = CentreIngest(open_engine(url), config)
+    ingest.start()
+    ingest.subscribed.wait(30)
+    ready.set()
+    done.wait()
+    ingest.stop()
+
+
 def python_speed() -> float:
     """Seconds this machine takes for 10 million steps of a pure-Python loop: the same code's figures differ
     several-fold between machines (and between days of one shared machine), so each run says how fast it was."""
@@ -259,6 +286,7 @@ class CpuTally:
     def __init__(self, broker: Mosquitto, cluster: PostgresCluster) -> None:
         self.broker, self.cluster = broker, cluster
         self.edges: list[psutil.Process] = []
+        self.centres: list[psutil.Process] = []
         self.before = self.sample()
 
     def _postgres(self) -> list[psutil.Process]:
@@ -281,7 +309,7 @@ class CpuTally:
 
         broker = [psutil.Process(self.broker.process.pid)] if self.broker.process else []
         return {
-            "centre": used([psutil.Process()]),
+            "centre": used([psutil.Process(), *self.centres]),
             "edges": used(self.edges),
             "mosquitto": used(broker),
             "postgresql": used(self._postgres()),
