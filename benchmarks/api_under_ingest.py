@@ -48,6 +48,7 @@ import yaml  # noqa: E402
 from sqlalchemy import func  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
+from benchmarks.http_load import Connections  # noqa: E402
 from benchmarks.uplink import edge  # noqa: E402
 from lanewatch.api.auth import create_api_key  # noqa: E402
 from lanewatch.store.db import open_engine, sqlite_url  # noqa: E402
@@ -139,6 +140,7 @@ class Phase:
     load: float
     ingest_per_s: float | None = None
     ingest_p99: float | None = None
+    generator_cores: float = 0.0
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -150,7 +152,8 @@ class Phase:
             f"{self.name}: p50 {ms(statistics.median(self.latencies) if self.latencies else float('nan'))} ms, "
             f"p95 {ms(self.pct(0.95))} ms, p99 {ms(self.pct(0.99))} ms, max {ms(max(self.latencies, default=0))} ms; "
             f"{self.answered_per_s:.1f} req/s answered of {self.offered} offered, errors {self.errors}; "
-            f"generator send lag p99 {ms(self.send_lag_p99)} ms; centres' CPU {self.centre_cpu:.2f} cores; "
+            f"generator send lag p99 {ms(self.send_lag_p99)} ms, its CPU {self.generator_cores:.2f} cores; "
+            f"centres' CPU {self.centre_cpu:.2f} cores; "
             f"load average {self.load:.1f}"
         )
         if self.ingest_per_s is not None:
@@ -160,13 +163,32 @@ class Phase:
         return text
 
 
-async def offer(bases: list[str], key: str, rate: float, warmup_s: float, seconds: float, path: str):
+async def offer(
+    bases: list[str], key: str, rate: float, warmup_s: float, seconds: float, path: str, client: str = "raw"
+):
     """`rate` requests/s for warmup_s + seconds on a fixed schedule; those scheduled after the warm-up count.
+    `client`: "raw" (`http_load.Connections`, lean) or "httpx" (its AsyncClient, as before).
 
-    Returns (latencies of the 200s, errors, offered, answered per second, send-lag p99, window start, end)."""
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    Returns (latencies of the 200s, errors, offered, answered per second, send-lag p99, window start, end,
+    the generator's CPU seconds)."""
     headers = {"Authorization": f"Bearer {key}"}
-    clients = [httpx.AsyncClient(base_url=b, headers=headers, timeout=TIMEOUT_S, limits=limits) for b in bases]
+    if client == "raw":
+        pools = [Connections(b, headers, TIMEOUT_S) for b in bases]
+
+        async def get(i: int) -> bool:
+            return await pools[i % len(pools)].get(path) == 200
+
+    else:
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        clients = [httpx.AsyncClient(base_url=b, headers=headers, timeout=TIMEOUT_S, limits=limits) for b in bases]
+
+        async def get(i: int) -> bool:
+            try:
+                return (await clients[i % len(clients)].get(path)).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+    cpu_before = time.process_time()
     loop = asyncio.get_running_loop()
     counted: list[tuple[float, float, bool, float]] = []  # (scheduled, done, ok, send lag)
     start = loop.time() + 0.2
@@ -175,11 +197,7 @@ async def offer(bases: list[str], key: str, rate: float, warmup_s: float, second
 
     async def one(i: int, at: float) -> None:
         lag = loop.time() - at
-        try:
-            response = await clients[i % len(clients)].get(path)
-            ok = response.status_code == 200
-        except httpx.HTTPError:
-            ok = False
+        ok = await get(i)
         if at >= window:
             counted.append((at, loop.time(), ok, lag))
 
@@ -195,25 +213,42 @@ async def offer(bases: list[str], key: str, rate: float, warmup_s: float, second
         tasks.append(asyncio.create_task(one(i, at)))
     ended_at = datetime.now(UTC)
     await asyncio.gather(*tasks)
-    for client in clients:
-        await client.aclose()
+    if client == "raw":
+        for pool in pools:
+            pool.close()
+    else:
+        for c in clients:
+            await c.aclose()
+    generator_cpu = time.process_time() - cpu_before
     latencies = [done - at for at, done, ok, _ in counted if ok]
     errors = sum(1 for *_, ok, _ in counted if not ok)
     span = max(done for _, done, _, _ in counted) - window
     lags = sorted(lag for *_, lag in counted)
     lag_p99 = lags[min(len(lags) - 1, int(0.99 * len(lags)))]
-    return latencies, errors, len(counted), len(latencies) / span, lag_p99, began_at or ended_at, ended_at
+    return (
+        latencies,
+        errors,
+        len(counted),
+        len(latencies) / span,
+        lag_p99,
+        began_at or ended_at,
+        ended_at,
+        generator_cpu,
+    )
 
 
 def measure(name: str, centres: list[Centre], key: str, args: argparse.Namespace) -> tuple[Phase, datetime, datetime]:
     cpu_before = sum(c.cpu_s() for c in centres)
     clock = time.monotonic()
-    latencies, errors, offered, answered, lag, began, ended = asyncio.run(
-        offer([c.base for c in centres], key, args.api_rate, args.warmup, args.seconds, f"{PATH}?limit={args.limit}")
+    path = f"{PATH}?limit={args.limit}"
+    latencies, errors, offered, answered, lag, began, ended, generator_cpu = asyncio.run(
+        offer([c.base for c in centres], key, args.api_rate, args.warmup, args.seconds, path, args.client)
     )
-    cores = (sum(c.cpu_s() for c in centres) - cpu_before) / (time.monotonic() - clock)
+    elapsed = time.monotonic() - clock
+    cores = (sum(c.cpu_s() for c in centres) - cpu_before) / elapsed
     load = os.getloadavg()[0]  # the machine's 1-minute load: other work on these 2 cores shows here
-    return Phase(name, latencies, errors, offered, answered, lag, cores, load), began, ended
+    phase = Phase(name, latencies, errors, offered, answered, lag, cores, load, generator_cores=generator_cpu / elapsed)
+    return phase, began, ended
 
 
 def ingest_in(engine, began: datetime, ended: datetime) -> tuple[float, float]:
@@ -272,6 +307,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=50, help="page size asked for (the API's default is 50)")
     parser.add_argument("--seconds", type=float, default=30.0, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of load before each measured window")
+    parser.add_argument(
+        "--client", choices=("raw", "httpx"), default="raw", help="load generator: lean keep-alive sockets, or httpx"
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))  # still stop the processes started here
 
