@@ -54,10 +54,25 @@ class _FakeClient:
         pass
 
 
+def _work_through(engine, client: _FakeClient, messages: list[tuple[str, bytes]]) -> CentreIngest:
+    """A centre ingest's worker on these messages (queued as received, mids from 1), talking to `client`,
+    until each is acknowledged."""
+    ingest = CentreIngest(engine, CentreConfig(enabled=True, host="127.0.0.1", port=1, client_id="batch"))
+    ingest._client = client  # type: ignore[assignment]
+    for mid, (topic, payload) in enumerate(messages, start=1):
+        ingest._queue.put(Received(topic, payload, mid, 1, ingest._generation, utcnow()))
+    worker = threading.Thread(target=ingest._run_worker)
+    worker.start()
+    try:
+        assert wait_for(lambda: len(client.acked) == len(messages), timeout=30)
+    finally:
+        ingest._stopping.set()
+        worker.join(10)
+    return ingest
+
+
 def test_the_worker_applies_good_messages_once_dead_letters_the_poison_and_acks_after_commit(centre_engine) -> None:
-    ingest = CentreIngest(centre_engine, CentreConfig(enabled=True, host="127.0.0.1", port=1, client_id="batch"))
     fake = _FakeClient(centre_engine)
-    ingest._client = fake  # type: ignore[assignment]
     messages = [
         _message(SITE, _violation("v1"), 1),
         _message(SITE, _violation("v2"), 2),
@@ -65,15 +80,7 @@ def test_the_worker_applies_good_messages_once_dead_letters_the_poison_and_acks_
         (f"lanewatch/v1/site/{SITE}/violation", b"{not json"),
         _message(SITE, _violation("v5"), 3),
     ]
-    for mid, (topic, payload) in enumerate(messages, start=1):
-        ingest._queue.put(Received(topic, payload, mid, 1, ingest._generation, utcnow()))
-    worker = threading.Thread(target=ingest._run_worker)
-    worker.start()
-    try:
-        wait_for(lambda: len(fake.acked) == 5, timeout=30)
-    finally:
-        ingest._stopping.set()
-        worker.join(10)
+    ingest = _work_through(centre_engine, fake, messages)
     assert [mid for mid, _ in fake.acked] == [1, 2, 3, 4, 5]
     assert all(stored for mid, stored in fake.acked if mid in (1, 2, 5))  # each acked only once committed
     assert ingest.counters()["applied"] == 3
@@ -107,9 +114,7 @@ def test_a_batch_is_confirmed_once_per_site_with_all_its_numbers_before_any_ack(
         root = session.exec(select(OrganisationRow).where(OrganisationRow.code == "district")).one()
         session.add(OrganisationRow(code=other, name="B 社区", kind="community", parent_pk=root.pk))
         session.commit()
-    ingest = CentreIngest(centre_engine, CentreConfig(enabled=True, host="127.0.0.1", port=1, client_id="batch"))
     client = _RecordingClient(centre_engine)
-    ingest._client = client  # type: ignore[assignment]
     messages = [
         _message(SITE, _violation("v1"), 1),
         _message(other, _violation("v2"), 7),
@@ -117,15 +122,7 @@ def test_a_batch_is_confirmed_once_per_site_with_all_its_numbers_before_any_ack(
         _message(other, _violation("v4"), 8),
         _message(SITE, _violation("v5"), 3),
     ]
-    for mid, (topic, payload) in enumerate(messages, start=1):
-        ingest._queue.put(Received(topic, payload, mid, 1, ingest._generation, utcnow()))
-    worker = threading.Thread(target=ingest._run_worker)
-    worker.start()
-    try:
-        assert wait_for(lambda: len(client.acked) == 5, timeout=30)
-    finally:
-        ingest._stopping.set()
-        worker.join(10)
+    _work_through(centre_engine, client, messages)
     confirmations = [(t, seqs) for t, seqs in client.sent if t != "ack"]
     assert sorted(confirmations) == [(confirm_topic(SITE), [1, 2, 3]), (confirm_topic(other), [7, 8])]
     assert all(kind != "ack" for kind, _ in client.sent[: len(confirmations)])  # confirmed, then acknowledged
