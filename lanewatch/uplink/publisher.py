@@ -150,8 +150,9 @@ class UplinkPublisher:
 
     def follow(self, written: threading.Event) -> None:
         """Read the outbox at once when `written` is set (`EdgeOutbox.written`: after each commit that added
-        entries), else only every `IDLE_READ_S`, for entries another process wrote: an idle edge then costs
-        no reads at all between records."""
+        entries), else only every `IDLE_READ_S`: an idle edge then costs no reads between records. Entries
+        not added through the outbox tap (config edits, `lanewatch.uplink.config_sync_capture`; another
+        process's writes) go out at that idle read."""
         self.written = written
         self.idle_s = max(self.poll_s, IDLE_READ_S)
 
