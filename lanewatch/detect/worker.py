@@ -248,12 +248,17 @@ class ProcessDetector:
         count = len(self._workers)
         bounds = [len(images) * i // count for i in range(count + 1)]
         busy = []
+        lost: list[str] = []
+        errors: list[str] = []
         for worker, (lo, hi) in zip(self._workers, pairwise(bounds), strict=True):
             if hi > lo:
-                worker.send(images[lo:hi])
+                try:
+                    worker.send(images[lo:hi])
+                except OSError as exc:  # died between the liveness check and the send: lost like mid-batch
+                    lost.append(f"detector worker gone before its batch was sent ({type(exc).__name__})")
+                    continue
                 busy.append((worker, lo, hi))
         results: list[Detections | None] = [None] * len(images)
-        lost, errors = [], []
         for worker, lo, hi in busy:
             try:
                 results[lo:hi] = worker.receive(self.timeout_s)
