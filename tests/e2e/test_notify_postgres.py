@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import itertools
 import re
 import threading
 import time
@@ -190,10 +189,10 @@ def test_speaker_calls_at_the_interval_while_it_lasts_and_stop_at_its_end(served
     assert all(r["path"] == "/play" and r["json"]["text"] == "东门东侧消防通道禁止停车" for r in requests)
     numbers = [int(r["json"]["call"]) for r in requests]
     assert numbers == sorted(set(numbers)) and numbers[0] == 1, numbers  # each call once, in order
-    for r, number in zip(requests, numbers, strict=True):  # never before its time: after_s, then every repeat_s
+    # Never before its time: after_s, then every repeat_s, counted from the violation (not from the last
+    # call, so one call made late on a loaded machine is followed by the next on its own time).
+    for r, number in zip(requests, numbers, strict=True):
         assert r["at"] - began >= AFTER_S + (number - 1) * REPEAT_S - 0.2, (number, r["at"] - began)
-    gaps = [b["at"] - a["at"] for a, b in itertools.pairwise(requests)]
-    assert all(gap >= REPEAT_S - 0.3 for gap in gaps), gaps
 
 
 def test_robots_get_the_new_violation_once_in_chinese_with_a_link_that_opens(served, receivers) -> None:
