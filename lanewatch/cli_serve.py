@@ -94,7 +94,12 @@ def serve(
 
     # uvicorn re-raises SIGTERM/SIGINT once it has shut down, so the pipeline is stopped in the app's
     # own shutdown step rather than after server.run() returns.
-    app = create_app(service, max_body_bytes=settings.max_body_bytes, on_shutdown=service.stop)
+    app = create_app(
+        service,
+        max_body_bytes=settings.max_body_bytes,
+        concurrent_requests=settings.concurrent_requests,
+        on_shutdown=service.stop,
+    )
     app.state.sign_in = settings.sign_in
     server = Server(
         uvicorn.Config(

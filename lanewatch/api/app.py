@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from lanewatch import __version__
 from lanewatch.api.errors import install_error_handlers
 from lanewatch.api.middleware import BodyLimitMiddleware, MetricsMiddleware, RequestMetrics
+from lanewatch.api.request_gate import RequestGateMiddleware
 from lanewatch.api.routers import (
     alarms,
     audit,
@@ -45,9 +46,16 @@ Errors always answer `{"detail": "..."}` (plus `errors` for invalid input)."""
 
 
 def create_app(
-    runtime: Runtime, *, max_body_bytes: int = 1_000_000, on_shutdown: Callable[[], None] | None = None
+    runtime: Runtime,
+    *,
+    max_body_bytes: int = 1_000_000,
+    concurrent_requests: int = 24,
+    on_shutdown: Callable[[], None] | None = None,
 ) -> FastAPI:
-    """Build the app around a running (or fake) runtime; ``on_shutdown`` runs in the server's graceful shutdown."""
+    """Build the app around a running (or fake) runtime; ``on_shutdown`` runs in the server's graceful shutdown.
+
+    ``concurrent_requests`` bounds the requests served at once (`RequestGateMiddleware`): keep it below the
+    database pool's size, so the background jobs always find a connection."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -76,6 +84,7 @@ def create_app(
     routes = [
         prefix + route.path for prefix, router in mounted for route in router.routes if isinstance(route, APIRoute)
     ]
+    app.add_middleware(RequestGateMiddleware, limit=concurrent_requests)  # innermost: waiting costs nothing else
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.request_metrics, routes=routes)  # outermost: counts 413s
     return app

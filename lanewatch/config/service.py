@@ -60,6 +60,14 @@ class ServiceSettings(BaseSettings):
     host: str = Field("127.0.0.1", title="Listen address")
     port: int = Field(8080, ge=0, le=65535, title="Listen port")
     max_body_bytes: int = Field(1_000_000, ge=1024, title="Largest accepted request body (bytes)")
+    concurrent_requests: int = Field(
+        24,
+        ge=1,
+        le=32,
+        title="Requests served at once",
+        description="More wait their turn. At most 32: the database pool holds 40 connections per process "
+        "(PostgreSQL; SQLite 60), and the rest are kept for ingest, alarm escalation and webhook deliveries.",
+    )
     language: Literal["zh-CN", "en"] = Field(
         "zh-CN",
         title="Language",

@@ -1,0 +1,148 @@
+"""A flood of API requests is served in turn and never takes the background jobs' database connections.
+
+The flood runs through the real app (sync routes and dependencies hop to worker threads, as under
+uvicorn) on a real SQLite database whose pool is made small, so the numbers are those of the bug seen at
+200 req/s: more requests than connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.types import Receive, Scope, Send
+
+from lanewatch.api.app import create_app
+from lanewatch.api.auth import create_api_key
+from lanewatch.api.request_gate import RequestGateMiddleware
+from lanewatch.store.migrate import ensure_schema
+from tests.api.conftest import FakeRuntime
+
+POOL = 4  # connections in the pool, none beyond it
+
+
+async def _flood(app, key: str, n: int) -> list[int]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://lanewatch") as client:
+        replies = await asyncio.gather(
+            *(client.get("/api/violations", headers={"Authorization": f"Bearer {key}"}) for _ in range(n))
+        )
+    return [r.status_code for r in replies]
+
+
+@pytest.fixture
+def small_pool(tmp_path):
+    engine = create_engine(
+        f"sqlite:///{tmp_path / 'gate.db'}",
+        connect_args={"check_same_thread": False},
+        pool_size=POOL,
+        max_overflow=0,
+        pool_timeout=3,
+    )
+    ensure_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_a_flood_is_answered_whole_while_a_background_job_still_gets_its_connection(small_pool, tmp_path) -> None:
+    runtime = FakeRuntime(engine=small_pool, evidence_dir=tmp_path)
+    key = create_api_key(small_pool, role="viewer", name="flood")
+    app = create_app(runtime, concurrent_requests=POOL - 2)  # two connections kept for the background
+    stop, waits, failures = threading.Event(), [], []
+
+    def background_job() -> None:  # what the alarm scanner or the centre's ingest does: take one, briefly
+        while not stop.is_set():
+            began = time.monotonic()
+            try:
+                with small_pool.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+            except PoolTimeout as exc:
+                failures.append(exc)
+            waits.append(time.monotonic() - began)
+            time.sleep(0.01)
+
+    job = threading.Thread(target=background_job)
+    job.start()
+    try:
+        statuses = asyncio.run(_flood(app, key, 120))
+    finally:
+        stop.set()
+        job.join()
+    assert statuses == [200] * 120
+    assert not failures and waits, f"the background job found no connection {len(failures)} times"
+
+
+def test_a_limit_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        RequestGateMiddleware(lambda *_: None, limit=0)  # type: ignore[arg-type, return-value]
+
+
+class _Counting:
+    """A toy app: counts how many requests are inside at once; `/stream` answers an endless event stream."""
+
+    def __init__(self) -> None:
+        self.inside = self.most = 0
+        self.streaming = asyncio.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.inside += 1
+        self.most = max(self.most, self.inside)
+        try:
+            if scope["path"] == "/stream":
+                await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", STREAM)]})
+                self.streaming.set()
+                await asyncio.sleep(3600)  # cancelled when the client goes
+            await asyncio.sleep(0.01)
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+        finally:
+            self.inside -= 1
+
+
+STREAM = b"text/event-stream; charset=utf-8"
+
+
+def test_requests_beyond_the_limit_wait_their_turn_and_all_are_served() -> None:
+    inner = _Counting()
+    app = RequestGateMiddleware(inner, limit=3)
+
+    async def run() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return [r.status_code for r in await asyncio.gather(*(client.get("/x") for _ in range(40)))]
+
+    assert asyncio.run(run()) == [200] * 40
+    assert inner.most == 3
+    assert asyncio.run(run()) == [200] * 40  # served again from another event loop (a second test client)
+    assert inner.most == 3
+
+
+def test_an_open_event_stream_gives_its_place_back() -> None:
+    inner = _Counting()
+    app = RequestGateMiddleware(inner, limit=1)
+
+    async def run() -> int:
+        stream_scope = {"type": "http", "path": "/stream", "method": "GET", "headers": []}
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        async def send(message) -> None:
+            sent.append(message)
+
+        stream = asyncio.create_task(app(stream_scope, receive, send))
+        await asyncio.wait_for(inner.streaming.wait(), 5)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            status = (await asyncio.wait_for(client.get("/x"), 5)).status_code  # not stuck behind the stream
+        stream.cancel()
+        return status
+
+    assert asyncio.run(run()) == 200
