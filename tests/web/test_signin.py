@@ -43,6 +43,33 @@ def test_a_fresh_service_answers_401_without_credentials_but_serves_the_pages(fr
     assert "first-admin-password.txt" in fresh.log_path.read_text()
 
 
+def test_enter_pressed_while_the_words_still_load_signs_in_rather_than_being_lost(browser, fresh) -> None:
+    """The words arrive after the form is on screen; a person who types fast and presses Enter must not
+    find that nothing happened (a disabled default button silently blocks implicit submission)."""
+    console = Console()
+    console.allowed += [(401, "/api/session")]  # nobody of that name
+    context = browser.new_context(viewport=DESKTOP, base_url=fresh.base, locale="zh-CN")
+    held = []
+    try:
+        page = context.new_page()
+        page.on("console", console.record)
+        page.route("**/words/*.json", lambda route: held.append(route))  # answered only after the Enter
+        page.goto("/signin")
+        page.fill("#signin-username", "nobody-here")
+        page.fill("#signin-password", "not-a-password-1")
+        assert held and not page.inner_text("#signin-title")  # the words have not arrived yet
+        with page.expect_response("**/api/session", timeout=10_000) as answer:
+            page.keyboard.press("Enter")
+        assert answer.value.status == 401
+        page.wait_for_selector("#signin-error:not(:empty)")  # the server's reason, shown
+        for route in held:
+            route.continue_()
+        page.wait_for_selector("h1:has-text('登录')")
+    finally:
+        context.close()
+    assert not console.errors, console.errors
+
+
 def test_the_first_administrator_signs_in_in_chinese_changes_the_password_and_signs_out(browser, fresh) -> None:
     password_file = fresh.workdir / "data" / "first-admin-password.txt"
     assert stat.S_IMODE(password_file.stat().st_mode) == 0o600

@@ -94,12 +94,14 @@ async function main() {
       return who.must_change_password ? askForNewPassword(null) : go();
     } catch { /* the sign-in ended: ask */ }
   }
-  $("signin-form").querySelector("button").disabled = false;  // only now: a click before would be lost
   $("signin-username").focus();
 }
 
 // At once, before the words load: a form submitted natively would send the password to the address bar.
-// (The button stays disabled in the HTML until main() is ready, so nothing is submitted too early.)
+// The button stays disabled in the HTML until this handler is attached, so nothing is submitted natively;
+// it is enabled here rather than after the words load, or an Enter pressed while they load is lost
+// (a disabled default button blocks the form's implicit submission: a person who types fast, or a test).
 $("signin-form").addEventListener("submit", signIn);
+$("signin-form").querySelector("button").disabled = false;
 
 main();
