@@ -9,6 +9,12 @@ a worker thread to give it back, until the pool's 30 s timeout. Requests failed 
 ingest and the alarm scanner found no connection either. Requests beyond the bound wait here, holding no
 thread and no connection, and are served in turn. A live event stream gives its place back once its
 response has begun: it may stay open for hours.
+
+A request whose client hangs up while it waits is not served at all. Past capacity, clients give up
+(a timeout, a person who reloads); serving their abandoned requests anyway spends the capacity on
+answers nobody reads, so the queue only grows and almost nothing is answered in time (at 200 req/s on
+the 2-core machine: 4 of 200 requests a second answered). Dropping them keeps the answered rate at
+what the machine can serve.
 """
 
 from __future__ import annotations
@@ -40,7 +46,10 @@ class RequestGateMiddleware:
         if self._gate is None or self._gate[0] is not loop:
             self._gate = (loop, asyncio.Semaphore(self.limit))
         gate = self._gate[1]
-        await gate.acquire()
+        read_meanwhile = await _acquire_unless_gone(gate, receive)
+        if read_meanwhile is None:
+            return  # the client hung up while waiting: nobody to answer
+        early: list[Message] = read_meanwhile
         held = True
 
         def release() -> None:
@@ -54,10 +63,44 @@ class RequestGateMiddleware:
                 release()
             await send(message)
 
+        async def replaying_receive() -> Message:
+            return early.pop(0) if early else await receive()
+
         try:
-            await self.app(scope, receive, watching_send)
+            await self.app(scope, replaying_receive if early else receive, watching_send)
         finally:
             release()
+
+
+async def _acquire_unless_gone(gate: asyncio.Semaphore, receive: Receive) -> list[Message] | None:
+    """Wait for a place while listening to the client; the messages read meanwhile (the request's body)
+    are returned for the app to read in order. None: the client hung up first and holds no place."""
+    if not gate.locked():
+        await gate.acquire()  # a free place: taken at once, nothing read from the client
+        return []
+    early: list[Message] = []
+    place = asyncio.ensure_future(gate.acquire())
+    try:
+        while not place.done():
+            listening = asyncio.ensure_future(receive())
+            await asyncio.wait({place, listening}, return_when=asyncio.FIRST_COMPLETED)
+            if not listening.done():
+                listening.cancel()
+                await asyncio.gather(listening, return_exceptions=True)  # cancelled, or came in meanwhile
+            if listening.done() and not listening.cancelled():
+                message = listening.result()
+                if message["type"] == "http.disconnect":
+                    if place.done() and not place.cancelled():
+                        gate.release()
+                    place.cancel()
+                    return None
+                early.append(message)
+    except BaseException:
+        if place.done() and not place.cancelled():
+            gate.release()  # the server cancelled this request after its place was granted
+        place.cancel()
+        raise
+    return early
 
 
 def _is_stream(message: Message) -> bool:

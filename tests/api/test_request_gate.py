@@ -146,3 +146,97 @@ def test_an_open_event_stream_gives_its_place_back() -> None:
         return status
 
     assert asyncio.run(run()) == 200
+
+
+class _Holding:
+    """A toy app: `/hold` stays inside until `let_go` is set; every request's path and body are noted."""
+
+    def __init__(self) -> None:
+        self.served: list[tuple[str, bytes]] = []
+        self.holding = asyncio.Event()
+        self.let_go = asyncio.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        self.served.append((scope["path"], body))
+        if scope["path"] == "/hold":
+            self.holding.set()
+            await self.let_go.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _client(*messages: dict, then: asyncio.Event | None = None):
+    """An ASGI receive: these messages in turn, then (once `then` is set, or never) the client hangs up."""
+    queue = list(messages)
+
+    async def receive() -> dict:
+        if queue:
+            await asyncio.sleep(0.01)  # each part arrives a little later, as over a network
+            return queue.pop(0)
+        await (then.wait() if then is not None else asyncio.sleep(3600))
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+def _request(path: str, method: str = "GET") -> dict:
+    return {"type": "http", "path": path, "method": method, "headers": []}
+
+
+async def _noted(sent: list[dict], message: dict) -> None:
+    sent.append(message)
+
+
+def test_a_request_whose_client_hangs_up_while_waiting_is_never_served() -> None:
+    inner = _Holding()
+    app = RequestGateMiddleware(inner, limit=1)
+    whole = {"type": "http.request", "body": b"", "more_body": False}
+
+    async def run() -> tuple[list[dict], list[dict]]:
+        gone, sent_gone, sent_next = asyncio.Event(), [], []
+        first = asyncio.create_task(app(_request("/hold"), _client(whole), lambda m: _noted([], m)))
+        await asyncio.wait_for(inner.holding.wait(), 5)
+        abandoned = asyncio.create_task(
+            app(_request("/gone"), _client(whole, then=gone), lambda m: _noted(sent_gone, m))
+        )
+        after = asyncio.create_task(app(_request("/next"), _client(whole), lambda m: _noted(sent_next, m)))
+        await asyncio.sleep(0.1)  # both queued behind /hold
+        gone.set()
+        await asyncio.wait_for(abandoned, 5)  # it leaves the queue at once, not when its turn comes
+        assert not first.done()
+        inner.let_go.set()
+        await asyncio.wait_for(asyncio.gather(first, after), 5)
+        return sent_gone, sent_next
+
+    sent_gone, sent_next = asyncio.run(run())
+    assert [path for path, _ in inner.served] == ["/hold", "/next"]  # the abandoned one never reached the app
+    assert sent_gone == []
+    assert sent_next[0]["status"] == 200
+
+
+def test_a_body_sent_while_waiting_reaches_the_app_whole_and_in_order() -> None:
+    inner = _Holding()
+    app = RequestGateMiddleware(inner, limit=1)
+    parts = [{"type": "http.request", "body": f"part {i};".encode(), "more_body": i < 4} for i in range(5)]
+
+    async def run() -> list[dict]:
+        sent: list[dict] = []
+        first = asyncio.create_task(
+            app(_request("/hold"), _client({"type": "http.request", "body": b""}), lambda m: _noted([], m))
+        )
+        await asyncio.wait_for(inner.holding.wait(), 5)
+        posted = asyncio.create_task(app(_request("/post", "POST"), _client(*parts), lambda m: _noted(sent, m)))
+        await asyncio.sleep(0.2)  # the whole body arrives while it waits
+        inner.let_go.set()
+        await asyncio.wait_for(asyncio.gather(first, posted), 5)
+        return sent
+
+    sent = asyncio.run(run())
+    assert inner.served[1] == ("/post", b"part 0;part 1;part 2;part 3;part 4;")
+    assert sent[1]["body"] == b"part 0;part 1;part 2;part 3;part 4;"
