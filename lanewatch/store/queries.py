@@ -6,8 +6,8 @@ strictly before it". Rows inserted between two requests therefore never
 shift a page (no duplicates, no skips, unlike OFFSET), and a page costs one
 index range scan on ``ix_violations_cursor`` however deep the client goes.
 
-Rows come back as ORM objects of the caller's session. On SQLite their
-datetimes are naive (UTC): pass them through `tables.as_utc` when serialising.
+Rows come back as ORM objects of the caller's session, or as plain column values for the API. On
+SQLite their datetimes are naive (UTC): pass them through `tables.as_utc` when serialising.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import tuple_
+from sqlalchemy import Row, tuple_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from lanewatch.people.scope import Scope, scoped
@@ -28,11 +31,21 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 
+class _HasCursor(Protocol):
+    @property
+    def violation_at(self) -> datetime: ...
+    @property
+    def id(self) -> str: ...
+
+
+_Page = TypeVar("_Page", bound=_HasCursor)
+
+
 class InvalidCursor(ValueError):
     """The `after` cursor was not one this module produced (or was altered)."""
 
 
-def encode_cursor(row: ViolationRow) -> str:
+def encode_cursor(row: _HasCursor) -> str:
     """Opaque to clients: urlsafe base64 of ``["<violation_at, UTC ISO 8601>", "<id>"]``."""
     raw = json.dumps([as_utc(row.violation_at).isoformat(), row.id], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -51,6 +64,59 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     return as_utc(at), violation_id
 
 
+@dataclass(frozen=True)
+class ViolationSearch:
+    """Which violations, and how many per page: filters combine with AND. ``since`` is inclusive and
+    ``until`` exclusive, both on ``violation_at``; naive datetimes are taken as UTC. ``limit`` must be
+    1..MAX_LIMIT. ``scope``: only violations of cameras in it (None: all)."""
+
+    camera: str | None = None
+    zone: str | None = None
+    state: str | None = None
+    label: str | None = None
+    active: bool | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    after: str | None = None
+    limit: int = DEFAULT_LIMIT
+    scope: Scope | None = None
+
+    def query(self, query: Any) -> Any:
+        """`query` (a select of the violations table, as ORM rows or as plain columns) narrowed to this
+        search and ordered newest first, one row more than a page (to know whether there is a next)."""
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {self.limit}")
+        if self.scope is not None:
+            query = scoped(query, self.scope, ViolationRow)
+        for column, value in (
+            (ViolationRow.camera, self.camera),
+            (ViolationRow.zone, self.zone),
+            (ViolationRow.state, self.state),
+            (ViolationRow.label, self.label),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if self.active is not None:
+            ended = col(ViolationRow.end_s)
+            query = query.where(ended.is_(None) if self.active else ended.is_not(None))
+        # Stored times are UTC (SQLite keeps them as text without the zone), so bind UTC too.
+        if self.since is not None:
+            query = query.where(ViolationRow.violation_at >= as_utc(self.since))
+        if self.until is not None:
+            query = query.where(ViolationRow.violation_at < as_utc(self.until))
+        if self.after is not None:
+            at, violation_id = decode_cursor(self.after)
+            query = query.where(tuple_(ViolationRow.violation_at, ViolationRow.id) < tuple_(at, violation_id))
+        order = (col(ViolationRow.violation_at).desc(), col(ViolationRow.id).desc())
+        return query.order_by(*order).limit(self.limit + 1)
+
+    def page(self, rows: list[_Page]) -> tuple[list[_Page], str | None]:
+        """The page and the cursor of the next one (None on the last page)."""
+        if len(rows) > self.limit:
+            return rows[: self.limit], encode_cursor(rows[self.limit - 1])
+        return rows, None
+
+
 def list_violations(
     session: Session,
     *,
@@ -65,40 +131,18 @@ def list_violations(
     limit: int = DEFAULT_LIMIT,
     scope: Scope | None = None,
 ) -> tuple[list[ViolationRow], str | None]:
-    """One page of violations, newest first, and the cursor of the next page (None on the last page).
+    """One page of violations as ORM rows, newest first, and the cursor of the next page (None on the
+    last page). The filters are those of `ViolationSearch`."""
+    search = ViolationSearch(camera, zone, state, label, active, since, until, after, limit, scope)
+    return search.page(list(session.exec(search.query(select(ViolationRow)))))
 
-    Filters combine with AND. ``since`` is inclusive and ``until`` exclusive, both on
-    ``violation_at``; naive datetimes are taken as UTC. ``limit`` must be 1..MAX_LIMIT.
-    ``scope``: only violations of cameras in it (None: all).
-    """
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
-    query = select(ViolationRow)
-    if scope is not None:
-        query = scoped(query, scope, ViolationRow)
-    for column, value in (
-        (ViolationRow.camera, camera),
-        (ViolationRow.zone, zone),
-        (ViolationRow.state, state),
-        (ViolationRow.label, label),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    if active is not None:
-        query = query.where(col(ViolationRow.end_s).is_(None) if active else col(ViolationRow.end_s).is_not(None))
-    # Stored times are UTC (SQLite keeps them as text without the zone), so bind UTC too.
-    if since is not None:
-        query = query.where(ViolationRow.violation_at >= as_utc(since))
-    if until is not None:
-        query = query.where(ViolationRow.violation_at < as_utc(until))
-    if after is not None:
-        at, violation_id = decode_cursor(after)
-        query = query.where(tuple_(ViolationRow.violation_at, ViolationRow.id) < tuple_(at, violation_id))
-    query = query.order_by(col(ViolationRow.violation_at).desc(), col(ViolationRow.id).desc()).limit(limit + 1)
-    rows = list(session.exec(query))
-    if len(rows) > limit:
-        return rows[:limit], encode_cursor(rows[limit - 1])
-    return rows, None
+
+def violation_values(session: Session, search: ViolationSearch) -> tuple[list[Row[Any]], str | None]:
+    """The same page as plain column values (read by name: ``row.camera``), no ORM objects: what the API
+    writes out. Why: making and reading 50 ORM objects per page cost more than the query and the JSON
+    together, and `GET /api/violations` is what the duty desks and API consumers poll."""
+    table = ViolationRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
+    return search.page(list(session.execute(search.query(sa_select(table)))))
 
 
 class HealthStore(health_store.HealthStore):
