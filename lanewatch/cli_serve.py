@@ -98,6 +98,8 @@ def serve(
         service,
         max_body_bytes=settings.max_body_bytes,
         concurrent_requests=settings.concurrent_requests,
+        queued_reads=settings.queued_reads,
+        read_wait_s=settings.read_wait_s,
         on_shutdown=service.stop,
     )
     app.state.sign_in = settings.sign_in

@@ -50,12 +50,15 @@ def create_app(
     *,
     max_body_bytes: int = 1_000_000,
     concurrent_requests: int = 24,
+    queued_reads: int = 200,
+    read_wait_s: float = 5.0,
     on_shutdown: Callable[[], None] | None = None,
 ) -> FastAPI:
     """Build the app around a running (or fake) runtime; ``on_shutdown`` runs in the server's graceful shutdown.
 
     ``concurrent_requests`` bounds the requests served at once (`RequestGateMiddleware`): keep it below the
-    database pool's size, so the background jobs always find a connection."""
+    database pool's size, so the background jobs always find a connection. Past it at most ``queued_reads``
+    reads wait, none longer than ``read_wait_s``; the others are answered 503 with Retry-After."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -84,7 +87,9 @@ def create_app(
     routes = [
         prefix + route.path for prefix, router in mounted for route in router.routes if isinstance(route, APIRoute)
     ]
-    app.add_middleware(RequestGateMiddleware, limit=concurrent_requests)  # innermost: waiting costs nothing else
+    app.add_middleware(  # innermost: waiting costs nothing else
+        RequestGateMiddleware, limit=concurrent_requests, queue=queued_reads, wait_s=read_wait_s
+    )
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.request_metrics, routes=routes)  # outermost: counts 413s
     return app

@@ -68,6 +68,21 @@ class ServiceSettings(BaseSettings):
         description="More wait their turn. At most 32: the database pool holds 40 connections per process "
         "(PostgreSQL; SQLite 60), and the rest are kept for ingest, alarm escalation and webhook deliveries.",
     )
+    queued_reads: int = Field(
+        200,
+        ge=0,
+        le=100_000,
+        title="Reads that may wait",
+        description="GET requests waiting for a place beyond this are answered 503 with Retry-After at once, "
+        "so under overload the answers that are given stay prompt. Writes and live streams always wait.",
+    )
+    read_wait_s: float = Field(
+        5.0,
+        gt=0,
+        le=600,
+        title="Longest wait of a read (s)",
+        description="A GET request that waited this long for a place is answered 503 with Retry-After.",
+    )
     language: Literal["zh-CN", "en"] = Field(
         "zh-CN",
         title="Language",

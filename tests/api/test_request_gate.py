@@ -8,6 +8,7 @@ uvicorn) on a real SQLite database whose pool is made small, so the numbers are 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 
@@ -240,3 +241,95 @@ def test_a_body_sent_while_waiting_reaches_the_app_whole_and_in_order() -> None:
     sent = asyncio.run(run())
     assert inner.served[1] == ("/post", b"part 0;part 1;part 2;part 3;part 4;")
     assert sent[1]["body"] == b"part 0;part 1;part 2;part 3;part 4;"
+
+
+def _ask(app, path: str, method: str = "GET", headers: list | None = None):
+    """Start one request through `app`; returns (task, what it sent)."""
+    sent: list[dict] = []
+    scope = {"type": "http", "path": path, "method": method, "headers": headers or []}
+    whole = {"type": "http.request", "body": b"", "more_body": False}
+    return asyncio.create_task(app(scope, _client(whole), lambda m: _noted(sent, m))), sent
+
+
+def _status_and_retry(sent: list[dict]) -> tuple[int, str | None]:
+    headers = dict(sent[0].get("headers", []))
+    retry = headers.get(b"retry-after")
+    return sent[0]["status"], retry.decode() if retry else None
+
+
+def test_reads_beyond_the_queue_are_refused_at_once_with_when_to_come_back() -> None:
+    inner = _Holding()
+    app = RequestGateMiddleware(inner, limit=1, queue=2, wait_s=30)
+
+    async def run():
+        held, _ = _ask(app, "/hold")
+        await asyncio.wait_for(inner.holding.wait(), 5)
+        waiting = [_ask(app, f"/wait-{i}") for i in range(2)]
+        await asyncio.sleep(0.05)
+        refused, refused_sent = _ask(app, "/one-too-many", headers=[(b"accept-language", b"zh-CN")])
+        await asyncio.wait_for(refused, 1)  # answered without waiting for /hold
+        assert not held.done()
+        inner.let_go.set()
+        await asyncio.wait_for(asyncio.gather(held, *(task for task, _ in waiting)), 5)
+        return refused_sent, [sent for _, sent in waiting]
+
+    refused_sent, waited = asyncio.run(run())
+    assert _status_and_retry(refused_sent) == (503, "30")
+    assert json.loads(refused_sent[1]["body"]) == {"detail": "服务器繁忙，请 30 秒后重试"}
+    assert [sent[0]["status"] for sent in waited] == [200, 200]
+    assert [path for path, _ in inner.served] == ["/hold", "/wait-0", "/wait-1"]  # the refused never got in
+
+
+def test_a_read_that_waited_too_long_is_refused_and_leaves_no_place_taken() -> None:
+    inner = _Holding()
+    app = RequestGateMiddleware(inner, limit=1, queue=10, wait_s=0.2)
+
+    async def run():
+        held, _ = _ask(app, "/hold")
+        await asyncio.wait_for(inner.holding.wait(), 5)
+        late, late_sent = _ask(app, "/late", headers=[(b"accept-language", b"en")])
+        await asyncio.wait_for(late, 2)
+        assert not held.done()
+        inner.let_go.set()
+        await asyncio.wait_for(held, 5)
+        after, after_sent = _ask(app, "/after")  # the place /late waited for is free again
+        await asyncio.wait_for(after, 2)
+        return late_sent, after_sent
+
+    late_sent, after_sent = asyncio.run(run())
+    assert _status_and_retry(late_sent) == (503, "1")
+    assert json.loads(late_sent[1]["body"]) == {"detail": "the server is busy; try again in 1 s"}
+    assert after_sent[0]["status"] == 200
+    assert [path for path, _ in inner.served] == ["/hold", "/after"]
+
+
+def test_writes_and_live_streams_are_never_refused_they_wait_their_turn() -> None:
+    inner = _Holding()
+    app = RequestGateMiddleware(inner, limit=1, queue=0, wait_s=0.1)
+
+    async def run():
+        held, _ = _ask(app, "/hold")
+        await asyncio.wait_for(inner.holding.wait(), 5)
+        read, read_sent = _ask(app, "/read")
+        write, write_sent = _ask(app, "/ack", method="POST")
+        stream, stream_sent = _ask(app, "/events", headers=[(b"accept", b"text/event-stream")])
+        await asyncio.wait_for(read, 1)
+        await asyncio.sleep(0.3)  # past wait_s: the write and the stream still wait
+        assert not write.done() and not stream.done()
+        inner.let_go.set()
+        await asyncio.wait_for(asyncio.gather(held, write, stream), 5)
+        return read_sent, write_sent, stream_sent
+
+    read_sent, write_sent, stream_sent = asyncio.run(run())
+    assert read_sent[0]["status"] == 503
+    assert write_sent[0]["status"] == 200 and stream_sent[0]["status"] == 200
+    assert [path for path, _ in inner.served] == ["/hold", "/ack", "/events"]
+
+
+def test_a_wait_of_zero_or_a_negative_queue_is_refused_as_a_setting() -> None:
+    from lanewatch.config.service import ServiceSettings
+
+    with pytest.raises(ValueError):
+        ServiceSettings(read_wait_s=0)
+    with pytest.raises(ValueError):
+        RequestGateMiddleware(lambda *_: None, limit=1, queue=-1)  # type: ignore[arg-type, return-value]
