@@ -77,10 +77,16 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _send_413(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    await send_worded(scope, receive, send, 413, "api.body.too_large", {"Connection": "close"}, limit=limit)
+
+
+async def send_worded(
+    scope: Scope, receive: Receive, send: Send, status: int, key: str, headers: dict[str, str], **params: object
+) -> None:
+    """The usual error body, worded in the request's Accept-Language, sent before any route (no handler) ran."""
     accept = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), None)
-    detail = say("api.body.too_large", negotiate(accept), limit=limit)
-    response = JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})
-    await response(scope, receive, send)
+    detail = say(key, negotiate(accept), **params)
+    await JSONResponse({"detail": detail}, status_code=status, headers=headers)(scope, receive, send)
 
 
 class RequestMetrics:

@@ -30,11 +30,9 @@ import asyncio
 import math
 from dataclasses import dataclass
 
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lanewatch.words import negotiate
-from lanewatch.words.said import say
+from lanewatch.api.middleware import send_worded
 
 STREAM_TYPE = b"text/event-stream"
 REFUSABLE = frozenset({"GET", "HEAD"})
@@ -93,7 +91,7 @@ class RequestGateMiddleware:
         if isinstance(read_meanwhile, str):  # TIMED_OUT
             await self._refuse(scope, receive, send)
             return
-        early: list[Message] = list(read_meanwhile)
+        early: list[Message] = read_meanwhile
         held = True
 
         def release() -> None:
@@ -118,10 +116,7 @@ class RequestGateMiddleware:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         """503 in the request's language, with when to come back: the queue drains in about `wait_s`."""
         seconds = max(1, math.ceil(self.wait_s))
-        accept = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-language"), None)
-        detail = say("api.busy", negotiate(accept), seconds=seconds)
-        response = JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": str(seconds)})
-        await response(scope, receive, send)
+        await send_worded(scope, receive, send, 503, "api.busy", {"Retry-After": str(seconds)}, seconds=seconds)
 
 
 async def _acquire_unless_gone(

@@ -186,8 +186,8 @@ def _client(*messages: dict, then: asyncio.Event | None = None):
     return receive
 
 
-def _request(path: str, method: str = "GET") -> dict:
-    return {"type": "http", "path": path, "method": method, "headers": []}
+def _request(path: str, method: str = "GET", headers: list | None = None) -> dict:
+    return {"type": "http", "path": path, "method": method, "headers": headers or []}
 
 
 async def _noted(sent: list[dict], message: dict) -> None:
@@ -246,9 +246,8 @@ def test_a_body_sent_while_waiting_reaches_the_app_whole_and_in_order() -> None:
 def _ask(app, path: str, method: str = "GET", headers: list | None = None):
     """Start one request through `app`; returns (task, what it sent)."""
     sent: list[dict] = []
-    scope = {"type": "http", "path": path, "method": method, "headers": headers or []}
     whole = {"type": "http.request", "body": b"", "more_body": False}
-    return asyncio.create_task(app(scope, _client(whole), lambda m: _noted(sent, m))), sent
+    return asyncio.create_task(app(_request(path, method, headers), _client(whole), lambda m: _noted(sent, m))), sent
 
 
 def _status_and_retry(sent: list[dict]) -> tuple[int, str | None]:
