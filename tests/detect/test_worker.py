@@ -52,6 +52,32 @@ def test_a_worker_killed_mid_batch_loses_that_batch_only_and_is_restarted(detect
     assert [len(d) >= 6 for d in detector.detect(frames[:2])] == [True, True]  # the new worker answers
 
 
+def test_a_worker_that_dies_between_the_liveness_check_and_the_send_loses_that_batch_only(
+    detector, frames, monkeypatch
+) -> None:
+    """The race made deterministic: the worker is dead before the send, but the liveness check still says it
+    lives (as it does when the death lands between the two), so the send hits a closed pipe."""
+    from lanewatch.detect import worker as worker_module
+
+    pid = detector.pids[0]
+    os.kill(pid, signal.SIGKILL)
+    detector._workers[0].process.join(5)
+    real_alive = worker_module._Worker.alive.fget
+    checks = {"n": 0}
+
+    def alive_once_too_late(self) -> bool:
+        checks["n"] += 1
+        return True if checks["n"] == 1 else real_alive(self)
+
+    monkeypatch.setattr(worker_module._Worker, "alive", property(alive_once_too_late))
+    with pytest.raises(DetectorCrashed) as crash:
+        detector.detect(frames[:3])
+    assert "gone before its batch was sent" in str(crash.value)
+    assert crash.value.lost == 3 and detector.restarts == 1 and detector.pids[0] != pid
+    monkeypatch.undo()
+    assert [len(d) >= 6 for d in detector.detect(frames[:2])] == [True, True]  # the new worker answers
+
+
 def test_a_hung_worker_is_given_up_after_the_timeout(detector, frames) -> None:
     os.kill(detector.pids[0], signal.SIGSTOP)
     started = time.monotonic()
