@@ -70,7 +70,9 @@ def run(knocked_clip: Path, make_detector, tmp_path_factory):
     Pipeline(
         [CameraSpec(source, zones)],
         make_detector(640),
-        detector_config=DetectorConfig(imgsz=640),
+        # one frame per batch: the health sink runs before the next batch is taken, so ``seen[-1]`` is
+        # the frame that confirmed the change, not the end of a batch whose length follows this machine's speed
+        detector_config=DetectorConfig(imgsz=640, batch_size=1),
         evidence=EvidenceWriter(out / "evidence"),
         event_sinks=[outbox],
         health_sinks=[health],
