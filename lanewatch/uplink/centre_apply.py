@@ -53,6 +53,7 @@ from lanewatch.uplink.centre_events import CentreEvents, action_of
 from lanewatch.uplink.config_sync_link import apply_from_edge
 from lanewatch.uplink.evidence import EvidenceRefused, store
 from lanewatch.uplink.heartbeat import apply_heartbeat, decode
+from lanewatch.uplink.new_rows import add_new, is_new
 from lanewatch.uplink.prefetch import known, remember, seen_key
 from lanewatch.uplink.site_link import tally, transaction_cache
 from lanewatch.video.health import HealthEvent, SourceState
@@ -221,12 +222,12 @@ def _apply_record(
         event_type, payload, centre_record = told
         CentreEvents.of(session).emit(event_type, payload, f"{site}:{kind}:{record_id}:{seq}", (kind, centre_record))
     if seen is None:
-        seen = UplinkRecordRow(site=site, kind=kind, record_id=record_id, seq=seq, edge_time=edge_time, received_at=at)
-        session.add(seen)
-        remember(session, seen_key(site, kind, record_id), seen)
+        values = {"site": site, "kind": kind, "record_id": record_id, "seq": seq, "edge_time": edge_time}
+        add_new(session, UplinkRecordRow, seen_key(site, kind, record_id), values | {"received_at": at})
     else:
         seen.seq, seen.edge_time, seen.received_at = seq, edge_time, at
-        session.add(seen)
+        if not is_new(seen):
+            session.add(seen)
     return "applied"
 
 
@@ -257,7 +258,8 @@ def _violation(
 ) -> Told:
     record_id = _field(record, "id")
     camera_id = _ensure_camera(session, site, org_pk, str(_field(record, "camera")))
-    row = known(session, ("violation", record_id), lambda: session.get(ViolationRow, record_id))
+    # an ORM row, or a NewRow of this batch with the same attributes (ViolationOut.of reads either)
+    row: Any = known(session, ("violation", record_id), lambda: session.get(ViolationRow, record_id))
     if row is not None and row.camera != camera_id:
         raise BadMessage(f"violation id {record_id!r} already belongs to camera {row.camera!r}")
     before = ViolationOut.of(row).model_dump(mode="json") if row is not None else None
@@ -278,13 +280,13 @@ def _violation(
     for name in ("started_at", "violation_at", "ended_at", "acknowledged_at", "resolved_at", "updated_at"):
         values[name] = _time(_field(record, name), name)
     values |= _unreliable(record)
-    if row is None:
-        row = ViolationRow(id=record_id, **values)
-        remember(session, ("violation", record_id), row)
+    if row is None:  # written at the commit with the batch's other new violations (`lanewatch.uplink.new_rows`)
+        row = add_new(session, ViolationRow, ("violation", record_id), {"id": record_id, **values})
     else:
         for name, value in values.items():
             setattr(row, name, value)
-    session.add(row)
+        if not is_new(row):
+            session.add(row)
     after = ViolationOut.of(row).model_dump(mode="json")
     if after["active"]:
         kind = "new" if before is None else "update"
