@@ -8,7 +8,8 @@ Prints messages/s and where the time went (``--profile``: the top of
 cProfile). This is the ceiling of one centre process whatever the link; the
 end-to-end figures come from ``uplink.py``.
 
-    .venv/bin/python benchmarks/uplink_apply.py --sites 10 --records 200 [--history 100000] [--profile --sort tottime]
+    .venv/bin/python benchmarks/uplink_apply.py --sites 10 --records 200 [--history 100000]
+        [--profile --sort tottime]
 """
 
 from __future__ import annotations
@@ -67,13 +68,14 @@ HISTORY_SQL = (
     """
     INSERT INTO violations (id, camera, zone, zone_name, label, start_s, violation_s, last_seen_s, started_at,
         violation_at, confidence, box_x1, box_y1, box_x2, box_y2, state, unreliable, updated_at)
-    SELECT CAST(:site AS text) || '-old-' || i, CAST(:site AS text) || '.gate', 'lane', '东门', 'car', 0, 30, 31, now(), now(), 0.8, 0.1, 0.2,
-        0.3, 0.4, 'resolved', false, now()
+    SELECT CAST(:site AS text) || '-old-' || i, CAST(:site AS text) || '.gate', 'lane', '东门', 'car',
+        0, 30, 31, now(), now(), 0.8, 0.1, 0.2, 0.3, 0.4, 'resolved', false, now()
     FROM generate_series(1, :n) AS i
     """,
     """
     INSERT INTO uplink_records (site, kind, record_id, seq, edge_time, received_at)
-    SELECT CAST(:site AS text), 'violation', CAST(:site AS text) || '-old-' || i, i, now(), now() FROM generate_series(1, :n) AS i
+    SELECT CAST(:site AS text), 'violation', CAST(:site AS text) || '-old-' || i, i, now(), now()
+    FROM generate_series(1, :n) AS i
     """,
 )
 

@@ -12,7 +12,7 @@ commit with one ``executemany`` per table.
 Rules that keep it safe:
 
 - The rows are written before the ORM's own last flush (``before_commit`` runs
-  first), so an ORM row that refers to one (an evidence row's violation) finds it.
+  first), so an ORM row flushed at the commit that refers to one finds it.
 - Nothing the apply step reads in mid-batch needs them in the database: its
   own lookups go through the cache, and a webhook's scope check looks up the
   camera or device (ORM rows), never the violation. Should a caller need them

@@ -89,10 +89,10 @@ def prefetch(session: Session, raws: Iterable[bytes], centre_id: Callable[[str, 
 def _seen_rows(seen: set[tuple[str, str, str]]) -> Any:
     """The sequence rows of these (site, kind, id) keys, locked, as one index scan.
 
-    Each column is matched against its own list (``= ANY``), which PostgreSQL plans in a twentieth of
-    the time a list of 50 row values (``(site, kind, record_id) IN (…)``) took, and scans the primary
-    key with all three; a row of another key's site and kind (ids are the edges' uuids: next to never)
-    is locked but not used."""
+    Each column is matched against its own list, which PostgreSQL turns into one scan of the primary key
+    with all three columns; a list of 50 row values (``(site, kind, record_id) IN (…)``) took 0.74 ms to
+    plan against 0.05 ms (one EXPLAIN ANALYZE each on 200,000 rows). A row of another key's site and kind
+    (ids are the edges' uuids: next to never) is locked but not used."""
     sites, kinds, ids = (sorted({key[i] for key in seen}) for i in range(3))
     return (
         select(UplinkRecordRow)
