@@ -35,18 +35,30 @@ redeliveries the centre recognised and ignored, the CPU seconds the centre (this
 processes, Mosquitto and PostgreSQL used, and how fast this machine ran a fixed Python loop. Runs
 until every record arrived or ``--timeout`` passed.
 
+With ``--rate 0`` every edge writes all its records before any publisher starts, and ``drain`` is printed:
+records stored ÷ seconds from the publishers' start to the last commit (polled every 0.1 s), CPU counted over
+that drain alone. ``--centre-backlog`` (with ``--centre-processes``) holds the centre processes stopped
+(SIGSTOP) until the broker has taken every record, then lets them go (SIGCONT): what a centre drains from
+the broker's queue with the edges idle, as after a centre outage, where a real district's edges run on
+their own boxes and not on the centre's cores.
+
     .venv/bin/python benchmarks/uplink.py --edges 3 --records 1000 --rate 200
     .venv/bin/python benchmarks/uplink.py --edges 100 --records 100 --rate 0 --processes 4
+    .venv/bin/python benchmarks/uplink.py --edges 100 --records 100 --centres 2 --centre-processes --centre-backlog
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing as mp
+import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -55,7 +67,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # lanewatch and tests.support without an install
 
+import paho.mqtt.client as mqtt  # noqa: E402
 import psutil  # noqa: E402
+from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 from sqlalchemy import func  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
@@ -101,18 +115,30 @@ def edge(site: str, path: str, host: str, port: int, records: int, rate: float, 
     edges([(site, path)], host, port, records, rate, done)
 
 
-def edges(specs: list[tuple[str, str]], host: str, port: int, records: int, rate: float, done: mp.Event) -> None:
+def edges(
+    specs: list[tuple[str, str]],
+    host: str,
+    port: int,
+    records: int,
+    rate: float,
+    done: mp.Event,
+    written: Any = None,
+    go: Any = None,
+) -> None:
     """Several edges in one OS process, each as a real site has it: its own SQLite store, outbox tap and
     `UplinkPublisher` (its own thread, MQTT client id and session), publishing as ``lanewatch serve`` does
     (the product's poll interval). 100 edges as 100 interpreters would not fit 2 cores beside the centre, so
     one writer thread writes each edge's records in turn through that edge's own store, edge *i*'s record *n*
-    due at ``n / rate + i / (rate × edges)`` s (the edges' writes spread over each interval, not in step)."""
+    due at ``n / rate + i / (rate × edges)`` s (the edges' writes spread over each interval, not in step).
+    With ``rate`` 0 and the ``written``/``go`` events, it sets ``written`` once all its records are in its
+    edges' outboxes and starts publishing only at ``go``: the harness sets it when every edge process is done
+    writing, so the drain it measures is the centre's, not edges still writing beside it."""
     stores: list[tuple[str, Engine, UplinkPublisher]] = []
     for site, path in specs:
         engine = open_engine(sqlite_url(Path(path)))
         outbox = EdgeOutbox(max(10_000, records * 2))
         record_tap.attach(engine, outbox)
-        config = UplinkConfig(enabled=True, host=host, port=port, site=site, inflight=100, confirm_timeout_s=10.0)
+        config = UplinkConfig(enabled=True, host=host, port=port, site=site)  # the product defaults
         publisher = UplinkPublisher(engine, config)
         publisher.follow(outbox.written)  # as the edge's role does
         stores.append((site, engine, publisher))
@@ -126,6 +152,9 @@ def edges(specs: list[tuple[str, str]], host: str, port: int, records: int, rate
         for site, engine, _ in stores:
             for n in range(records):
                 write(site, engine, n)
+        if written is not None and go is not None:
+            written.set()
+            go.wait()
         for _, _, publisher in stores:
             publisher.start()
     else:
@@ -174,6 +203,12 @@ def main() -> None:
         "--centre-processes", action="store_true", help="each centre ingest in its own OS process (else threads here)"
     )
     parser.add_argument(
+        "--centre-backlog",
+        action="store_true",
+        help="with --centre-processes and --rate 0: centres stopped until the broker holds every record, then "
+        "timed draining it (the edges idle)",
+    )
+    parser.add_argument(
         "--processes", type=int, default=4, help="OS processes the edges are spread over (at most one per edge)"
     )
     parser.add_argument("--timeout", type=float, default=300.0)
@@ -183,15 +218,27 @@ def main() -> None:
         default=1000,
         help="Mosquitto's max_inflight_messages (docs/deploy/mosquitto.conf: 1000; Mosquitto's default: 20)",
     )
+    parser.add_argument(
+        "--broker-queued",
+        type=int,
+        default=10_000,
+        help="Mosquitto's max_queued_messages (docs/deploy/mosquitto.conf: 10000; Mosquitto's default: 1000, past "
+        "which it drops QoS 1 messages for a busy centre and the edges resend them only after confirm_timeout_s)",
+    )
     parser.add_argument("--batch", type=int, default=centre_module.BATCH_MAX, help="messages per centre transaction")
     args = parser.parse_args()
     if args.outage is not None:
         outage(args.outage)
         return
+    if args.centre_backlog and (not args.centre_processes or args.rate > 0):
+        parser.error("--centre-backlog needs --centre-processes and --rate 0")
     args.speed = python_speed()
 
     root = Path(tempfile.mkdtemp(prefix="lanewatch-uplink-bench-"))
-    broker = Mosquitto(extra_config=f"max_inflight_messages {args.broker_inflight}\n")
+    broker = Mosquitto(
+        extra_config=f"max_inflight_messages {args.broker_inflight}\nmax_queued_messages {args.broker_queued}\n"
+        + ("sys_interval 1\n" if args.centre_backlog else "")
+    )
     cluster = PostgresCluster()
     broker.start()
     cluster.start()
@@ -230,8 +277,11 @@ def main() -> None:
             shutil.copyfile(template, path)
             specs.append((site, str(path)))
         groups = max(1, min(args.processes, len(specs)))
+        go = mp.Event()
+        written = [mp.Event() for _ in range(groups)] if args.rate <= 0 else []
         for g in range(groups):
-            target = (specs[g::groups], broker.host, broker.port, args.records, args.rate, done)
+            events = (written[g], go) if written else (None, None)
+            target = (specs[g::groups], broker.host, broker.port, args.records, args.rate, done, *events)
             processes.append(mp.Process(target=edges, args=target, daemon=True))
         tally = CpuTally(broker, cluster)
         tally.centres = [psutil.Process(process.pid) for process in centre_processes]
@@ -242,11 +292,28 @@ def main() -> None:
         tally.edges = [psutil.Process(process.pid) for process in edge_processes]
         expected = args.edges * args.records
         deadline = time.monotonic() + args.timeout
+        if written:  # drain: every edge's outbox full before any publisher starts
+            for event in written:
+                event.wait(max(0.0, deadline - time.monotonic()))
+            if args.centre_backlog:
+                for process in centre_processes:
+                    os.kill(process.pid, signal.SIGSTOP)
+                go.set()
+                wait_for_broker(broker, expected + args.edges, deadline)  # the records and the first heartbeats
+                tally.before = tally.sample()
+                args.drain_from = datetime.now(UTC)
+                for process in centre_processes:
+                    os.kill(process.pid, signal.SIGCONT)
+            else:
+                tally.before = tally.sample()  # the CPU of the drain alone
+                args.drain_from = datetime.now(UTC)
+                go.set()
         while time.monotonic() < deadline:
             with Session(centre) as session:
                 if session.exec(select(func.count()).select_from(UplinkRecordRow)).one() >= expected:
+                    args.stored_at = datetime.now(UTC)  # every record committed (to within the 0.1 s poll)
                     break
-            time.sleep(0.5)
+            time.sleep(0.1)
         report(centre, expected, started, args, tally)
     finally:
         done.set()
@@ -259,9 +326,33 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def wait_for_broker(broker: Mosquitto, messages: int, deadline: float) -> None:
+    """Until the broker has received `messages` publishes (its ``$SYS`` count, sent every second)."""
+    received = threading.Event()
+
+    def on_message(client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        if int(message.payload or b"0") >= messages:
+            received.set()
+
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-sys", protocol=mqtt.MQTTv5)
+    client.on_message = on_message
+    client.connect(broker.host, broker.port)
+    client.subscribe("$SYS/broker/publish/messages/received")
+    client.loop_start()
+    try:
+        received.wait(max(0.0, deadline - time.monotonic()))
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    time.sleep(1.0)  # the last PUBACKs and the broker's queueing
+
+
 def centre_process(url: str, config: CentreConfig, batch: int, ready: Any, done: Any) -> None:
     """One centre ingest in its own OS process, until `done`."""
     centre_module.BATCH_MAX = max(1, batch)
+    logging.basicConfig(level=logging.WARNING, format="centre %(process)d: %(message)s")
+    logging.getLogger("lanewatch.uplink.centre").setLevel(logging.INFO)  # batches applied one by one, and why
+    logging.getLogger("lanewatch.uplink.centre_apply").setLevel(logging.INFO)  # collisions tried again
     ingest = CentreIngest(open_engine(url), config)
     ingest.start()
     ingest.subscribed.wait(30)
@@ -333,7 +424,8 @@ def report(centre, expected: int, started: datetime, args: argparse.Namespace, t
     offered = "all written first, then drained" if args.rate <= 0 else f"{args.rate:g}/s per edge"
     print(
         f"uplink: {args.edges} edges × {args.records} records ({offered}) in {min(args.processes, args.edges)} "
-        f"edge process(es), {args.centres} centre(s), batch {args.batch}, broker in-flight {args.broker_inflight}; "
+        f"edge process(es), {args.centres} centre(s), batch {args.batch}, broker in-flight {args.broker_inflight}, "
+        f"queued {args.broker_queued}; "
         f"this machine: {args.speed:.2f} s per 10M Python loop steps"
     )
     print(f"records at the centre: {len(rows)} of {expected} in {seconds:.2f} s = {len(rows) / seconds:.0f} records/s")
@@ -346,6 +438,13 @@ def report(centre, expected: int, started: datetime, args: argparse.Namespace, t
         p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
         print(
             f"edge→centre latency: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
+        )
+    drain_from, stored_at = getattr(args, "drain_from", None), getattr(args, "stored_at", None)
+    if drain_from is not None and stored_at is not None and rows:
+        span = max((stored_at - drain_from).total_seconds(), 1e-6)
+        print(
+            f"drain: {len(rows)} records stored in {span:.2f} s = {len(rows) / span:.0f} records/s (every outbox "
+            "full, all publishers started at once, until the last commit; CPU below counts the drain alone)"
         )
     written = sorted(r.edge_time for r in rows)
     if args.rate > 0 and len(written) > 1:

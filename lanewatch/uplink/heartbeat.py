@@ -12,7 +12,8 @@ QoS 1, to ``lanewatch/v1/site/<site>/heartbeat``::
 A heartbeat is state, not a record: it is not an outbox row (a heartbeat
 queued while the link is down would only say something stale when it
 finally arrives), carries no sequence number and is not confirmed. The
-centre's `apply_heartbeat` writes the site's row in `uplink_sites`:
+centre's `apply_heartbeat` writes the site's row in `uplink_sites` (with the
+transaction's counters, `lanewatch.uplink.site_link`, just before the commit):
 ``last_heartbeat_at`` (the centre's clock), ``backlog``, ``lag_s``,
 ``clock_skew_s`` and ``edge_version``. It does not count as a message.
 
@@ -30,15 +31,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 import lanewatch
 from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import as_utc, utcnow
-from lanewatch.store.uplink_tables import UplinkOutboxRow, UplinkSiteRow
+from lanewatch.store.uplink_tables import UplinkOutboxRow
 from lanewatch.uplink.bad_message import BadMessage, iso_time, json_object
-from lanewatch.uplink.site_link import transaction_cache
+from lanewatch.uplink.site_link import tally, transaction_cache
 
 KIND = "heartbeat"
 """The topic's last part: ``lanewatch/v1/site/<site>/heartbeat``."""
@@ -99,27 +99,9 @@ def apply_heartbeat(session: Session, site: str, body: Any, received_at: datetim
     cache = transaction_cache(session)
     if ("org", site) not in cache:  # the same key the record path uses: one lookup per transaction
         cache["org", site] = session.exec(select(OrganisationRow.pk).where(OrganisationRow.code == site)).first()
-    values = {
-        "site": site,
-        "org_pk": cache["org", site],
-        "last_heartbeat_at": received_at,
-        "backlog": backlog,
-        "lag_s": round(max(0.0, (sent_at - oldest).total_seconds()), 3) if oldest is not None else 0.0,  # edge's clock
-        "clock_skew_s": round((received_at - sent_at).total_seconds(), 3),  # centre − edge, plus transit
-        "edge_version": version,
-    }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = UplinkSiteRow.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(**values)
-    new, stored = statement.excluded, table.c
-    later = stored.last_heartbeat_at.is_(None) | (new.last_heartbeat_at >= stored.last_heartbeat_at)
-    statement = statement.on_conflict_do_update(
-        index_elements=[stored.site],
-        set_={
-            "org_pk": func.coalesce(new.org_pk, stored.org_pk),
-            **{name: new[name] for name in values if name not in ("site", "org_pk")},
-        },
-        where=later,  # an older heartbeat redelivered late does not replace a newer one
-    )
-    session.connection().execute(statement)
+    site_tally = tally(session, site)  # written with the site's counters, in the sorted order, before the commit
+    if cache["org", site] is not None:
+        site_tally.org_pk = cache["org", site]
+    lag = round(max(0.0, (sent_at - oldest).total_seconds()), 3) if oldest is not None else 0.0  # edge's clock
+    skew = round((received_at - sent_at).total_seconds(), 3)  # centre − edge, plus transit
+    site_tally.heartbeat(received_at, backlog, lag, skew, version)

@@ -31,6 +31,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
 from lanewatch.uplink.site_link import transaction_cache
@@ -69,6 +70,21 @@ def write_new(session: Session) -> None:
         session.connection().execute(model.__table__.insert(), [vars(row) for row in rows.values()])
         for key in rows:
             cache.pop(key, None)
+
+
+def insert_missing(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """Insert these rows of `model` (defaults filled in) unless their key is already there, in one statement.
+
+    ``INSERT … ON CONFLICT DO NOTHING``: when another centre process inserts the same key at the same time,
+    this one waits for it and moves on instead of failing the whole batch (a site's first messages reach
+    every centre process at once). Give the rows sorted by key, so two processes take their locks in one
+    order and cannot deadlock."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = [_defaults(model, row) | row for row in rows]
+    session.connection().execute(insert(model.__table__).on_conflict_do_nothing(), values)  # type: ignore[attr-defined]
 
 
 def _pending(session: Session) -> dict[type[SQLModel], dict[tuple[Any, ...], NewRow]]:
