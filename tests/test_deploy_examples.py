@@ -32,6 +32,7 @@ from lanewatch.uplink import heartbeat
 from lanewatch.uplink.broker import confirm_topic, topic
 from lanewatch.uplink.centre_apply import KINDS
 from lanewatch.uplink.config_sync import config_topic
+from lanewatch.uplink.publisher import MAX_UNCONFIRMED
 from tests.support.needs import unavailable
 
 DEPLOY = Path(__file__).resolve().parents[1] / "docs" / "deploy"
@@ -615,12 +616,20 @@ def emqx_bytes(value: str) -> int:
     return int(number) * {"KB": 1024, "MB": 1024**2, "GB": 1024**3, None: 1}[unit]
 
 
+def test_mosquitto_queues_what_200_edges_send_at_once_after_an_outage_for_2_centre_processes() -> None:
+    settings = dict(
+        line.split(" ", 1) for line in (DEPLOY / "mosquitto.conf").read_text().splitlines() if line and line[0] != "#"
+    )
+    assert int(settings["max_queued_messages"]) >= MAX_UNCONFIRMED * 200 // 2
+    assert int(settings["max_inflight_messages"]) >= 1000  # a centre acknowledges after its commit
+
+
 def test_emqx_takes_the_edges_evidence_and_keeps_sessions() -> None:
     config = hocon((DEPLOY / "emqx.conf").read_text())
     edge = load_settings(DEPLOY / "edge.yaml").uplink
     biggest = max(edge.evidence_max_bytes, UplinkConfig().evidence_max_bytes)
     assert emqx_bytes(config["mqtt"]["max_packet_size"]) >= biggest * 4 // 3 + 8 * 1024, "base64 evidence fits"
-    assert int(config["mqtt"]["max_mqueue_len"]) >= 1000
+    assert int(config["mqtt"]["max_mqueue_len"]) >= MAX_UNCONFIRMED * 200 // 2, "200 edges' backlog, 2 centres"
     assert config["durable_sessions"]["enable"] == "true"
     assert len(config["cluster"]["static"]["seeds"]) >= 2 and config["cluster"]["discovery_strategy"] == "static"
     assert config["node"]["name"] in config["cluster"]["static"]["seeds"]

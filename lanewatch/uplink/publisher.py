@@ -57,7 +57,11 @@ from lanewatch.uplink.config_sync import config_topic
 log = logging.getLogger(__name__)
 
 CONNACK_TIMEOUT_S = 10.0
-MAX_UNCONFIRMED = 5000
+MAX_UNCONFIRMED = 1000
+"""Entries one edge has out at once that the centre has not confirmed. After an outage every edge sends this
+many at once; the broker must queue them for the centre processes (docs/deploy: ``max_queued_messages``
+≥ edges × this ÷ centre processes), or it drops the excess and the edges resend it only after
+``confirm_timeout_s`` (nothing lost, the drain stalls)."""
 BEHIND_FACTOR = 5
 IDLE_READ_S = 2.0
 """With the outbox's write signal followed, how often the table is read anyway."""
