@@ -94,7 +94,8 @@ def _add_cameras(session: Session, cache: dict[Any, Any], missing: dict[str, tup
     Made as the apply step makes them one at a time (disabled, no stream), only for sites the centre has.
     Two centre processes get a new site's first messages at once and both make its cameras: made one by
     one, in arrival order, they met on the same keys and deadlocked or collided, and each such batch was
-    rolled back (4 of 6 batches of 200 with 100 new sites and 4 centre processes)."""
+    rolled back (100 new sites, 4 centre processes, batches of 200: some met a new camera again on every
+    retry and were applied one message at a time)."""
     rows = [
         {"id": camera_id, "name": camera, "source_url": "", "enabled": False, "site": site,
          "org_pk": cache["org", site]}
