@@ -38,7 +38,7 @@ from lanewatch.store.tables import utcnow  # noqa: E402
 from lanewatch.store.uplink_tables import UplinkOutboxRow  # noqa: E402
 from lanewatch.store.violation_store import ViolationStore  # noqa: E402
 from lanewatch.uplink.broker import topic  # noqa: E402
-from lanewatch.uplink.centre import apply_batch  # noqa: E402
+from lanewatch.uplink.centre import BATCH_MAX, apply_batch  # noqa: E402
 from lanewatch.uplink.outbox import EdgeOutbox  # noqa: E402
 from lanewatch.uplink.publisher import message  # noqa: E402
 from tests.support.postgres import PostgresCluster  # noqa: E402
@@ -96,7 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=10)
     parser.add_argument("--records", type=int, default=200, help="new violations per site")
-    parser.add_argument("--batch", type=int, default=50, help="messages per transaction")
+    parser.add_argument("--batch", type=int, default=BATCH_MAX, help="messages per transaction (the centre's)")
     parser.add_argument("--history", type=int, default=100_000, help="violations the centre holds already")
     parser.add_argument("--profile", action="store_true", help="print where the time went")
     parser.add_argument("--sort", default="cumulative", help="the profile's order (cumulative, tottime)")
