@@ -147,6 +147,19 @@ def centre_engine(postgres_cluster, migrated_templates, request) -> Iterator[Eng
     postgres_cluster.drop_database(name)
 
 
+OTHER_SITE = "site-b"
+
+
+@pytest.fixture
+def two_sites(centre_engine: Engine) -> Engine:
+    """The centre's database knowing a second site, ``site-b`` (an enterprise)."""
+    with Session(centre_engine) as session:
+        root = session.exec(select(OrganisationRow).where(OrganisationRow.code == "district")).one()
+        session.add(OrganisationRow(code=OTHER_SITE, name="B 企业", kind="enterprise", parent_pk=root.pk))
+        session.commit()
+    return centre_engine
+
+
 @pytest.fixture
 def links(broker) -> Iterator:
     """Factories for a publisher and a centre ingest on the test broker; everything is stopped afterwards."""

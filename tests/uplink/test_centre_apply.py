@@ -38,15 +38,6 @@ def _apply(engine, topic: str, raw: bytes) -> str:
     return outcome
 
 
-@pytest.fixture
-def two_sites(centre_engine):
-    with Session(centre_engine) as session:
-        root = session.exec(select(OrganisationRow).where(OrganisationRow.code == "district")).one()
-        session.add(OrganisationRow(code="site-b", name="B 企业", kind="enterprise", parent_pk=root.pk))
-        session.commit()
-    return centre_engine
-
-
 def test_two_sites_cameras_of_the_same_name_stay_apart_in_their_organisations(two_sites) -> None:
     assert _apply(two_sites, *_message(SITE, _violation("a1"), 1)) == "applied"
     assert _apply(two_sites, *_message("site-b", _violation("b1"), 1)) == "applied"

@@ -12,28 +12,27 @@ import json
 import threading
 from datetime import timedelta
 
-import pytest
+from sqlalchemy import text
 from sqlmodel import Session, func, select
 
-from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import CameraRow, ViolationRow, utcnow
 from lanewatch.store.uplink_tables import UplinkSiteRow
 from lanewatch.uplink import centre as centre_module
 from lanewatch.uplink.centre import apply_batch
 from lanewatch.uplink.centre_apply import apply_message
+from tests.support.serve import wait_for
+from tests.uplink.conftest import OTHER_SITE as OTHER
 from tests.uplink.conftest import SITE
 from tests.uplink.test_centre_apply import _message, _violation
 
-OTHER = "site-b"
 
-
-@pytest.fixture
-def two_sites(centre_engine):
-    with Session(centre_engine) as session:
-        root = session.exec(select(OrganisationRow).where(OrganisationRow.code == "district")).one()
-        session.add(OrganisationRow(code=OTHER, name="B 企业", kind="enterprise", parent_pk=root.pk))
-        session.commit()
-    return centre_engine
+def _waiting_on_a_lock(engine) -> bool:
+    """Whether some connection of this database waits for a row lock (the other transaction's)."""
+    with engine.connect() as connection:
+        waiting = (
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return connection.execute(text(waiting)).scalar_one() > 0
 
 
 def _heartbeat(site: str, backlog: int) -> tuple[str, bytes]:
@@ -109,7 +108,7 @@ def test_a_new_sites_first_messages_in_two_transactions_at_once_are_applied_as_a
         batch = [(*_message(SITE, _violation(f"v{n}"), n), utcnow()) for n in (2, 3)]
         worker = threading.Thread(target=lambda: outcomes.append(apply_batch(centre_engine, batch)))
         worker.start()
-        worker.join(1.0)  # it reaches the camera and waits for the holder's transaction
+        assert wait_for(lambda: _waiting_on_a_lock(centre_engine), timeout=30)  # on the holder's new camera
         holder.commit()
         worker.join(30)
     finally:
