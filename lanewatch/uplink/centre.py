@@ -83,7 +83,7 @@ CONFIRM_EVERY_S = 2.0
 """The worker gathers the stored messages' sequence numbers per site and tells each edge at most this often
 (and whenever it finds nothing to apply). A batch of 200 holds messages of ~100 sites after an outage, so a
 confirmation per batch and site carried one or two numbers: the centre published, the broker routed and each
-edge deleted once per confirmation (a third of the machine's CPU in a drain of 100 edges on one host). An
+edge deleted once per confirmation (gathered, the edges' CPU in a drain of 100 edges on one host halved). An
 edge resends only what stays unconfirmed for `confirm_timeout_s` (30 s), far longer than this."""
 
 

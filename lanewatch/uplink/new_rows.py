@@ -8,8 +8,8 @@ A new record is instead a `NewRow`: its column values as plain attributes,
 remembered in the transaction's cache (`lanewatch.uplink.prefetch`) so a later
 message of the same batch finds and updates it, and written just before the
 commit with one statement per table: on PostgreSQL a ``COPY … FROM STDIN`` (a batch's
-rows as one stream: an ``executemany`` sent each row as its own INSERT, a fifth of a
-centre process's time and most of PostgreSQL's in a drain), elsewhere an ``executemany``.
+rows as one stream: psycopg's ``executemany`` sent each row as its own INSERT, about a fifth
+of a centre process's samples in a drain), elsewhere an ``executemany``.
 
 Rules that keep it safe:
 

@@ -1,4 +1,4 @@
-"""New records written as one Core INSERT per table at the commit (PostgreSQL): the same rows as the ORM's.
+"""New records written as one COPY per table at the commit (PostgreSQL): the same rows as the ORM's.
 
 `lanewatch.uplink.new_rows` replaces ORM rows for what the centre has not seen yet; these tests hold it to
 what the ORM path gave: the same stored values, updates later in the batch kept, nothing kept of a
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from lanewatch.store.tables import CameraRow, OutboxRow, ViolationRow, WebhookRow, utcnow
@@ -105,3 +107,19 @@ def test_with_a_webhook_each_event_of_a_batch_is_delivered_once_and_the_last_upd
     assert apply_batch(centre_engine, [(*m, utcnow()) for m in batch]) == ["duplicate"] * 4
     with Session(centre_engine) as session:
         assert len(session.exec(select(OutboxRow.pk)).all()) == 4
+
+
+def test_a_new_row_whose_key_another_process_stored_fails_the_commit_as_an_insert_would(centre_engine) -> None:
+    """COPY's duplicate key comes back as SQLAlchemy's IntegrityError (what `retry_collisions` retries), and the
+    transaction keeps nothing."""
+    with Session(centre_engine) as other:
+        other.add(ViolationRow(**_values("taken")))
+        other.commit()
+    with Session(centre_engine) as session:
+        add_new(session, ViolationRow, ("violation", "free"), _values("free"))
+        add_new(session, ViolationRow, ("violation", "taken"), _values("taken"))
+        with pytest.raises(IntegrityError):
+            session.commit()
+    with Session(centre_engine) as session:
+        assert session.get(ViolationRow, "free") is None
+        assert session.get(ViolationRow, "taken") is not None
