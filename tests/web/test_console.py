@@ -81,3 +81,41 @@ def test_viewers_see_alarms_without_steps_and_do_not_mark_them_shown(open_page, 
     item.wait_for()
     assert item.get_by_role("button", name="Acknowledge gas leak at gas-b2-kitchen").count() == 0
     assert _alarm(service, "gas-b2-kitchen")["shown_at"] is None
+
+
+def test_a_list_read_before_a_step_and_answered_after_it_does_not_undo_the_step(open_page, service) -> None:
+    """Refreshes overlap (a live event's, the step's own): an answer older than the one shown is dropped."""
+    _ingest(service, "smoke-b2-1f", "fire", "smoke_detector", "web-late-1")
+    page = open_page("/console", role="operator")
+    fire = page.locator("#alarm-list li[data-type='fire']")
+    fire.wait_for()
+    page.wait_for_selector("#console-live-state:has-text('Live: connected')")
+    held: list = []
+    answered: list = []  # list reads answered after the held one was taken: the step's own, its live event's
+
+    def hold_the_first(route) -> None:
+        if held:
+            route.continue_()
+            return
+        held.append((route, route.fetch()))  # the server's answer now, before the step; given to the page later
+
+    def pump_until(condition, what: str) -> None:
+        for _ in range(200):  # handlers run while Playwright is called (sync API): wait in the page
+            if condition():
+                return
+            page.wait_for_timeout(50)
+        raise AssertionError(what)
+
+    page.route(lambda url: "/api/alarms?active=true" in url, hold_the_first)
+    page.on("requestfinished", lambda r: answered.append(r) if held and "/api/alarms?active=true" in r.url else None)
+    _ingest(service, "battery-b2-1f", "low_battery", "smoke_detector", "web-late-2")  # a live event: a refresh
+    pump_until(lambda: held, "the live event's refresh never asked for the list")
+    fire.get_by_role("button", name="Acknowledge fire at smoke-b2-1f").click()
+    page.wait_for_selector("#alarm-list li[data-type='fire'][data-state='acknowledged']")
+    pump_until(lambda: len(answered) >= 2, "no refresh after the step's own and its live event's")
+    page.wait_for_timeout(1000)  # past the live events' 300 ms gathering: the old answer comes last
+    route, stale = held[0]
+    with page.expect_event("requestfinished"):
+        route.fulfill(response=stale)
+    page.wait_for_timeout(300)  # the page has read the old answer by now (it came with its body)
+    assert fire.get_attribute("data-state") == "acknowledged"

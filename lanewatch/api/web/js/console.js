@@ -70,9 +70,15 @@ function showList(alarms) {
   wanted.forEach((li, i) => { if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null); });
 }
 
+let refreshes = 0;  // the latest refresh asked for: an older one's answer must not overwrite a newer one's
+
 async function refresh() {
+  const asked = ++refreshes;
   try {
     const page = await api("/api/alarms?active=true&limit=200");
+    // A list read before a step and answered after the step's own refresh would show the alarm as it was
+    // (active again after "acknowledge") until the next event or the 30 s tick: only the latest counts.
+    if (asked !== refreshes) return;
     showList(page.items);
     page.items.forEach(reportShown);
     const fires = page.items.filter((a) => a.alarm_type === "fire" && !a.test);
