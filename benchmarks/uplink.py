@@ -384,6 +384,27 @@ def python_speed() -> float:
     return time.perf_counter() - started
 
 
+def postgres_processes(cluster: PostgresCluster) -> list[psutil.Process]:
+    """The cluster's postmaster and its backends alive now (a backend that ended took its CPU with it)."""
+    data = str(cluster.data)
+    for process in psutil.process_iter(["cmdline"]):
+        if data in " ".join(process.info["cmdline"] or []):
+            return [process, *process.children(recursive=True)]
+    return []
+
+
+def used(processes: list[psutil.Process]) -> float:
+    """CPU seconds (user + system) these processes have used so far; one that ended counts nothing."""
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
 class CpuTally:
     """CPU seconds used during the run by the centre ingests (this process), the edge processes, Mosquitto and
     PostgreSQL (the postmaster and its backends), so a figure can be read for a centre on its own machine."""
@@ -394,30 +415,13 @@ class CpuTally:
         self.centres: list[psutil.Process] = []
         self.before = self.sample()
 
-    def _postgres(self) -> list[psutil.Process]:
-        data = str(self.cluster.data)
-        for process in psutil.process_iter(["cmdline"]):
-            if data in " ".join(process.info["cmdline"] or []):
-                return [process, *process.children(recursive=True)]
-        return []
-
     def sample(self) -> dict[str, float]:
-        def used(processes: list[psutil.Process]) -> float:
-            total = 0.0
-            for process in processes:
-                try:
-                    times = process.cpu_times()
-                except psutil.Error:
-                    continue
-                total += times.user + times.system
-            return total
-
         broker = [psutil.Process(self.broker.process.pid)] if self.broker.process else []
         return {
             "centre": used([psutil.Process(), *self.centres]),
             "edges": used(self.edges),
             "mosquitto": used(broker),
-            "postgresql": used(self._postgres()),
+            "postgresql": used(postgres_processes(self.cluster)),
         }
 
     def line(self) -> str:

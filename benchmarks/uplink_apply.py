@@ -27,7 +27,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # lanewatch and tests.support without an install
 
-import psutil  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
@@ -45,7 +44,7 @@ from lanewatch.uplink.publisher import message  # noqa: E402
 from tests.support.postgres import PostgresCluster  # noqa: E402
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from uplink import violation  # noqa: E402  (the same records as the end-to-end benchmark)
+from uplink import postgres_processes, used, violation  # noqa: E402  (the same records as the end-to-end benchmark)
 
 
 def site_messages(root: Path, site: str, records: int) -> list[tuple[str, bytes]]:
@@ -93,21 +92,6 @@ def add_history(engine, sites: list[str], records: int) -> None:
         conn.execute(text("ANALYZE"))
 
 
-def postgres_cpu_s(cluster: PostgresCluster) -> float:
-    """CPU seconds used so far by the cluster's processes alive now (the postmaster and its backends)."""
-    data, total = str(cluster.data), 0.0
-    for process in psutil.process_iter(["cmdline"]):
-        if data in " ".join(process.info["cmdline"] or []):
-            for member in [process, *process.children(recursive=True)]:
-                try:
-                    times = member.cpu_times()
-                except psutil.Error:
-                    continue
-                total += times.user + times.system
-            break
-    return total
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=10)
@@ -135,14 +119,14 @@ def main() -> None:
         batches = [items[i : i + args.batch] for i in range(0, len(items), args.batch)]
         profile = cProfile.Profile() if args.profile else None
         centre.dispose()  # the pool's connections of the setup gone: the apply's own backend is counted whole
-        pg_before, started, cpu_before = postgres_cpu_s(cluster), time.perf_counter(), time.process_time()
+        pg_before, started, cpu_before = used(postgres_processes(cluster)), time.perf_counter(), time.process_time()
         if profile is not None:
             profile.enable()
         failed = sum(apply_batch(centre, batch) is None for batch in batches)
         if profile is not None:
             profile.disable()
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_before
-        pg = postgres_cpu_s(cluster) - pg_before
+        pg = used(postgres_processes(cluster)) - pg_before
         print(
             f"centre apply: {len(items)} messages of {args.sites} sites, batches of {args.batch},"
             f" {args.history} violations held before"

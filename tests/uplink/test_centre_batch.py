@@ -9,13 +9,13 @@ from sqlmodel import Session, select
 
 from lanewatch.config import CentreConfig
 from lanewatch.mqtt_receive import Received
-from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import ViolationRow, utcnow
 from lanewatch.store.uplink_tables import UplinkDeadLetterRow, UplinkRecordRow, UplinkSiteRow
 from lanewatch.uplink import centre
 from lanewatch.uplink.broker import confirm_topic
 from lanewatch.uplink.centre import CentreIngest, apply_batch
 from tests.support.serve import wait_for
+from tests.uplink.conftest import OTHER_SITE as OTHER
 from tests.uplink.conftest import SITE
 from tests.uplink.test_centre_apply import _message, _violation
 
@@ -100,6 +100,7 @@ class _RecordingClient(_FakeClient):
     def __init__(self, engine) -> None:
         super().__init__(engine)
         self.sent: list[tuple[str, object]] = []
+        self.stored_when_told = True
 
     def ack(self, mid: int, qos: int) -> None:
         super().ack(mid, qos)
@@ -110,33 +111,25 @@ class _RecordingClient(_FakeClient):
         with Session(self.engine) as session:  # a number is told to its edge only once its record is stored
             stored = set(session.exec(select(UplinkRecordRow.seq).where(UplinkRecordRow.site == topic.split("/")[3])))
         self.sent.append((topic, seqs))
-        self.stored_when_told = getattr(self, "stored_when_told", True) and set(seqs) <= stored
+        self.stored_when_told = self.stored_when_told and set(seqs) <= stored
 
 
-def test_batches_are_confirmed_once_per_site_with_all_their_numbers_after_the_commit(
-    centre_engine, monkeypatch
-) -> None:
+def test_batches_are_confirmed_once_per_site_with_all_their_numbers_after_the_commit(two_sites, monkeypatch) -> None:
     monkeypatch.setattr(centre, "BATCH_MAX", 2)  # three batches
     monkeypatch.setattr(centre, "CONFIRM_EVERY_S", 3600.0)  # gathered until the worker finds nothing to apply
-    other = "site-b"
-    with Session(centre_engine) as session:
-        root = session.exec(select(OrganisationRow).where(OrganisationRow.code == "district")).one()
-        session.add(OrganisationRow(code=other, name="B 社区", kind="community", parent_pk=root.pk))
-        session.commit()
-    client = _RecordingClient(centre_engine)
+    client = _RecordingClient(two_sites)
     messages = [
         _message(SITE, _violation("v1"), 1),
-        _message(other, _violation("v2"), 7),
+        _message(OTHER, _violation("v2"), 7),
         _message(SITE, _violation("v3"), 2),
-        _message(other, _violation("v4"), 8),
+        _message(OTHER, _violation("v4"), 8),
         _message(SITE, _violation("v5"), 3),
     ]
-    _work_through(centre_engine, client, messages)
-    assert wait_for(lambda: len([t for t, _ in client.sent if t != "ack"]) == 2, timeout=10)
+    _work_through(two_sites, client, messages)  # its worker stopped: what it gathered is told by then
     confirmations = [(t, seqs) for t, seqs in client.sent if t != "ack"]
-    assert sorted(confirmations) == [(confirm_topic(SITE), [1, 2, 3]), (confirm_topic(other), [7, 8])]
+    assert sorted(confirmations) == [(confirm_topic(SITE), [1, 2, 3]), (confirm_topic(OTHER), [7, 8])]
     assert client.stored_when_told
-    with Session(centre_engine) as session:
+    with Session(two_sites) as session:
         sites = {s.site: s for s in session.exec(select(UplinkSiteRow))}
         assert (sites[SITE].messages, sites[SITE].last_seq) == (3, 3)
-        assert (sites[other].messages, sites[other].last_seq) == (2, 8)
+        assert (sites[OTHER].messages, sites[OTHER].last_seq) == (2, 8)
