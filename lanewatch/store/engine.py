@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -62,6 +63,16 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     cursor.close()
 
 
+def _postgres_utc(dbapi_connection: Any, _record: object) -> None:
+    """Each PostgreSQL connection reports times in UTC, so psycopg hands back `datetime.UTC` times.
+
+    Why: a server whose zone is "Etc/UTC" (Debian's default) makes psycopg attach a ZoneInfo, and every
+    time read then had to be converted to `UTC` before it was written out; a page of violations holds six
+    per row. The stored instants are the same either way (every column is ``timestamptz``)."""
+    dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()  # else the pool's reset (a rollback) would undo it
+
+
 def is_sqlite_memory(engine: Engine) -> bool:
     """An in-memory SQLite database lives in one connection: it cannot be shared or locked across processes."""
     return engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
@@ -80,4 +91,6 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
+    event.listen(engine, "connect", _postgres_utc)
+    return engine

@@ -25,8 +25,8 @@ def as_utc(value: datetime) -> datetime: ...
 def as_utc(value: None) -> None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes; everything stored is UTC (a stored time stays a time, None stays None)."""
-    if value is None:
-        return None
+    if value is None or value.tzinfo is UTC:  # PostgreSQL's times already are (`store.engine`): no copy
+        return value
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

@@ -40,7 +40,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
 from lanewatch.alarms.records import alarm_json, priority
-from lanewatch.api.routers.violations import ViolationOut
+from lanewatch.api.routers.violations import violation_out_json
 from lanewatch.events.bus import EVENT_TYPES, alarm_payload, device_payload, health_payload
 from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
 from lanewatch.store.health_store import HealthStore
@@ -258,11 +258,11 @@ def _violation(
 ) -> Told:
     record_id = _field(record, "id")
     camera_id = _ensure_camera(session, site, org_pk, str(_field(record, "camera")))
-    # an ORM row, or a NewRow of this batch with the same attributes (ViolationOut.of reads either)
+    # an ORM row, or a NewRow of this batch with the same attributes (violation_out_json reads either)
     row: Any = known(session, ("violation", record_id), lambda: session.get(ViolationRow, record_id))
     if row is not None and row.camera != camera_id:
         raise BadMessage(f"violation id {record_id!r} already belongs to camera {row.camera!r}")
-    before = ViolationOut.of(row).model_dump(mode="json") if row is not None else None
+    before = violation_out_json(row) if row is not None else None
     box = _field(record, "box")
     values: dict[str, Any] = {
         "camera": camera_id,
@@ -287,7 +287,7 @@ def _violation(
             setattr(row, name, value)
         if not is_new(row):
             session.add(row)
-    after = ViolationOut.of(row).model_dump(mode="json")
+    after = violation_out_json(row)
     if after["active"]:
         kind = "new" if before is None else "update"
     else:

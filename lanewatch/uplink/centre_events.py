@@ -36,7 +36,7 @@ from sqlmodel import Session, col, select
 
 from lanewatch.alarms.devices import RulesCache, device_records
 from lanewatch.alarms.records import alarm_json
-from lanewatch.api.routers.violations import ViolationOut
+from lanewatch.api.routers.violations import violation_out_json
 from lanewatch.events.bus import EventBus, alarm_payload, type_matches
 from lanewatch.store.alarm_tables import AlarmRow, DeviceRow
 from lanewatch.store.outbox import add_delivery
@@ -137,7 +137,7 @@ def read_back(engine: Engine, event_type: str, kind: str, record_id: str) -> dic
             row = session.get(ViolationRow, record_id)
             if row is None:
                 return None
-            return {"type": event_type, "before": None, "after": ViolationOut.of(row).model_dump(mode="json")}
+            return {"type": event_type, "before": None, "after": violation_out_json(row)}
         if kind == "alarm":
             alarm = session.get(AlarmRow, record_id)
             if alarm is None:

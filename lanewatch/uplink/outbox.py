@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import delete, event, func
 from sqlmodel import Session, col, select
 
-from lanewatch.api.routers.violations import ViolationOut
+from lanewatch.api.routers.violations import violation_out_json
 from lanewatch.events.bus import health_payload
 from lanewatch.store.outbox import health_key
 from lanewatch.store.tables import EvidenceRow, ViolationRow
@@ -43,7 +43,7 @@ _SIGNALS = "lanewatch.uplink_outbox_signals"
 def violation_entry(row: ViolationRow) -> dict[str, Any]:
     """The API's violation plus the edge's evidence file names (the pictures travel as ``evidence`` entries)."""
     return {
-        "record": ViolationOut.of(row).model_dump(mode="json"),
+        "record": violation_out_json(row),
         "evidence": {"snapshot": row.snapshot, "snapshot_clean": row.snapshot_clean},
     }
 

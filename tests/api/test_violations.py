@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from sqlmodel import Session
 
+from lanewatch.api.routers.violations import ViolationOut
 from lanewatch.events.evidence import write_jpeg
 from lanewatch.store.tables import ViolationRow
 
@@ -223,3 +224,38 @@ def test_snapshot_ids_cannot_walk_paths(client, keys, vid) -> None:
     r = client.get(f"/api/violations/{vid}/snapshot.jpg", headers=keys.headers("viewer"))
     assert r.status_code in (404, 422)
     assert b"root:" not in r.content and r.headers["content-type"] == "application/json"
+
+
+def test_page_items_are_written_as_the_schema_says(client, keys, runtime) -> None:
+    """The page is written from plain values, not through the model: every field must still be what
+    `ViolationOut` declares (times in UTC), and the same as the one-violation route answers."""
+    _add(
+        runtime,
+        violation_row(
+            20,
+            end_s=1300.5,
+            ended_at=T0 + timedelta(minutes=21),
+            state="resolved",
+            acknowledged_by="值班员",
+            acknowledged_at=T0 + timedelta(minutes=22),
+            ack_comment='已通知 "物业"',
+            resolved_by="值班员",
+            resolved_at=T0 + timedelta(minutes=23),
+            resolve_comment="车已挪走",
+            unreliable=True,
+            unreliable_reason="camera_moved",
+            snapshot_clean=None,
+        ),
+    )
+    viewer = keys.headers("viewer")
+    items = client.get("/api/violations", headers=viewer).json()["items"]
+    assert len(items) == 4
+    for item in items:
+        assert ViolationOut.model_validate(item).model_dump(mode="json") == item
+        assert client.get(f"/api/violations/{item['id']}", headers=viewer).json() == item
+        assert item["updated_at"].endswith("Z") and item["violation_at"].endswith("Z")
+    ended = next(item for item in items if item["id"] == "cam1-lane-a-0020")
+    assert ended["active"] is False and ended["dwell_s"] == pytest.approx(1300.5 - 1200.0)
+    assert ended["ended_at"] == "2026-06-01T08:21:00Z" and ended["resolved_at"] == "2026-06-01T08:23:00Z"
+    assert ended["ack_comment"] == '已通知 "物业"' and ended["unreliable_reason"] == "camera_moved"
+    assert ended["clean_snapshot_url"] is None and ended["snapshot_url"].endswith("?annotated=1")
