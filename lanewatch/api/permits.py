@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from lanewatch.api.auth import authenticate, require_permission
+from lanewatch.api.auth import authenticate, permitted, require_permission
 from lanewatch.people.caller import Caller
 from lanewatch.people.roles import Permission
 
@@ -30,4 +30,4 @@ Anyone = Annotated[Caller, Depends(authenticate)]
 
 def demand(caller: Caller, permission: Permission) -> Caller:
     """`caller` if it may do `permission`, else the same 403 the dependencies give."""
-    return require_permission(permission)(caller)
+    return permitted(caller, permission)

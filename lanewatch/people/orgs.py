@@ -2,14 +2,21 @@
 
 The tree is small (a district has hundreds of communities and enterprises,
 not millions), so it is read whole and walked in memory: one query, no
-recursive SQL that SQLite and PostgreSQL would spell differently.
+recursive SQL that SQLite and PostgreSQL would spell differently. The database
+hands it back as one text (`tree_text`), which also keys a small cache of built
+trees: every API request needs its caller's scope, and a tree is rebuilt only
+when that text (the tree itself, read in the request's own snapshot) changed,
+so an edit anywhere, by any process, counts at the next request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import String, cast, func
 from sqlmodel import Session, select
 
 from lanewatch.store.people_tables import OrganisationRow
@@ -38,6 +45,7 @@ class OrgTree:
 
     def __init__(self, nodes: Iterable[OrgNode]) -> None:
         self.nodes = {node.pk: node for node in nodes}
+        self._overseen: dict[int, frozenset[int]] = {}
         self.children: dict[int, list[int]] = {}
         for node in self.nodes.values():
             if node.parent_pk is not None:
@@ -45,8 +53,15 @@ class OrgTree:
 
     @classmethod
     def load(cls, session: Session) -> OrgTree:
-        rows = session.exec(select(OrganisationRow.pk, OrganisationRow.kind, OrganisationRow.parent_pk)).all()
-        return cls(OrgNode(pk, kind, parent) for pk, kind, parent in rows if pk is not None)
+        """The tree as `session` sees it now (its own flushed changes included)."""
+        return tree_of_text(session.exec(select(tree_text())).one())
+
+    def overseen(self, pk: int) -> frozenset[int]:
+        """`overseen_by(pk)`, worked out once per tree (the tree is shared: see `tree_of_text`)."""
+        found = self._overseen.get(pk)
+        if found is None:
+            found = self._overseen[pk] = self.overseen_by(pk)
+        return found
 
     def subtree(self, pk: int) -> frozenset[int]:
         """`pk` and every organisation below it."""
@@ -96,6 +111,25 @@ class OrgTree:
         if parent.kind not in allowed:
             key = "people.place.wrong_parent" if allowed else "people.place.is_root"
             raise PlaceError("parent", key, lang, kind=kind, parent_kind=parent.kind, parents=allowed)
+
+
+def tree_text() -> Any:
+    """An expression for the whole tree as one text, ``pk:kind:parent`` per organisation joined by commas
+    (NULL when there is none), to select beside whatever needs the tree (the key check does, per request)."""
+    parent = func.coalesce(cast(OrganisationRow.parent_pk, String), "")
+    item = cast(OrganisationRow.pk, String) + ":" + OrganisationRow.kind + ":" + parent
+    return select(func.aggregate_strings(item, ",")).scalar_subquery()
+
+
+@lru_cache(maxsize=8)
+def tree_of_text(text: str | None) -> OrgTree:
+    """The tree `tree_text` wrote. Cached by the text: the same tree (in any order) is built once and
+    shared, read-only, by every request; a changed one is a new text, hence a new tree."""
+    nodes = []
+    for item in text.split(",") if text else ():
+        pk, kind, parent = item.split(":")
+        nodes.append(OrgNode(int(pk), kind, int(parent) if parent else None))
+    return OrgTree(nodes)
 
 
 def kind_words(kinds: str | tuple[str, ...], lang: str | None) -> str:

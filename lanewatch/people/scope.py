@@ -44,11 +44,17 @@ class Scope:
         including records not yet given an organisation."""
         if org_pk is None:
             return cls.everything()
-        tree = OrgTree.load(session)
+        return cls.in_tree(OrgTree.load(session), org_pk)
+
+    @classmethod
+    def in_tree(cls, tree: OrgTree, org_pk: int | None) -> Scope:
+        """`of_org` on a tree already read (the key check reads it in the same query as the key)."""
+        if org_pk is None:
+            return cls.everything()
         node = tree.nodes.get(org_pk)
         if node is not None and node.parent_pk is None:
             return cls.everything()
-        return cls(tree.overseen_by(org_pk))
+        return cls(tree.overseen(org_pk))
 
     @property
     def unlimited(self) -> bool:

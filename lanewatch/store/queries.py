@@ -15,12 +15,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Row, tuple_
 from sqlalchemy import select as sa_select
+from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from lanewatch.people.scope import Scope, scoped
@@ -137,12 +139,22 @@ def list_violations(
     return search.page(list(session.exec(search.query(select(ViolationRow)))))
 
 
-def violation_values(session: Session, search: ViolationSearch) -> tuple[list[Row[Any]], str | None]:
-    """The same page as plain column values (read by name: ``row.camera``), no ORM objects: what the API
-    writes out. Why: making and reading 50 ORM objects per page cost more than the query and the JSON
-    together, and `GET /api/violations` is what the duty desks and API consumers poll."""
+def violation_values(session: Session, search: ViolationSearch) -> tuple[list[Any], str | None]:
+    """The same page as plain column values (read by name: ``row.camera``, a named tuple), no ORM objects:
+    what the API writes out. Why: making and reading 50 ORM objects per page cost more than the query and
+    the JSON together, and reading 28 columns of 50 SQLAlchemy `Row`s by name still cost five times what
+    the same reads of named tuples do; `GET /api/violations` is what the duty desks and API consumers poll.
+    The statement runs on the session's connection, past the ORM's per-statement bookkeeping."""
     table = ViolationRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
-    return search.page(list(session.execute(search.query(sa_select(table)))))
+    result = session.connection().execute(search.query(sa_select(table)))
+    plain = _values_type(tuple(result.keys()))
+    return search.page([plain._make(row) for row in result.all()])
+
+
+@cache
+def _values_type(columns: tuple[str, ...]) -> type[Any]:
+    """A named tuple with these columns (one class per column list: the table's, unless a migration changed it)."""
+    return namedtuple("ViolationValues", columns)
 
 
 class HealthStore(health_store.HealthStore):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
+from lanewatch.store.people_tables import OrganisationRow
 from lanewatch.store.tables import ApiKeyRow, CameraRow, WebhookRow
 
 from .scope_world import CALLERS, SEES, World, add_key, world_fixture  # noqa: F401  (the `world` fixture)
@@ -131,3 +132,22 @@ def test_keys_and_webhooks_lists_are_scoped(client, world: World) -> None:
     assert [w["url"] for w in client.get("/api/webhooks", headers=h).json()] == ["http://127.0.0.1:9/s1"]
     with Session(world.runtime.engine) as session:
         assert session.get(WebhookRow, hook.json()["pk"]).org_pk == world.org["s1"]
+
+
+def test_a_moved_organisation_counts_at_the_next_request(client, world: World) -> None:
+    """Scopes come from a cached tree keyed by the tree itself: a move written by another process (here a
+    session of its own, no API call) must change what a key sees at its very next request, both ways."""
+    h = world.headers("s1_admin")
+
+    def cameras() -> set[str]:
+        return {v["camera"] for v in client.get("/api/violations", params={"limit": 500}, headers=h).json()["items"]}
+
+    assert cameras() == {"cam1"}
+    with Session(world.runtime.engine) as session:
+        session.get(OrganisationRow, world.org["c2"]).parent_pk = world.org["s1"]
+        session.commit()
+    assert cameras() == {"cam1", "cam2"}
+    with Session(world.runtime.engine) as session:
+        session.get(OrganisationRow, world.org["c2"]).parent_pk = world.org["s2"]
+        session.commit()
+    assert cameras() == {"cam1"}

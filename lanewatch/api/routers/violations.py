@@ -16,7 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, Path, Query, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import to_json, to_jsonable_python
-from sqlalchemy import Row, update
+from sqlalchemy import update
 from sqlmodel import Session, col
 
 from lanewatch.api.deps import RuntimeDep, SessionDep, StrictJSONRoute
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/violations", tags=["violations"], route_class=StrictJSONRoute)
 
 State = Literal["new", "acknowledged", "resolved"]
+ViolationValues = Any
+"""A violation's columns read by name: a `ViolationRow`, or the named tuple `violation_values` gives."""
 ViolationPath = Annotated[str, Path(max_length=64, title="Violation id")]
 
 
@@ -81,13 +83,13 @@ class ViolationOut(BaseModel):
     clean_snapshot_url: str | None = Field(title="Clean snapshot", description="Relative URL of the clean JPEG.")
 
     @classmethod
-    def of(cls, row: ViolationRow | Row[Any]) -> ViolationOut:
+    def of(cls, row: ViolationValues) -> ViolationOut:
         """Built without validation from `violation_fields` (every value comes from a typed column of our
         own table)."""
         return cls.model_construct(**violation_fields(row))
 
 
-def violation_fields(row: ViolationRow | Row[Any]) -> dict[str, Any]:
+def violation_fields(row: ViolationValues) -> dict[str, Any]:
     """`ViolationOut`'s fields as Python values (times made aware UTC), from an ORM row or plain columns.
 
     Why a dict and not the model: validating (or even constructing) 27 fields of each of 50 rows was the
@@ -127,7 +129,7 @@ def violation_fields(row: ViolationRow | Row[Any]) -> dict[str, Any]:
     }
 
 
-def violation_out_json(row: ViolationRow | Row[Any]) -> dict[str, Any]:
+def violation_out_json(row: ViolationValues) -> dict[str, Any]:
     """The violation as the API writes it (``ViolationOut.of(row).model_dump(mode="json")``, without the model):
     what the uplink carries and live events tell."""
     return cast(dict[str, Any], to_jsonable_python(violation_fields(row)))
