@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from sqlmodel import Session
@@ -22,17 +23,47 @@ async def get_runtime(request: Request) -> Runtime:
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request on the runtime's engine (shared by the auth check and the route).
 
-    Opening a session touches no connection, so it happens here on the event loop; closing one that still
-    holds a connection ends its transaction (a round trip), so that goes to a worker thread. Why not a sync
-    generator: FastAPI would spend a thread hop on each end, and `GET /api/violations` is polled."""
+    Opening a session touches no connection, so it happens here on the event loop; ending one that still
+    holds a connection is a round trip, so that goes to a worker thread. Why not a sync generator: FastAPI
+    would spend a thread hop on each end, and `GET /api/violations` is polled.
+
+    A read (GET, HEAD) that succeeded ends its transaction with COMMIT, after detaching every object the
+    session holds, so nothing the route changed in memory is written. Why: psycopg forgets its prepared
+    statements at each ROLLBACK, so when every request ended in one, PostgreSQL parsed and planned the key
+    check and the page query afresh for each request. Every other request, and a read that failed, ends
+    with ROLLBACK: what a route did not commit itself is not kept."""
     session = Session(request.app.state.runtime.engine)
     try:
         yield session
-    finally:
-        if session.in_transaction():
-            await run_in_threadpool(session.close)
+    except BaseException:
+        await _end(session, keep=False)
+        raise
+    await _end(session, keep=request.method in READS)
+
+
+READS = frozenset({"GET", "HEAD"})
+
+
+async def _end(session: Session, *, keep: bool) -> None:
+    """COMMIT (`keep`) or ROLLBACK the request's transaction and give its connection back, even while the
+    request is being cancelled (a client that hung up): else the connection would stay out of the pool."""
+    if not session.in_transaction():
+        session.close()  # no connection held: nothing to send
+        return
+    if keep:
+        session.expunge_all()  # nothing pending or changed goes out with the COMMIT
+    with anyio.CancelScope(shield=True):
+        if keep:
+            await run_in_threadpool(_commit_and_close, session)
         else:
-            session.close()
+            await run_in_threadpool(session.close)
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    finally:
+        session.close()
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -83,6 +83,12 @@ def scoped(query: Query, scope: Scope, model: type[Any]) -> Query:
     pks = scope.org_pks
     if pks is None:
         return query
+    return scoped_to(query, pks, model)
+
+
+def scoped_to(query: Query, pks: Any, model: type[Any]) -> Query:
+    """`query` limited to the records of organisations `pks`: a collection, or a bound parameter that will
+    hold one (``bindparam(..., expanding=True)``), for a statement built once and run with each scope."""
     if model in (CameraRow, DeviceRow, ApiKeyRow, WebhookRow, PersonRow, AuditRow, UplinkSiteRow):
         return query.where(col(model.org_pk).in_(pks))
     if model is OrganisationRow:

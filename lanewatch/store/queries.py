@@ -18,14 +18,14 @@ import json
 from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Protocol, TypeVar
 
+from sqlalchemy import bindparam, tuple_
 from sqlalchemy import select as sa_select
-from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
-from lanewatch.people.scope import Scope, scoped
+from lanewatch.people.scope import Scope, scoped_to
 from lanewatch.store import health_store
 from lanewatch.store.tables import HealthEventRow, ViolationRow, as_utc
 
@@ -83,40 +83,67 @@ class ViolationSearch:
     limit: int = DEFAULT_LIMIT
     scope: Scope | None = None
 
-    def query(self, query: Any) -> Any:
-        """`query` (a select of the violations table, as ORM rows or as plain columns) narrowed to this
-        search and ordered newest first, one row more than a page (to know whether there is a next)."""
+    def statement(self, rows: str = "values") -> tuple[Any, dict[str, Any]]:
+        """This search as a statement and the values to bind in it: newest first, one row more than a page
+        (to know whether there is a next). ``rows``: "values" selects the table's columns, "orm" whole
+        `ViolationRow` objects.
+
+        Why bound values: the statement is built once per combination of filters given (`_statement`) and
+        reused, so SQLAlchemy neither rebuilds it nor recomputes its cache key for each page, which cost
+        more than running it; the same SQL text also lets psycopg prepare it on PostgreSQL."""
         if not 1 <= self.limit <= MAX_LIMIT:
             raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {self.limit}")
-        if self.scope is not None:
-            query = scoped(query, self.scope, ViolationRow)
-        for column, value in (
-            (ViolationRow.camera, self.camera),
-            (ViolationRow.zone, self.zone),
-            (ViolationRow.state, self.state),
-            (ViolationRow.label, self.label),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        if self.active is not None:
-            ended = col(ViolationRow.end_s)
-            query = query.where(ended.is_(None) if self.active else ended.is_not(None))
+        values: dict[str, Any] = {"rows": self.limit + 1}
+        for name in _EQUALS:
+            if (value := getattr(self, name)) is not None:
+                values[name] = value
         # Stored times are UTC (SQLite keeps them as text without the zone), so bind UTC too.
         if self.since is not None:
-            query = query.where(ViolationRow.violation_at >= as_utc(self.since))
+            values["since"] = as_utc(self.since)
         if self.until is not None:
-            query = query.where(ViolationRow.violation_at < as_utc(self.until))
+            values["until"] = as_utc(self.until)
         if self.after is not None:
-            at, violation_id = decode_cursor(self.after)
-            query = query.where(tuple_(ViolationRow.violation_at, ViolationRow.id) < tuple_(at, violation_id))
-        order = (col(ViolationRow.violation_at).desc(), col(ViolationRow.id).desc())
-        return query.order_by(*order).limit(self.limit + 1)
+            values["after_at"], values["after_id"] = decode_cursor(self.after)
+        if self.scope is not None and self.scope.org_pks is not None:
+            values["scope_orgs"] = sorted(self.scope.org_pks)
+        return _statement(rows, frozenset(values), self.active), values
 
     def page(self, rows: list[_Page]) -> tuple[list[_Page], str | None]:
         """The page and the cursor of the next one (None on the last page)."""
         if len(rows) > self.limit:
             return rows[: self.limit], encode_cursor(rows[self.limit - 1])
         return rows, None
+
+
+_EQUALS = ("camera", "zone", "state", "label")
+
+
+@lru_cache(maxsize=256)
+def _statement(rows: str, bound: frozenset[str], active: bool | None) -> Any:
+    """The search with these values bound (names as `ViolationSearch.statement` gives them), built once."""
+    table = ViolationRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
+    query: Any = select(ViolationRow) if rows == "orm" else sa_select(table)
+    if "scope_orgs" in bound:
+        query = scoped_to(query, bindparam("scope_orgs", expanding=True), ViolationRow)
+    for name in _EQUALS:
+        if name in bound:
+            query = query.where(getattr(ViolationRow, name) == bindparam(name))
+    if active is not None:
+        ended = col(ViolationRow.end_s)
+        query = query.where(ended.is_(None) if active else ended.is_not(None))
+    if "since" in bound:
+        query = query.where(col(ViolationRow.violation_at) >= bindparam("since"))
+    if "until" in bound:
+        query = query.where(col(ViolationRow.violation_at) < bindparam("until"))
+    if "after_at" in bound:  # typed as the columns are: inside a tuple the types are not inferred
+        columns = table.c
+        at_type, id_type = columns.violation_at.type, columns.id.type
+        newer = tuple_(ViolationRow.violation_at, ViolationRow.id) < tuple_(
+            bindparam("after_at", type_=at_type), bindparam("after_id", type_=id_type)
+        )
+        query = query.where(newer)
+    order = (col(ViolationRow.violation_at).desc(), col(ViolationRow.id).desc())
+    return query.order_by(*order).limit(bindparam("rows"))
 
 
 def list_violations(
@@ -136,7 +163,8 @@ def list_violations(
     """One page of violations as ORM rows, newest first, and the cursor of the next page (None on the
     last page). The filters are those of `ViolationSearch`."""
     search = ViolationSearch(camera, zone, state, label, active, since, until, after, limit, scope)
-    return search.page(list(session.exec(search.query(select(ViolationRow)))))
+    statement, values = search.statement("orm")
+    return search.page(list(session.exec(statement, params=values)))
 
 
 def violation_values(session: Session, search: ViolationSearch) -> tuple[list[Any], str | None]:
@@ -145,8 +173,7 @@ def violation_values(session: Session, search: ViolationSearch) -> tuple[list[An
     the JSON together, and reading 28 columns of 50 SQLAlchemy `Row`s by name still cost five times what
     the same reads of named tuples do; `GET /api/violations` is what the duty desks and API consumers poll.
     The statement runs on the session's connection, past the ORM's per-statement bookkeeping."""
-    table = ViolationRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
-    result = session.connection().execute(search.query(sa_select(table)))
+    result = session.connection().execute(*search.statement())
     plain = _values_type(tuple(result.keys()))
     return search.page([plain._make(row) for row in result.all()])
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import cv2
 import numpy as np
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session
 
 from lanewatch.api.routers.violations import ViolationOut
@@ -224,6 +225,23 @@ def test_snapshot_ids_cannot_walk_paths(client, keys, vid) -> None:
     r = client.get(f"/api/violations/{vid}/snapshot.jpg", headers=keys.headers("viewer"))
     assert r.status_code in (404, 422)
     assert b"root:" not in r.content and r.headers["content-type"] == "application/json"
+
+
+def test_a_read_takes_one_connection_from_the_pool(client, keys, runtime) -> None:
+    """The key check and the route share one connection and one transaction: each further checkout cost
+    the polled list three round trips on PostgreSQL (the pool's ping, BEGIN and ROLLBACK)."""
+    viewer = keys.headers("viewer")
+    assert client.get("/api/violations", headers=viewer).status_code == 200  # the key's last use is written
+    checkouts: list[object] = []
+    listener = lambda *_: checkouts.append(1)  # noqa: E731
+    event.listen(runtime.engine, "checkout", listener)
+    try:
+        for path in ("/api/violations", "/api/violations?state=new", "/api/violations/cam1-lane-a-0001"):
+            checkouts.clear()
+            assert client.get(path, headers=viewer).status_code == 200
+            assert len(checkouts) == 1, path
+    finally:
+        event.remove(runtime.engine, "checkout", listener)
 
 
 def test_page_items_are_written_as_the_schema_says(client, keys, runtime) -> None:
