@@ -24,10 +24,24 @@ class Connections:
         self.head = "".join(f"{k}: {v}\r\n" for k, v in {"Host": parts.netloc, **headers}.items())
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
         self.opened = 0
+        self.stale = 0  # kept-alive connections found closed by the server, their requests sent again
 
     async def get(self, path: str) -> int:
-        """The response's status code; 0 when the connection failed or the answer took over `timeout_s`."""
-        if self.idle:
+        """The response's status code; 0 when the connection failed or the answer took over `timeout_s`.
+
+        A kept-alive connection the server closed while it was idle (uvicorn closes them after 5 s) fails
+        before any byte of an answer: the request is sent again once on a new connection, as HTTP clients do
+        for a GET (RFC 9112, 9.3.1), and counted in `stale`, not as an error of the server's."""
+        status = await self._get(path, reuse=True)
+        if status is None:
+            self.stale += 1
+            status = await self._get(path, reuse=False)
+        return status or 0
+
+    async def _get(self, path: str, *, reuse: bool) -> int | None:
+        """None: a reused connection turned out closed before its answer began."""
+        reused = reuse and bool(self.idle)
+        if reused:
             reader, writer = self.idle.pop()
         else:
             try:
@@ -38,7 +52,13 @@ class Connections:
         try:
             writer.write(f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode())
             status, keep = await asyncio.wait_for(_response(reader), self.timeout_s)
-        except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError):
+        except asyncio.IncompleteReadError as exc:
+            writer.close()
+            return None if reused and not exc.partial else 0
+        except (ConnectionResetError, BrokenPipeError):
+            writer.close()
+            return None if reused else 0
+        except (OSError, TimeoutError, ValueError):
             writer.close()
             return 0
         if keep:
