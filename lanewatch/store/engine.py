@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import create_engine
 
 _POSTGRES_SCHEMES = {"postgres", "postgresql"}
@@ -91,6 +92,37 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
+    engine = create_engine(url, pool_size=10, max_overflow=30)
     event.listen(engine, "connect", _postgres_utc)
+    ping_after_idle(engine, PING_AFTER_IDLE_S)
     return engine
+
+
+PING_AFTER_IDLE_S = 5.0
+_RETURNED_AT = "lanewatch_returned_at"
+
+
+def ping_after_idle(engine: Engine, idle_s: float) -> None:
+    """Check a pooled connection with a ping when it is taken out after resting `idle_s` or more; a dead one
+    (PostgreSQL restarted, a failover, a firewall that forgot the connection) is replaced before use.
+
+    Why not SQLAlchemy's ``pool_pre_ping``: it pings at every checkout, a round trip per request (one of
+    five for a page of `GET /api/violations`). A connection given back moments ago was alive then; one
+    that has rested is the kind a restart or a network device may have cut. A connection in use when the
+    server goes away still fails its request, as it would with a ping; SQLAlchemy then discards the whole
+    pool, so the next requests get new connections."""
+
+    def returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    def taken(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        rested_since = record.info.get(_RETURNED_AT)
+        if rested_since is None or time.monotonic() - rested_since < idle_s:
+            return  # just connected, or given back moments ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the driver's error for a dead connection: the pool connects anew
+            raise DisconnectionError(f"a pooled connection was dead after resting: {exc}") from exc
+
+    event.listen(engine, "checkin", returned)
+    event.listen(engine, "checkout", taken)
