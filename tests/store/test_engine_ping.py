@@ -28,6 +28,13 @@ def _cut(pg_url: str, pid: int) -> None:
     admin = make_engine(pg_url)
     with admin.connect() as connection:
         assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+    alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the backend ends on its own time: wait until it has
+        with admin.connect() as connection:
+            if connection.execute(alive, {"pid": pid}).scalar_one() == 0:
+                break
+        time.sleep(0.05)
     admin.dispose()
 
 
