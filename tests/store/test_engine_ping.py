@@ -60,7 +60,7 @@ def test_a_connection_given_back_moments_ago_is_not_pinged(pg_url, monkeypatch) 
         for _ in range(3):
             _backend_pid(engine)
         assert pings == []
-        engine.pool._pre_ping = True  # what every checkout did before: the count would show it
+        ping_after_idle(engine, 0.0)  # any rest counts now: the count shows each ping it makes
         _backend_pid(engine)
         assert len(pings) == 1
     finally:
