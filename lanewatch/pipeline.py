@@ -7,8 +7,10 @@ to its camera. Cameras can be added and removed while it runs (the service
 does so on API edits): those changes are commands executed by the loop
 itself, so a camera's state is only ever touched by one thread.
 
-The detector itself usually runs in worker processes (`detect.worker`);
-the loop hands it a batch and waits. When it falls behind, nothing queues
+The detector itself usually runs in worker processes (`detect.worker`),
+called from one thread of its own: while it works on a batch the loop
+prepares the next one and then handles the last one's results, so the
+detector does not wait for the loop's own work (`_Batch`). When it falls behind, nothing queues
 without bound: each live camera keeps at most ``LIVE_BUFFER_FRAMES`` looks
 waiting and drops its oldest, and the looks of a crashed worker are dropped
 too. A live camera decoding key frames only goes further (`Source.pace`): it
@@ -27,7 +29,9 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -103,6 +107,22 @@ class PipelineHealth:
     """Looks dropped so far, all cameras."""
     since: datetime | None
     """When the current state began (None: ok since the start)."""
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Looks taken together, on their way through the detector.
+
+    While the detector works on one batch, the loop prepares the next (gate, crop, colour) and
+    hands it to the detector thread, then processes the first one's results: the detector is
+    never idle waiting for the loop's own work. A camera with a look in flight is left out of the
+    next batch, because its next look depends on this one (the gate's reference picture).
+    """
+
+    looks: list[tuple[CameraState, Look]]
+    images: list[np.ndarray]
+    cameras: set[str]
+    call: Future[tuple[list, float]] | None = None
 
 
 class Pipeline:
@@ -191,19 +211,36 @@ class Pipeline:
         self._running = True
         for camera in list(self.sources):
             self._start_reader(camera)
+        # One thread makes the detector calls, one batch after another, so that the next batch's looks
+        # are prepared and the last one's results processed while the detector works (see `_Batch`).
+        calls = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detector-call")
+        in_flight: deque[_Batch] = deque()
         try:
             while not self._stop.is_set():
                 self._apply_commands()
-                if not keep_alive and not self.buffers.active() and self._commands.empty() and not self._deferred:
+                if (
+                    not keep_alive
+                    and not in_flight
+                    and not self.buffers.active()
+                    and self._commands.empty()
+                    and not self._deferred
+                ):
                     break
                 self._forward_health()
-                batch = self.buffers.take(self.batch_size, timeout=0.2 if keep_alive else 0.5)
-                if batch:
-                    self._process(batch)
-                self._finish_ended()
+                busy = {camera for batch in in_flight for camera in batch.cameras}
+                wait_s = 0.0 if in_flight else 0.2 if keep_alive else 0.5
+                frames = self.buffers.take(self.batch_size, timeout=wait_s, exclude=busy)
+                if frames:
+                    in_flight.append(self._submit(self._prepare(frames), calls))
+                if in_flight and (len(in_flight) > 1 or not frames):
+                    self._finish(in_flight.popleft())
+                self._finish_ended(exclude={camera for batch in in_flight for camera in batch.cameras})
                 self.health()
         finally:
             self.stop()
+            while in_flight:  # looks already taken are analysed, not lost
+                self._finish(in_flight.popleft())
+            calls.shutdown(wait=True)
             for thread in self._threads.values():
                 thread.join(timeout=10)
             self._finish_ended()
@@ -291,8 +328,9 @@ class Pipeline:
             state, self.buffers.depth(), round(wait, 3), sum(self.stats.dropped.values()), self._behind_since
         )
 
-    def _finish_ended(self) -> None:
-        for camera in self.buffers.finished():
+    def _finish_ended(self, exclude: set[str] | frozenset[str] = frozenset()) -> None:
+        """Finish the cameras whose source ended and whose looks are all analysed (none in ``exclude``)."""
+        for camera in self.buffers.finished(exclude=exclude):
             last = self.cameras[camera].finish()
             self._emit(unreliable.mark(last, self._pictures.get(camera)))
             self.passages.finish(camera, last)
@@ -304,17 +342,33 @@ class Pipeline:
             self.sources.pop(camera, None)
             self._threads.pop(camera, None)
 
-    def _process(self, batch: list) -> None:
+    def _prepare(self, batch: list[Frame]) -> _Batch:
+        """The looks of a batch and the images of those that go to the detector (the gate and the crop)."""
         looks = [
             (state, state.look(frame))
             for frame in batch
             if (state := self.cameras.get(frame.camera)) is not None and frame.camera not in self._removing
         ]
         looks, images = self._in_colour(looks)
-        wanted = [look for _, look in looks if look.infer]
+        return _Batch(looks, images, {frame.camera for frame in batch})
+
+    def _submit(self, batch: _Batch, calls: ThreadPoolExecutor) -> _Batch:
+        if batch.images:
+            batch.call = calls.submit(self._timed_detect, batch.images)
+        return batch
+
+    def _timed_detect(self, images: list[np.ndarray]) -> tuple[list, float]:
         t0 = time.monotonic()
+        found = self.detector.detect(images)
+        return found, time.monotonic() - t0
+
+    def _finish(self, batch: _Batch) -> None:
+        """Wait for a batch's detections and hand every look to its camera, in the order they were taken."""
+        looks = batch.looks
+        wanted = [look for _, look in looks if look.infer]
         try:
-            found = iter(self.detector.detect(images) if wanted else [])
+            found_list, seconds = batch.call.result() if batch.call is not None else ([], 0.0)
+            found = iter(found_list)
         except DetectorCrashed as crash:  # the worker is restarted; its looks in flight are dropped
             self.stats.detector_restarts += 1
             self.stats.inferences += len(wanted) - crash.lost
@@ -331,7 +385,7 @@ class Pipeline:
             looks = [(state, look) for state, look in looks if not look.infer]
             found = iter([])
         else:
-            self.stats.detector_seconds += time.monotonic() - t0
+            self.stats.detector_seconds += seconds
             self.stats.inferences += len(wanted)
         for state, look in looks:
             result = state.process(look, next(found) if look.infer else None)

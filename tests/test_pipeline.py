@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -375,6 +376,51 @@ class _Unconvertible:
         return np.zeros((height, width), np.uint8)
 
 
+class _LoggingDetector(ParkedCarDetector):
+    """Logs each call's start with the crop heights it got (each camera has its own lane, so its own height)."""
+
+    def __init__(self, log: list) -> None:
+        self.log = log
+
+    def detect(self, images):
+        self.log.append(("detect", [img.shape[0] for img in images]))
+        time.sleep(0.05)
+        return super().detect(images)
+
+
+def test_the_detector_works_on_the_next_batch_while_the_loop_handles_the_last(footage_dir) -> None:
+    """The loop's own work (tracking, zones, sinks) must not leave the detector idle; a camera's next look
+    still goes to the detector only after its last look was handled (its gate compares with that one)."""
+    clip = str(footage_dir / "parking-aisle" / "lot-busy.mp4")
+    tall, short = _zone(1.0, ((0, 0.5), (1, 0.5), (1, 1), (0, 1))), _zone(1.0, ((0, 0.8), (1, 0.8), (1, 1), (0, 1)))
+    log: list = []
+
+    def handled(result) -> None:
+        log.append(("handled", result.frame.camera))
+        time.sleep(0.02)
+
+    stats = Pipeline(
+        [
+            CameraSpec(SourceConfig(camera=c, url=clip, sample_fps=4, duration_s=3), [zone])
+            for c, zone in (("a", tall), ("b", short))
+        ],
+        _LoggingDetector(log),
+        detector_config=DetectorConfig(batch_size=1),
+        look_config=LookConfig(change_gate=False),
+        frame_sinks=[handled],
+    ).run()
+    assert stats.frames == {"a": 12, "b": 12} and stats.detector_errors == 0
+    heights = sorted({h for kind, got in log if kind == "detect" for h in got})
+    assert len(heights) == 2, heights
+    camera_of = {heights[1]: "a", heights[0]: "b"}  # a's lane is the taller
+    entries = [(kind, camera_of[got[0]] if kind == "detect" else got) for kind, got in log]
+    # overlap: some call began while the look before it was not handled yet
+    assert any(kind == "detect" and entries[i - 1][0] == "detect" for i, (kind, _) in enumerate(entries) if i), log
+    # never two looks of one camera in flight: each camera alternates detect, handled
+    for camera in ("a", "b"):
+        assert [kind for kind, who in entries if who == camera] == ["detect", "handled"] * 12, (camera, entries)
+
+
 def test_a_picture_that_will_not_convert_costs_its_own_look_not_the_batch(footage_dir) -> None:
     from lanewatch.video.frame import Frame
 
@@ -387,8 +433,11 @@ def test_a_picture_that_will_not_convert_costs_its_own_look_not_the_batch(footag
         frame_sinks=[seen.append],
     )
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    pipeline._process(
-        [Frame("good", np.zeros((360, 640, 3), np.uint8), now, 1.0, 0), Frame("bad", _Unconvertible(), now, 1.0, 0)]
-    )
+    frames = [
+        Frame("good", np.zeros((360, 640, 3), np.uint8), now, 1.0, 0),
+        Frame("bad", _Unconvertible(), now, 1.0, 0),
+    ]
+    with ThreadPoolExecutor(max_workers=1) as calls:
+        pipeline._finish(pipeline._submit(pipeline._prepare(frames), calls))
     assert [r.frame.camera for r in seen] == ["good"] and len(seen[0].detections) == 1
     assert pipeline.sources["bad"].errors == 1 and pipeline.stats.detector_errors == 0

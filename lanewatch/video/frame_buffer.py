@@ -97,10 +97,10 @@ class FrameBuffers:
             heads = [q[0][0] for cam, q in self._queues.items() if q and cam in self._live]
         return now - min(heads) if heads else 0.0
 
-    def finished(self) -> list[str]:
-        """Cameras whose source ended and whose buffer is empty (reported once each)."""
+    def finished(self, exclude: set[str] | frozenset[str] = frozenset()) -> list[str]:
+        """Cameras whose source ended and whose buffer is empty (reported once each), not in ``exclude``."""
         with self._cond:
-            done = [c for c in self._closed if not self._queues[c]]
+            done = [c for c in self._closed if not self._queues[c] and c not in exclude]
             for camera in done:
                 self._closed.discard(camera)
                 del self._queues[camera]
@@ -111,17 +111,19 @@ class FrameBuffers:
         with self._cond:
             return len(self._queues)
 
-    def take(self, max_frames: int, timeout: float) -> list[Frame]:
-        """Up to ``max_frames`` oldest frames across cameras; waits up to ``timeout`` for the first."""
+    def take(self, max_frames: int, timeout: float, exclude: set[str] | frozenset[str] = frozenset()) -> list[Frame]:
+        """Up to ``max_frames`` oldest frames across cameras not in ``exclude``; waits up to ``timeout`` for the first."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while not any(self._queues.values()):
+            while not any(q for cam, q in self._queues.items() if cam not in exclude):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or any(c in self._closed for c in self._queues):
                     return []
                 self._cond.wait(remaining)
             # least recently served camera first; among equals, the oldest frame
-            heads = sorted((self._served[cam], q[0][0], cam) for cam, q in self._queues.items() if q)
+            heads = sorted(
+                (self._served[cam], q[0][0], cam) for cam, q in self._queues.items() if q and cam not in exclude
+            )
             taken: list[Frame] = []
             while len(taken) < max_frames and heads:
                 _, _, cam = heads.pop(0)

@@ -129,3 +129,19 @@ def test_waiting_and_looks_dropped_before_decoding_are_per_camera() -> None:
     assert (buffers.dropped("a"), buffers.dropped("b")) == (0, 1) and buffers.last_drop_at is not None
     buffers.take(1, timeout=0)
     assert buffers.waiting("a") == 0
+
+
+def test_cameras_with_a_look_in_flight_are_left_for_the_next_batch() -> None:
+    """The pipeline prepares a batch while the last is in the detector; a camera's next look waits for its last."""
+    buffers = FrameBuffers(capacity=4)
+    for cam in ("a", "b"):
+        buffers.add_camera(cam)
+        buffers.put(_f(cam, 0), drop_oldest=False)
+    started = time.monotonic()
+    assert [f.camera for f in buffers.take(4, timeout=1.0, exclude={"a"})] == ["b"]
+    assert buffers.take(4, timeout=1.0, exclude={"a"}) == []  # only a waits: nothing to take
+    assert time.monotonic() - started >= 0.9  # ... after waiting the timeout, as for an empty buffer
+    assert [f.camera for f in buffers.take(4, timeout=0)] == ["a"]
+    buffers.close("a")
+    assert buffers.finished(exclude={"a"}) == []  # its last look is still being analysed
+    assert buffers.finished() == ["a"]
