@@ -1,7 +1,7 @@
 """How many 1080p RTSP cameras one machine holds at one look per 2 s, with a planted stop for alert latency.
 
-For each N in ``--cameras`` it serves N 1080p H.264 streams (25 fps, GOP 2 s)
-from one local GStreamer RTSP server, runs lanewatch's pipeline (detector in
+For each N in ``--cameras`` it serves N 1080p H.264 streams (25 fps, GOP 2 s; with ``--stream sub``
+the 640x360 sub-streams such cameras send beside their main stream) from one local GStreamer RTSP server, runs lanewatch's pipeline (detector in
 its worker process, change gate, lane crop, rectangular inference) for
 ``--seconds`` and measures looks/s, inferences/s, the share of looks the gate
 skipped, cameras held at the look interval, alert latency on a planted stop,
@@ -74,9 +74,67 @@ def _ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True)
 
 
-def prepare_base(cache: Path) -> Path:
-    """reverse(clip) + (first 2 s, reversed) x PING_PONGS + clip, 1920x1080 25 fps GOP 2 s, 4 Mb/s, no B-frames."""
-    out = cache / f"planted-1080p-gop{GOP_S:g}s.mp4"
+@dataclass(frozen=True)
+class Stream:
+    """What each camera sends the system under test: its main stream, or its sub-stream (``--stream``)."""
+
+    name: str
+    width: int
+    height: int
+    bitrate: str
+    maxrate: str
+    bufsize: str
+
+    @property
+    def tag(self) -> str:
+        return f"{self.height}p"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return (self.width, self.height)
+
+
+# A CCTV camera's main stream, and the sub-stream it sends beside it (the usual 640x360 at about 1 Mb/s for
+# a 16:9 camera); the busy footage's own recording is 640x360, so its sub-stream has the original's pixels.
+STREAMS_BY_NAME = {
+    "main": Stream("main", 1920, 1080, "4M", "5M", "8M"),
+    "sub": Stream("sub", 640, 360, "1M", "1.25M", "2M"),
+}
+
+
+def _encoding(stream: Stream) -> list[str]:
+    """libx264 as a camera encodes: 25 fps, a key frame every GOP_S s exactly, no B-frames, capped bitrate."""
+    gop = str(round(GOP_S * FPS))
+    return [
+        "-an",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-bf",
+        "0",
+        "-g",
+        gop,
+        "-keyint_min",
+        gop,
+        "-sc_threshold",
+        "0",
+        "-b:v",
+        stream.bitrate,
+        "-maxrate",
+        stream.maxrate,
+        "-bufsize",
+        stream.bufsize,
+        "-movflags",
+        "+faststart",
+    ]
+
+
+def prepare_base(cache: Path, stream: Stream) -> Path:
+    """reverse(clip) + (first 2 s, reversed) x PING_PONGS + clip at the stream's size, 25 fps GOP 2 s, no B-frames."""
+    out = cache / f"planted-{stream.tag}-gop{GOP_S:g}s.mp4"
     if out.exists():
         return out
     cache.mkdir(parents=True, exist_ok=True)
@@ -90,42 +148,10 @@ def prepare_base(cache: Path) -> Path:
         )
         + "".join(parts)
         + f"concat=n={2 + 2 * PING_PONGS}:v=1:a=0,"
-        + f"scale=1920:1080:flags=bicubic,fps={FPS}[v]"
+        + f"scale={stream.width}:{stream.height}:flags=bicubic,fps={FPS}[v]"
     )
-    gop = round(GOP_S * FPS)
     partial = out.with_suffix(".part.mp4")
-    _ffmpeg(
-        "-i",
-        str(FOOTAGE),
-        "-filter_complex",
-        graph,
-        "-map",
-        "[v]",
-        "-an",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-pix_fmt",
-        "yuv420p",
-        "-bf",
-        "0",
-        "-g",
-        str(gop),
-        "-keyint_min",
-        str(gop),
-        "-sc_threshold",
-        "0",
-        "-b:v",
-        "4M",
-        "-maxrate",
-        "5M",
-        "-bufsize",
-        "8M",
-        "-movflags",
-        "+faststart",
-        str(partial),
-    )
+    _ffmpeg("-i", str(FOOTAGE), "-filter_complex", graph, "-map", "[v]", *_encoding(stream), str(partial))
     partial.rename(out)
     return out
 
@@ -138,7 +164,7 @@ def clip_length_s(path: Path) -> float:
         return float(stream.frames / stream.average_rate)
 
 
-def find_arrival(base: Path, weights: Path, imgsz: int) -> float:
+def find_arrival(base: Path, weights: Path, imgsz: int, size: tuple[int, int]) -> float:
     """Stream time at which a vehicle's bottom centre enters the stall and stays (the ground truth; cached)."""
     cached = base.with_suffix(".arrival.json")
     if cached.exists():
@@ -148,7 +174,7 @@ def find_arrival(base: Path, weights: Path, imgsz: int) -> float:
     from lanewatch.zones.polygon_zone import PolygonZone
 
     detector = build_detector(DetectorConfig(weights=str(weights), imgsz=imgsz, processes=0))
-    zone = PolygonZone(Zone(id="planted", name="stall", polygon=STALL, dwell_seconds=1), 1920, 1080)
+    zone = PolygonZone(Zone(id="planted", name="stall", polygon=STALL, dwell_seconds=1), *size)
     inside: list[tuple[float, bool]] = []
     with av.open(str(base)) as container:
         for i, frame in enumerate(container.decode(video=0)):
@@ -202,12 +228,12 @@ class Scenario:
 
 
 def busy_scenario(args) -> Scenario:
-    base = prepare_base(args.cache)
+    base = prepare_base(args.cache, args.stream)
     lane = load_zone_file(REPO / "zones" / "lot-busy.json").zones
     return Scenario(
         "busy",
         base,
-        find_arrival(base, args.weights, args.imgsz),
+        find_arrival(base, args.weights, args.imgsz, args.stream.size),
         clip_length_s(base),
         lane,
         STALL,
@@ -216,9 +242,9 @@ def busy_scenario(args) -> Scenario:
     )
 
 
-def prepare_quiet(cache: Path) -> Path:
+def prepare_quiet(cache: Path, stream: Stream) -> Path:
     """PKLot UFPR05 sequence1's five stills, each held STILL_S s, with temporal sensor noise; encoded as the busy clip."""
-    out = cache / f"quiet-pklot-1080p-gop{GOP_S:g}s.mp4"
+    out = cache / f"quiet-pklot-{stream.tag}-gop{GOP_S:g}s.mp4"
     if out.exists():
         return out
     cache.mkdir(parents=True, exist_ok=True)
@@ -229,50 +255,22 @@ def prepare_quiet(cache: Path) -> Path:
         for arg in ("-loop", "1", "-framerate", str(FPS), "-t", f"{STILL_S:g}", "-i", str(still))
     ]
     graph = (
-        "".join(f"[{i}:v]scale=1920:1080:flags=bicubic,setsar=1,format=yuv420p[s{i}];" for i in range(len(stills)))
+        "".join(
+            f"[{i}:v]scale={stream.width}:{stream.height}:flags=bicubic,setsar=1,format=yuv420p[s{i}];"
+            for i in range(len(stills))
+        )
         + "".join(f"[s{i}]" for i in range(len(stills)))
         + f"concat=n={len(stills)}:v=1:a=0,"
         + f"noise=alls=4:allf=t,fps={FPS}[v]"
     )
-    gop = round(GOP_S * FPS)
     partial = out.with_suffix(".part.mp4")
-    _ffmpeg(
-        *inputs,
-        "-filter_complex",
-        graph,
-        "-map",
-        "[v]",
-        "-an",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-pix_fmt",
-        "yuv420p",
-        "-bf",
-        "0",
-        "-g",
-        str(gop),
-        "-keyint_min",
-        str(gop),
-        "-sc_threshold",
-        "0",
-        "-b:v",
-        "4M",
-        "-maxrate",
-        "5M",
-        "-bufsize",
-        "8M",
-        "-movflags",
-        "+faststart",
-        str(partial),
-    )
+    _ffmpeg(*inputs, "-filter_complex", graph, "-map", "[v]", *_encoding(stream), str(partial))
     partial.rename(out)
     return out
 
 
 def quiet_scenario(args) -> Scenario:
-    base = prepare_quiet(args.cache)
+    base = prepare_quiet(args.cache, args.stream)
     spaces = load_zone_file(REPO / "zones" / "pklot-ufpr05.json").zones
     planted = next(z for z in spaces if z.id == QUIET_SPACE)
     lane = [z for z in spaces if z.id != QUIET_SPACE]
@@ -321,6 +319,8 @@ class Ours:
     """Looks dropped during the warm-up, while every camera connected at once (not in `dropped`)."""
     latencies: list[float] = field(default_factory=list)
     missed: int = 0
+    missed_by_camera: dict[str, int] = field(default_factory=dict)
+    """Which cameras missed an arrival, and how many (to look into the misses)."""
     cores: float = 0.0
     detector_cores: float = 0.0
     other: float = 0.0
@@ -431,6 +431,8 @@ def run_ours(args, scenario: Scenario, files: list[Path], detector, worker_pids)
         latencies, missed = planted_latencies(args, scenario, i, t0, first.get(name), stopped, alerts[name])
         result.latencies += latencies
         result.missed += missed
+        if missed:
+            result.missed_by_camera[name] = missed
     result.cores = sum(f[0] for f in figures)
     result.detector_cores = sum(f[0] for f in figures[1:])
     result.other = max(0.0, figures[0][2] - sum(f[0] for f in figures[1:]))
@@ -524,6 +526,13 @@ def main() -> int:
         default="busy",
         help="busy: lot-busy.mp4 (the gate's worst case); quiet: PKLot stills held 12 s each",
     )
+    parser.add_argument(
+        "--stream",
+        choices=sorted(STREAMS_BY_NAME),
+        default="main",
+        help="main: every camera sends 1920x1080 at 4 Mb/s (the default); sub: the 640x360 sub-stream "
+        "at 1 Mb/s that CCTV cameras send beside it, which both systems then analyse",
+    )
     parser.add_argument("--imgsz", type=int, default=960)
     parser.add_argument("--look-s", type=float, default=2.0, help="seconds between looks per camera")
     parser.add_argument("--dwell", type=float, default=8.0, help="dwell of the planted stall zone (s)")
@@ -574,6 +583,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     args.baseline_seconds = args.baseline_seconds or args.seconds
+    args.stream = STREAMS_BY_NAME[args.stream]
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     started = time.monotonic()
 
@@ -604,7 +614,7 @@ def main() -> int:
         args.camera_zones = [
             [*lanes, planted] for lanes in camera_lanes(scenario.lane, scenario.planted, largest, seed=args.lane_seed)
         ]
-    size = (1920, 1080)
+    size = args.stream.size
     crops = [crop_for(zones, size, LookConfig().crop_margin) for zones in args.camera_zones[: max(args.cameras)]]
     warm_crops(detector, [*crops, CropRect.full(size)], size)  # compiles every crop shape before the clock runs
     args.rss_warm_mb = rss_mb([os.getpid(), *detector.pids])
@@ -614,7 +624,7 @@ def main() -> int:
             seconds=args.seconds,
             imgsz=args.imgsz,
             sample_fps=1 / args.look_s,
-            stream_size="1920x1080",
+            stream_size=f"{args.stream.width}x{args.stream.height}",
             gop_s=GOP_S,
             weights=args.weights,
             change_gate=True,
@@ -623,7 +633,10 @@ def main() -> int:
         base,
     )
     heading[1] = heading[1].replace("24 fps", f"{FPS} fps")
-    heading.append(f"footage {scenario.name}: {scenario.describe}")
+    heading.append(
+        f"footage {scenario.name}: {scenario.describe}; each camera sends its {args.stream.name} stream, "
+        f"{args.stream.width}x{args.stream.height} at {args.stream.bitrate}b/s"
+    )
     heading.append(
         f"clip {length:.1f} s, planted arrival at {arrival:.2f} s of it, planted zone dwell {args.dwell:g} s, "
         f"one look per {args.look_s:g} s"
@@ -641,6 +654,8 @@ def main() -> int:
         results.append({"system": "lanewatch", "n": n, **dict(vars(ours).items())})
         lines.append(row_ours(ours))
         print("  " + lines[-1], f"(detector worker {ours.detector_cores:.2f} cores)", flush=True)
+        if ours.missed_by_camera:
+            print("  missed:", ", ".join(f"{c} x{k}" for c, k in sorted(ours.missed_by_camera.items())), flush=True)
     naive_runs = []
     for n in args.baseline_cameras or []:
         naive = run_naive(args, scenario, files[:n])
