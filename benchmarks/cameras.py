@@ -1,7 +1,8 @@
 """How many 1080p RTSP cameras one machine holds at one look per 2 s, with a planted stop for alert latency.
 
-For each N in ``--cameras`` it serves N 1080p H.264 streams (25 fps, GOP 2 s; with ``--stream sub``
-the 640x360 sub-streams such cameras send beside their main stream) from one local GStreamer RTSP server, runs lanewatch's pipeline (detector in
+For each N in ``--cameras`` it serves N 1080p H.264 streams (25 fps, GOP 2 s;
+with ``--stream sub`` the 640x360 sub-streams such cameras send beside their
+main stream) from one local GStreamer RTSP server, runs lanewatch's pipeline (detector in
 its worker process, change gate, lane crop, rectangular inference) for
 ``--seconds`` and measures looks/s, inferences/s, the share of looks the gate
 skipped, cameras held at the look interval, alert latency on a planted stop,

@@ -10,8 +10,8 @@ itself, so a camera's state is only ever touched by one thread.
 The detector itself usually runs in worker processes (`detect.worker`),
 called from one thread of its own: while it works on a batch the loop
 prepares the next one and then handles the last one's results, so the
-detector does not wait for the loop's own work (`_Batch`). When it falls behind, nothing queues
-without bound: each live camera keeps at most ``LIVE_BUFFER_FRAMES`` looks
+detector does not wait for the loop's own work (`_Batch`). When it falls
+behind, nothing queues without bound: each live camera keeps at most ``LIVE_BUFFER_FRAMES`` looks
 waiting and drops its oldest, and the looks of a crashed worker are dropped
 too. A live camera decoding key frames only goes further (`Source.pace`): it
 decodes its next key frame only once its last look was taken, and a newer key
@@ -125,6 +125,11 @@ class _Batch:
     call: Future[tuple[list, float]] | None = None
 
 
+def _cameras_in(batches: deque[_Batch]) -> set[str]:
+    """The cameras with a look in these batches."""
+    return {camera for batch in batches for camera in batch.cameras}
+
+
 class Pipeline:
     """Runs until every source has ended (files), or until `stop()` when ``keep_alive``."""
 
@@ -227,14 +232,13 @@ class Pipeline:
                 ):
                     break
                 self._forward_health()
-                busy = {camera for batch in in_flight for camera in batch.cameras}
                 wait_s = 0.0 if in_flight else 0.2 if keep_alive else 0.5
-                frames = self.buffers.take(self.batch_size, timeout=wait_s, exclude=busy)
+                frames = self.buffers.take(self.batch_size, timeout=wait_s, exclude=_cameras_in(in_flight))
                 if frames:
                     in_flight.append(self._submit(self._prepare(frames), calls))
                 if in_flight and (len(in_flight) > 1 or not frames):
                     self._finish(in_flight.popleft())
-                self._finish_ended(exclude={camera for batch in in_flight for camera in batch.cameras})
+                self._finish_ended(exclude=_cameras_in(in_flight))
                 self.health()
         finally:
             self.stop()
